@@ -1,0 +1,266 @@
+"""Manifests (YAML/JSON) to API messages and back, strictly, as Kubernetes decodes them.
+
+Decoding checks apiVersion and kind against the registry and every field against the
+message, collecting *all* unknown fields with their paths before anything is parsed,
+so ``spec.replica`` fails as ``strict decoding error: unknown field "spec.replica"``.
+Encoding gives Kubernetes JSON: integers as numbers, IntOrString as int or string.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Iterator
+
+import yaml
+from google.protobuf import json_format
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
+from google.protobuf.message import Message
+
+from kubelab.api import registry
+
+__all__ = [
+    "ManifestError", "NoKindMatchError", "StrictDecodingError", "MissingKindError",
+    "from_dict", "to_dict", "load_documents", "to_json", "to_yaml",
+]
+
+F = FieldDescriptor
+_INT_TYPES = {F.TYPE_INT32: "int32", F.TYPE_INT64: "int64", F.TYPE_UINT32: "uint32",
+              F.TYPE_UINT64: "uint64", F.TYPE_SINT32: "int32", F.TYPE_SINT64: "int64"}
+_INT64 = {F.TYPE_INT64, F.TYPE_UINT64, F.TYPE_SINT64, F.TYPE_FIXED64, F.TYPE_SFIXED64}
+_WELL_KNOWN = {"google.protobuf.Value", "google.protobuf.Struct", "google.protobuf.Timestamp"}
+
+
+class ManifestError(ValueError):
+    """A manifest that cannot become an API object. ``str()`` is Kubernetes' wording."""
+
+
+class MissingKindError(ManifestError):
+    """apiVersion or kind is not set."""
+
+
+class NoKindMatchError(ManifestError):
+    """apiVersion/kind names nothing the API serves (RESTMapper's NoKindMatchError)."""
+
+    def __init__(self, kind: str, version: str):
+        self.kind, self.version = kind, version
+        super().__init__(f'no matches for kind "{kind}" in version "{version}"')
+
+
+class StrictDecodingError(ManifestError):
+    """Unknown or mistyped fields: ``<Kind> in version "<v>" cannot be handled as a <Kind>: ...``."""
+
+    def __init__(self, info: registry.KindInfo, problems: list[str], paths: list[str]):
+        self.info, self.problems, self.paths = info, problems, paths
+        unknown = [p for p in problems if p.startswith("unknown field")]
+        other = [p for p in problems if not p.startswith("unknown field")]
+        detail = "; ".join(other + ([f"strict decoding error: {', '.join(unknown)}"] if unknown else []))
+        super().__init__(f'{info.kind} in version "{info.version}" cannot be handled as a '
+                         f'{info.kind}: {detail}')
+
+
+def _go_type(field: FieldDescriptor) -> str:
+    if field.type == F.TYPE_MESSAGE:
+        return field.message_type.name
+    if field.type == F.TYPE_BOOL:
+        return "bool"
+    if field.type == F.TYPE_STRING:
+        return "string"
+    return _INT_TYPES.get(field.type, "number")
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def _check_scalar(field: FieldDescriptor, value: Any) -> bool:
+    if field.type == F.TYPE_BOOL:
+        return isinstance(value, bool)
+    if field.type == F.TYPE_STRING:
+        return isinstance(value, str)
+    if field.type in _INT_TYPES or field.type in _INT64:
+        return isinstance(value, int) and not isinstance(value, bool) or (
+            isinstance(value, float) and value.is_integer())
+    if field.type in (F.TYPE_DOUBLE, F.TYPE_FLOAT):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return True
+
+
+def _walk(desc: Descriptor, data: Any, path: str, problems: list[str], paths: list[str],
+          owner: str) -> Any:
+    """Check data against desc; returns data with nulls dropped (Kubernetes treats null as unset)."""
+    if not isinstance(data, dict):
+        problems.append(f"json: cannot unmarshal {_json_type(data)} into Go struct field "
+                        f"{owner}.{path} of type {desc.name}")
+        paths.append(path)
+        return None
+    fields = {f.json_name: f for f in desc.fields}
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        sub = f"{path}.{key}" if path else str(key)
+        field = fields.get(key) if isinstance(key, str) else None
+        if field is None:
+            problems.append(f'unknown field "{sub}"')
+            paths.append(sub)
+            continue
+        if value is None:
+            continue
+        out[key] = _walk_field(field, value, sub, problems, paths, desc.name)
+    return out
+
+
+def _walk_field(field: FieldDescriptor, value: Any, path: str, problems: list[str],
+                paths: list[str], owner: str) -> Any:
+    def mistyped(v: Any, want: str) -> None:
+        problems.append(f"json: cannot unmarshal {_json_type(v)} into Go struct field "
+                        f"{owner}.{path} of type {want}")
+        paths.append(path)
+
+    if field.message_type is not None and field.message_type.GetOptions().map_entry:
+        if not isinstance(value, dict):
+            mistyped(value, "map[string]string")
+            return None
+        vfield = field.message_type.fields_by_name["value"]
+        out = {}
+        for k, v in value.items():
+            if v is None:
+                continue
+            if vfield.type == F.TYPE_MESSAGE:
+                out[k] = _walk(vfield.message_type, v, f"{path}.{k}", problems, paths, owner)
+            elif not _check_scalar(vfield, v):
+                mistyped(v, _go_type(vfield))
+            else:
+                out[k] = v
+        return out
+    if field.label == F.LABEL_REPEATED:
+        if not isinstance(value, list):
+            mistyped(value, f"[]{_go_type(field)}")
+            return None
+        return [_walk_single(field, v, f"{path}[{i}]", problems, paths, owner, mistyped)
+                for i, v in enumerate(value) if v is not None]
+    return _walk_single(field, value, path, problems, paths, owner, mistyped)
+
+
+def _walk_single(field, value, path, problems, paths, owner, mistyped):
+    if field.type == F.TYPE_MESSAGE:
+        full = field.message_type.full_name
+        if full == "google.protobuf.Value":  # IntOrString
+            if isinstance(value, bool) or not isinstance(value, (int, str)):
+                mistyped(value, "IntOrString")
+            return value
+        if full == "google.protobuf.Struct":
+            if not isinstance(value, dict):
+                mistyped(value, "RawExtension")
+            return value
+        if full == "google.protobuf.Timestamp":
+            if not isinstance(value, str):
+                mistyped(value, "Time")
+            return value
+        return _walk(field.message_type, value, path, problems, paths, field.message_type.name)
+    if not _check_scalar(field, value):
+        mistyped(value, _go_type(field))
+        return None
+    if isinstance(value, float) and field.type not in (F.TYPE_DOUBLE, F.TYPE_FLOAT):
+        return int(value)
+    return value
+
+
+def kind_info(data: dict[str, Any]) -> registry.KindInfo:
+    """Resolve a document's apiVersion and kind, with Kubernetes' errors."""
+    api_version, kind = data.get("apiVersion"), data.get("kind")
+    if not kind or not isinstance(kind, str):
+        raise MissingKindError("Object 'Kind' is missing in manifest")
+    if not api_version or not isinstance(api_version, str):
+        raise MissingKindError("Object 'apiVersion' is missing in manifest")
+    try:
+        info = registry.by_kind(kind)
+    except registry.UnknownKind:
+        raise NoKindMatchError(kind, api_version) from None
+    if info.api_version != api_version:
+        raise NoKindMatchError(kind, api_version)
+    return info
+
+
+def from_dict(data: Any) -> Message:
+    """Decode one manifest document strictly into its kind's message."""
+    if not isinstance(data, dict):
+        raise ManifestError(f"json: cannot unmarshal {_json_type(data)} into Go value of type "
+                            "struct { APIVersion string; Kind string }")
+    info = kind_info(data)
+    problems: list[str] = []
+    paths: list[str] = []
+    clean = _walk(info.message.DESCRIPTOR, data, "", problems, paths, info.kind)
+    if problems:
+        raise StrictDecodingError(info, problems, paths)
+    msg = info.message()
+    try:
+        json_format.ParseDict(clean, msg)
+    except json_format.ParseError as e:
+        raise StrictDecodingError(info, [str(e)], [""]) from None
+    return msg
+
+
+def _fix_ints(desc: Descriptor, data: dict[str, Any]) -> dict[str, Any]:
+    """json_format writes int64 as strings and IntOrString numbers as floats; Kubernetes doesn't."""
+    fields = {f.json_name: f for f in desc.fields}
+    for key, value in data.items():
+        field = fields.get(key)
+        if field is None:
+            continue
+        if field.type in _INT64:
+            data[key] = [int(v) for v in value] if isinstance(value, list) else int(value)
+        elif field.type == F.TYPE_MESSAGE:
+            mt = field.message_type
+            if mt.GetOptions().map_entry:
+                vf = mt.fields_by_name["value"]
+                if vf.type == F.TYPE_MESSAGE:
+                    for v in value.values():
+                        _fix_ints(vf.message_type, v)
+            elif mt.full_name == "google.protobuf.Value":
+                if isinstance(value, float) and value.is_integer():
+                    data[key] = int(value)
+            elif mt.full_name not in _WELL_KNOWN:
+                for item in value if isinstance(value, list) else [value]:
+                    _fix_ints(mt, item)
+    return data
+
+
+def to_dict(msg: Message) -> dict[str, Any]:
+    """Kubernetes JSON for an object, with apiVersion and kind filled in."""
+    data = json_format.MessageToDict(msg)
+    _fix_ints(msg.DESCRIPTOR, data)
+    try:
+        info = registry.kind_of(msg)
+    except registry.UnknownKind:
+        return data
+    head = {"apiVersion": info.api_version, "kind": info.kind}
+    data.pop("apiVersion", None)
+    data.pop("kind", None)
+    return {**head, **data}
+
+
+def to_json(msg: Message, indent: int | None = 4) -> str:
+    return json.dumps(to_dict(msg), indent=indent)
+
+
+def to_yaml(data: Any) -> str:
+    if isinstance(data, Message):
+        data = to_dict(data)
+    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
+
+
+def load_documents(text: str) -> Iterator[Any]:
+    """The non-empty documents of a multi-document YAML (or JSON) text."""
+    for doc in yaml.safe_load_all(text):
+        if doc is None:
+            continue
+        if isinstance(doc, dict) and doc.get("kind") == "List" and isinstance(doc.get("items"), list):
+            yield from doc["items"]
+        else:
+            yield doc
