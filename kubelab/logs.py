@@ -1,0 +1,37 @@
+"""Structured log lines: ``time=... level=... component=... msg="..." key=value``.
+
+Every process calls ``setup(component)`` once; modules log with the standard library
+and pass details as ``key=value`` pairs in the message.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+
+
+class KeyValueFormatter(logging.Formatter):
+    def __init__(self, component: str):
+        super().__init__()
+        self.component = component
+
+    def format(self, record: logging.LogRecord) -> str:
+        ts = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z"
+        msg = record.getMessage()
+        head, _, rest = msg.partition(" ") if "=" in msg.split(" ", 1)[-1] else (msg, "", "")
+        text = f'time={ts} level={record.levelname.lower()} component={self.component} ' \
+               f'logger={record.name} msg="{head if rest else msg}"'
+        if rest:
+            text += " " + rest
+        if record.exc_info:
+            text += " exc=" + repr(self.formatException(record.exc_info))
+        return text
+
+
+def setup(component: str, level: str | None = None) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(KeyValueFormatter(component))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel((level or os.environ.get("KUBELAB_LOG_LEVEL", "INFO")).upper())

@@ -1,0 +1,87 @@
+"""``python -m services.apiserver``: serve the API over gRPC from Redis."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from kubelab import logs
+from kubelab.api.v1 import apiserver_pb2
+from services.apiserver.bootstrap import ensure_namespaces
+from services.apiserver.config import Config
+from services.apiserver.resources import Resources
+from services.apiserver.servicer import SERVICE, ApiServerServicer
+from services.apiserver.store import Store
+from services.apiserver.watchcache import WatchCache
+
+log = logging.getLogger("apiserver")
+
+
+async def serve(cfg: Config) -> None:
+    store = Store(cfg.redis, cfg.history)
+    from kubelab.api.registry import KINDS
+    resources: Resources | None = None
+
+    async def on_reset():
+        await ensure_namespaces(resources)
+
+    cache = WatchCache(store, [k.kind for k in KINDS], cfg.history, cfg.watch_queue, on_reset=on_reset)
+    resources = Resources(store, cache)
+    server = grpc.aio.server(options=[("grpc.max_receive_message_length", 64 << 20),
+                                      ("grpc.max_send_message_length", 256 << 20)])
+    server.add_generic_rpc_handlers([ApiServerServicer(resources, cfg.bookmark_interval).handler()])
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        [SERVICE, reflection.SERVICE_NAME, health.SERVICE_NAME], server)
+    port = server.add_insecure_port(cfg.listen)
+    if port == 0:
+        raise SystemExit(f"cannot listen on {cfg.listen}")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+    async def watch_health():
+        """SERVING while the cache follows Redis; NOT_SERVING while Redis is away."""
+        last = None
+        while True:
+            status = health_pb2.HealthCheckResponse.SERVING if cache.ready else \
+                health_pb2.HealthCheckResponse.NOT_SERVING
+            if status != last:
+                await health_servicer.set("", status)
+                await health_servicer.set(SERVICE, status)
+                last = status
+            await asyncio.sleep(0.2)
+
+    async with asyncio.TaskGroup() as tg:
+        cache_task = tg.create_task(cache.run())
+        health_task = tg.create_task(watch_health())
+        await server.start()
+        log.info("apiserver listening address=%s redis=%s history=%d", cfg.listen, cfg.redis, cfg.history)
+        tg.create_task(ensure_namespaces(resources, wait=True))
+        await stop.wait()
+        log.info("apiserver shutting down")
+        await health_servicer.enter_graceful_shutdown()
+        await server.stop(grace=2)
+        cache_task.cancel()
+        health_task.cancel()
+    await store.close()
+    log.info("apiserver stopped")
+
+
+def main() -> None:
+    cfg = Config.from_args()
+    logs.setup("apiserver", cfg.log_level)
+    try:
+        asyncio.run(serve(cfg))
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""The API server's configuration: flags, with environment fallbacks."""
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Config:
+    listen: str = "127.0.0.1:6443"
+    """Address of the gRPC API (and its health and reflection services)."""
+    redis: str = "redis://127.0.0.1:6379/0"
+    """The Redis holding all state."""
+    history: int = 10000
+    """How many changes the event stream keeps; older watch resourceVersions get OUT_OF_RANGE."""
+    watch_queue: int = 1000
+    """Events a watcher may have pending before it is cut off."""
+    bookmark_interval: float = 60.0
+    """Seconds between BOOKMARK events on an idle watch that asked for them."""
+    log_level: str = "info"
+    """debug, info, warning or error."""
+
+    @classmethod
+    def from_args(cls, argv: list[str] | None = None) -> "Config":
+        env = os.environ.get
+        p = argparse.ArgumentParser(prog="python -m services.apiserver", description="kubelab API server")
+        p.add_argument("--listen", default=env("KUBELAB_LISTEN", cls.listen))
+        p.add_argument("--redis", default=env("KUBELAB_REDIS_URL", cls.redis))
+        p.add_argument("--history", type=int, default=int(env("KUBELAB_HISTORY", cls.history)))
+        p.add_argument("--watch-queue", type=int, default=cls.watch_queue)
+        p.add_argument("--bookmark-interval", type=float, default=cls.bookmark_interval)
+        p.add_argument("--log-level", default=env("KUBELAB_LOG_LEVEL", cls.log_level))
+        a = p.parse_args(argv)
+        return cls(a.listen, a.redis, a.history, a.watch_queue, a.bookmark_interval, a.log_level)

@@ -1,0 +1,301 @@
+"""The verbs over stored objects: Kubernetes' generic registry store, for every kind.
+
+Each verb reads from the store, applies the kind's strategy, defaults and validation,
+and writes with compare-and-swap on the resourceVersion. Lists and watches are served
+from the watch cache.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from typing import Callable
+
+from google.protobuf.message import Message
+
+from kubelab import manifest
+from kubelab.api import registry
+from kubelab.api.registry import KindInfo
+from services.apiserver import errors, strategy
+from services.apiserver.defaults import apply_defaults
+from services.apiserver.filters import Filter
+from services.apiserver.store import KeyExists, KeyNotFound, RevisionConflict, Store
+from services.apiserver.validation import validate, validate_status_update, validate_update
+from services.apiserver.watchcache import WatchCache
+
+log = logging.getLogger(__name__)
+
+PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+PROPAGATION = {"Background": None, "Foreground": "foregroundDeletion", "Orphan": "orphan"}
+# apimachinery's rand.String alphabet: no vowels, no confusable digits.
+_RANDOM = "bcdfghjklmnpqrstvwxz2456789"
+
+
+def object_key(info: KindInfo, namespace: str, name: str) -> str:
+    return f"{namespace}/{name}" if info.namespaced else name
+
+
+def merge_patch(target, patch):
+    """RFC 7386 JSON merge patch."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+class Resources:
+    def __init__(self, store: Store, cache: WatchCache, clock: Callable[[], float] = time.time):
+        self.store = store
+        self.cache = cache
+        self.clock = clock
+
+    # ---- reads ----
+
+    async def _read(self, info: KindInfo, namespace: str, name: str) -> tuple[Message, int]:
+        found = await self.store.get(info.kind, object_key(info, namespace, name))
+        if found is None:
+            raise errors.not_found(info, name)
+        data, rv = found
+        msg = info.message.FromString(data)
+        msg.metadata.resource_version = str(rv)
+        return msg, rv
+
+    async def get(self, info: KindInfo, namespace: str, name: str) -> Message:
+        return (await self._read(info, namespace if info.namespaced else "", name))[0]
+
+    async def list(self, info: KindInfo, namespace: str, label_selector: str, field_selector: str):
+        flt = Filter.parse(info, namespace, label_selector, field_selector)
+        await self.cache.wait_fresh()
+        items = self.cache.list(info.kind, flt.matches)
+        items.sort(key=lambda c: (c.namespace, c.name))
+        return items, self.cache.rev
+
+    # ---- writes ----
+
+    def _finish(self, info: KindInfo, msg: Message, rv: int) -> Message:
+        msg.metadata.resource_version = str(rv)
+        msg.api_version, msg.kind = info.api_version, info.kind
+        return msg
+
+    def _stored(self, msg: Message) -> bytes:
+        """Objects are stored without resourceVersion, apiVersion and kind (they come from the key)."""
+        copy = type(msg)()
+        copy.CopyFrom(msg)
+        copy.metadata.resource_version = ""
+        copy.api_version = ""
+        copy.kind = ""
+        return copy.SerializeToString()
+
+    def _check_valid(self, info: KindInfo, msg: Message, errs: list) -> None:
+        if errs:
+            raise errors.invalid(info, msg.metadata.name or msg.metadata.generate_name, errs)
+
+    async def _check_namespace(self, namespace: str) -> None:
+        found = await self.store.get("Namespace", namespace)
+        if found is None:
+            raise errors.not_found(registry.by_kind("Namespace"), namespace)
+        ns = registry.by_kind("Namespace").message.FromString(found[0])
+        if ns.metadata.HasField("deletion_timestamp"):
+            raise errors.forbidden(f"unable to create new content in namespace {namespace} "
+                                   "because it is being terminated")
+
+    async def create(self, msg: Message, default_namespace: str = "", dry_run: bool = False) -> Message:
+        info = registry.kind_of(msg)
+        meta = msg.metadata
+        if info.namespaced:
+            if default_namespace and meta.namespace and meta.namespace != default_namespace:
+                raise errors.bad_request("the namespace of the provided object does not match the "
+                                         "namespace sent on the request")
+            meta.namespace = meta.namespace or default_namespace or "default"
+        else:
+            meta.namespace = ""
+        if not meta.name and meta.generate_name:
+            meta.name = meta.generate_name + "".join(random.choices(_RANDOM, k=5))
+        strategy.prepare_for_create(info, msg, self.clock())
+        apply_defaults(msg)
+        self._check_valid(info, msg, validate(msg))
+        if info.namespaced:
+            await self._check_namespace(meta.namespace)
+        if info.kind == "Service":
+            await self._allocate_cluster_ip(msg)
+        if dry_run:
+            return self._finish(info, msg, 0)
+        try:
+            rv = await self.store.create(info.kind, object_key(info, meta.namespace, meta.name), self._stored(msg))
+        except KeyExists:
+            raise errors.already_exists(info, meta.name) from None
+        return self._finish(info, msg, rv)
+
+    async def _allocate_cluster_ip(self, svc: Message) -> None:
+        if svc.spec.cluster_ip or svc.spec.type == "ExternalName":
+            if svc.spec.cluster_ip and not svc.spec.cluster_ips:
+                svc.spec.cluster_ips.append(svc.spec.cluster_ip)
+            return
+        n = int(await self.store.redis.incr("kl:service-ip"))
+        svc.spec.cluster_ip = f"10.96.{(n // 254) % 256}.{n % 254 + 1}"
+        svc.spec.cluster_ips.append(svc.spec.cluster_ip)
+
+    def _expected_rv(self, info: KindInfo, msg: Message, current: int) -> int:
+        given = msg.metadata.resource_version
+        if not given:
+            return current  # unconditional update
+        try:
+            expected = int(given)
+        except ValueError:
+            raise errors.bad_request(f'resourceVersion: Invalid value: "{given}": must be an integer') from None
+        if expected != current:
+            raise errors.conflict(info.resource, msg.metadata.name)
+        return expected
+
+    async def _write(self, info: KindInfo, new: Message, expected: int) -> tuple[Message, bool]:
+        """Store an updated object; a terminating object whose last finalizer went is removed."""
+        key = object_key(info, new.metadata.namespace, new.metadata.name)
+        meta = new.metadata
+        gone = (meta.HasField("deletion_timestamp") and not meta.finalizers
+                and (info.kind != "Pod" or meta.deletion_grace_period_seconds == 0))
+        try:
+            if gone:
+                rv = await self.store.delete(info.kind, key, self._stored(new), expected)
+            else:
+                rv = await self.store.update(info.kind, key, self._stored(new), expected)
+        except RevisionConflict:
+            raise errors.conflict(info.resource, meta.name) from None
+        except KeyNotFound:
+            raise errors.not_found(info, meta.name) from None
+        return self._finish(info, new, rv), gone
+
+    async def update(self, msg: Message, default_namespace: str = "") -> Message:
+        info = registry.kind_of(msg)
+        msg.metadata.namespace = (msg.metadata.namespace or default_namespace or "default") if info.namespaced else ""
+        old, current = await self._read(info, msg.metadata.namespace, msg.metadata.name)
+        expected = self._expected_rv(info, msg, current)
+        strategy.prepare_for_update(info, msg, old)
+        apply_defaults(msg)
+        self._check_valid(info, msg, validate_update(msg, old))
+        return (await self._write(info, msg, expected))[0]
+
+    async def update_status(self, msg: Message, default_namespace: str = "") -> Message:
+        info = registry.kind_of(msg)
+        if not info.has_status:
+            raise errors.bad_request(f"{info.resource} have no status subresource")
+        msg.metadata.namespace = (msg.metadata.namespace or default_namespace or "default") if info.namespaced else ""
+        old, current = await self._read(info, msg.metadata.namespace, msg.metadata.name)
+        expected = self._expected_rv(info, msg, current)
+        merged = strategy.prepare_for_status_update(msg, old)
+        self._check_valid(info, merged, validate_status_update(merged, old))
+        return (await self._write(info, merged, expected))[0]
+
+    async def patch(self, info: KindInfo, namespace: str, name: str, patch: str, status: bool) -> Message:
+        try:
+            doc = json.loads(patch)
+        except ValueError as e:
+            raise errors.bad_request(f"error decoding patch: {e}") from None
+        if not isinstance(doc, dict):
+            raise errors.bad_request("error decoding patch: a merge patch must be a JSON object")
+        for _ in range(5):  # a patch is not conditional unless it names a resourceVersion
+            old, _rv = await self._read(info, namespace if info.namespaced else "", name)
+            merged = merge_patch(manifest.to_dict(old), doc)
+            try:
+                new = manifest.from_dict(merged)
+            except manifest.ManifestError as e:
+                raise errors.bad_request(str(e)) from None
+            try:
+                if status:
+                    return await self.update_status(new)
+                return await self.update(new)
+            except errors.ApiError as e:
+                if e.reason != "Conflict" or "resourceVersion" in doc.get("metadata", {}):
+                    raise
+        raise errors.conflict(info.resource, name)
+
+    async def delete(self, info: KindInfo, namespace: str, name: str, grace: int | None,
+                     uid: str | None, resource_version: str | None, policy: str) -> tuple[Message, bool]:
+        if policy and policy not in PROPAGATION:
+            raise errors.bad_request(f'propagationPolicy: Unsupported value: "{policy}": supported values: '
+                                     '"Foreground", "Background", "Orphan"')
+        if info.kind == "Namespace" and name in PROTECTED_NAMESPACES:
+            raise errors.forbidden(f'namespaces "{name}" is forbidden: this namespace may not be deleted')
+        namespace = namespace if info.namespaced else ""
+        for _ in range(5):
+            obj, current = await self._read(info, namespace, name)
+            self._check_preconditions(obj, uid, resource_version)
+            try:
+                return await self._delete_once(info, obj, current, grace, policy)
+            except errors.ApiError as e:
+                if e.reason != "Conflict":
+                    raise
+        raise errors.conflict(info.resource, name)
+
+    def _check_preconditions(self, obj: Message, uid: str | None, rv: str | None) -> None:
+        meta = obj.metadata
+        if uid is not None and uid != meta.uid:
+            raise errors.precondition(f"UID in precondition: {uid}, UID in object meta: {meta.uid}")
+        if rv is not None and rv != meta.resource_version:
+            raise errors.precondition(f"ResourceVersion in precondition: {rv}, "
+                                      f"ResourceVersion in object meta: {meta.resource_version}")
+
+    async def _delete_once(self, info: KindInfo, obj: Message, current: int, grace: int | None,
+                           policy: str) -> tuple[Message, bool]:
+        meta = obj.metadata
+        key = object_key(info, meta.namespace, meta.name)
+        finalizer = PROPAGATION.get(policy or "Background")
+        if finalizer and finalizer not in meta.finalizers:
+            meta.finalizers.append(finalizer)
+        grace = self._grace(info, obj, grace)
+        if meta.finalizers or grace > 0:
+            if meta.HasField("deletion_timestamp"):
+                if grace >= meta.deletion_grace_period_seconds and not finalizer:
+                    return obj, False  # already terminating; a longer grace changes nothing
+            if not meta.HasField("deletion_timestamp") or grace < meta.deletion_grace_period_seconds:
+                meta.deletion_timestamp.FromSeconds(int(self.clock()) + grace)
+                meta.deletion_grace_period_seconds = grace
+            return await self._write(info, obj, current)
+        try:
+            rv = await self.store.delete(info.kind, key, self._stored(obj), current)
+        except RevisionConflict:
+            raise errors.conflict(info.resource, meta.name) from None
+        except KeyNotFound:
+            raise errors.not_found(info, meta.name) from None
+        return self._finish(info, obj, rv), True
+
+    def _grace(self, info: KindInfo, obj: Message, grace: int | None) -> int:
+        """Only pods on a node wait for their kubelet; everything else goes at once."""
+        if info.kind != "Pod":
+            return 0
+        if not obj.spec.node_name or obj.status.phase in ("Succeeded", "Failed"):
+            return 0
+        if grace is None:
+            grace = obj.spec.termination_grace_period_seconds if obj.spec.HasField(
+                "termination_grace_period_seconds") else 30
+        return max(0, grace)
+
+    async def bind(self, namespace: str, name: str, node_name: str, uid: str) -> Message:
+        info = registry.by_kind("Pod")
+        pod, current = await self._read(info, namespace, name)
+        binding = "pods/binding"
+        if uid and pod.metadata.uid != uid:
+            raise errors.conflict(binding, name, f"pod {name} has uid {pod.metadata.uid}, not {uid}")
+        if pod.metadata.HasField("deletion_timestamp"):
+            raise errors.conflict(binding, name, f"pod {name} is being deleted, cannot be assigned to a host")
+        if pod.spec.node_name:
+            raise errors.conflict(binding, name,
+                                  f'pod {name} is already assigned to node "{pod.spec.node_name}"')
+        if not node_name:
+            raise errors.bad_request("target.name: Required value")
+        pod.spec.node_name = node_name
+        cond = next((c for c in pod.status.conditions if c.type == "PodScheduled"), None)
+        if cond is None:
+            cond = pod.status.conditions.add(type="PodScheduled")
+        cond.status, cond.reason, cond.message = "True", "", ""
+        cond.last_transition_time.FromSeconds(int(self.clock()))
+        try:
+            rv = await self.store.update(info.kind, object_key(info, namespace, name), self._stored(pod), current)
+        except RevisionConflict:
+            raise errors.conflict(binding, name) from None
+        return self._finish(info, pod, rv)

@@ -1,0 +1,190 @@
+"""The ApiServer gRPC service: decode, one call into Resources, encode.
+
+List and Watch answer with bytes built from the watch cache's ready-made wire form,
+so a large list is not parsed and re-serialized object by object.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import grpc
+import yaml
+
+from kubelab import manifest
+from kubelab.api import registry
+from kubelab.api.v1 import apiserver_pb2 as pb
+from services.apiserver import errors
+from services.apiserver.filters import Filter
+from services.apiserver.resources import Resources
+from services.apiserver.watchcache import NotReady, TooOld, WatchClosed
+
+log = logging.getLogger(__name__)
+
+SERVICE = "kubelab.v1.ApiServer"
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def _field(num: int, payload: bytes) -> bytes:
+    return _varint(num << 3 | 2) + _varint(len(payload)) + payload
+
+
+def _serialize(msg) -> bytes:
+    return msg if isinstance(msg, bytes) else msg.SerializeToString()
+
+
+def _kind(name: str) -> registry.KindInfo:
+    try:
+        return registry.lookup(name)
+    except registry.UnknownKind:
+        raise errors.bad_request(f'the server doesn\'t have a resource type "{name}"') from None
+
+
+def _decode(req: pb.WriteRequest):
+    """The object of a write: typed, or a manifest decoded strictly."""
+    if req.WhichOneof("body") == "manifest":
+        try:
+            docs = list(manifest.load_documents(req.manifest))
+        except yaml.YAMLError as e:
+            raise errors.bad_request(f"error converting YAML to JSON: {e}") from None
+        if len(docs) != 1:
+            raise errors.bad_request(f"a manifest must hold exactly one object, found {len(docs)}")
+        try:
+            return manifest.from_dict(docs[0])
+        except manifest.StrictDecodingError as e:
+            raise errors.bad_request(str(e), [(p, str(e)) for p in e.paths]) from None
+        except manifest.ManifestError as e:
+            raise errors.bad_request(str(e), [("apiVersion", str(e))]) from None
+    if req.WhichOneof("body") == "object":
+        try:
+            return registry.unwrap(req.object)
+        except registry.UnknownKind:
+            pass
+    raise errors.bad_request("the request carries no object", [("object", "Required value")])
+
+
+class ApiServerServicer:
+    def __init__(self, resources: Resources, bookmark_interval: float = 60.0):
+        self.resources = resources
+        self.cache = resources.cache
+        self.bookmark_interval = bookmark_interval
+
+    def handler(self) -> grpc.GenericRpcHandler:
+        def unary(fn, req_type):
+            return grpc.unary_unary_rpc_method_handler(
+                self._guard(fn), request_deserializer=req_type.FromString, response_serializer=_serialize)
+        handlers = {
+            "Create": unary(self.Create, pb.WriteRequest),
+            "Get": unary(self.Get, pb.GetRequest),
+            "List": unary(self.List, pb.ListRequest),
+            "Update": unary(self.Update, pb.WriteRequest),
+            "UpdateStatus": unary(self.UpdateStatus, pb.WriteRequest),
+            "Patch": unary(self.Patch, pb.PatchRequest),
+            "Delete": unary(self.Delete, pb.DeleteRequest),
+            "Bind": unary(self.Bind, pb.BindRequest),
+            "Watch": grpc.unary_stream_rpc_method_handler(
+                self.Watch, request_deserializer=pb.WatchRequest.FromString, response_serializer=_serialize),
+        }
+        return grpc.method_handlers_generic_handler(SERVICE, handlers)
+
+    def _guard(self, fn):
+        async def call(request, context):
+            try:
+                return await fn(request, context)
+            except errors.ApiError as e:
+                await context.abort_with_status(e.to_status())
+            except NotReady as e:
+                await context.abort_with_status(errors.unavailable(str(e)).to_status())
+            except Exception as e:  # storage trouble must not crash the server
+                if type(e).__module__.startswith("redis"):
+                    await context.abort_with_status(errors.unavailable(f"storage unavailable: {e}").to_status())
+                log.exception("internal error method=%s", fn.__name__)
+                await context.abort_with_status(errors.ApiError(
+                    grpc.StatusCode.INTERNAL, "InternalError", f"Internal error occurred: {e}").to_status())
+        return call
+
+    async def Create(self, req: pb.WriteRequest, context) -> pb.Object:
+        obj = await self.resources.create(_decode(req), req.default_namespace, req.dry_run)
+        return registry.wrap(obj)
+
+    async def Update(self, req: pb.WriteRequest, context) -> pb.Object:
+        return registry.wrap(await self.resources.update(_decode(req), req.default_namespace))
+
+    async def UpdateStatus(self, req: pb.WriteRequest, context) -> pb.Object:
+        return registry.wrap(await self.resources.update_status(_decode(req), req.default_namespace))
+
+    async def Get(self, req: pb.GetRequest, context) -> pb.Object:
+        return registry.wrap(await self.resources.get(_kind(req.kind), req.namespace, req.name))
+
+    async def List(self, req: pb.ListRequest, context) -> bytes:
+        items, rev = await self.resources.list(_kind(req.kind), req.namespace, req.label_selector,
+                                               req.field_selector)
+        return b"".join(_field(1, c.wrapped) for c in items) + _field(2, str(rev).encode())
+
+    async def Patch(self, req: pb.PatchRequest, context) -> pb.Object:
+        obj = await self.resources.patch(_kind(req.kind), req.namespace, req.name, req.patch, req.status)
+        return registry.wrap(obj)
+
+    async def Delete(self, req: pb.DeleteRequest, context) -> pb.DeleteResponse:
+        pre = req.preconditions
+        obj, deleted = await self.resources.delete(
+            _kind(req.kind), req.namespace, req.name,
+            req.grace_period_seconds if req.HasField("grace_period_seconds") else None,
+            pre.uid if pre.HasField("uid") else None,
+            pre.resource_version if pre.HasField("resource_version") else None,
+            req.propagation_policy)
+        return pb.DeleteResponse(object=registry.wrap(obj), deleted=deleted)
+
+    async def Bind(self, req: pb.BindRequest, context) -> pb.Object:
+        return registry.wrap(await self.resources.bind(req.namespace, req.name, req.node_name, req.uid))
+
+    async def Watch(self, req: pb.WatchRequest, context):
+        try:
+            info = _kind(req.kind)
+            flt = Filter.parse(info, req.namespace, req.label_selector, req.field_selector)
+            rv = None if req.resource_version in ("", "0") else self._parse_rv(req.resource_version)
+            watcher = await self.cache.watch(info.kind, flt.matches, rv)
+        except errors.ApiError as e:
+            await context.abort_with_status(e.to_status())
+            return
+        except TooOld as e:
+            await context.abort_with_status(errors.expired(str(e)).to_status())
+            return
+        except NotReady as e:
+            await context.abort_with_status(errors.unavailable(str(e)).to_status())
+            return
+        timeout = self.bookmark_interval if req.allow_bookmarks else None
+        try:
+            while True:
+                item = await watcher.next(timeout)
+                if item is None:
+                    yield _field(1, b"BOOKMARK") + _field(3, str(self.cache.rev).encode())
+                    continue
+                etype, c = item
+                yield _field(1, etype.encode()) + _field(2, c.wrapped) + _field(3, str(c.rev).encode())
+        except WatchClosed as e:
+            log.info("watch ended kind=%s reason=%r", info.kind, e.reason)
+            code = errors.expired if e.code == "OUT_OF_RANGE" else None
+            err = code(e.reason) if code else errors.ApiError(
+                grpc.StatusCode.RESOURCE_EXHAUSTED, "TooManyRequests", e.reason)
+            await context.abort_with_status(err.to_status())
+        finally:
+            self.cache.unwatch(watcher)
+
+    @staticmethod
+    def _parse_rv(rv: str) -> int:
+        try:
+            return int(rv)
+        except ValueError:
+            raise errors.bad_request(f'resourceVersion: Invalid value: "{rv}": must be an integer') from None

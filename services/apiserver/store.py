@@ -1,0 +1,174 @@
+"""The Redis store: objects, one global revision, and an event stream.
+
+Layout (prefix ``kl:``):
+  ``rev``             the global revision counter; its value is the newest resourceVersion
+  ``obj:<Kind>``      hash ``namespace/name`` -> serialized object (resourceVersion not inside)
+  ``rv:<Kind>``       hash ``namespace/name`` -> resourceVersion of that object
+  ``events``          stream; entry id ``<rev>-0``, fields type, kind, key, data
+
+Every write is one Lua script: check the expected resourceVersion, bump the revision,
+store or remove the object, append the change to the stream (trimmed to about
+``history`` entries). A conflict is an expected result, reported by exception.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Iterable
+
+import redis.asyncio as aioredis
+
+log = logging.getLogger(__name__)
+
+PREFIX = "kl:"
+REV = PREFIX + "rev"
+STREAM = PREFIX + "events"
+
+_WRITE = """
+local cur = redis.call('HGET', KEYS[2], ARGV[1])
+local op = ARGV[2]
+if op == 'create' then
+  if cur then return {-1, cur} end
+else
+  if not cur then return {-2, ''} end
+  if ARGV[3] ~= '' and ARGV[3] ~= cur then return {-3, cur} end
+end
+local rev = redis.call('INCR', KEYS[3])
+local etype = 'MODIFIED'
+if op == 'create' then etype = 'ADDED' elseif op == 'delete' then etype = 'DELETED' end
+if op == 'delete' then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  redis.call('HDEL', KEYS[2], ARGV[1])
+else
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
+  redis.call('HSET', KEYS[2], ARGV[1], rev)
+end
+redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], rev .. '-0',
+           'type', etype, 'kind', ARGV[6], 'key', ARGV[1], 'data', ARGV[4])
+return {rev, ''}
+"""
+
+
+class StoreError(Exception):
+    """Base of the store's expected outcomes."""
+
+
+class KeyExists(StoreError):
+    pass
+
+
+class KeyNotFound(StoreError):
+    pass
+
+
+class RevisionConflict(StoreError):
+    def __init__(self, current: int):
+        super().__init__(current)
+        self.current = current
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry of the event stream."""
+    rev: int
+    type: str  # ADDED, MODIFIED, DELETED
+    kind: str
+    key: str
+    data: bytes
+
+
+@dataclass
+class Snapshot:
+    rev: int
+    objects: dict[str, dict[str, tuple[bytes, int]]]
+    history: list[Change]
+
+
+def _obj(kind: str) -> str:
+    return f"{PREFIX}obj:{kind}"
+
+
+def _rv(kind: str) -> str:
+    return f"{PREFIX}rv:{kind}"
+
+
+def _change(entry_id: bytes, fields: dict[bytes, bytes]) -> Change:
+    return Change(int(entry_id.split(b"-")[0]), fields[b"type"].decode(), fields[b"kind"].decode(),
+                  fields[b"key"].decode(), fields[b"data"])
+
+
+class Store:
+    def __init__(self, url: str, history: int = 10000):
+        self.url = url
+        self.history = history
+        self.redis = aioredis.Redis.from_url(url, socket_connect_timeout=2, socket_keepalive=True,
+                                             health_check_interval=5)
+        self._write = self.redis.register_script(_WRITE)
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+
+    async def _run(self, op: str, kind: str, key: str, data: bytes, expected: str = "") -> int:
+        res = await self._write(keys=[_obj(kind), _rv(kind), REV, STREAM],
+                                args=[key, op, expected, data, self.history, kind])
+        code = int(res[0])
+        if code == -1:
+            raise KeyExists(key)
+        if code == -2:
+            raise KeyNotFound(key)
+        if code == -3:
+            raise RevisionConflict(int(res[1]))
+        return code
+
+    async def create(self, kind: str, key: str, data: bytes) -> int:
+        return await self._run("create", kind, key, data)
+
+    async def update(self, kind: str, key: str, data: bytes, expected_rv: int | None) -> int:
+        """Replace an object; with expected_rv, only if it is still at that revision."""
+        return await self._run("update", kind, key, data, "" if expected_rv is None else str(expected_rv))
+
+    async def delete(self, kind: str, key: str, last_state: bytes, expected_rv: int | None) -> int:
+        """Remove an object; the DELETED event carries last_state."""
+        return await self._run("delete", kind, key, last_state,
+                               "" if expected_rv is None else str(expected_rv))
+
+    async def get(self, kind: str, key: str) -> tuple[bytes, int] | None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            data, rv = await pipe.hget(_obj(kind), key).hget(_rv(kind), key).execute()
+        if data is None or rv is None:
+            return None
+        return data, int(rv)
+
+    async def exists(self, kind: str, key: str) -> bool:
+        return bool(await self.redis.hexists(_rv(kind), key))
+
+    async def current_revision(self) -> int:
+        return int(await self.redis.get(REV) or 0)
+
+    async def snapshot(self, kinds: Iterable[str]) -> Snapshot:
+        """Every object, the revision and the retained history, read atomically."""
+        kinds = list(kinds)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.get(REV)
+            for kind in kinds:
+                pipe.hgetall(_obj(kind))
+                pipe.hgetall(_rv(kind))
+            pipe.xrange(STREAM)
+            res = await pipe.execute()
+        objects: dict[str, dict[str, tuple[bytes, int]]] = {}
+        for i, kind in enumerate(kinds):
+            datas, rvs = res[1 + 2 * i], res[2 + 2 * i]
+            objects[kind] = {k.decode(): (v, int(rvs[k])) for k, v in datas.items() if k in rvs}
+        history = [_change(eid, f) for eid, f in res[-1]]
+        return Snapshot(int(res[0] or 0), objects, history)
+
+    async def read_changes(self, after: int, block_ms: int, count: int = 1000) -> list[Change]:
+        """Changes with revision > after, waiting up to block_ms for the first one."""
+        res = await self.redis.xread({STREAM: f"{after}-0"}, count=count, block=block_ms)
+        if not res:
+            return []
+        return [_change(eid, f) for eid, f in res[0][1]]
+
+    async def oldest_revision(self) -> int | None:
+        first = await self.redis.xrange(STREAM, count=1)
+        return int(first[0][0].split(b"-")[0]) if first else None

@@ -1,0 +1,111 @@
+"""Real processes for integration tests: a Redis server and API servers on free ports."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import redis
+
+from kubelab.cluster.healthcheck import SERVING, check_health
+from kubelab.cluster.redis_server import find_redis_server, redis_argv
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(cond, timeout: float = 10.0, interval: float = 0.02, what: str = "condition"):
+    """Poll cond() until it returns a truthy value; fail with what after timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = cond()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+class RedisProcess:
+    def __init__(self, persistent: bool = True):
+        self.dir = Path(tempfile.mkdtemp(prefix="kl-redis-"))
+        self.port = free_port()
+        self.persistent = persistent
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> "RedisProcess":
+        argv = redis_argv(find_redis_server(), port=self.port, data_dir=self.dir)
+        if self.persistent:
+            argv += ["--appendfsync", "always"]
+        else:
+            argv += ["--appendonly", "no"]
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = redis.Redis(port=self.port)
+        wait_until(lambda: _ping(client), what="redis to answer")
+        client.close()
+        return self
+
+    def stop(self, sig=signal.SIGTERM) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(10)
+
+
+def _ping(client) -> bool:
+    try:
+        return bool(client.ping())
+    except (redis.RedisError, OSError):
+        return False
+
+
+class ApiServerProcess:
+    def __init__(self, redis_url: str, *args: str, port: int | None = None):
+        self.redis_url = redis_url
+        self.port = port or free_port()
+        self.args = list(args)
+        self.proc: subprocess.Popen | None = None
+        self.log = Path(tempfile.mkstemp(prefix="kl-apiserver-", suffix=".log")[1])
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self, wait: bool = True) -> "ApiServerProcess":
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "services.apiserver", "--listen", self.address, "--redis", self.redis_url,
+                 *self.args], cwd=ROOT, env=env, stdout=log, stderr=log)
+        if wait:
+            self.wait_serving()
+        return self
+
+    def wait_serving(self, timeout: float = 20.0) -> None:
+        def ready():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"apiserver exited: {self.log.read_text()[-3000:]}")
+            return check_health(self.address, timeout=0.5) == SERVING
+        wait_until(ready, timeout, interval=0.05, what=f"apiserver {self.address} SERVING")
+
+    def stop(self, sig=signal.SIGTERM) -> int | None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            return self.proc.wait(15)
+        return self.proc.returncode if self.proc else None
+
+    def logs(self) -> str:
+        return self.log.read_text()
