@@ -1,0 +1,1 @@
+"""The `kubelab` command line: `main` in `kubelab.cli.main`, one module per command group."""

@@ -1,0 +1,301 @@
+"""The local launcher: brings a cluster up and down and carries out the failure verbs.
+
+Start order: the partition proxy, Redis (unless external), the API server, the default StorageClasses
+(first start only), then every other component that exists and one kubelet per node, all at once. Each
+step waits for health with a deadline. `down` stops in reverse: components, API server, Redis, proxy.
+
+Every method takes the state dir's lock, so two `kubelab` commands never interleave their changes.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from kubelab.cluster import procs, proxyctl, registry
+from kubelab.cluster.bootstrap import bootstrap_cluster
+from kubelab.cluster.healthcheck import SERVING
+from kubelab.cluster.ports import HOST, allocate, join, split
+from kubelab.cluster.specs import PROXY, REDIS, planned_instances, proc_spec, route_target
+from kubelab.cluster.state import ClusterState, ProcessRecord, StateDir
+from kubelab.cluster.status import health_of
+
+__all__ = ["ClusterError", "Launcher", "UpOptions"]
+
+
+class ClusterError(RuntimeError):
+    """A cluster verb could not be carried out; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class UpOptions:
+    nodes: int | None = None
+    """Kubelets node-1..node-N (default: as recorded, else 3)."""
+    redis_url: str | None = None
+    """An external Redis instead of the embedded one."""
+    timeout: float = 60.0
+    """Seconds each start step may take to become healthy."""
+
+
+def _port(addr: str) -> int | None:
+    return split(addr)[1] if addr else None
+
+
+class Launcher:
+    """One local cluster, identified by its state dir."""
+
+    def __init__(self, root: Path, say: Callable[[str], None] = print, on_log=None):
+        self.sd = StateDir(root)
+        self.say = say
+        self.on_log = on_log or (lambda name, path: None)
+        """Called with (name, log path) just before a process is started (`up` follows the logs)."""
+        self.overrides = registry.module_overrides()
+
+    # -- up / down -------------------------------------------------------------------------------
+
+    def up(self, opts: UpOptions = UpOptions()) -> None:
+        with self.sd.locked():
+            self.sd.create()
+            state = self.sd.load()
+            insts = self._plan(state, opts)
+            names = [i.name for i in insts]
+            if "apiserver" not in names:
+                raise ClusterError("the API server (services/apiserver) is not installed; nothing to start")
+            self._write_proxy_config(state, insts)
+            self._start_and_wait(state, [PROXY], opts.timeout)
+            proxyctl.request(state.processes[PROXY].listen, "reload")
+            if state.embedded_redis:
+                self._start_and_wait(state, [REDIS], opts.timeout)
+            self._start_and_wait(state, ["apiserver"], opts.timeout)
+            if not state.bootstrapped:
+                state.bootstrapped = bootstrap_cluster(state.processes["apiserver"].listen)
+                self.sd.save(state)
+            self._start_and_wait(state, [n for n in names if n != "apiserver"], opts.timeout)
+            self.say(f"event=up state_dir={self.sd.root} apiserver={state.processes['apiserver'].listen}")
+
+    def down(self, purge: bool = False, grace: float = 10.0) -> None:
+        with self.sd.locked():
+            state = self.sd.load()
+            names = list(state.processes)
+            tiers = [
+                [n for n in names if n not in (REDIS, PROXY, "apiserver")],
+                ["apiserver"],
+                [REDIS],
+                [PROXY],
+            ]
+            for tier in tiers:
+                self._stop(state, [n for n in tier if n in state.processes], grace, desired="stopped")
+            config = proxyctl.read_config(self.sd.proxy_file)
+            if config.get("routes"):
+                proxyctl.write_config(self.sd.proxy_file, proxyctl.set_partitioned(config, list(config["routes"]), False))
+            if self.sd.exists():
+                self.sd.save(state)
+        if purge:
+            self.purge()
+
+    def purge(self) -> None:
+        root = self.sd.root
+        if not root.exists():
+            return
+        if not self.sd.exists() and any(root.iterdir()):
+            raise ClusterError(f"{root} has no cluster.json: not a kubelab state dir, not removing it")
+        shutil.rmtree(root)
+        self.say(f"event=purged state_dir={root}")
+
+    # -- the failure verbs ----------------------------------------------------------------------
+
+    def kill(self, name: str) -> None:
+        with self.sd.locked():
+            state = self._state_with(name)
+            rec = state.processes[name]
+            procs.signal_process(rec.pid, rec.start_time, signal.SIGKILL)
+            procs.wait_dead([(rec.pid, rec.start_time)], 5)
+            rec.desired = "killed"
+            self.sd.save(state)
+            self.say(f"event=killed name={name} pid={rec.pid}")
+
+    def stop(self, name: str, grace: float = 10.0) -> None:
+        with self.sd.locked():
+            state = self._state_with(name)
+            self._stop(state, [name], grace, desired="stopped")
+            self.sd.save(state)
+
+    def start(self, name: str, wait: bool = True, timeout: float = 60.0) -> None:
+        with self.sd.locked():
+            state = self._state_with(name)
+            self._start_and_wait(state, [name], timeout if wait else 0)
+
+    def restart(self, name: str, wait: bool = True, timeout: float = 60.0, grace: float = 10.0) -> None:
+        with self.sd.locked():
+            state = self._state_with(name)
+            self._stop(state, [name], grace, desired="stopped")
+            self._start_and_wait(state, [name], timeout if wait else 0)
+
+    def pause(self, name: str) -> None:
+        self._signal(name, signal.SIGSTOP, "paused")
+
+    def resume(self, name: str) -> None:
+        self._signal(name, signal.SIGCONT, "resumed")
+
+    def partition(self, name: str, mode: str = "drop") -> list[str]:
+        return self._set_partitioned(name, True, mode)
+
+    def heal(self, name: str | None = None) -> list[str]:
+        return self._set_partitioned(name, False, "drop")
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _state_with(self, name: str) -> ClusterState:
+        if not self.sd.exists():
+            raise ClusterError(f"no cluster in {self.sd.root} (start one with `kubelab up`)")
+        state = self.sd.load()
+        if name not in state.processes:
+            known = ", ".join(state.processes) or "none"
+            raise ClusterError(f"no component named {name!r} in this cluster (components: {known})")
+        return state
+
+    def _signal(self, name: str, sig: int, verb: str) -> None:
+        with self.sd.locked():
+            rec = self._state_with(name).processes[name]
+            if not procs.signal_process(rec.pid, rec.start_time, sig):
+                raise ClusterError(f"{name} is not running")
+            self.say(f"event={verb} name={name} pid={rec.pid}")
+
+    def _plan(self, state: ClusterState, opts: UpOptions) -> list[registry.Instance]:
+        """Settle nodes, Redis and ports for this `up`; drop records of instances no longer planned."""
+        if opts.nodes is not None:
+            state.nodes = opts.nodes
+        if opts.redis_url:
+            state.redis_url, state.embedded_redis = opts.redis_url, False
+        elif not state.redis_url:
+            state.embedded_redis = True
+        insts = planned_instances(state, self.overrides)
+        names = ([REDIS] if state.embedded_redis else []) + [PROXY] + [i.name for i in insts]
+        gone = [n for n in state.processes if n not in names]
+        self._stop(state, gone, 10.0, desired="stopped")
+        for n in gone:
+            del state.processes[n]
+        recs = {n: state.processes.setdefault(n, ProcessRecord()) for n in names}
+        alive = {n for n, r in recs.items() if procs.is_alive(r.pid, r.start_time)}
+        wanted, fixed = {}, {}
+        for n, r in recs.items():
+            (fixed if n in alive and r.listen else wanted)[n] = _port(r.listen)
+            if n not in (REDIS, PROXY):
+                route_kept = r.route_listen and (n in alive or PROXY in alive)
+                (fixed if route_kept else wanted)[n + "/route"] = _port(r.route_listen)
+        ports = allocate(wanted, fixed)
+        for n, r in recs.items():
+            r.listen = join(HOST, ports[n])
+            if n not in (REDIS, PROXY):
+                r.route_listen = join(HOST, ports[n + "/route"])
+        for inst in insts:
+            recs[inst.name].module = registry.module_of(inst.component, self.overrides)
+        if state.embedded_redis:
+            state.redis_url = registry.redis_url(recs[REDIS].listen)
+        self.sd.save(state)
+        return insts
+
+    def _write_proxy_config(self, state: ClusterState, insts: list[registry.Instance]) -> None:
+        old = proxyctl.read_config(self.sd.proxy_file).get("routes", {})
+        routes = {}
+        for inst in insts:
+            rec = state.processes[inst.name]
+            prev = old.get(inst.name, {})
+            routes[inst.name] = {
+                "listen": rec.route_listen,
+                "target": route_target(inst, state),
+                "upstream": inst.component.upstream,
+                "partitioned": bool(prev.get("partitioned", False)),
+                "mode": prev.get("mode", "drop"),
+            }
+        proxyctl.write_config(self.sd.proxy_file, {"control": state.processes[PROXY].listen, "routes": routes})
+
+    def _start_and_wait(self, state: ClusterState, names: list[str], timeout: float) -> None:
+        """Start each name not running; then, if timeout, wait until all are SERVING."""
+        for name in names:
+            rec = state.processes[name]
+            if procs.is_alive(rec.pid, rec.start_time):
+                rec.desired = "running"
+                continue
+            spec = proc_spec(name, state, self.sd, self.overrides)
+            log = self.sd.log_file(name)
+            self.on_log(name, log)
+            with open(log, "a") as f:
+                f.write(f"ts={time.strftime('%Y-%m-%dT%H:%M:%S')} component=kubelab event=start name={name}\n")
+            rec.upstream = spec.upstream
+            rec.pid, rec.start_time = procs.spawn(spec.argv, env=spec.env, log=log, cwd=self.sd.root)
+            rec.desired = "running"
+            self.sd.save(state)
+            self.say(f"event=started name={name} pid={rec.pid} listen={rec.listen}")
+        if timeout:
+            self._wait_serving(state, names, timeout)
+
+    def _wait_serving(self, state: ClusterState, names: list[str], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        pending = list(names)
+        while pending:
+            health = health_of(pending, state, timeout=min(1.0, max(0.2, deadline - time.monotonic())))
+            for name in [n for n in pending if health[n] == SERVING]:
+                pending.remove(name)
+                self.say(f"event=healthy name={name}")
+            dead = [n for n in pending if not procs.is_alive(state.processes[n].pid, state.processes[n].start_time)]
+            if dead or (pending and time.monotonic() >= deadline):
+                raise ClusterError(self._failure_report(pending, dead, health, timeout))
+            if pending:
+                time.sleep(0.1)
+
+    def _failure_report(self, pending: list[str], dead: list[str], health: dict[str, str], timeout: float) -> str:
+        lines = []
+        for name in pending:
+            why = "exited" if name in dead else f"not SERVING after {timeout:g}s (health: {health.get(name)})"
+            lines.append(f"{name} {why}; last lines of {self.sd.log_file(name)}:")
+            lines += ["    " + line for line in tail(self.sd.log_file(name), 10)]
+        lines.append("see `kubelab component-logs NAME`; `kubelab down` stops what did start")
+        return "\n".join(lines)
+
+    def _stop(self, state: ClusterState, names: list[str], grace: float, desired: str) -> None:
+        live = [n for n in names if procs.is_alive(state.processes[n].pid, state.processes[n].start_time)]
+        procs.terminate([(state.processes[n].pid, state.processes[n].start_time) for n in live], grace)
+        for n in names:
+            state.processes[n].desired = desired
+        for n in live:
+            self.say(f"event=stopped name={n} pid={state.processes[n].pid}")
+
+    def _set_partitioned(self, name: str | None, partitioned: bool, mode: str) -> list[str]:
+        with self.sd.locked():
+            state = self.sd.load() if name is None else self._state_with(name)
+            config = proxyctl.read_config(self.sd.proxy_file)
+            routes = config.get("routes", {})
+            if name is None:
+                names = [n for n, r in routes.items() if r.get("partitioned")]
+            elif name == REDIS:
+                names = [n for n, r in routes.items() if r["upstream"] == registry.REDIS]
+            elif name in routes:
+                names = [name]
+            else:
+                raise ClusterError(
+                    f"{name} has no upstream path to partition (partitionable: redis, {', '.join(routes)})"
+                )
+            proxy = state.processes.get(PROXY)
+            if proxy is None or not procs.is_alive(proxy.pid, proxy.start_time):
+                raise ClusterError("the partition proxy is not running (`kubelab start proxy`)")
+            proxyctl.write_config(self.sd.proxy_file, proxyctl.set_partitioned(config, names, partitioned, mode))
+            proxyctl.request(proxy.listen, "reload")
+            verb = "partitioned" if partitioned else "healed"
+            self.say(f"event={verb} routes={','.join(names) or '-'}" + (f" mode={mode}" if partitioned else ""))
+            return names
+
+
+def tail(path: Path, n: int) -> list[str]:
+    """The last n lines of a text file ([] if it does not exist)."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, 2)
+            f.seek(max(0, f.tell() - 64 * 1024))
+            return f.read().decode(errors="replace").splitlines()[-n:]
+    except FileNotFoundError:
+        return []

@@ -1,0 +1,173 @@
+"""The one list of kubelab components.
+
+Everything that starts components reads this list: the local launcher (`kubelab up`) and, through
+`tests/unit/test_compose.py`, the `docker-compose.yml` that must agree with it. A component is a Python
+package `services.<name>` run as `python -m services.<name>`; an *instance* is one running copy of it
+(`scheduler`, or `node-2` for the kubelet of node 2).
+
+Every component serves the standard gRPC health service on `--listen`. It talks to exactly one upstream:
+the API server talks to Redis (`--redis URL`, env `KUBELAB_REDIS_URL`), everything else talks to the API
+server (`--apiserver HOST:PORT`, env `KUBELAB_APISERVER`). The launcher puts a TCP proxy in every upstream
+path so that `kubelab partition` can cut it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "APISERVER",
+    "COMPONENTS",
+    "REDIS",
+    "Component",
+    "Instance",
+    "command",
+    "component",
+    "environment",
+    "instances",
+    "is_available",
+    "module_overrides",
+    "services_root",
+]
+
+REDIS = "redis"
+APISERVER = "apiserver"
+
+#: Port every component listens on in docker compose (each container has its own network namespace);
+#: locally the launcher picks free ports instead. Redis listens on its usual 6379.
+REDIS_PORT = 6379
+
+#: Testing/development hook: "name=module,name=module" runs a component from another module (and makes
+#: it count as available). The e2e tests use it for stand-ins of components not written yet.
+OVERRIDES_ENV = "KUBELAB_COMPONENT_MODULES"
+
+
+@dataclass(frozen=True)
+class Component:
+    """One kind of process in the cluster."""
+
+    name: str
+    """Package name under `services/`; also the instance name unless per_node."""
+    upstream: str
+    """REDIS or APISERVER: what the component talks to (through the launcher's proxy)."""
+    port: int
+    """The port it listens on for gRPC (health, metrics, and the API for the apiserver) in compose."""
+    per_node: bool = False
+    """One instance per node (`node-1`, `node-2`, ...) instead of `replicas` instances."""
+    replicas: int = 1
+    """How many copies run side by side (leader election decides who works)."""
+    help: str = ""
+    """One line for `kubelab ps --help` and the docs."""
+
+    @property
+    def module(self) -> str:
+        return f"services.{self.name}"
+
+
+COMPONENTS: tuple[Component, ...] = (
+    Component("apiserver", REDIS, 6443, help="typed objects over gRPC, state in Redis, watch streams"),
+    Component("scheduler", APISERVER, 10259, help="binds pending pods to nodes"),
+    Component("provisioner", APISERVER, 10260, help="PV/PVC binding, dynamic provisioning, attach/detach"),
+    Component("replicaset", APISERVER, 10257, help="Deployment and ReplicaSet controllers"),
+    Component("statefulset", APISERVER, 10258, help="StatefulSet controller"),
+    Component("lifecycle", APISERVER, 10261, help="garbage collector and node lifecycle"),
+    Component("dns", APISERVER, 10262, help="cluster DNS names from the API"),
+    Component("kubelet", APISERVER, 10250, per_node=True, help="node agent: runs pods, mounts volumes"),
+)
+
+
+def component(name: str) -> Component:
+    for c in COMPONENTS:
+        if c.name == name:
+            return c
+    raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One running copy of a component, named as the user names it in `kubelab kill NAME`."""
+
+    name: str
+    component: Component
+    node: str | None = None
+
+
+def instances(nodes: int, components: tuple[Component, ...] = COMPONENTS) -> list[Instance]:
+    """Every instance of `components` for a cluster of `nodes` nodes, in start order."""
+    out: list[Instance] = []
+    for c in components:
+        if c.per_node:
+            out += [Instance(f"node-{i}", c, f"node-{i}") for i in range(1, nodes + 1)]
+        elif c.replicas == 1:
+            out.append(Instance(c.name, c))
+        else:
+            out += [Instance(f"{c.name}-{i}", c) for i in range(1, c.replicas + 1)]
+    return out
+
+
+def redis_url(addr: str, db: int = 0) -> str:
+    return f"redis://{addr}/{db}"
+
+
+def command(inst: Instance, *, listen: str, upstream: str, root_dir: str | None = None) -> list[str]:
+    """argv (starting with "python") of an instance listening on `listen`, its upstream at `upstream`.
+
+    `upstream` is a Redis URL for the API server and HOST:PORT of the API server for the others;
+    `root_dir` is the node's root directory (kubelets only).
+    """
+    argv = ["python", "-m", inst.component.module]
+    if inst.node is not None:
+        argv += ["--node-name", inst.node, "--root-dir", root_dir or f"nodes/{inst.node}"]
+    if inst.component.upstream == REDIS:
+        argv += ["--listen", listen, "--redis", upstream]
+    else:
+        argv += ["--apiserver", upstream, "--listen", listen]
+    return argv
+
+
+def environment(inst: Instance, *, upstream: str, state_dir: str) -> dict[str, str]:
+    """Environment an instance runs with (on top of the launcher's own), the same in compose."""
+    env = {"PYTHONUNBUFFERED": "1", "KUBELAB_STATE_DIR": state_dir, "KUBELAB_COMPONENT": inst.name}
+    key = "KUBELAB_REDIS_URL" if inst.component.upstream == REDIS else "KUBELAB_APISERVER"
+    env[key] = upstream
+    return env
+
+
+def module_overrides(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The `KUBELAB_COMPONENT_MODULES` hook parsed into {component name: module}."""
+    raw = (os.environ if environ is None else environ).get(OVERRIDES_ENV, "")
+    out = {}
+    for item in filter(None, (s.strip() for s in raw.split(","))):
+        name, sep, module = item.partition("=")
+        if not sep or not name.strip() or not module.strip():
+            raise ValueError(f"{OVERRIDES_ENV}: expected name=module, got {item!r}")
+        out[name.strip()] = module.strip()
+    return out
+
+
+def services_root() -> Path | None:
+    """The directory that holds the `services` package (put on the children's PYTHONPATH)."""
+    spec = importlib.util.find_spec("services")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0]).parent
+
+
+def is_available(c: Component, overrides: dict[str, str] | None = None) -> bool:
+    """True if the component's code exists ("every component that exists" is started).
+
+    Checks files rather than importing, so that the CLI does not import every service.
+    """
+    if overrides and c.name in overrides:
+        return importlib.util.find_spec(overrides[c.name]) is not None
+    spec = importlib.util.find_spec("services")
+    if spec is None or not spec.submodule_search_locations:
+        return False
+    return any((Path(loc) / c.name / "__main__.py").is_file() for loc in spec.submodule_search_locations)
+
+
+def module_of(c: Component, overrides: dict[str, str] | None = None) -> str:
+    return (overrides or {}).get(c.name, c.module)

@@ -1,0 +1,187 @@
+"""The state dir: where one local cluster keeps its records, logs, Redis data and node roots.
+
+Layout of a state dir::
+
+    cluster.json        the records below (other commands find the cluster through it)
+    proxy.json          the partition proxy's routes, written by the launcher, read by the proxy
+    lock                flock(2)ed by every command that changes the cluster
+    logs/<name>.log     one log per process (redis, proxy, apiserver, scheduler, node-1, ...)
+    redis/              embedded Redis' append-only file
+    nodes/<node>/       each node's root directory
+
+`cluster.json` (version 1)::
+
+    {
+      "version": 1,
+      "nodes": 3,                                   # kubelets node-1..node-N
+      "redis_url": "redis://127.0.0.1:41234/0",     # the real Redis (embedded or --redis)
+      "embedded_redis": true,
+      "bootstrapped": true,                         # default StorageClasses created
+      "processes": {                                # one per process the launcher runs
+        "apiserver": {
+          "module": "services.apiserver",
+          "listen": "127.0.0.1:41236",              # gRPC API + health (redis: its port; proxy: control)
+          "upstream": "redis://127.0.0.1:41237/0",  # through the proxy; "" for redis and proxy
+          "route_listen": "127.0.0.1:41237",        # the proxy port in its upstream path, if any
+          "pid": 12345, "start_time": 8812345,      # start_time: /proc/<pid>/stat field 22
+          "desired": "running"                      # running | stopped | killed
+        }, ...
+      }
+    }
+
+Ports are kept across `down`/`up` so addresses stay stable, and re-chosen only if taken meanwhile.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+__all__ = [
+    "STATE_DIR_ENV",
+    "ClusterState",
+    "ProcessRecord",
+    "StateDir",
+    "find_apiserver",
+    "resolve_state_dir",
+]
+
+STATE_DIR_ENV = "KUBELAB_STATE_DIR"
+VERSION = 1
+
+
+def resolve_state_dir(arg: str | os.PathLike | None = None, environ: dict | None = None) -> Path:
+    """`--state-dir`, else env KUBELAB_STATE_DIR, else ~/.kubelab; made absolute."""
+    env = os.environ if environ is None else environ
+    raw = arg or env.get(STATE_DIR_ENV) or "~/.kubelab"
+    return Path(raw).expanduser().absolute()
+
+
+@dataclass
+class ProcessRecord:
+    """What the launcher knows about one process it runs."""
+
+    module: str = ""
+    listen: str = ""
+    upstream: str = ""
+    route_listen: str = ""
+    pid: int = 0
+    start_time: int = 0
+    desired: str = "running"
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ProcessRecord":
+        known = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
+        return cls(**known)
+
+
+@dataclass
+class ClusterState:
+    """The contents of cluster.json."""
+
+    nodes: int = 3
+    redis_url: str = ""
+    embedded_redis: bool = True
+    bootstrapped: bool = False
+    processes: dict[str, ProcessRecord] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        d = asdict(self)
+        return json.dumps({"version": VERSION, **d}, indent=2, sort_keys=False) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> "ClusterState":
+        d = json.loads(text)
+        if d.get("version") != VERSION:
+            raise ValueError(f"cluster.json: unsupported version {d.get('version')!r} (expected {VERSION})")
+        procs = {k: ProcessRecord.from_dict(v) for k, v in d.get("processes", {}).items()}
+        return cls(
+            nodes=int(d.get("nodes", 3)),
+            redis_url=d.get("redis_url", ""),
+            embedded_redis=bool(d.get("embedded_redis", True)),
+            bootstrapped=bool(d.get("bootstrapped", False)),
+            processes=procs,
+        )
+
+
+class StateDir:
+    """Paths inside one state dir, and atomic, locked access to cluster.json."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    @property
+    def state_file(self) -> Path:
+        return self.root / "cluster.json"
+
+    @property
+    def proxy_file(self) -> Path:
+        return self.root / "proxy.json"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def redis_dir(self) -> Path:
+        return self.root / "redis"
+
+    def log_file(self, name: str) -> Path:
+        return self.logs / f"{name}.log"
+
+    def node_root(self, node: str) -> Path:
+        return self.root / "nodes" / node
+
+    def exists(self) -> bool:
+        return self.state_file.is_file()
+
+    def create(self) -> None:
+        for d in (self.root, self.logs, self.redis_dir, self.root / "nodes"):
+            d.mkdir(parents=True, exist_ok=True)
+
+    def load(self) -> ClusterState:
+        """The recorded state; an empty one if there is no cluster here yet."""
+        try:
+            return ClusterState.from_json(self.state_file.read_text())
+        except FileNotFoundError:
+            return ClusterState()
+
+    def save(self, state: ClusterState) -> None:
+        write_atomic(self.state_file, state.to_json())
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Serialise commands that change this cluster (two `kubelab` processes at once)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / "lock", "a+") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write so that a reader sees the old or the new file, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def find_apiserver(root: Path) -> str | None:
+    """HOST:PORT of the API server of the cluster in state dir root (None if there is none)."""
+    rec = StateDir(root).load().processes.get("apiserver")
+    return rec.listen if rec and rec.listen else None

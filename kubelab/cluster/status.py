@@ -1,0 +1,127 @@
+"""What `kubelab ps` shows: each process' pid, state, health, role and address, read from reality.
+
+STATE comes from /proc and the proxy, not from the records alone: a recorded process that is gone shows
+as `killed` or `stopped` if `kubelab kill`/`stop` did it and `exited` if it died by itself; a live one is
+`running`, `paused` (SIGSTOPped) and/or `partitioned` (its upstream path is cut at the proxy).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+
+from kubelab.cluster import procs, proxyctl
+from kubelab.cluster.healthcheck import SERVING, UNREACHABLE, check_health
+from kubelab.cluster.redis_server import ping
+from kubelab.cluster.specs import PROXY, REDIS
+from kubelab.cluster.state import ClusterState, StateDir
+
+__all__ = ["Row", "health_of", "leader_role", "partitioned_routes", "rows"]
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    pid: int | None
+    state: str
+    health: str
+    role: str
+    address: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def leader_role(name: str, apiserver_addr: str | None) -> str:
+    """`leader` or `standby` for a component that runs leader election, else "-".
+
+    To do once the client and leader election exist: read the Lease named after the component in
+    kube-system through the API server at apiserver_addr and compare its holderIdentity with the
+    instance's identity.
+    """
+    return "-"
+
+
+def process_health(name: str, state: ClusterState, timeout: float = 1.0) -> str:
+    """SERVING / NOT_SERVING / unreachable for one process, however it is checked."""
+    rec = state.processes[name]
+    if name == REDIS:
+        return SERVING if ping(state.redis_url, timeout) else UNREACHABLE
+    if name == PROXY:
+        try:
+            proxyctl.request(rec.listen, "status", timeout=timeout)
+        except proxyctl.ProxyError:
+            return UNREACHABLE
+        return SERVING
+    return check_health(rec.listen, timeout=timeout)
+
+
+def health_of(names: list[str], state: ClusterState, timeout: float = 1.0) -> dict[str, str]:
+    """process_health of each name, all at once (a paused process costs `timeout`, not more)."""
+    if not names:
+        return {}
+    with ThreadPoolExecutor(max_workers=min(32, len(names))) as pool:
+        futures = {n: pool.submit(process_health, n, state, timeout) for n in names}
+        return {n: f.result() for n, f in futures.items()}
+
+
+def partitioned_routes(sd: StateDir, state: ClusterState) -> set[str]:
+    """Routes the proxy has partitioned (what the running proxy says, else its config file)."""
+    config = proxyctl.read_config(sd.proxy_file)
+    routes = config.get("routes", {})
+    proxy = state.processes.get(PROXY)
+    if proxy and procs.is_alive(proxy.pid, proxy.start_time):
+        try:
+            routes = proxyctl.request(proxy.listen, "status", timeout=1.0)["routes"]
+        except proxyctl.ProxyError:
+            pass
+    return {name for name, r in routes.items() if r.get("partitioned")}
+
+
+def state_of(name: str, state: ClusterState, partitioned: set[str]) -> str:
+    rec = state.processes[name]
+    st = procs.proc_state(rec.pid, rec.start_time) if rec.pid else None
+    if st is None or st in ("Z", "X", "x"):
+        return {"killed": "killed", "stopped": "stopped"}.get(rec.desired, "exited")
+    words = ["paused"] if st in ("T", "t") else []
+    if name in partitioned:
+        words.append("partitioned")
+    return ",".join(words) or "running"
+
+
+def rows(sd: StateDir, state: ClusterState | None = None, timeout: float = 1.0) -> list[Row]:
+    """One row per process of the cluster, external Redis included, in start order."""
+    state = state or sd.load()
+    partitioned = partitioned_routes(sd, state)
+    states = {n: state_of(n, state, partitioned) for n in state.processes}
+    alive = [n for n, s in states.items() if s not in ("killed", "stopped", "exited")]
+    health = health_of(alive, state, timeout)
+    api = state.processes.get("apiserver")
+    out = []
+    if not state.embedded_redis and state.redis_url:
+        from kubelab.cluster.specs import redis_addr
+
+        h = SERVING if ping(state.redis_url, timeout) else UNREACHABLE
+        out.append(Row("redis", None, "external", h, "-", redis_addr(state.redis_url)))
+    for name, rec in state.processes.items():
+        alive_now = name in health
+        out.append(
+            Row(
+                name=name,
+                pid=rec.pid if alive_now else None,
+                state=states[name],
+                health=health.get(name, "-"),
+                role=leader_role(name, api.listen if api else None) if alive_now else "-",
+                address=rec.listen,
+            )
+        )
+    return out
+
+
+def format_table(table: list[Row]) -> str:
+    headers = ("NAME", "PID", "STATE", "HEALTH", "ROLE", "ADDRESS")
+    cells = [headers] + [
+        (r.name, str(r.pid) if r.pid else "-", r.state, r.health, r.role, r.address) for r in table
+    ]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(headers))]
+    return "\n".join("   ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells)

@@ -1,0 +1,32 @@
+"""Stand-in controller or kubelet: SERVING while the API server answers health through --apiserver."""
+
+import argparse
+import os
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from _fakehealth import serve
+
+p = argparse.ArgumentParser()
+p.add_argument("--apiserver", default=os.environ.get("KUBELAB_APISERVER"))
+p.add_argument("--listen", required=True)
+p.add_argument("--node-name")
+p.add_argument("--root-dir")
+args = p.parse_args()
+channel = grpc.insecure_channel(
+    args.apiserver,
+    options=[("grpc.initial_reconnect_backoff_ms", 100), ("grpc.max_reconnect_backoff_ms", 500)],
+)
+stub = health_pb2_grpc.HealthStub(channel)
+
+
+def apiserver_answers() -> bool:
+    try:
+        stub.Check(health_pb2.HealthCheckRequest(), timeout=0.5)
+    except grpc.RpcError:
+        return False
+    return True
+
+
+serve(os.environ.get("KUBELAB_COMPONENT", "client"), args.listen, apiserver_answers)
