@@ -138,7 +138,7 @@ def _walk_field(field: FieldDescriptor, value: Any, path: str, problems: list[st
             else:
                 out[k] = v
         return out
-    if field.label == F.LABEL_REPEATED:
+    if field.is_repeated:
         if not isinstance(value, list):
             mistyped(value, f"[]{_go_type(field)}")
             return None

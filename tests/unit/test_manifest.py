@@ -1,0 +1,82 @@
+"""Strict manifest decoding and Kubernetes JSON encoding."""
+import pytest
+import yaml
+
+from kubelab import manifest
+
+DEPLOY = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, labels: {app: web}}
+spec:
+  replicas: 2
+  strategy: {rollingUpdate: {maxSurge: 1, maxUnavailable: "25%"}}
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      terminationGracePeriodSeconds: 10
+      containers:
+      - name: web
+        image: nginx
+        ports: [{containerPort: 80}]
+        readinessProbe: {httpGet: {path: /, port: 80}, periodSeconds: 2}
+        livenessProbe: {tcpSocket: {port: http}}
+"""
+
+
+def test_round_trip_keeps_kubernetes_json():
+    doc = yaml.safe_load(DEPLOY)
+    out = manifest.to_dict(manifest.from_dict(doc))
+    assert out == doc
+    assert isinstance(out["spec"]["template"]["spec"]["terminationGracePeriodSeconds"], int)
+    assert out["spec"]["strategy"]["rollingUpdate"]["maxSurge"] == 1
+    assert list(out)[:3] == ["apiVersion", "kind", "metadata"]
+
+
+def test_every_unknown_field_is_named_with_its_path():
+    doc = yaml.safe_load(DEPLOY)
+    doc["spec"]["replica"] = 3
+    doc["spec"]["template"]["spec"]["containers"][0]["resource"] = {}
+    doc["metadata"]["label"] = {}
+    with pytest.raises(manifest.StrictDecodingError) as e:
+        manifest.from_dict(doc)
+    # in document order, as Kubernetes' strict decoder reports them
+    assert e.value.paths == ["metadata.label", "spec.template.spec.containers[0].resource", "spec.replica"]
+    assert str(e.value) == ('Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: '
+                            'unknown field "metadata.label", unknown field "spec.template.spec.containers[0].resource", '
+                            'unknown field "spec.replica"')
+
+
+@pytest.mark.parametrize("api_version", ["app/v1", "v1", "apps/v1beta1"])
+def test_wrong_api_version(api_version):
+    doc = yaml.safe_load(DEPLOY)
+    doc["apiVersion"] = api_version
+    with pytest.raises(manifest.NoKindMatchError) as e:
+        manifest.from_dict(doc)
+    assert str(e.value) == f'no matches for kind "Deployment" in version "{api_version}"'
+
+
+def test_wrong_types_name_the_field():
+    doc = yaml.safe_load(DEPLOY)
+    doc["spec"]["replicas"] = "three"
+    doc["metadata"]["labels"] = {"app": 5}
+    with pytest.raises(manifest.StrictDecodingError) as e:
+        manifest.from_dict(doc)
+    assert "spec.replicas" in e.value.paths and "metadata.labels" in e.value.paths
+    assert "json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32" \
+        in str(e.value)
+
+
+def test_nulls_are_unset_and_missing_kind_is_reported():
+    doc = yaml.safe_load(DEPLOY)
+    doc["spec"]["paused"] = None
+    assert not manifest.from_dict(doc).spec.paused
+    with pytest.raises(manifest.MissingKindError):
+        manifest.from_dict({"apiVersion": "v1", "metadata": {"name": "x"}})
+
+
+def test_multi_document_and_list():
+    text = DEPLOY + "\n---\n---\napiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Namespace, metadata: {name: a}}\n"
+    kinds = [d["kind"] for d in manifest.load_documents(text)]
+    assert kinds == ["Deployment", "Namespace"]
