@@ -12,9 +12,13 @@ design (docs: "Storage emulation"):
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
+import grpc
+
 from kubelab.api.v1 import meta_pb2, storage_pb2
+from kubelab.client import ApiError, Client
 
 __all__ = ["DEFAULT_CLASS_ANNOTATION", "bootstrap_cluster", "default_storage_classes"]
 
@@ -44,11 +48,22 @@ def default_storage_classes() -> list[storage_pb2.StorageClass]:
     ]
 
 
-def bootstrap_cluster(apiserver_addr: str) -> bool:
-    """Create the default StorageClasses through the API server at apiserver_addr (idempotent).
+def bootstrap_cluster(apiserver_addr: str, timeout: float = 30.0) -> bool:
+    """Create the default StorageClasses through the API server at apiserver_addr; True once done.
 
-    True once done. Until `kubelab.client` exists this only reports that it skipped, and `kubelab up`
-    tries again on its next run (cluster.json keeps `"bootstrapped": false`).
+    Idempotent: a class that exists already (created before, or changed by the user) is left as it is.
+    Raises ApiError if the API server refuses one, or stays unavailable for `timeout` seconds.
     """
-    log.info("event=bootstrap-skipped apiserver=%s reason=%r", apiserver_addr, "kubelab.client not written yet")
-    return False
+    return asyncio.run(_create_defaults(apiserver_addr, timeout))
+
+
+async def _create_defaults(apiserver_addr: str, timeout: float) -> bool:
+    async with Client(apiserver_addr, retry_deadline=timeout) as client:
+        for sc in default_storage_classes():
+            try:
+                await client.create(sc)
+                log.info("event=created kind=StorageClass name=%s", sc.metadata.name)
+            except ApiError as e:
+                if e.code != grpc.StatusCode.ALREADY_EXISTS:
+                    raise
+    return True

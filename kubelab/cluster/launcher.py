@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from kubelab.client import ApiError
 from kubelab.cluster import procs, proxyctl, registry
 from kubelab.cluster.bootstrap import bootstrap_cluster
 from kubelab.cluster.healthcheck import SERVING
@@ -72,8 +73,7 @@ class Launcher:
                 self._start_and_wait(state, [REDIS], opts.timeout)
             self._start_and_wait(state, ["apiserver"], opts.timeout)
             if not state.bootstrapped:
-                state.bootstrapped = bootstrap_cluster(state.processes["apiserver"].listen)
-                self.sd.save(state)
+                self._bootstrap(state)
             self._start_and_wait(state, [n for n in names if n != "apiserver"], opts.timeout)
             self.say(f"event=up state_dir={self.sd.root} apiserver={state.processes['apiserver'].listen}")
 
@@ -164,6 +164,15 @@ class Launcher:
             if not procs.signal_process(rec.pid, rec.start_time, sig):
                 raise ClusterError(f"{name} is not running")
             self.say(f"event={verb} name={name} pid={rec.pid}")
+
+    def _bootstrap(self, state: ClusterState) -> None:
+        addr = state.processes["apiserver"].listen
+        try:
+            state.bootstrapped = bootstrap_cluster(addr)
+        except ApiError as e:
+            raise ClusterError(f"creating the default StorageClasses at {addr} failed: {e}") from e
+        self.sd.save(state)
+        self.say(f"event=bootstrapped storageclasses=standard,network-disk,shared apiserver={addr}")
 
     def _plan(self, state: ClusterState, opts: UpOptions) -> list[registry.Instance]:
         """Settle nodes, Redis and ports for this `up`; drop records of instances no longer planned."""

@@ -2,7 +2,8 @@
 
 STATE comes from /proc and the proxy, not from the records alone: a recorded process that is gone shows
 as `killed` or `stopped` if `kubelab kill`/`stop` did it and `exited` if it died by itself; a live one is
-`running`, `paused` (SIGSTOPped) and/or `partitioned` (its upstream path is cut at the proxy).
+`running`, `paused` (SIGSTOPped) and/or `partitioned` (its upstream path is cut at the proxy); one that
+`up` planned but never started (because an earlier one failed) is `created`.
 """
 
 from __future__ import annotations
@@ -80,7 +81,9 @@ def partitioned_routes(sd: StateDir, state: ClusterState) -> set[str]:
 
 def state_of(name: str, state: ClusterState, partitioned: set[str]) -> str:
     rec = state.processes[name]
-    st = procs.proc_state(rec.pid, rec.start_time) if rec.pid else None
+    if not rec.pid:  # recorded by `up`, never started
+        return "created" if rec.desired == "running" else rec.desired
+    st = procs.proc_state(rec.pid, rec.start_time)
     if st is None or st in ("Z", "X", "x"):
         return {"killed": "killed", "stopped": "stopped"}.get(rec.desired, "exited")
     words = ["paused"] if st in ("T", "t") else []
@@ -94,7 +97,7 @@ def rows(sd: StateDir, state: ClusterState | None = None, timeout: float = 1.0) 
     state = state or sd.load()
     partitioned = partitioned_routes(sd, state)
     states = {n: state_of(n, state, partitioned) for n in state.processes}
-    alive = [n for n, s in states.items() if s not in ("killed", "stopped", "exited")]
+    alive = [n for n, s in states.items() if s not in ("created", "killed", "stopped", "exited")]
     health = health_of(alive, state, timeout)
     api = state.processes.get("apiserver")
     out = []

@@ -1,0 +1,67 @@
+"""The component registry: order, instance names, commands and environment."""
+
+import pytest
+
+from kubelab.cluster import registry
+from kubelab.cluster.registry import APISERVER, REDIS, command, environment, instances
+
+
+def test_components_in_start_order():
+    names = [c.name for c in registry.COMPONENTS]
+    assert names == ["apiserver", "scheduler", "provisioner", "replicaset", "statefulset", "lifecycle", "dns", "kubelet"]
+    assert registry.component("apiserver").upstream == REDIS
+    assert all(c.upstream == APISERVER for c in registry.COMPONENTS[1:])
+    assert all(c.module == f"services.{c.name}" for c in registry.COMPONENTS)
+
+
+def test_ports_are_distinct():
+    ports = [c.port for c in registry.COMPONENTS]
+    assert len(set(ports)) == len(ports)
+
+
+def test_kubelets_are_named_after_their_nodes():
+    names = [i.name for i in instances(3)]
+    assert names[-3:] == ["node-1", "node-2", "node-3"]
+    assert [i.node for i in instances(2) if i.component.per_node] == ["node-1", "node-2"]
+    assert not [i for i in instances(0) if i.component.per_node]
+
+
+def test_replicas_get_numbered_names():
+    c = registry.Component("scheduler", APISERVER, 1, replicas=2)
+    assert [i.name for i in instances(1, (c,))] == ["scheduler-1", "scheduler-2"]
+
+
+def test_apiserver_command_and_environment():
+    inst = instances(1)[0]
+    argv = command(inst, listen="0.0.0.0:6443", upstream="redis://redis:6379/0")
+    assert argv == ["python", "-m", "services.apiserver", "--listen", "0.0.0.0:6443", "--redis", "redis://redis:6379/0"]
+    env = environment(inst, upstream="redis://redis:6379/0", state_dir="/s")
+    assert env["KUBELAB_REDIS_URL"] == "redis://redis:6379/0"
+    assert env["KUBELAB_STATE_DIR"] == "/s" and env["KUBELAB_COMPONENT"] == "apiserver"
+
+
+def test_kubelet_command():
+    node2 = [i for i in instances(2) if i.name == "node-2"][0]
+    argv = command(node2, listen="127.0.0.1:1", upstream="127.0.0.1:2", root_dir="/s/nodes/node-2")
+    assert argv == [
+        "python", "-m", "services.kubelet", "--node-name", "node-2", "--root-dir", "/s/nodes/node-2",
+        "--apiserver", "127.0.0.1:2", "--listen", "127.0.0.1:1",
+    ]
+    assert environment(node2, upstream="127.0.0.1:2", state_dir="/s")["KUBELAB_APISERVER"] == "127.0.0.1:2"
+
+
+def test_module_overrides():
+    env = {registry.OVERRIDES_ENV: " scheduler=fake_client, kubelet = other "}
+    assert registry.module_overrides(env) == {"scheduler": "fake_client", "kubelet": "other"}
+    assert registry.module_overrides({}) == {}
+    with pytest.raises(ValueError, match="expected name=module"):
+        registry.module_overrides({registry.OVERRIDES_ENV: "scheduler"})
+
+
+def test_availability_follows_the_code():
+    sched = registry.component("scheduler")
+    assert registry.is_available(sched, {"scheduler": "json"})  # any importable module will do
+    assert not registry.is_available(sched, {"scheduler": "no_such_module_here"})
+    assert registry.is_available(registry.component("apiserver"))
+    assert registry.module_of(sched, {"scheduler": "json"}) == "json"
+    assert registry.module_of(sched, {}) == "services.scheduler"

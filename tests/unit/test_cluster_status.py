@@ -1,0 +1,64 @@
+"""STATE in `kubelab ps` comes from /proc and the records."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from kubelab.cluster import procs
+from kubelab.cluster.state import ClusterState, ProcessRecord
+from kubelab.cluster.status import Row, format_table, state_of
+
+
+def _state(**recs) -> ClusterState:
+    return ClusterState(processes=dict(recs))
+
+
+def test_live_process_states():
+    me = ProcessRecord(pid=os.getpid(), start_time=procs.start_time(os.getpid()))
+    state = _state(scheduler=me)
+    assert state_of("scheduler", state, set()) == "running"
+    assert state_of("scheduler", state, {"scheduler"}) == "partitioned"
+
+
+def test_dead_process_states():
+    p = subprocess.Popen([sys.executable, "-c", "pass"])
+    started = procs.start_time(p.pid)
+    p.wait()
+    for desired, shown in (("killed", "killed"), ("stopped", "stopped"), ("running", "exited")):
+        state = _state(x=ProcessRecord(pid=p.pid, start_time=started, desired=desired))
+        assert state_of("x", state, set()) == shown
+    assert state_of("x", _state(x=ProcessRecord()), set()) == "created"
+
+
+def test_a_reused_pid_is_not_ours():
+    me = ProcessRecord(pid=os.getpid(), start_time=procs.start_time(os.getpid()) + 1)
+    assert state_of("x", _state(x=me), set()) == "exited"
+
+
+def test_paused_process():
+    p = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        started = procs.start_time(p.pid)
+        os.kill(p.pid, signal.SIGSTOP)
+        deadline = time.monotonic() + 5
+        while not procs.is_paused(p.pid, started):  # SIGSTOP takes effect asynchronously
+            assert time.monotonic() < deadline, "process never stopped"
+            time.sleep(0.01)
+        state = _state(x=ProcessRecord(pid=p.pid, start_time=started))
+        assert state_of("x", state, {"x"}) == "paused,partitioned"
+    finally:
+        p.kill()
+        p.wait()
+
+
+def test_table_is_aligned():
+    out = format_table([
+        Row("apiserver", 12, "running", "SERVING", "-", "127.0.0.1:1"),
+        Row("node-1", None, "killed", "-", "-", "127.0.0.1:2"),
+    ])
+    lines = out.splitlines()
+    assert lines[0].split() == ["NAME", "PID", "STATE", "HEALTH", "ROLE", "ADDRESS"]
+    assert lines[2].split() == ["node-1", "-", "killed", "-", "-", "127.0.0.1:2"]
+    assert lines[1].index("running") == lines[2].index("killed") == lines[0].index("STATE")
