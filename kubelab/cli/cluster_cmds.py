@@ -20,7 +20,7 @@ import signal
 import sys
 import time
 
-from kubelab.cluster import procs
+from kubelab.cluster import procs, registry
 from kubelab.cluster.launcher import ClusterError, Launcher, UpOptions, tail
 from kubelab.cluster.logs import LogFollower, use_colour
 from kubelab.cluster.proxyctl import ProxyError
@@ -105,7 +105,8 @@ def _raise_interrupt(signum, frame):
 def _up_foreground(args: argparse.Namespace, opts: UpOptions) -> int:
     """Start, show every component's log lines with a prefix, and stop everything on Ctrl-C/SIGTERM."""
     sd = StateDir(args.state_dir)
-    follower = LogFollower(sys.stdout, colour=use_colour(sys.stdout))
+    width = max(len(i.name) for i in registry.instances(opts.nodes or 3))
+    follower = LogFollower(sys.stdout, colour=use_colour(sys.stdout), width=width)
     for name in sd.load().processes:
         follower.add(name, sd.log_file(name))
     launcher = Launcher(args.state_dir, say=_say, on_log=follower.add)

@@ -33,12 +33,13 @@ class _Source:
 class LogFollower:
     """Prints new lines of several log files, each prefixed with its component's name."""
 
-    def __init__(self, out: TextIO = sys.stdout, colour: bool = False, prefix: bool = True):
+    def __init__(self, out: TextIO = sys.stdout, colour: bool = False, prefix: bool = True, width: int = 0):
+        """width: at least this many columns for names, so that prefixes line up from the first line."""
         self.out, self.colour, self.prefix = out, colour, prefix
         self.sources: list[_Source] = []
         self.lock = threading.Lock()
         self.stop = threading.Event()
-        self.width = 0
+        self.width = width
 
     def add(self, name: str, path: Path, offset: int | None = None) -> None:
         """Follow path from byte offset (default: its current end); a missing file is awaited."""

@@ -1,0 +1,205 @@
+"""The cluster verbs end to end, through the installed `kubelab` command, in temporary state dirs.
+
+Components that are not written yet are stood in for by tests/e2e/fakes/fake_client.py (see its README);
+the API server, Redis and the partition proxy are the real ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kubelab.cluster import registry
+from tests.support import wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+FAKES = Path(__file__).resolve().parent / "fakes"
+KUBELAB = [shutil.which("kubelab")] if shutil.which("kubelab") else [sys.executable, "-m", "kubelab.cli"]
+STAND_INS = {"scheduler": "fake_client", "kubelet": "fake_client"}  # only while services/<name> is missing
+NODES = 2
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("KUBELAB_STATE_DIR", None)
+    env.pop("KUBELAB_SERVER", None)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(FAKES), str(ROOT), env.get("PYTHONPATH")]))
+    overrides = {n: m for n, m in STAND_INS.items() if not registry.is_available(registry.component(n))}
+    overrides.update(registry.module_overrides(env))  # a developer's own overrides win
+    env[registry.OVERRIDES_ENV] = ",".join(f"{n}={m}" for n, m in overrides.items())
+    env["NO_COLOR"] = "1"
+    return env
+
+
+class Cluster:
+    """One state dir and the `kubelab` command pointed at it."""
+
+    def __init__(self, state_dir: Path):
+        self.state_dir = state_dir
+        self.env = _env()
+
+    def run(self, *args: str, check: bool = True, timeout: float = 90) -> subprocess.CompletedProcess:
+        cmd = [*KUBELAB, "--state-dir", str(self.state_dir), *args]
+        result = subprocess.run(cmd, env=self.env, capture_output=True, text=True, timeout=timeout)
+        if check and result.returncode != 0:
+            raise AssertionError(f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def ps(self) -> dict[str, dict]:
+        return {row["name"]: row for row in json.loads(self.run("ps", "--format", "json").stdout)}
+
+    def wait_for(self, what: str, cond, timeout: float = 30) -> dict[str, dict]:
+        """Poll `kubelab ps` until cond(rows) holds."""
+        return wait_until(lambda: (lambda rows: cond(rows) and rows)(self.ps()), timeout, 0.2, what)
+
+    def wait_all_serving(self, timeout: float = 30) -> dict[str, dict]:
+        return self.wait_for("every process running and SERVING", lambda rows: all(
+            r["state"] == "running" and r["health"] == "SERVING" for r in rows.values()), timeout)
+
+    def teardown(self) -> None:
+        self.run("down", "--purge", "--timeout", "5", check=False)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    c = Cluster(tmp_path_factory.mktemp("cluster") / "state")
+    try:
+        c.run("up", "-d", "--nodes", str(NODES))
+        yield c
+    finally:
+        c.teardown()
+
+
+def _storage_classes(addr: str) -> list[str]:
+    from kubelab.client import Client
+
+    async def names():
+        async with Client(addr, retry_deadline=10) as client:
+            items, _ = await client.list("StorageClass")
+            return sorted(sc.metadata.name for sc in items)
+
+    return asyncio.run(names())
+
+
+def test_up_starts_everything_healthy(cluster):
+    rows = cluster.wait_all_serving()
+    expected = {"redis", "proxy", "apiserver", "scheduler"} | {f"node-{i}" for i in range(1, NODES + 1)}
+    assert expected <= set(rows)
+    assert all(r["pid"] for r in rows.values())
+    assert _storage_classes(rows["apiserver"]["address"]) == ["network-disk", "shared", "standard"]
+    table = cluster.run("ps").stdout.splitlines()
+    assert table[0].split() == ["NAME", "PID", "STATE", "HEALTH", "ROLE", "ADDRESS"]
+
+
+def test_kill_keeps_a_component_down_until_start(cluster):
+    cluster.run("kill", "node-1")
+    rows = cluster.ps()
+    assert rows["node-1"]["state"] == "killed" and rows["node-1"]["pid"] is None
+    assert rows["node-2"]["state"] == "running"
+    cluster.run("start", "node-1")
+    assert cluster.ps()["node-1"]["health"] == "SERVING"
+
+
+def test_pause_and_resume(cluster):
+    cluster.run("pause", "scheduler")
+    rows = cluster.ps()
+    assert rows["scheduler"]["state"] == "paused" and rows["scheduler"]["health"] == "unreachable"
+    cluster.run("resume", "scheduler")
+    cluster.wait_for("scheduler SERVING again", lambda r: r["scheduler"]["health"] == "SERVING")
+
+
+def test_partition_a_client_from_the_apiserver(cluster):
+    cluster.run("partition", "node-2")
+    rows = cluster.wait_for("node-2 cut off", lambda r: r["node-2"]["health"] == "NOT_SERVING")
+    assert rows["node-2"]["state"] == "partitioned" and rows["node-2"]["pid"]
+    assert rows["node-1"]["health"] == "SERVING"
+    cluster.run("heal", "node-2")
+    cluster.wait_for("node-2 back", lambda r: r["node-2"]["health"] == "SERVING" and r["node-2"]["state"] == "running")
+
+
+def test_partition_the_apiserver_from_redis(cluster):
+    cluster.run("partition", "apiserver")
+    rows = cluster.wait_for("apiserver without Redis", lambda r: r["apiserver"]["health"] == "NOT_SERVING")
+    assert rows["apiserver"]["state"] == "partitioned" and rows["redis"]["health"] == "SERVING"
+    cluster.run("heal")
+    cluster.wait_all_serving()
+
+
+def test_partition_reject_refuses_connections(cluster):
+    cluster.run("partition", "scheduler", "--reject")
+    cluster.wait_for("scheduler cut off", lambda r: r["scheduler"]["health"] == "NOT_SERVING")
+    cluster.run("heal", "scheduler")
+    cluster.wait_all_serving()
+
+
+def test_restart_and_stop(cluster):
+    before = cluster.ps()["apiserver"]["pid"]
+    cluster.run("restart", "apiserver")
+    rows = cluster.wait_all_serving()
+    assert rows["apiserver"]["pid"] != before
+    cluster.run("stop", "scheduler")
+    assert cluster.ps()["scheduler"]["state"] == "stopped"
+    cluster.run("start", "scheduler")
+
+
+def test_unknown_component_is_an_error(cluster):
+    result = cluster.run("kill", "nosuch", check=False)
+    assert result.returncode == 1 and "no component named 'nosuch'" in result.stderr
+    result = cluster.run("component-logs", "apiserver", "--tail", "3")
+    assert result.stdout.strip()
+
+
+def test_down_then_up_brings_the_same_cluster_back(cluster):
+    addr = cluster.ps()["apiserver"]["address"]
+    cluster.run("down")
+    assert {r["state"] for r in cluster.ps().values()} == {"stopped"}
+    cluster.run("up", "-d")
+    rows = cluster.wait_all_serving()
+    assert rows["apiserver"]["address"] == addr
+    assert _storage_classes(addr) == ["network-disk", "shared", "standard"]
+    assert json.loads((cluster.state_dir / "cluster.json").read_text())["bootstrapped"] is True
+
+
+def test_two_clusters_side_by_side(cluster, tmp_path):
+    other = Cluster(tmp_path / "other")
+    try:
+        other.run("up", "-d", "--nodes", "1")
+        mine, theirs = cluster.wait_all_serving(), other.wait_all_serving()
+        assert not {r["address"] for r in mine.values()} & {r["address"] for r in theirs.values()}
+        other.run("kill", "apiserver")
+        assert cluster.ps()["apiserver"]["health"] == "SERVING"
+    finally:
+        other.teardown()
+    assert not other.state_dir.exists()
+
+
+def test_foreground_up_streams_logs_and_stops_on_sigterm(tmp_path):
+    c = Cluster(tmp_path / "fg")
+    cmd = [*KUBELAB, "--state-dir", str(c.state_dir), "up", "--nodes", "1"]
+    proc = subprocess.Popen(cmd, env=c.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seen: list[str] = []
+    try:
+        for line in proc.stdout:
+            seen.append(line)
+            if "event=attached" in line:
+                break
+        assert any(re.match(r"apiserver +\| ", line) for line in seen), "".join(seen)
+        assert any(re.match(r"redis +\| ", line) for line in seen), "".join(seen)
+        proc.send_signal(signal.SIGTERM)
+        rest = proc.communicate(timeout=60)[0]
+        assert proc.returncode == 0, rest
+        assert "event=stopped name=apiserver" in rest
+        assert {r["state"] for r in c.ps().values()} == {"stopped"}
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        c.teardown()
