@@ -9,12 +9,13 @@ Every method takes the state dir's lock, so two `kubelab` commands never interle
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from kubelab.client import ApiError
 from kubelab.cluster import procs, proxyctl, registry
@@ -78,8 +79,12 @@ class Launcher:
             self.say(f"event=up state_dir={self.sd.root} apiserver={state.processes['apiserver'].listen}")
 
     def down(self, purge: bool = False, grace: float = 10.0) -> None:
-        with self.sd.locked():
-            state = self.sd.load()
+        if not self.sd.exists():
+            self.say(f"event=down state_dir={self.sd.root} note='no cluster here'")
+            if purge:
+                self.purge()
+            return
+        with self._locked_state() as state:
             names = list(state.processes)
             tiers = [
                 [n for n in names if n not in (REDIS, PROXY, "apiserver")],
@@ -91,9 +96,9 @@ class Launcher:
                 self._stop(state, [n for n in tier if n in state.processes], grace, desired="stopped")
             config = proxyctl.read_config(self.sd.proxy_file)
             if config.get("routes"):
-                proxyctl.write_config(self.sd.proxy_file, proxyctl.set_partitioned(config, list(config["routes"]), False))
-            if self.sd.exists():
-                self.sd.save(state)
+                healed = proxyctl.set_partitioned(config, list(config["routes"]), False)
+                proxyctl.write_config(self.sd.proxy_file, healed)
+            self.sd.save(state)
         if purge:
             self.purge()
 
@@ -109,8 +114,7 @@ class Launcher:
     # -- the failure verbs ----------------------------------------------------------------------
 
     def kill(self, name: str) -> None:
-        with self.sd.locked():
-            state = self._state_with(name)
+        with self._locked_state(name) as state:
             rec = state.processes[name]
             procs.signal_process(rec.pid, rec.start_time, signal.SIGKILL)
             procs.wait_dead([(rec.pid, rec.start_time)], 5)
@@ -119,19 +123,16 @@ class Launcher:
             self.say(f"event=killed name={name} pid={rec.pid}")
 
     def stop(self, name: str, grace: float = 10.0) -> None:
-        with self.sd.locked():
-            state = self._state_with(name)
+        with self._locked_state(name) as state:
             self._stop(state, [name], grace, desired="stopped")
             self.sd.save(state)
 
     def start(self, name: str, wait: bool = True, timeout: float = 60.0) -> None:
-        with self.sd.locked():
-            state = self._state_with(name)
+        with self._locked_state(name) as state:
             self._start_and_wait(state, [name], timeout if wait else 0)
 
     def restart(self, name: str, wait: bool = True, timeout: float = 60.0, grace: float = 10.0) -> None:
-        with self.sd.locked():
-            state = self._state_with(name)
+        with self._locked_state(name) as state:
             self._stop(state, [name], grace, desired="stopped")
             self._start_and_wait(state, [name], timeout if wait else 0)
 
@@ -149,18 +150,23 @@ class Launcher:
 
     # -- helpers --------------------------------------------------------------------------------
 
-    def _state_with(self, name: str) -> ClusterState:
+    @contextlib.contextmanager
+    def _locked_state(self, name: str | None = None, process: bool = True) -> Iterator[ClusterState]:
+        """Lock the existing cluster and load its state; with name, check that it has that process."""
         if not self.sd.exists():
             raise ClusterError(f"no cluster in {self.sd.root} (start one with `kubelab up`)")
-        state = self.sd.load()
-        if name not in state.processes:
-            known = ", ".join(state.processes) or "none"
-            raise ClusterError(f"no component named {name!r} in this cluster (components: {known})")
-        return state
+        with self.sd.locked():
+            state = self.sd.load()
+            if process and name == REDIS and not state.embedded_redis:
+                raise ClusterError(f"redis is external ({state.redis_url}): kubelab does not run it")
+            if process and name is not None and name not in state.processes:
+                known = ", ".join(state.processes) or "none"
+                raise ClusterError(f"no component named {name!r} in this cluster (components: {known})")
+            yield state
 
     def _signal(self, name: str, sig: int, verb: str) -> None:
-        with self.sd.locked():
-            rec = self._state_with(name).processes[name]
+        with self._locked_state(name) as state:
+            rec = state.processes[name]
             if not procs.signal_process(rec.pid, rec.start_time, sig):
                 raise ClusterError(f"{name} is not running")
             self.say(f"event={verb} name={name} pid={rec.pid}")
@@ -275,8 +281,7 @@ class Launcher:
             self.say(f"event=stopped name={n} pid={state.processes[n].pid}")
 
     def _set_partitioned(self, name: str | None, partitioned: bool, mode: str) -> list[str]:
-        with self.sd.locked():
-            state = self.sd.load() if name is None else self._state_with(name)
+        with self._locked_state(name, process=False) as state:
             config = proxyctl.read_config(self.sd.proxy_file)
             routes = config.get("routes", {})
             if name is None:
