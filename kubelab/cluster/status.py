@@ -8,16 +8,18 @@ as `killed` or `stopped` if `kubelab kill`/`stop` did it and `exited` if it died
 
 from __future__ import annotations
 
+import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
-from kubelab.cluster import procs, proxyctl
+from kubelab.client import ApiError, Client
+from kubelab.cluster import procs, proxyctl, registry
 from kubelab.cluster.healthcheck import SERVING, UNREACHABLE, check_health
 from kubelab.cluster.redis_server import ping
 from kubelab.cluster.specs import PROXY, REDIS
 from kubelab.cluster.state import ClusterState, StateDir
 
-__all__ = ["Row", "health_of", "leader_role", "partitioned_routes", "rows"]
+__all__ = ["Row", "health_of", "leader_roles", "partitioned_routes", "rows"]
 
 
 @dataclass(frozen=True)
@@ -33,14 +35,31 @@ class Row:
         return asdict(self)
 
 
-def leader_role(name: str, apiserver_addr: str | None) -> str:
-    """`leader` or `standby` for a component that runs leader election, else "-".
+def leader_roles(apiserver_addr: str, instances: list[registry.Instance], timeout: float = 1.0) -> dict[str, str]:
+    """{instance name: "leader" | "standby"} for instances of components that hold a Lease.
 
-    To do once the client and leader election exist: read the Lease named after the component in
-    kube-system through the API server at apiserver_addr and compare its holderIdentity with the
-    instance's identity.
+    A component elects its leader on the Lease named after it in kube-system; the instance whose name
+    is the holderIdentity, or its prefix up to "_" (`scheduler_3f2a...`), leads. Components without
+    such a Lease (or an API server that does not answer within timeout) are left out.
     """
-    return "-"
+    try:
+        leases = asyncio.run(asyncio.wait_for(_kube_system_leases(apiserver_addr), timeout))
+    except (ApiError, asyncio.TimeoutError, OSError):
+        return {}
+    out = {}
+    for inst in instances:
+        lease = leases.get(inst.component.name)
+        if lease is None or inst.component.per_node:
+            continue
+        holder = lease.spec.holder_identity
+        out[inst.name] = "leader" if holder == inst.name or holder.startswith(inst.name + "_") else "standby"
+    return out
+
+
+async def _kube_system_leases(addr: str) -> dict:
+    async with Client(addr, retry_deadline=0) as client:
+        items, _ = await client.list("Lease", namespace="kube-system")
+    return {lease.metadata.name: lease for lease in items}
 
 
 def process_health(name: str, state: ClusterState, timeout: float = 1.0) -> str:
@@ -100,6 +119,9 @@ def rows(sd: StateDir, state: ClusterState | None = None, timeout: float = 1.0) 
     alive = [n for n, s in states.items() if s not in ("created", "killed", "stopped", "exited")]
     health = health_of(alive, state, timeout)
     api = state.processes.get("apiserver")
+    roles = {}
+    if api and health.get("apiserver") == SERVING:
+        roles = leader_roles(api.listen, registry.instances(state.nodes), timeout)
     out = []
     if not state.embedded_redis and state.redis_url:
         from kubelab.cluster.specs import redis_addr
@@ -114,7 +136,7 @@ def rows(sd: StateDir, state: ClusterState | None = None, timeout: float = 1.0) 
                 pid=rec.pid if alive_now else None,
                 state=states[name],
                 health=health.get(name, "-"),
-                role=leader_role(name, api.listen if api else None) if alive_now else "-",
+                role=roles.get(name, "-") if alive_now else "-",
                 address=rec.listen,
             )
         )

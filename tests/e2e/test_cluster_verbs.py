@@ -100,6 +100,39 @@ def test_up_starts_everything_healthy(cluster):
     assert table[0].split() == ["NAME", "PID", "STATE", "HEALTH", "ROLE", "ADDRESS"]
 
 
+def _hold_lease(addr: str, name: str, holder: str) -> None:
+    from kubelab.api.v1 import coordination_pb2, meta_pb2
+    from kubelab.client import ApiError, Client
+
+    lease = coordination_pb2.Lease(
+        metadata=meta_pb2.ObjectMeta(name=name, namespace="kube-system"),
+        spec=coordination_pb2.LeaseSpec(holder_identity=holder, lease_duration_seconds=15),
+    )
+
+    async def write():
+        async with Client(addr, retry_deadline=10) as client:
+            try:
+                current = await client.get("Lease", name, "kube-system")
+            except ApiError as e:
+                if e.reason != "NotFound":
+                    raise
+                await client.create(lease)
+                return
+            current.spec.holder_identity = holder
+            await client.update(current)
+
+    asyncio.run(write())
+
+
+def test_role_comes_from_the_components_lease(cluster):
+    addr = cluster.ps()["apiserver"]["address"]
+    assert cluster.ps()["scheduler"]["role"] == "-"
+    _hold_lease(addr, "scheduler", "scheduler_0f3c")
+    assert cluster.ps()["scheduler"]["role"] == "leader"
+    _hold_lease(addr, "scheduler", "scheduler-2_99ab")
+    assert cluster.ps()["scheduler"]["role"] == "standby"
+
+
 def test_kill_keeps_a_component_down_until_start(cluster):
     cluster.run("kill", "node-1")
     rows = cluster.ps()
