@@ -8,9 +8,9 @@ same objects back.
 from __future__ import annotations
 
 import shutil
+import socket
 from pathlib import Path
-
-import redis
+from urllib.parse import unquote, urlsplit
 
 __all__ = ["find_redis_server", "ping", "redis_argv"]
 
@@ -45,12 +45,30 @@ def redis_argv(binary: str, *, port: int, data_dir: Path, host: str = "127.0.0.1
     ]  # fmt: skip
 
 
+def _command(*args: str) -> bytes:
+    """One Redis command in RESP."""
+    out = [f"*{len(args)}\r\n".encode()]
+    for a in args:
+        b = a.encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(b), b))
+    return b"".join(out)
+
+
 def ping(url: str, timeout: float = 1.0) -> bool:
-    """True if the Redis at url answers PING within timeout."""
-    client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+    """True if the Redis at url answers PING within timeout (authenticating first if url has a password).
+
+    Spoken in raw RESP: only the API server uses a Redis client library.
+    """
+    parts = urlsplit(url)
     try:
-        return bool(client.ping())
-    except (redis.RedisError, OSError):
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), timeout=timeout) as s:
+            s.settimeout(timeout)
+            if parts.password:
+                auth = [unquote(parts.username), unquote(parts.password)] if parts.username else [unquote(parts.password)]
+                s.sendall(_command("AUTH", *auth))
+                if not s.recv(1024).startswith(b"+OK"):
+                    return False
+            s.sendall(_command("PING"))
+            return s.recv(1024).startswith(b"+PONG")
+    except OSError:
         return False
-    finally:
-        client.close()
