@@ -50,10 +50,16 @@ class ApiError(Exception):
         if self.causes:
             bad = any_pb2.Any()
             bad.Pack(error_details_pb2.BadRequest(field_violations=[
-                error_details_pb2.BadRequest.FieldViolation(field=f, description=d) for f, d in self.causes]))
+                error_details_pb2.BadRequest.FieldViolation(field=_utf8(f), description=_utf8(d))
+                for f, d in self.causes]))
             details.append(bad)
         return rpc_status.to_status(status_pb2.Status(
-            code=getattr(code_pb2, self.code.name), message=self.message, details=details))
+            code=getattr(code_pb2, self.code.name), message=_utf8(self.message), details=details))
+
+
+def _utf8(text: str) -> str:
+    """Text quoting user input (lone surrogates included) made valid UTF-8 for the wire."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def from_rpc_error(err: grpc.RpcError) -> ApiError:

@@ -5,10 +5,20 @@ and pass details as ``key=value`` pairs in the message.
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
+import re
 import sys
 import time
+
+_PAIR = re.compile(r"\s(?=[A-Za-z_][\w.-]*=)")
+
+
+def split_message(msg: str) -> tuple[str, str]:
+    """'watch ended kind=Pod reason=x' -> ('watch ended', 'kind=Pod reason=x')."""
+    parts = _PAIR.split(msg, maxsplit=1)
+    return (parts[0], parts[1]) if len(parts) == 2 else (msg, "")
 
 
 class KeyValueFormatter(logging.Formatter):
@@ -18,10 +28,9 @@ class KeyValueFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         ts = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z"
-        msg = record.getMessage()
-        head, _, rest = msg.partition(" ") if "=" in msg.split(" ", 1)[-1] else (msg, "", "")
+        head, rest = split_message(record.getMessage())
         text = f'time={ts} level={record.levelname.lower()} component={self.component} ' \
-               f'logger={record.name} msg="{head if rest else msg}"'
+               f'logger={record.name} msg={json.dumps(head)}'
         if rest:
             text += " " + rest
         if record.exc_info:

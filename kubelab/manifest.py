@@ -257,7 +257,14 @@ def to_yaml(data: Any) -> str:
 
 def load_documents(text: str) -> Iterator[Any]:
     """The non-empty documents of a multi-document YAML (or JSON) text."""
-    for doc in yaml.safe_load_all(text):
+    if text.lstrip().startswith(("{", "[")):
+        try:  # JSON proper: surrogate-pair escapes decode as JSON defines them
+            docs = [json.loads(text)]
+        except ValueError:
+            docs = yaml.safe_load_all(text)
+    else:
+        docs = yaml.safe_load_all(text)
+    for doc in docs:
         if doc is None:
             continue
         if isinstance(doc, dict) and doc.get("kind") == "List" and isinstance(doc.get("items"), list):

@@ -51,6 +51,7 @@ def new_cached(kind: str, data: bytes, rev: int) -> Cached:
     info = registry.by_kind(kind)
     msg = info.message.FromString(data)
     msg.metadata.resource_version = str(rev)
+    msg.api_version, msg.kind = info.api_version, info.kind
     obj = apiserver_pb2.Object()
     getattr(obj, info.oneof_field).CopyFrom(msg)
     fields = {"metadata.name": msg.metadata.name, "metadata.namespace": msg.metadata.namespace}

@@ -62,9 +62,7 @@ class Resources:
         if found is None:
             raise errors.not_found(info, name)
         data, rv = found
-        msg = info.message.FromString(data)
-        msg.metadata.resource_version = str(rv)
-        return msg, rv
+        return self._finish(info, info.message.FromString(data), rv), rv
 
     async def get(self, info: KindInfo, namespace: str, name: str) -> Message:
         return (await self._read(info, namespace if info.namespaced else "", name))[0]

@@ -17,7 +17,7 @@ from kubelab.api.v1 import apiserver_pb2 as pb
 from services.apiserver import errors
 from services.apiserver.filters import Filter
 from services.apiserver.resources import Resources
-from services.apiserver.watchcache import NotReady, TooOld, WatchClosed
+from services.apiserver.watchcache import NotReady, TooLarge, TooOld, WatchClosed
 
 log = logging.getLogger(__name__)
 
@@ -57,15 +57,18 @@ def _decode(req: pb.WriteRequest):
         try:
             docs = list(manifest.load_documents(req.manifest))
         except yaml.YAMLError as e:
-            raise errors.bad_request(f"error converting YAML to JSON: {e}") from None
+            raise errors.bad_request(f"error converting YAML to JSON: {e}", [("(document)", str(e))]) from None
         if len(docs) != 1:
-            raise errors.bad_request(f"a manifest must hold exactly one object, found {len(docs)}")
+            raise errors.bad_request(f"a manifest must hold exactly one object, found {len(docs)}",
+                                     [("(document)", "exactly one object expected")])
         try:
             return manifest.from_dict(docs[0])
         except manifest.StrictDecodingError as e:
             raise errors.bad_request(str(e), [(p, str(e)) for p in e.paths]) from None
+        except (manifest.NoKindMatchError, manifest.MissingKindError) as e:
+            raise errors.bad_request(str(e), [("apiVersion", str(e)), ("kind", str(e))]) from None
         except manifest.ManifestError as e:
-            raise errors.bad_request(str(e), [("apiVersion", str(e))]) from None
+            raise errors.bad_request(str(e), [("(root)", str(e))]) from None
     if req.WhichOneof("body") == "object":
         try:
             return registry.unwrap(req.object)
@@ -104,6 +107,9 @@ class ApiServerServicer:
                 return await fn(request, context)
             except errors.ApiError as e:
                 await context.abort_with_status(e.to_status())
+            except TooLarge as e:
+                await context.abort_with_status(errors.ApiError(
+                    grpc.StatusCode.DEADLINE_EXCEEDED, "Timeout", str(e)).to_status())
             except NotReady as e:
                 await context.abort_with_status(errors.unavailable(str(e)).to_status())
             except Exception as e:  # storage trouble must not crash the server
@@ -160,6 +166,11 @@ class ApiServerServicer:
             return
         except TooOld as e:
             await context.abort_with_status(errors.expired(str(e)).to_status())
+            return
+        except TooLarge as e:
+            # Kubernetes answers 504 with cause ResourceVersionTooLarge; reflectors relist.
+            await context.abort_with_status(errors.ApiError(
+                grpc.StatusCode.DEADLINE_EXCEEDED, "Timeout", str(e)).to_status())
             return
         except NotReady as e:
             await context.abort_with_status(errors.unavailable(str(e)).to_status())

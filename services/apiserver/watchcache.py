@@ -33,6 +33,10 @@ class NotReady(Exception):
     """The cache cannot answer now (Redis unreachable, or not caught up in time)."""
 
 
+class TooLarge(NotReady):
+    """The requested resourceVersion is newer than anything this cache has seen in time."""
+
+
 class WatchClosed(Exception):
     """A watcher was ended by the server; ``reason`` says why, ``code`` is a gRPC code name."""
 
@@ -145,8 +149,8 @@ class WatchCache:
         epoch = await self.store.redis.get(EPOCH)
         cur = await self.store.current_revision()
         if epoch is None or epoch.decode() != self.epoch or cur < self.rev:
-            log.error("redis lost data (epoch or revision went back: revision=%d cache_revision=%d); "
-                      "ending every watch so clients relist", cur, self.rev)
+            log.error("redis lost data (its epoch or revision went back), ending every watch so clients "
+                      "relist revision=%d cache_revision=%d", cur, self.rev)
             return True
         self.ready = True
         return False
@@ -221,7 +225,7 @@ class WatchCache:
         while self.rev < rev:
             remaining = deadline - loop.time()
             if remaining <= 0:
-                raise NotReady(f"Too large resource version: {rev}, current: {self.rev}")
+                raise TooLarge(f"Too large resource version: {rev}, current: {self.rev}")
             try:
                 await asyncio.wait_for(self._advanced.wait(), remaining)
             except asyncio.TimeoutError:

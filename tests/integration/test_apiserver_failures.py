@@ -1,0 +1,155 @@
+"""The API server across restarts: its own, Redis's, and beside a second API server."""
+import asyncio
+import signal
+import uuid
+
+import grpc
+import pytest
+
+from kubelab.api.v1 import apiserver_pb2, core_pb2
+from kubelab.client import ApiError, Client
+from kubelab.cluster.healthcheck import NOT_SERVING, SERVING, check_health
+from tests.support import ApiServerProcess, RedisProcess, wait_until
+
+
+def service(name: str, ns: str = "default") -> core_pb2.Service:
+    svc = core_pb2.Service()
+    svc.metadata.name, svc.metadata.namespace = name, ns
+    svc.spec.ports.add(port=80)
+    return svc
+
+
+async def drain(client, kind, rv, n, out, **kw):
+    async for ev in client.watch(kind, resource_version=rv, **kw):
+        if ev.type != "BOOKMARK":
+            out.append((ev.type, ev.object.metadata.name, int(ev.resource_version)))
+            if len(out) == n:
+                return out
+
+
+@pytest.fixture
+def own_redis():
+    r = RedisProcess().start()
+    yield r
+    r.stop(signal.SIGKILL)
+
+
+async def test_watch_resumes_across_apiserver_restart(own_redis):
+    server = ApiServerProcess(own_redis.url).start()
+    try:
+        async with Client(server.address, retry_deadline=30) as c:
+            _, rv = await c.list("Service")
+            seen: list = []
+            watch = asyncio.create_task(drain(c, "Service", rv, 20, seen))
+            acked = [await c.create(service(f"r{i}")) for i in range(10)]
+            await asyncio.to_thread(wait_until, lambda: len(seen) == 10, 10, 0.02, "first ten events")
+            server.stop(signal.SIGKILL)
+            server.start()  # same port: the watch reconnects and resumes from its last resourceVersion
+            acked += [await c.create(service(f"r{i}")) for i in range(10, 20)]
+            await asyncio.wait_for(watch, 20)
+            assert [(n, r) for _, n, r in seen] == [(o.metadata.name, int(o.metadata.resource_version))
+                                                   for o in acked]
+    finally:
+        server.stop()
+
+
+async def test_two_apiservers_give_the_same_answers(own_redis):
+    a = ApiServerProcess(own_redis.url).start()
+    b = ApiServerProcess(own_redis.url).start()
+    try:
+        async with Client(a.address) as ca, Client(b.address) as cb:
+            _, rv = await ca.list("Service")
+            seen_a, seen_b = [], []
+            wa = asyncio.create_task(drain(ca, "Service", rv, 30, seen_a))
+            wb = asyncio.create_task(drain(cb, "Service", rv, 30, seen_b))
+            writes = [ca.create(service(f"ab{i}")) if i % 2 else cb.create(service(f"ab{i}")) for i in range(30)]
+            await asyncio.gather(*writes)
+            await asyncio.wait_for(asyncio.gather(wa, wb), 20)
+            assert seen_a == seen_b
+            la, rva = await ca.list("Service")
+            lb, rvb = await cb.list("Service")
+            assert [s.SerializeToString() for s in la] == [s.SerializeToString() for s in lb]
+            obj = await cb.get("Service", "ab0", "default")
+            obj.spec.ports[0].port = 81
+            await ca.update(obj)
+            with pytest.raises(ApiError) as e:
+                await cb.update(obj)  # the same stale copy, through the other server
+            assert e.value.code == grpc.StatusCode.ABORTED
+    finally:
+        a.stop()
+        b.stop()
+
+
+async def test_slow_watcher_is_cut_off_without_slowing_writers(own_redis):
+    server = ApiServerProcess(own_redis.url, "--watch-queue", "20").start()
+    try:
+        async with Client(server.address) as c:
+            _, rv = await c.list("Service")
+            # a raw stream that is never read: its queue fills and the server ends it
+            stuck = c.stub.Watch(apiserver_pb2.WatchRequest(kind="Service", resource_version=rv))
+            fast: list = []
+            watch = asyncio.create_task(drain(c, "Service", rv, 300, fast))
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            big = service("x")
+            big.metadata.annotations["pad"] = "p" * 20000  # fill the transport windows quickly
+            for i in range(300):
+                big.metadata.name = f"slow{i}"
+                await c.create(big)
+            elapsed = loop.time() - started
+            await asyncio.wait_for(watch, 30)
+            assert len(fast) == 300  # the reading watcher saw everything
+            with pytest.raises(grpc.RpcError) as e:
+                async for _ in stuck:
+                    pass
+            assert e.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+            assert "could not keep up" in e.value.details()
+            assert elapsed < 30  # writers were not held up by the stuck reader
+    finally:
+        server.stop()
+
+
+async def test_redis_restart_with_persistence_loses_no_acknowledged_write(own_redis):
+    server = ApiServerProcess(own_redis.url).start()
+    try:
+        async with Client(server.address, retry_deadline=30) as c:
+            names = [f"keep{i}" for i in range(25)]
+            for n in names:
+                await c.create(service(n))
+            own_redis.stop(signal.SIGKILL)
+            await asyncio.to_thread(wait_until, lambda: check_health(server.address) == NOT_SERVING, 10, 0.05,
+                                    "NOT_SERVING while Redis is down")
+            own_redis.start()
+            await asyncio.to_thread(wait_until, lambda: check_health(server.address) == SERVING, 15, 0.05,
+                                    "SERVING again")
+            items, _ = await c.list("Service")
+            assert set(names) <= {s.metadata.name for s in items}
+            await c.create(service("after"))
+    finally:
+        server.stop()
+
+
+async def test_redis_losing_data_ends_every_watch():
+    volatile = RedisProcess(persistent=False).start()
+    server = ApiServerProcess(volatile.url).start()
+    try:
+        async with Client(server.address, retry_deadline=30) as c:
+            _, rv = await c.list("Service")
+            seen: list = []
+            watch = asyncio.create_task(drain(c, "Service", rv, 1000, seen))
+            await c.create(service("gone"))
+            await asyncio.to_thread(wait_until, lambda: seen, 10, 0.02, "the watch to be open")
+            volatile.stop(signal.SIGKILL)
+            volatile.start()  # empty: the revision went back
+            with pytest.raises(ApiError) as e:
+                await asyncio.wait_for(watch, 20)
+            assert e.value.reason == "Expired"
+            await asyncio.to_thread(wait_until, lambda: "redis lost data" in server.logs(), 10, 0.05, "log line")
+            await asyncio.to_thread(wait_until, lambda: check_health(server.address) == SERVING, 15, 0.05,
+                                    "SERVING again")
+            # the system namespaces come back, so the cluster stays usable
+            names = {n.metadata.name for n in (await c.list("Namespace"))[0]}
+            assert {"default", "kube-system"} <= names
+    finally:
+        server.stop()
+        volatile.stop(signal.SIGKILL)
