@@ -142,7 +142,8 @@ class Resources:
     def _expected_rv(self, info: KindInfo, msg: Message, current: int) -> int:
         given = msg.metadata.resource_version
         if not given:
-            return current  # unconditional update
+            msg.metadata.resource_version = str(current)  # unconditional update, as most kinds allow
+            return current
         try:
             expected = int(given)
         except ValueError:

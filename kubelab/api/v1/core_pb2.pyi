@@ -183,6 +183,207 @@ class Node(_message.Message):
     status: NodeStatus
     def __init__(self, api_version: _Optional[str] = ..., kind: _Optional[str] = ..., metadata: _Optional[_Union[_meta_pb2.ObjectMeta, _Mapping]] = ..., spec: _Optional[_Union[NodeSpec, _Mapping]] = ..., status: _Optional[_Union[NodeStatus, _Mapping]] = ...) -> None: ...
 
+class SeccompProfile(_message.Message):
+    __slots__ = ("type", "localhost_profile")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    LOCALHOST_PROFILE_FIELD_NUMBER: _ClassVar[int]
+    type: str
+    localhost_profile: str
+    def __init__(self, type: _Optional[str] = ..., localhost_profile: _Optional[str] = ...) -> None: ...
+
+class SELinuxOptions(_message.Message):
+    __slots__ = ("user", "role", "type", "level")
+    USER_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    user: str
+    role: str
+    type: str
+    level: str
+    def __init__(self, user: _Optional[str] = ..., role: _Optional[str] = ..., type: _Optional[str] = ..., level: _Optional[str] = ...) -> None: ...
+
+class Sysctl(_message.Message):
+    __slots__ = ("name", "value")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    value: str
+    def __init__(self, name: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+
+class SleepAction(_message.Message):
+    __slots__ = ("seconds",)
+    SECONDS_FIELD_NUMBER: _ClassVar[int]
+    seconds: int
+    def __init__(self, seconds: _Optional[int] = ...) -> None: ...
+
+class ContainerResizePolicy(_message.Message):
+    __slots__ = ("resource_name", "restart_policy")
+    RESOURCE_NAME_FIELD_NUMBER: _ClassVar[int]
+    RESTART_POLICY_FIELD_NUMBER: _ClassVar[int]
+    resource_name: str
+    restart_policy: str
+    def __init__(self, resource_name: _Optional[str] = ..., restart_policy: _Optional[str] = ...) -> None: ...
+
+class DownwardAPIVolumeFile(_message.Message):
+    __slots__ = ("path", "field_ref", "resource_field_ref", "mode")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    FIELD_REF_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_FIELD_REF_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    field_ref: ObjectFieldSelector
+    resource_field_ref: ResourceFieldSelector
+    mode: int
+    def __init__(self, path: _Optional[str] = ..., field_ref: _Optional[_Union[ObjectFieldSelector, _Mapping]] = ..., resource_field_ref: _Optional[_Union[ResourceFieldSelector, _Mapping]] = ..., mode: _Optional[int] = ...) -> None: ...
+
+class DownwardAPIVolumeSource(_message.Message):
+    __slots__ = ("items", "default_mode")
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_MODE_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[DownwardAPIVolumeFile]
+    default_mode: int
+    def __init__(self, items: _Optional[_Iterable[_Union[DownwardAPIVolumeFile, _Mapping]]] = ..., default_mode: _Optional[int] = ...) -> None: ...
+
+class ServiceAccountTokenProjection(_message.Message):
+    __slots__ = ("audience", "expiration_seconds", "path")
+    AUDIENCE_FIELD_NUMBER: _ClassVar[int]
+    EXPIRATION_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    audience: str
+    expiration_seconds: int
+    path: str
+    def __init__(self, audience: _Optional[str] = ..., expiration_seconds: _Optional[int] = ..., path: _Optional[str] = ...) -> None: ...
+
+class ConfigMapProjection(_message.Message):
+    __slots__ = ("name", "items", "optional")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    OPTIONAL_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    items: _containers.RepeatedCompositeFieldContainer[KeyToPath]
+    optional: bool
+    def __init__(self, name: _Optional[str] = ..., items: _Optional[_Iterable[_Union[KeyToPath, _Mapping]]] = ..., optional: bool = ...) -> None: ...
+
+class SecretProjection(_message.Message):
+    __slots__ = ("name", "items", "optional")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    OPTIONAL_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    items: _containers.RepeatedCompositeFieldContainer[KeyToPath]
+    optional: bool
+    def __init__(self, name: _Optional[str] = ..., items: _Optional[_Iterable[_Union[KeyToPath, _Mapping]]] = ..., optional: bool = ...) -> None: ...
+
+class DownwardAPIProjection(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[DownwardAPIVolumeFile]
+    def __init__(self, items: _Optional[_Iterable[_Union[DownwardAPIVolumeFile, _Mapping]]] = ...) -> None: ...
+
+class VolumeProjection(_message.Message):
+    __slots__ = ("secret", "downward_api", "config_map", "service_account_token")
+    SECRET_FIELD_NUMBER: _ClassVar[int]
+    DOWNWARD_API_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_MAP_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_ACCOUNT_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    secret: SecretProjection
+    downward_api: DownwardAPIProjection
+    config_map: ConfigMapProjection
+    service_account_token: ServiceAccountTokenProjection
+    def __init__(self, secret: _Optional[_Union[SecretProjection, _Mapping]] = ..., downward_api: _Optional[_Union[DownwardAPIProjection, _Mapping]] = ..., config_map: _Optional[_Union[ConfigMapProjection, _Mapping]] = ..., service_account_token: _Optional[_Union[ServiceAccountTokenProjection, _Mapping]] = ...) -> None: ...
+
+class ProjectedVolumeSource(_message.Message):
+    __slots__ = ("sources", "default_mode")
+    SOURCES_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_MODE_FIELD_NUMBER: _ClassVar[int]
+    sources: _containers.RepeatedCompositeFieldContainer[VolumeProjection]
+    default_mode: int
+    def __init__(self, sources: _Optional[_Iterable[_Union[VolumeProjection, _Mapping]]] = ..., default_mode: _Optional[int] = ...) -> None: ...
+
+class CSIVolumeSource(_message.Message):
+    __slots__ = ("driver", "read_only", "fs_type", "volume_attributes")
+    class VolumeAttributesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    DRIVER_FIELD_NUMBER: _ClassVar[int]
+    READ_ONLY_FIELD_NUMBER: _ClassVar[int]
+    FS_TYPE_FIELD_NUMBER: _ClassVar[int]
+    VOLUME_ATTRIBUTES_FIELD_NUMBER: _ClassVar[int]
+    driver: str
+    read_only: bool
+    fs_type: str
+    volume_attributes: _containers.ScalarMap[str, str]
+    def __init__(self, driver: _Optional[str] = ..., read_only: bool = ..., fs_type: _Optional[str] = ..., volume_attributes: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class PersistentVolumeClaimTemplate(_message.Message):
+    __slots__ = ("metadata", "spec")
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    SPEC_FIELD_NUMBER: _ClassVar[int]
+    metadata: _meta_pb2.ObjectMeta
+    spec: PersistentVolumeClaimSpec
+    def __init__(self, metadata: _Optional[_Union[_meta_pb2.ObjectMeta, _Mapping]] = ..., spec: _Optional[_Union[PersistentVolumeClaimSpec, _Mapping]] = ...) -> None: ...
+
+class EphemeralVolumeSource(_message.Message):
+    __slots__ = ("volume_claim_template",)
+    VOLUME_CLAIM_TEMPLATE_FIELD_NUMBER: _ClassVar[int]
+    volume_claim_template: PersistentVolumeClaimTemplate
+    def __init__(self, volume_claim_template: _Optional[_Union[PersistentVolumeClaimTemplate, _Mapping]] = ...) -> None: ...
+
+class TopologySpreadConstraint(_message.Message):
+    __slots__ = ("max_skew", "topology_key", "when_unsatisfiable", "label_selector", "min_domains", "node_affinity_policy", "node_taints_policy", "match_label_keys")
+    MAX_SKEW_FIELD_NUMBER: _ClassVar[int]
+    TOPOLOGY_KEY_FIELD_NUMBER: _ClassVar[int]
+    WHEN_UNSATISFIABLE_FIELD_NUMBER: _ClassVar[int]
+    LABEL_SELECTOR_FIELD_NUMBER: _ClassVar[int]
+    MIN_DOMAINS_FIELD_NUMBER: _ClassVar[int]
+    NODE_AFFINITY_POLICY_FIELD_NUMBER: _ClassVar[int]
+    NODE_TAINTS_POLICY_FIELD_NUMBER: _ClassVar[int]
+    MATCH_LABEL_KEYS_FIELD_NUMBER: _ClassVar[int]
+    max_skew: int
+    topology_key: str
+    when_unsatisfiable: str
+    label_selector: _meta_pb2.LabelSelector
+    min_domains: int
+    node_affinity_policy: str
+    node_taints_policy: str
+    match_label_keys: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, max_skew: _Optional[int] = ..., topology_key: _Optional[str] = ..., when_unsatisfiable: _Optional[str] = ..., label_selector: _Optional[_Union[_meta_pb2.LabelSelector, _Mapping]] = ..., min_domains: _Optional[int] = ..., node_affinity_policy: _Optional[str] = ..., node_taints_policy: _Optional[str] = ..., match_label_keys: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class PodReadinessGate(_message.Message):
+    __slots__ = ("condition_type",)
+    CONDITION_TYPE_FIELD_NUMBER: _ClassVar[int]
+    condition_type: str
+    def __init__(self, condition_type: _Optional[str] = ...) -> None: ...
+
+class PodOS(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class PodSchedulingGate(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class ClientIPConfig(_message.Message):
+    __slots__ = ("timeout_seconds",)
+    TIMEOUT_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    timeout_seconds: int
+    def __init__(self, timeout_seconds: _Optional[int] = ...) -> None: ...
+
+class SessionAffinityConfig(_message.Message):
+    __slots__ = ("client_ip",)
+    CLIENT_IP_FIELD_NUMBER: _ClassVar[int]
+    client_ip: ClientIPConfig
+    def __init__(self, client_ip: _Optional[_Union[ClientIPConfig, _Mapping]] = ...) -> None: ...
+
 class ObjectFieldSelector(_message.Message):
     __slots__ = ("api_version", "field_path")
     API_VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -378,14 +579,16 @@ class Probe(_message.Message):
     def __init__(self, exec: _Optional[_Union[ExecAction, _Mapping]] = ..., http_get: _Optional[_Union[HTTPGetAction, _Mapping]] = ..., tcp_socket: _Optional[_Union[TCPSocketAction, _Mapping]] = ..., grpc: _Optional[_Union[GRPCAction, _Mapping]] = ..., initial_delay_seconds: _Optional[int] = ..., timeout_seconds: _Optional[int] = ..., period_seconds: _Optional[int] = ..., success_threshold: _Optional[int] = ..., failure_threshold: _Optional[int] = ..., termination_grace_period_seconds: _Optional[int] = ...) -> None: ...
 
 class LifecycleHandler(_message.Message):
-    __slots__ = ("exec", "http_get", "tcp_socket")
+    __slots__ = ("exec", "http_get", "tcp_socket", "sleep")
     EXEC_FIELD_NUMBER: _ClassVar[int]
     HTTP_GET_FIELD_NUMBER: _ClassVar[int]
     TCP_SOCKET_FIELD_NUMBER: _ClassVar[int]
+    SLEEP_FIELD_NUMBER: _ClassVar[int]
     exec: ExecAction
     http_get: HTTPGetAction
     tcp_socket: TCPSocketAction
-    def __init__(self, exec: _Optional[_Union[ExecAction, _Mapping]] = ..., http_get: _Optional[_Union[HTTPGetAction, _Mapping]] = ..., tcp_socket: _Optional[_Union[TCPSocketAction, _Mapping]] = ...) -> None: ...
+    sleep: SleepAction
+    def __init__(self, exec: _Optional[_Union[ExecAction, _Mapping]] = ..., http_get: _Optional[_Union[HTTPGetAction, _Mapping]] = ..., tcp_socket: _Optional[_Union[TCPSocketAction, _Mapping]] = ..., sleep: _Optional[_Union[SleepAction, _Mapping]] = ...) -> None: ...
 
 class Lifecycle(_message.Message):
     __slots__ = ("post_start", "pre_stop")
@@ -404,7 +607,7 @@ class Capabilities(_message.Message):
     def __init__(self, add: _Optional[_Iterable[str]] = ..., drop: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class SecurityContext(_message.Message):
-    __slots__ = ("privileged", "run_as_user", "run_as_group", "run_as_non_root", "read_only_root_filesystem", "allow_privilege_escalation", "capabilities")
+    __slots__ = ("privileged", "run_as_user", "run_as_group", "run_as_non_root", "read_only_root_filesystem", "allow_privilege_escalation", "capabilities", "seccomp_profile", "se_linux_options", "proc_mount")
     PRIVILEGED_FIELD_NUMBER: _ClassVar[int]
     RUN_AS_USER_FIELD_NUMBER: _ClassVar[int]
     RUN_AS_GROUP_FIELD_NUMBER: _ClassVar[int]
@@ -412,6 +615,9 @@ class SecurityContext(_message.Message):
     READ_ONLY_ROOT_FILESYSTEM_FIELD_NUMBER: _ClassVar[int]
     ALLOW_PRIVILEGE_ESCALATION_FIELD_NUMBER: _ClassVar[int]
     CAPABILITIES_FIELD_NUMBER: _ClassVar[int]
+    SECCOMP_PROFILE_FIELD_NUMBER: _ClassVar[int]
+    SE_LINUX_OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    PROC_MOUNT_FIELD_NUMBER: _ClassVar[int]
     privileged: bool
     run_as_user: int
     run_as_group: int
@@ -419,10 +625,13 @@ class SecurityContext(_message.Message):
     read_only_root_filesystem: bool
     allow_privilege_escalation: bool
     capabilities: Capabilities
-    def __init__(self, privileged: bool = ..., run_as_user: _Optional[int] = ..., run_as_group: _Optional[int] = ..., run_as_non_root: bool = ..., read_only_root_filesystem: bool = ..., allow_privilege_escalation: bool = ..., capabilities: _Optional[_Union[Capabilities, _Mapping]] = ...) -> None: ...
+    seccomp_profile: SeccompProfile
+    se_linux_options: SELinuxOptions
+    proc_mount: str
+    def __init__(self, privileged: bool = ..., run_as_user: _Optional[int] = ..., run_as_group: _Optional[int] = ..., run_as_non_root: bool = ..., read_only_root_filesystem: bool = ..., allow_privilege_escalation: bool = ..., capabilities: _Optional[_Union[Capabilities, _Mapping]] = ..., seccomp_profile: _Optional[_Union[SeccompProfile, _Mapping]] = ..., se_linux_options: _Optional[_Union[SELinuxOptions, _Mapping]] = ..., proc_mount: _Optional[str] = ...) -> None: ...
 
 class Container(_message.Message):
-    __slots__ = ("name", "image", "command", "args", "working_dir", "ports", "env_from", "env", "resources", "volume_mounts", "volume_devices", "liveness_probe", "readiness_probe", "startup_probe", "lifecycle", "termination_message_path", "termination_message_policy", "image_pull_policy", "security_context", "stdin", "stdin_once", "tty", "restart_policy")
+    __slots__ = ("name", "image", "command", "args", "working_dir", "ports", "env_from", "env", "resources", "volume_mounts", "volume_devices", "liveness_probe", "readiness_probe", "startup_probe", "lifecycle", "termination_message_path", "termination_message_policy", "image_pull_policy", "security_context", "stdin", "stdin_once", "tty", "restart_policy", "resize_policy")
     NAME_FIELD_NUMBER: _ClassVar[int]
     IMAGE_FIELD_NUMBER: _ClassVar[int]
     COMMAND_FIELD_NUMBER: _ClassVar[int]
@@ -446,6 +655,7 @@ class Container(_message.Message):
     STDIN_ONCE_FIELD_NUMBER: _ClassVar[int]
     TTY_FIELD_NUMBER: _ClassVar[int]
     RESTART_POLICY_FIELD_NUMBER: _ClassVar[int]
+    RESIZE_POLICY_FIELD_NUMBER: _ClassVar[int]
     name: str
     image: str
     command: _containers.RepeatedScalarFieldContainer[str]
@@ -469,7 +679,8 @@ class Container(_message.Message):
     stdin_once: bool
     tty: bool
     restart_policy: str
-    def __init__(self, name: _Optional[str] = ..., image: _Optional[str] = ..., command: _Optional[_Iterable[str]] = ..., args: _Optional[_Iterable[str]] = ..., working_dir: _Optional[str] = ..., ports: _Optional[_Iterable[_Union[ContainerPort, _Mapping]]] = ..., env_from: _Optional[_Iterable[_Union[EnvFromSource, _Mapping]]] = ..., env: _Optional[_Iterable[_Union[EnvVar, _Mapping]]] = ..., resources: _Optional[_Union[ResourceRequirements, _Mapping]] = ..., volume_mounts: _Optional[_Iterable[_Union[VolumeMount, _Mapping]]] = ..., volume_devices: _Optional[_Iterable[_Union[VolumeDevice, _Mapping]]] = ..., liveness_probe: _Optional[_Union[Probe, _Mapping]] = ..., readiness_probe: _Optional[_Union[Probe, _Mapping]] = ..., startup_probe: _Optional[_Union[Probe, _Mapping]] = ..., lifecycle: _Optional[_Union[Lifecycle, _Mapping]] = ..., termination_message_path: _Optional[str] = ..., termination_message_policy: _Optional[str] = ..., image_pull_policy: _Optional[str] = ..., security_context: _Optional[_Union[SecurityContext, _Mapping]] = ..., stdin: bool = ..., stdin_once: bool = ..., tty: bool = ..., restart_policy: _Optional[str] = ...) -> None: ...
+    resize_policy: _containers.RepeatedCompositeFieldContainer[ContainerResizePolicy]
+    def __init__(self, name: _Optional[str] = ..., image: _Optional[str] = ..., command: _Optional[_Iterable[str]] = ..., args: _Optional[_Iterable[str]] = ..., working_dir: _Optional[str] = ..., ports: _Optional[_Iterable[_Union[ContainerPort, _Mapping]]] = ..., env_from: _Optional[_Iterable[_Union[EnvFromSource, _Mapping]]] = ..., env: _Optional[_Iterable[_Union[EnvVar, _Mapping]]] = ..., resources: _Optional[_Union[ResourceRequirements, _Mapping]] = ..., volume_mounts: _Optional[_Iterable[_Union[VolumeMount, _Mapping]]] = ..., volume_devices: _Optional[_Iterable[_Union[VolumeDevice, _Mapping]]] = ..., liveness_probe: _Optional[_Union[Probe, _Mapping]] = ..., readiness_probe: _Optional[_Union[Probe, _Mapping]] = ..., startup_probe: _Optional[_Union[Probe, _Mapping]] = ..., lifecycle: _Optional[_Union[Lifecycle, _Mapping]] = ..., termination_message_path: _Optional[str] = ..., termination_message_policy: _Optional[str] = ..., image_pull_policy: _Optional[str] = ..., security_context: _Optional[_Union[SecurityContext, _Mapping]] = ..., stdin: bool = ..., stdin_once: bool = ..., tty: bool = ..., restart_policy: _Optional[str] = ..., resize_policy: _Optional[_Iterable[_Union[ContainerResizePolicy, _Mapping]]] = ...) -> None: ...
 
 class HostPathVolumeSource(_message.Message):
     __slots__ = ("path", "type")
@@ -581,7 +792,7 @@ class CSIPersistentVolumeSource(_message.Message):
     def __init__(self, driver: _Optional[str] = ..., volume_handle: _Optional[str] = ..., read_only: bool = ..., fs_type: _Optional[str] = ..., volume_attributes: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class Volume(_message.Message):
-    __slots__ = ("name", "host_path", "empty_dir", "persistent_volume_claim", "config_map", "secret", "gce_persistent_disk", "nfs")
+    __slots__ = ("name", "host_path", "empty_dir", "persistent_volume_claim", "config_map", "secret", "gce_persistent_disk", "nfs", "projected", "downward_api", "csi", "ephemeral")
     NAME_FIELD_NUMBER: _ClassVar[int]
     HOST_PATH_FIELD_NUMBER: _ClassVar[int]
     EMPTY_DIR_FIELD_NUMBER: _ClassVar[int]
@@ -590,6 +801,10 @@ class Volume(_message.Message):
     SECRET_FIELD_NUMBER: _ClassVar[int]
     GCE_PERSISTENT_DISK_FIELD_NUMBER: _ClassVar[int]
     NFS_FIELD_NUMBER: _ClassVar[int]
+    PROJECTED_FIELD_NUMBER: _ClassVar[int]
+    DOWNWARD_API_FIELD_NUMBER: _ClassVar[int]
+    CSI_FIELD_NUMBER: _ClassVar[int]
+    EPHEMERAL_FIELD_NUMBER: _ClassVar[int]
     name: str
     host_path: HostPathVolumeSource
     empty_dir: EmptyDirVolumeSource
@@ -598,7 +813,11 @@ class Volume(_message.Message):
     secret: SecretVolumeSource
     gce_persistent_disk: GCEPersistentDiskVolumeSource
     nfs: NFSVolumeSource
-    def __init__(self, name: _Optional[str] = ..., host_path: _Optional[_Union[HostPathVolumeSource, _Mapping]] = ..., empty_dir: _Optional[_Union[EmptyDirVolumeSource, _Mapping]] = ..., persistent_volume_claim: _Optional[_Union[PersistentVolumeClaimVolumeSource, _Mapping]] = ..., config_map: _Optional[_Union[ConfigMapVolumeSource, _Mapping]] = ..., secret: _Optional[_Union[SecretVolumeSource, _Mapping]] = ..., gce_persistent_disk: _Optional[_Union[GCEPersistentDiskVolumeSource, _Mapping]] = ..., nfs: _Optional[_Union[NFSVolumeSource, _Mapping]] = ...) -> None: ...
+    projected: ProjectedVolumeSource
+    downward_api: DownwardAPIVolumeSource
+    csi: CSIVolumeSource
+    ephemeral: EphemeralVolumeSource
+    def __init__(self, name: _Optional[str] = ..., host_path: _Optional[_Union[HostPathVolumeSource, _Mapping]] = ..., empty_dir: _Optional[_Union[EmptyDirVolumeSource, _Mapping]] = ..., persistent_volume_claim: _Optional[_Union[PersistentVolumeClaimVolumeSource, _Mapping]] = ..., config_map: _Optional[_Union[ConfigMapVolumeSource, _Mapping]] = ..., secret: _Optional[_Union[SecretVolumeSource, _Mapping]] = ..., gce_persistent_disk: _Optional[_Union[GCEPersistentDiskVolumeSource, _Mapping]] = ..., nfs: _Optional[_Union[NFSVolumeSource, _Mapping]] = ..., projected: _Optional[_Union[ProjectedVolumeSource, _Mapping]] = ..., downward_api: _Optional[_Union[DownwardAPIVolumeSource, _Mapping]] = ..., csi: _Optional[_Union[CSIVolumeSource, _Mapping]] = ..., ephemeral: _Optional[_Union[EphemeralVolumeSource, _Mapping]] = ...) -> None: ...
 
 class NodeSelectorRequirement(_message.Message):
     __slots__ = ("key", "operator", "values")
@@ -691,18 +910,26 @@ class Toleration(_message.Message):
     def __init__(self, key: _Optional[str] = ..., operator: _Optional[str] = ..., value: _Optional[str] = ..., effect: _Optional[str] = ..., toleration_seconds: _Optional[int] = ...) -> None: ...
 
 class PodSecurityContext(_message.Message):
-    __slots__ = ("run_as_user", "run_as_group", "run_as_non_root", "fs_group", "supplemental_groups")
+    __slots__ = ("run_as_user", "run_as_group", "run_as_non_root", "fs_group", "supplemental_groups", "seccomp_profile", "sysctls", "fs_group_change_policy", "se_linux_options")
     RUN_AS_USER_FIELD_NUMBER: _ClassVar[int]
     RUN_AS_GROUP_FIELD_NUMBER: _ClassVar[int]
     RUN_AS_NON_ROOT_FIELD_NUMBER: _ClassVar[int]
     FS_GROUP_FIELD_NUMBER: _ClassVar[int]
     SUPPLEMENTAL_GROUPS_FIELD_NUMBER: _ClassVar[int]
+    SECCOMP_PROFILE_FIELD_NUMBER: _ClassVar[int]
+    SYSCTLS_FIELD_NUMBER: _ClassVar[int]
+    FS_GROUP_CHANGE_POLICY_FIELD_NUMBER: _ClassVar[int]
+    SE_LINUX_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     run_as_user: int
     run_as_group: int
     run_as_non_root: bool
     fs_group: int
     supplemental_groups: _containers.RepeatedScalarFieldContainer[int]
-    def __init__(self, run_as_user: _Optional[int] = ..., run_as_group: _Optional[int] = ..., run_as_non_root: bool = ..., fs_group: _Optional[int] = ..., supplemental_groups: _Optional[_Iterable[int]] = ...) -> None: ...
+    seccomp_profile: SeccompProfile
+    sysctls: _containers.RepeatedCompositeFieldContainer[Sysctl]
+    fs_group_change_policy: str
+    se_linux_options: SELinuxOptions
+    def __init__(self, run_as_user: _Optional[int] = ..., run_as_group: _Optional[int] = ..., run_as_non_root: bool = ..., fs_group: _Optional[int] = ..., supplemental_groups: _Optional[_Iterable[int]] = ..., seccomp_profile: _Optional[_Union[SeccompProfile, _Mapping]] = ..., sysctls: _Optional[_Iterable[_Union[Sysctl, _Mapping]]] = ..., fs_group_change_policy: _Optional[str] = ..., se_linux_options: _Optional[_Union[SELinuxOptions, _Mapping]] = ...) -> None: ...
 
 class HostAlias(_message.Message):
     __slots__ = ("ip", "hostnames")
@@ -731,7 +958,7 @@ class PodDNSConfig(_message.Message):
     def __init__(self, nameservers: _Optional[_Iterable[str]] = ..., searches: _Optional[_Iterable[str]] = ..., options: _Optional[_Iterable[_Union[PodDNSConfigOption, _Mapping]]] = ...) -> None: ...
 
 class PodSpec(_message.Message):
-    __slots__ = ("volumes", "init_containers", "containers", "restart_policy", "termination_grace_period_seconds", "active_deadline_seconds", "dns_policy", "node_selector", "service_account_name", "service_account", "node_name", "host_network", "host_pid", "host_ipc", "security_context", "image_pull_secrets", "hostname", "subdomain", "affinity", "scheduler_name", "tolerations", "host_aliases", "priority_class_name", "priority", "dns_config", "enable_service_links", "automount_service_account_token", "set_hostname_as_fqdn", "share_process_namespace")
+    __slots__ = ("volumes", "init_containers", "containers", "restart_policy", "termination_grace_period_seconds", "active_deadline_seconds", "dns_policy", "node_selector", "service_account_name", "service_account", "node_name", "host_network", "host_pid", "host_ipc", "security_context", "image_pull_secrets", "hostname", "subdomain", "affinity", "scheduler_name", "tolerations", "host_aliases", "priority_class_name", "priority", "dns_config", "enable_service_links", "automount_service_account_token", "set_hostname_as_fqdn", "share_process_namespace", "topology_spread_constraints", "readiness_gates", "os", "runtime_class_name", "scheduling_gates", "preemption_policy")
     class NodeSelectorEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -768,6 +995,12 @@ class PodSpec(_message.Message):
     AUTOMOUNT_SERVICE_ACCOUNT_TOKEN_FIELD_NUMBER: _ClassVar[int]
     SET_HOSTNAME_AS_FQDN_FIELD_NUMBER: _ClassVar[int]
     SHARE_PROCESS_NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    TOPOLOGY_SPREAD_CONSTRAINTS_FIELD_NUMBER: _ClassVar[int]
+    READINESS_GATES_FIELD_NUMBER: _ClassVar[int]
+    OS_FIELD_NUMBER: _ClassVar[int]
+    RUNTIME_CLASS_NAME_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULING_GATES_FIELD_NUMBER: _ClassVar[int]
+    PREEMPTION_POLICY_FIELD_NUMBER: _ClassVar[int]
     volumes: _containers.RepeatedCompositeFieldContainer[Volume]
     init_containers: _containers.RepeatedCompositeFieldContainer[Container]
     containers: _containers.RepeatedCompositeFieldContainer[Container]
@@ -797,7 +1030,13 @@ class PodSpec(_message.Message):
     automount_service_account_token: bool
     set_hostname_as_fqdn: bool
     share_process_namespace: bool
-    def __init__(self, volumes: _Optional[_Iterable[_Union[Volume, _Mapping]]] = ..., init_containers: _Optional[_Iterable[_Union[Container, _Mapping]]] = ..., containers: _Optional[_Iterable[_Union[Container, _Mapping]]] = ..., restart_policy: _Optional[str] = ..., termination_grace_period_seconds: _Optional[int] = ..., active_deadline_seconds: _Optional[int] = ..., dns_policy: _Optional[str] = ..., node_selector: _Optional[_Mapping[str, str]] = ..., service_account_name: _Optional[str] = ..., service_account: _Optional[str] = ..., node_name: _Optional[str] = ..., host_network: bool = ..., host_pid: bool = ..., host_ipc: bool = ..., security_context: _Optional[_Union[PodSecurityContext, _Mapping]] = ..., image_pull_secrets: _Optional[_Iterable[_Union[LocalObjectReference, _Mapping]]] = ..., hostname: _Optional[str] = ..., subdomain: _Optional[str] = ..., affinity: _Optional[_Union[Affinity, _Mapping]] = ..., scheduler_name: _Optional[str] = ..., tolerations: _Optional[_Iterable[_Union[Toleration, _Mapping]]] = ..., host_aliases: _Optional[_Iterable[_Union[HostAlias, _Mapping]]] = ..., priority_class_name: _Optional[str] = ..., priority: _Optional[int] = ..., dns_config: _Optional[_Union[PodDNSConfig, _Mapping]] = ..., enable_service_links: bool = ..., automount_service_account_token: bool = ..., set_hostname_as_fqdn: bool = ..., share_process_namespace: bool = ...) -> None: ...
+    topology_spread_constraints: _containers.RepeatedCompositeFieldContainer[TopologySpreadConstraint]
+    readiness_gates: _containers.RepeatedCompositeFieldContainer[PodReadinessGate]
+    os: PodOS
+    runtime_class_name: str
+    scheduling_gates: _containers.RepeatedCompositeFieldContainer[PodSchedulingGate]
+    preemption_policy: str
+    def __init__(self, volumes: _Optional[_Iterable[_Union[Volume, _Mapping]]] = ..., init_containers: _Optional[_Iterable[_Union[Container, _Mapping]]] = ..., containers: _Optional[_Iterable[_Union[Container, _Mapping]]] = ..., restart_policy: _Optional[str] = ..., termination_grace_period_seconds: _Optional[int] = ..., active_deadline_seconds: _Optional[int] = ..., dns_policy: _Optional[str] = ..., node_selector: _Optional[_Mapping[str, str]] = ..., service_account_name: _Optional[str] = ..., service_account: _Optional[str] = ..., node_name: _Optional[str] = ..., host_network: bool = ..., host_pid: bool = ..., host_ipc: bool = ..., security_context: _Optional[_Union[PodSecurityContext, _Mapping]] = ..., image_pull_secrets: _Optional[_Iterable[_Union[LocalObjectReference, _Mapping]]] = ..., hostname: _Optional[str] = ..., subdomain: _Optional[str] = ..., affinity: _Optional[_Union[Affinity, _Mapping]] = ..., scheduler_name: _Optional[str] = ..., tolerations: _Optional[_Iterable[_Union[Toleration, _Mapping]]] = ..., host_aliases: _Optional[_Iterable[_Union[HostAlias, _Mapping]]] = ..., priority_class_name: _Optional[str] = ..., priority: _Optional[int] = ..., dns_config: _Optional[_Union[PodDNSConfig, _Mapping]] = ..., enable_service_links: bool = ..., automount_service_account_token: bool = ..., set_hostname_as_fqdn: bool = ..., share_process_namespace: bool = ..., topology_spread_constraints: _Optional[_Iterable[_Union[TopologySpreadConstraint, _Mapping]]] = ..., readiness_gates: _Optional[_Iterable[_Union[PodReadinessGate, _Mapping]]] = ..., os: _Optional[_Union[PodOS, _Mapping]] = ..., runtime_class_name: _Optional[str] = ..., scheduling_gates: _Optional[_Iterable[_Union[PodSchedulingGate, _Mapping]]] = ..., preemption_policy: _Optional[str] = ...) -> None: ...
 
 class PodCondition(_message.Message):
     __slots__ = ("type", "status", "last_probe_time", "last_transition_time", "reason", "message", "observed_generation")
@@ -964,7 +1203,7 @@ class ServicePort(_message.Message):
     def __init__(self, name: _Optional[str] = ..., protocol: _Optional[str] = ..., app_protocol: _Optional[str] = ..., port: _Optional[int] = ..., target_port: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., node_port: _Optional[int] = ...) -> None: ...
 
 class ServiceSpec(_message.Message):
-    __slots__ = ("ports", "selector", "cluster_ip", "cluster_ips", "type", "external_ips", "session_affinity", "external_name", "publish_not_ready_addresses", "ip_families", "ip_family_policy", "internal_traffic_policy", "external_traffic_policy", "load_balancer_ip")
+    __slots__ = ("ports", "selector", "cluster_ip", "cluster_ips", "type", "external_ips", "session_affinity", "external_name", "publish_not_ready_addresses", "ip_families", "ip_family_policy", "internal_traffic_policy", "external_traffic_policy", "load_balancer_ip", "allocate_load_balancer_node_ports", "session_affinity_config", "health_check_node_port", "load_balancer_class", "load_balancer_source_ranges", "traffic_distribution")
     class SelectorEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -986,6 +1225,12 @@ class ServiceSpec(_message.Message):
     INTERNAL_TRAFFIC_POLICY_FIELD_NUMBER: _ClassVar[int]
     EXTERNAL_TRAFFIC_POLICY_FIELD_NUMBER: _ClassVar[int]
     LOAD_BALANCER_IP_FIELD_NUMBER: _ClassVar[int]
+    ALLOCATE_LOAD_BALANCER_NODE_PORTS_FIELD_NUMBER: _ClassVar[int]
+    SESSION_AFFINITY_CONFIG_FIELD_NUMBER: _ClassVar[int]
+    HEALTH_CHECK_NODE_PORT_FIELD_NUMBER: _ClassVar[int]
+    LOAD_BALANCER_CLASS_FIELD_NUMBER: _ClassVar[int]
+    LOAD_BALANCER_SOURCE_RANGES_FIELD_NUMBER: _ClassVar[int]
+    TRAFFIC_DISTRIBUTION_FIELD_NUMBER: _ClassVar[int]
     ports: _containers.RepeatedCompositeFieldContainer[ServicePort]
     selector: _containers.ScalarMap[str, str]
     cluster_ip: str
@@ -1000,7 +1245,13 @@ class ServiceSpec(_message.Message):
     internal_traffic_policy: str
     external_traffic_policy: str
     load_balancer_ip: str
-    def __init__(self, ports: _Optional[_Iterable[_Union[ServicePort, _Mapping]]] = ..., selector: _Optional[_Mapping[str, str]] = ..., cluster_ip: _Optional[str] = ..., cluster_ips: _Optional[_Iterable[str]] = ..., type: _Optional[str] = ..., external_ips: _Optional[_Iterable[str]] = ..., session_affinity: _Optional[str] = ..., external_name: _Optional[str] = ..., publish_not_ready_addresses: bool = ..., ip_families: _Optional[_Iterable[str]] = ..., ip_family_policy: _Optional[str] = ..., internal_traffic_policy: _Optional[str] = ..., external_traffic_policy: _Optional[str] = ..., load_balancer_ip: _Optional[str] = ...) -> None: ...
+    allocate_load_balancer_node_ports: bool
+    session_affinity_config: SessionAffinityConfig
+    health_check_node_port: int
+    load_balancer_class: str
+    load_balancer_source_ranges: _containers.RepeatedScalarFieldContainer[str]
+    traffic_distribution: str
+    def __init__(self, ports: _Optional[_Iterable[_Union[ServicePort, _Mapping]]] = ..., selector: _Optional[_Mapping[str, str]] = ..., cluster_ip: _Optional[str] = ..., cluster_ips: _Optional[_Iterable[str]] = ..., type: _Optional[str] = ..., external_ips: _Optional[_Iterable[str]] = ..., session_affinity: _Optional[str] = ..., external_name: _Optional[str] = ..., publish_not_ready_addresses: bool = ..., ip_families: _Optional[_Iterable[str]] = ..., ip_family_policy: _Optional[str] = ..., internal_traffic_policy: _Optional[str] = ..., external_traffic_policy: _Optional[str] = ..., load_balancer_ip: _Optional[str] = ..., allocate_load_balancer_node_ports: bool = ..., session_affinity_config: _Optional[_Union[SessionAffinityConfig, _Mapping]] = ..., health_check_node_port: _Optional[int] = ..., load_balancer_class: _Optional[str] = ..., load_balancer_source_ranges: _Optional[_Iterable[str]] = ..., traffic_distribution: _Optional[str] = ...) -> None: ...
 
 class LoadBalancerIngress(_message.Message):
     __slots__ = ("ip", "hostname")
