@@ -1,0 +1,110 @@
+"""Prometheus metrics of a component process, in the text format, over HTTP.
+
+Names follow what Kubernetes components export, so dashboards and habits carry over:
+`workqueue_depth`, `workqueue_adds_total`, `workqueue_retries_total` (client-go workqueue),
+`controller_runtime_reconcile_total{controller,result}` and
+`controller_runtime_reconcile_time_seconds` (controller-runtime), `leader_election_master_status`
+(client-go), plus `kubelab_informer_watch_restarts_total`, `kubelab_informer_relists_total`,
+`kubelab_informer_objects` and `kubelab_events_dropped_total`.
+
+Queue, informer and election numbers are plain attributes of those objects, read at scrape time by a
+collector, so the runtime modules do not depend on prometheus_client.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+if TYPE_CHECKING:
+    from kubelab.process import Process
+
+__all__ = ["Metrics", "serve_metrics"]
+
+log = logging.getLogger(__name__)
+
+
+class Metrics:
+    """One registry per process; `observe_reconcile` is the Controller's metrics hook."""
+
+    def __init__(self, proc: Process):
+        self.registry = CollectorRegistry()
+        self.reconcile_total = Counter("controller_runtime_reconcile", "Reconciles per controller and outcome.",
+                                       ["controller", "result"], registry=self.registry)
+        self.reconcile_time = Histogram("controller_runtime_reconcile_time_seconds",
+                                        "Time per reconcile, per controller.", ["controller"],
+                                        registry=self.registry,
+                                        buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60))
+        self.registry.register(_RuntimeCollector(proc))
+
+    def observe_reconcile(self, controller: str, result: str, seconds: float) -> None:
+        self.reconcile_total.labels(controller, result).inc()
+        self.reconcile_time.labels(controller).observe(seconds)
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class _RuntimeCollector:
+    def __init__(self, proc: Process):
+        self.proc = proc
+
+    def collect(self):
+        depth = GaugeMetricFamily("workqueue_depth", "Keys waiting in the work queue.", labels=["name"])
+        adds = CounterMetricFamily("workqueue_adds", "Keys added to the work queue.", labels=["name"])
+        retries = CounterMetricFamily("workqueue_retries", "Keys re-added with a delay.", labels=["name"])
+        for c in self.proc.controllers:
+            depth.add_metric([c.name], c.queue.depth)
+            adds.add_metric([c.name], c.queue.adds)
+            retries.add_metric([c.name], c.queue.retries)
+        yield from (depth, adds, retries)
+        labels = ["kind", "namespace", "selector"]
+        restarts = CounterMetricFamily("kubelab_informer_watch_restarts", "Watches reopened.", labels=labels)
+        relists = CounterMetricFamily("kubelab_informer_relists", "Full lists (first sync and after expiry).",
+                                      labels=labels)
+        objects = GaugeMetricFamily("kubelab_informer_objects", "Objects in the informer cache.", labels=labels)
+        for inf in self.proc.informers.informers():
+            key = [inf.kind, inf.namespace, inf.label_selector]
+            restarts.add_metric(key, inf.watch_restarts)
+            relists.add_metric(key, inf.relists)
+            objects.add_metric(key, len(inf))
+        yield from (restarts, relists, objects)
+        if self.proc.elector is not None:
+            g = GaugeMetricFamily("leader_election_master_status", "1 while this process leads.", labels=["name"])
+            g.add_metric([self.proc.elector.name], 1 if self.proc.elector.is_leader() else 0)
+            yield g
+        dropped = CounterMetricFamily("kubelab_events_dropped", "Events dropped because the queue was full.")
+        dropped.add_metric([], self.proc.events.dropped)
+        yield dropped
+
+
+async def serve_metrics(address: str, metrics: Metrics) -> None:
+    """Serve GET /metrics on `address` (HOST:PORT) until cancelled."""
+    host, _, port = address.rpartition(":")
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            request = await asyncio.wait_for(reader.readline(), 5)
+            while (await asyncio.wait_for(reader.readline(), 5)) not in (b"\r\n", b"\n", b""):
+                pass  # headers
+            parts = request.decode("latin-1").split()
+            if len(parts) >= 2 and parts[0] == "GET" and parts[1].split("?")[0] in ("/metrics", "/"):
+                status, ctype, body = "200 OK", CONTENT_TYPE_LATEST, metrics.exposition()
+            else:
+                status, ctype, body = "404 Not Found", "text/plain", b"not found\n"
+            writer.write(f"HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n"
+                         f"Connection: close\r\n\r\n".encode() + body)
+            await writer.drain()
+        except (asyncio.TimeoutError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, host.strip("[]") or None, int(port))
+    log.info("serving metrics address=%s", address)
+    async with server:
+        await server.serve_forever()

@@ -1,0 +1,264 @@
+"""The skeleton every component process runs in.
+
+    @dataclass(frozen=True)
+    class Config(ProcessConfig):
+        workers: int = 5
+        \"\"\"Reconciles of each controller that may run at once.\"\"\"
+
+    async def setup(proc: Process) -> None:
+        proc.add_controller(Controller("replicaset", Reconciler(proc), proc.informers, for_kind="ReplicaSet"))
+
+    def main() -> None:
+        run("replicaset", new_config(Config, prog="python -m services.replicaset"), setup)
+
+`new_config` fills the frozen dataclass from flags (`--field-name`), then the environment
+(`KUBELAB_FIELD_NAME`), then the field default; each field's docstring is its `--help` text.
+`run` sets up key=value logs, then one asyncio TaskGroup owns everything: the gRPC health (and
+reflection) server on `--listen`, Prometheus metrics over HTTP on `--metrics-listen`, the shared
+informers, the event recorder and, while leading (always, without `--leader-elect`), the
+controllers. SIGTERM/SIGINT: health goes NOT_SERVING, controllers finish the key in hand (up to
+`shutdown_grace`), the lease is released, pending events are flushed, the rest is cancelled.
+
+Health: service "" is SERVING once the informers' caches have synced; with leader election the
+service "leader" is SERVING on the leader and NOT_SERVING on standbys (what `kubelab ps` can show).
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import asyncio
+import dataclasses
+import inspect
+import logging
+import os
+import re
+import signal
+import typing
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from kubelab import logs
+from kubelab.client import Client
+from kubelab.controller import Controller
+from kubelab.events import EventRecorder
+from kubelab.informer import InformerFactory
+from kubelab.leaderelection import LeaderElectionConfig, LeaderElector, default_identity
+from kubelab.metrics import Metrics, serve_metrics
+
+__all__ = ["ProcessConfig", "Process", "new_config", "run", "parse_duration", "LEADER_SERVICE"]
+
+log = logging.getLogger(__name__)
+
+LEADER_SERVICE = "leader"
+SERVING, NOT_SERVING = health_pb2.HealthCheckResponse.SERVING, health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+@dataclass(frozen=True)
+class ProcessConfig:
+    apiserver: str = "127.0.0.1:6443"
+    """HOST:PORT of the API server."""
+    listen: str = "127.0.0.1:0"
+    """HOST:PORT of this process's gRPC health (and reflection) service."""
+    metrics_listen: str = ""
+    """HOST:PORT serving Prometheus metrics at /metrics over HTTP; empty: no metrics server."""
+    log_level: str = "info"
+    """debug, info, warning or error."""
+    leader_elect: bool = False
+    """Run the controllers only while holding the component's Lease."""
+    leader_elect_lease_duration: float = 15.0
+    """Seconds a standby waits after the lease last changed before taking it over."""
+    leader_elect_renew_deadline: float = 10.0
+    """Seconds the leader keeps acting without renewing before it stops."""
+    leader_elect_retry_period: float = 2.0
+    """Seconds between attempts to acquire or renew the lease."""
+    leader_elect_resource_name: str = ""
+    """Name of the Lease; empty: the component's name."""
+    leader_elect_resource_namespace: str = "kube-system"
+    """Namespace of the Lease."""
+    leader_elect_identity: str = ""
+    """This replica's identity in the Lease; empty: hostname, instance and a random suffix."""
+    shutdown_grace: float = 10.0
+    """Seconds to let in-flight reconciles finish on SIGTERM before cancelling them."""
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds from `2.5` or a Go duration as Kubernetes flags take them (`15s`, `500ms`, `1m30s`)."""
+    text = text.strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    parts = _DURATION.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise argparse.ArgumentTypeError(f"invalid duration {text!r} (examples: 15s, 500ms, 1m, 2.5)")
+    return sum(float(n) * _UNITS[u] for n, u in parts)
+
+
+def _parse_bool(text: str) -> bool:
+    if text.lower() in ("1", "true", "t", "yes"):
+        return True
+    if text.lower() in ("0", "false", "f", "no"):
+        return False
+    raise argparse.ArgumentTypeError(f"invalid boolean {text!r} (true or false)")
+
+
+def field_docs(cls: type) -> dict[str, str]:
+    """Attribute docstrings (a string right after `name: type = default`) of cls and its bases."""
+    docs: dict[str, str] = {}
+    for klass in reversed(cls.__mro__):
+        try:
+            tree = ast.parse(inspect.getsource(klass).strip())
+        except (OSError, TypeError, SyntaxError):
+            continue
+        body = tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else []
+        for stmt, nxt in zip(body, body[1:]):
+            if (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
+                    and isinstance(nxt, ast.Expr) and isinstance(nxt.value, ast.Constant)
+                    and isinstance(nxt.value.value, str)):
+                docs[stmt.target.id] = " ".join(nxt.value.value.split())
+    return docs
+
+
+def new_config(cls: type, argv: list[str] | None = None, environ: typing.Mapping[str, str] | None = None,
+               prog: str | None = None, description: str | None = None):
+    """An instance of the frozen dataclass `cls`: flags, else KUBELAB_* environment, else defaults."""
+    environ = os.environ if environ is None else environ
+    hints, docs = typing.get_type_hints(cls), field_docs(cls)
+    p = argparse.ArgumentParser(prog=prog, description=description,
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    for f in dataclasses.fields(cls):
+        typ = hints[f.name]
+        conv = {bool: _parse_bool, float: parse_duration, int: int}.get(typ, str)
+        env = "KUBELAB_" + f.name.upper()
+        default = conv(environ[env]) if env in environ else f.default
+        kw = dict(nargs="?", const=True) if typ is bool else {}
+        p.add_argument("--" + f.name.replace("_", "-"), dest=f.name, type=conv, default=default,
+                       help=f"{docs.get(f.name, '')} (env {env})", **kw)
+    return cls(**vars(p.parse_args(argv)))
+
+
+class Process:
+    """One component process: its config, API client, shared informers, events, metrics and election."""
+
+    def __init__(self, component: str, config: ProcessConfig):
+        self.component, self.config = component, config
+        self.client = Client(config.apiserver)
+        self.informers = InformerFactory(self.client)
+        self.events = EventRecorder(self.client, component)
+        self.metrics = Metrics(self)
+        self.controllers: list[Controller] = []
+        self._runnables: list[tuple[str, Callable[[], Awaitable[None]], bool]] = []
+        self.stopping = asyncio.Event()
+        """Set on SIGTERM: long-running runnables should return."""
+        self.elector: LeaderElector | None = None
+        if config.leader_elect:
+            le = LeaderElectionConfig(config.leader_elect_lease_duration, config.leader_elect_renew_deadline,
+                                      config.leader_elect_retry_period)
+            identity = config.leader_elect_identity or default_identity(os.environ.get("KUBELAB_COMPONENT", ""))
+            self.elector = LeaderElector(self.client, config.leader_elect_resource_name or component,
+                                         config.leader_elect_resource_namespace, identity, le, events=self.events)
+        self.health = health.aio.HealthServicer()
+        self.port = 0
+
+    def is_leader(self) -> bool:
+        return self.elector is None or self.elector.is_leader()
+
+    def add_controller(self, controller: Controller) -> Controller:
+        """Run `controller` while leading; it asks `is_leader()` before each reconcile."""
+        controller.can_act, controller.metrics = self.is_leader, self.metrics
+        self.controllers.append(controller)
+        return controller
+
+    def add_runnable(self, name: str, fn: Callable[[], Awaitable[None]], *, leader_only: bool = True) -> None:
+        """Run `fn()` as a task: only while leading (cancelled when leadership is lost), or always."""
+        self._runnables.append((name, fn, leader_only))
+
+    async def _lead(self) -> None:
+        async with asyncio.TaskGroup() as tg:
+            for c in self.controllers:
+                tg.create_task(c.run(), name=f"controller:{c.name}")
+            for name, fn, leader_only in self._runnables:
+                if leader_only:
+                    tg.create_task(fn(), name=name)
+
+    async def _report_health(self) -> None:
+        await self.informers.wait_for_cache_sync()
+        await self.health.set("", SERVING)
+        leading = None
+        while self.elector is not None:
+            if self.is_leader() != leading:
+                leading = self.is_leader()
+                await self.health.set(LEADER_SERVICE, SERVING if leading else NOT_SERVING)
+            await asyncio.sleep(0.1)
+
+    async def serve(self, setup: Callable[[Process], Awaitable[None] | None]) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stopping.set)
+        server = grpc.aio.server()
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
+        reflection.enable_server_reflection([health.SERVICE_NAME, reflection.SERVICE_NAME], server)
+        self.port = server.add_insecure_port(self.config.listen)
+        if self.port == 0:
+            raise SystemExit(f"cannot listen on {self.config.listen}")
+        await self.health.set("", NOT_SERVING)
+        await server.start()
+        maybe = setup(self)
+        if inspect.isawaitable(maybe):
+            await maybe
+        log.info("started component=%s listen=%s apiserver=%s leader_elect=%s", self.component,
+                 self.config.listen, self.config.apiserver, self.config.leader_elect)
+        try:
+            async with asyncio.TaskGroup() as tg:
+                await self._run_tasks(tg)
+        finally:
+            await server.stop(grace=1.0)
+            await self.client.close()
+            log.info("stopped component=%s", self.component)
+
+    async def _run_tasks(self, tg: asyncio.TaskGroup) -> None:
+        background = [tg.create_task(self.events.run(), name="events"),
+                      tg.create_task(self._report_health(), name="health")]
+        if self.config.metrics_listen:
+            background.append(tg.create_task(serve_metrics(self.config.metrics_listen, self.metrics)))
+        self.informers.start(tg)
+        background += [tg.create_task(fn(), name=name) for name, fn, leader_only in self._runnables
+                       if not leader_only]
+        work = tg.create_task(self.elector.run(self._lead) if self.elector else self._lead(), name="work")
+        await self.stopping.wait()
+        log.info("shutting down component=%s", self.component)
+        await self.health.enter_graceful_shutdown()
+        for c in self.controllers:
+            c.shut_down()
+        if self.is_leader():  # a standby has nothing in flight
+            await asyncio.wait([work], timeout=self.config.shutdown_grace)
+        work.cancel()
+        await asyncio.wait([work])  # the lease is released here (client-go ReleaseOnCancel)
+        self.informers.stop()
+        await self.events.flush()
+        for task in background:
+            task.cancel()
+
+
+def run(component: str, config: ProcessConfig, setup: Callable[[Process], Awaitable[None] | None]) -> None:
+    """The whole life of a component process; returns after a clean shutdown."""
+    logs.setup(component, config.log_level)
+    if config.leader_elect:
+        try:
+            LeaderElectionConfig(config.leader_elect_lease_duration, config.leader_elect_renew_deadline,
+                                 config.leader_elect_retry_period).validate()
+        except ValueError as e:
+            raise SystemExit(f"invalid leader election flags: {e}") from None
+
+    async def main() -> None:
+        await Process(component, config).serve(setup)
+
+    asyncio.run(main())
