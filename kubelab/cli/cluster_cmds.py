@@ -111,7 +111,8 @@ def _up_foreground(args: argparse.Namespace, opts: UpOptions) -> int:
         follower.add(name, sd.log_file(name))
     launcher = Launcher(args.state_dir, say=_say, on_log=follower.add)
     thread = follower.start()
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    for sig in (signal.SIGINT, signal.SIGTERM):  # SIGINT too: a shell's `&` starts us with it ignored
+        signal.signal(sig, _raise_interrupt)
     status = 0
     try:
         launcher.up(opts)
