@@ -139,7 +139,7 @@ def test_kill_keeps_a_component_down_until_start(cluster):
     assert rows["node-1"]["state"] == "killed" and rows["node-1"]["pid"] is None
     assert rows["node-2"]["state"] == "running"
     cluster.run("start", "node-1")
-    assert cluster.ps()["node-1"]["health"] == "SERVING"
+    cluster.wait_for("node-1 SERVING", lambda r: r["node-1"]["health"] == "SERVING")
 
 
 def test_pause_and_resume(cluster):
@@ -152,17 +152,18 @@ def test_pause_and_resume(cluster):
 
 def test_partition_a_client_from_the_apiserver(cluster):
     cluster.run("partition", "node-2")
-    rows = cluster.wait_for("node-2 cut off", lambda r: r["node-2"]["health"] == "NOT_SERVING")
+    rows = cluster.wait_for("node-2 cut off, node-1 not", lambda r: (
+        r["node-2"]["health"] == "NOT_SERVING" and r["node-1"]["health"] == "SERVING"))
     assert rows["node-2"]["state"] == "partitioned" and rows["node-2"]["pid"]
-    assert rows["node-1"]["health"] == "SERVING"
     cluster.run("heal", "node-2")
     cluster.wait_for("node-2 back", lambda r: r["node-2"]["health"] == "SERVING" and r["node-2"]["state"] == "running")
 
 
 def test_partition_the_apiserver_from_redis(cluster):
     cluster.run("partition", "apiserver")
-    rows = cluster.wait_for("apiserver without Redis", lambda r: r["apiserver"]["health"] == "NOT_SERVING")
-    assert rows["apiserver"]["state"] == "partitioned" and rows["redis"]["health"] == "SERVING"
+    rows = cluster.wait_for("apiserver without Redis, Redis up", lambda r: (
+        r["apiserver"]["health"] == "NOT_SERVING" and r["redis"]["health"] == "SERVING"))
+    assert rows["apiserver"]["state"] == "partitioned"
     cluster.run("heal")
     cluster.wait_all_serving()
 
@@ -209,7 +210,8 @@ def test_two_clusters_side_by_side(cluster, tmp_path):
         mine, theirs = cluster.wait_all_serving(), other.wait_all_serving()
         assert not {r["address"] for r in mine.values()} & {r["address"] for r in theirs.values()}
         other.run("kill", "apiserver")
-        assert cluster.ps()["apiserver"]["health"] == "SERVING"
+        assert other.ps()["apiserver"]["state"] == "killed"
+        cluster.wait_for("this apiserver unaffected", lambda r: r["apiserver"]["health"] == "SERVING")
     finally:
         other.teardown()
     assert not other.state_dir.exists()
