@@ -19,7 +19,7 @@ import asyncio
 import logging
 import socket
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -191,7 +191,10 @@ class EventRecorder:
         self.host = socket.gethostname() if host is None else host
         self._clock = clock
         self.correlator = correlator or EventCorrelator(clock)
-        self._queue: asyncio.Queue[core_pb2.Event] = asyncio.Queue(queue_size)
+        # A bounded queue; the head stays until written, so a write cut off by shutdown is flushed.
+        self._pending: deque[core_pb2.Event] = deque()
+        self._queue_size = queue_size
+        self._wakeup = asyncio.Event()
         self.dropped = 0
         self.written = 0
 
@@ -199,12 +202,13 @@ class EventRecorder:
         if type not in (NORMAL, WARNING):
             log.error("unsupported event type type=%s reason=%s", type, reason)
             return
-        try:
-            ev = self.new_event(object_reference(obj), type, reason, message)
-            self._queue.put_nowait(ev)
-        except asyncio.QueueFull:
+        if len(self._pending) >= self._queue_size:
             self.dropped += 1
-            log.warning("event queue full, dropping event reason=%s object=%s", reason, ev.involved_object.name)
+            log.warning("event queue full, dropping event reason=%s message=%r", reason, message)
+            return
+        try:
+            self._pending.append(self.new_event(object_reference(obj), type, reason, message))
+            self._wakeup.set()
         except Exception:  # an event must never break its caller
             log.exception("cannot record event reason=%s", reason)
 
@@ -223,27 +227,32 @@ class EventRecorder:
         return ev
 
     def pending(self) -> int:
-        return self._queue.qsize()
+        return len(self._pending)
 
     async def run(self) -> None:
         """Write queued events one at a time, until cancelled."""
         while True:
-            ev = await self._queue.get()
-            try:
-                await self._write(ev)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("cannot write event reason=%s object=%s", ev.reason, ev.involved_object.name)
+            while not self._pending:
+                self._wakeup.clear()
+                await self._wakeup.wait()
+            await self._write_head()
 
     async def flush(self, timeout: float = 2.0) -> None:
-        """Write what is queued now (at shutdown), giving up after `timeout` seconds."""
+        """Write what is still queued (at shutdown, once `run` is cancelled), for up to `timeout` s."""
         try:
             async with asyncio.timeout(timeout):
-                while not self._queue.empty():
-                    await self._write(self._queue.get_nowait())
-        except (TimeoutError, ApiError) as e:
-            log.warning("events not flushed pending=%d error=%s", self._queue.qsize(), e)
+                while self._pending:
+                    await self._write_head()
+        except TimeoutError:
+            log.warning("events not flushed pending=%d", len(self._pending))
+
+    async def _write_head(self) -> None:
+        ev = self._pending[0]
+        try:
+            await self._write(ev)
+        except Exception:
+            log.exception("cannot write event reason=%s object=%s", ev.reason, ev.involved_object.name)
+        self._pending.popleft()
 
     async def _write(self, ev: core_pb2.Event) -> None:
         result = self.correlator.correlate(ev)

@@ -225,8 +225,8 @@ class Process:
             log.info("stopped component=%s", self.component)
 
     async def _run_tasks(self, tg: asyncio.TaskGroup) -> None:
-        background = [tg.create_task(self.events.run(), name="events"),
-                      tg.create_task(self._report_health(), name="health")]
+        events = tg.create_task(self.events.run(), name="events")
+        background = [tg.create_task(self._report_health(), name="health")]
         if self.config.metrics_listen:
             background.append(tg.create_task(serve_metrics(self.config.metrics_listen, self.metrics)))
         self.informers.start(tg)
@@ -243,6 +243,8 @@ class Process:
         work.cancel()
         await asyncio.wait([work])  # the lease is released here (client-go ReleaseOnCancel)
         self.informers.stop()
+        events.cancel()
+        await asyncio.wait([events])
         await self.events.flush()
         for task in background:
             task.cancel()

@@ -110,8 +110,9 @@ def test_spam_filter_burst_then_one_per_five_minutes():
 
 def test_record_never_raises_and_drops_when_full():
     rec = EventRecorder(client=None, component="c", host="h", queue_size=2, clock=FakeClock(T0))
-    for _ in range(5):
-        rec.event(pod(), "Normal", "R", "m")
     rec.event(pod(), "Bogus", "R", "m")  # unsupported type: logged, ignored
     rec.event(object(), "Normal", "R", "m")  # not an API object: logged, ignored
+    assert rec.pending() == 0
+    for _ in range(5):
+        rec.event(pod(), "Normal", "R", "m")
     assert rec.pending() == 2 and rec.dropped == 3

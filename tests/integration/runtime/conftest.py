@@ -2,6 +2,7 @@
 shared without touching other modules' data) and example controller processes."""
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -14,7 +15,7 @@ import pytest
 
 from kubelab.api.v1 import core_pb2
 from kubelab.client import Client
-from tests.support import ROOT, ApiServerProcess, RedisProcess, free_port
+from tests.support import ROOT, RedisProcess, free_port
 
 
 @pytest.fixture(scope="module")
@@ -92,5 +93,14 @@ async def new_namespace(client: Client, prefix: str = "rt") -> str:
     return ns.metadata.name
 
 
-def apiserver_on(redis_url: str, *args: str, port: int | None = None) -> ApiServerProcess:
-    return ApiServerProcess(redis_url, *args, port=port)
+async def wait_for(cond, timeout: float, what: str):
+    """Poll an async condition until it returns a truthy value (returned); fail after `timeout` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = await cond()
+        if value:
+            return value
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(0.05)

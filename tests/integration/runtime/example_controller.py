@@ -46,15 +46,17 @@ class Stamper:
         self.services = proc.informers.informer("Service", cfg.namespace)
 
     async def reconcile(self, key: str) -> Result | None:
-        svc = self.services.get(key)  # a copy: ours to change
+        svc = self.services.get(key)
         if svc is None or svc.metadata.labels.get(LABEL) != "true":
             return None
         now = time.time()
         if stamp_due(svc, self.identity, now, self.period):
-            previous = svc.metadata.annotations.get(BY)
-            svc.metadata.annotations[BY], svc.metadata.annotations[AT] = self.identity, f"{now:.3f}"
-            await self.proc.client.update(svc)  # carries the resourceVersion read: a conflict retries
-            if previous != self.identity:
+            # A merge patch is unconditional (no resourceVersion): only leader election keeps
+            # a replica that is no longer leading from writing.
+            stamp = {BY: self.identity, AT: f"{now:.3f}"}
+            await self.proc.client.patch("Service", svc.metadata.name, {"metadata": {"annotations": stamp}},
+                                         svc.metadata.namespace)
+            if svc.metadata.annotations.get(BY) != self.identity:
                 self.proc.events.event(svc, NORMAL, "Stamped", f"stamped by {self.identity}")
         return Result(requeue_after=self.period)
 

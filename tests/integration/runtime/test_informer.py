@@ -11,7 +11,7 @@ import pytest
 
 from kubelab.client import ApiError, Client
 from kubelab.informer import BY_LABEL, BY_NAMESPACE, InformerFactory, SharedInformer, key_of
-from tests.integration.runtime.conftest import new_namespace, service
+from tests.integration.runtime.conftest import new_namespace, service, wait_for
 from tests.support import ApiServerProcess
 
 
@@ -49,17 +49,6 @@ class Mirror:
 
 def versions(objs) -> dict[str, tuple[str, str]]:
     return {key_of(o): (o.metadata.uid, o.metadata.resource_version) for o in objs}
-
-
-async def wait_for(cond, timeout: float, what: str):
-    """Poll an async condition until it holds; fail after `timeout` seconds."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        if await cond():
-            return
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 async def converged(client: Client, informer: SharedInformer, mirror: Mirror, ns: str) -> bool:
