@@ -138,7 +138,10 @@ def new_config(cls: type, argv: list[str] | None = None, environ: typing.Mapping
         typ = hints[f.name]
         conv = {bool: _parse_bool, float: parse_duration, int: int}.get(typ, str)
         env = "KUBELAB_" + f.name.upper()
-        default = conv(environ[env]) if env in environ else f.default
+        try:
+            default = conv(environ[env]) if env in environ else f.default
+        except (ValueError, argparse.ArgumentTypeError) as e:
+            p.error(f"environment {env}: {e}")
         kw = dict(nargs="?", const=True) if typ is bool else {}
         p.add_argument("--" + f.name.replace("_", "-"), dest=f.name, type=conv, default=default,
                        help=f"{docs.get(f.name, '')} (env {env})", **kw)
