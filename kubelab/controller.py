@@ -86,10 +86,10 @@ class Controller:
         self._new_queue = new_queue
         self.queue: WorkQueue[str] = new_queue(name)
         self.informer = factory.informer(self.for_kind, namespace)
-        self._sources: list[tuple[str, Mapper]] = [(self.for_kind, lambda o: [key_of(o)])]
-        for kind in owns:
-            self._sources.append((kind, self._owner_mapper()))
-        self._sources += list(watches)
+        # Informers are requested now, so that they run (and a standby's caches stay warm) before
+        # this controller does.
+        sources = [(self.for_kind, lambda o: [key_of(o)])] + [(kind, self._owner_mapper()) for kind in owns]
+        self._sources = [(factory.informer(kind, namespace), mapper) for kind, mapper in sources + list(watches)]
         self.reconciles = 0
 
     def _owner_mapper(self) -> Mapper:
@@ -116,12 +116,9 @@ class Controller:
             self.queue = self._new_queue(self.name)
         registrations = []
         try:
-            informers = []
-            for kind, mapper in self._sources:
-                inf = self.factory.informer(kind, self.namespace)
-                informers.append(inf)
+            for inf, mapper in self._sources:
                 registrations.append(inf.add_event_handler(self._handler(mapper)))
-            await asyncio.gather(*(inf.wait_for_cache_sync() for inf in informers))
+            await asyncio.gather(*(inf.wait_for_cache_sync() for inf, _ in self._sources))
             if self.queue.shutting_down:
                 return
             log.info("controller started controller=%s workers=%d", self.name, self.workers)

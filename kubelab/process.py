@@ -67,6 +67,8 @@ class ProcessConfig:
     """HOST:PORT serving Prometheus metrics at /metrics over HTTP; empty: no metrics server."""
     log_level: str = "info"
     """debug, info, warning or error."""
+    cluster_dir: str = ""
+    """The cluster's state dir (docs/conventions.md); only components that keep files use it."""
     leader_elect: bool = False
     """Run the controllers only while holding the component's Lease."""
     leader_elect_lease_duration: float = 15.0
