@@ -13,7 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from kubelab.cluster import registry
 from kubelab.cluster.ports import split
-from kubelab.cluster.redis_server import redis_argv
+from kubelab.cluster.redis_server import find_redis_server, redis_argv
 from kubelab.cluster.state import ClusterState, StateDir
 
 __all__ = ["ProcSpec", "planned_instances", "proc_spec", "redis_addr", "route_target", "via_proxy"]
@@ -75,14 +75,12 @@ def proc_spec(name: str, state: ClusterState, sd: StateDir, overrides: dict[str,
     overrides = registry.module_overrides() if overrides is None else overrides
     rec = state.processes[name]
     if name == REDIS:
-        from kubelab.cluster.redis_server import find_redis_server
-
         argv = redis_argv(find_redis_server(), port=split(rec.listen)[1], data_dir=sd.redis_dir)
         return ProcSpec(name, argv, child_env({}), REDIS)
     if name == PROXY:
         argv = [sys.executable, "-m", "kubelab.cluster.proxy", "--config", str(sd.proxy_file)]
         return ProcSpec(name, argv, child_env({"PYTHONUNBUFFERED": "1"}), PROXY)
-    inst = next((i for i in planned_instances(state, overrides) if i.name == name), None)
+    inst = next((i for i in registry.instances(state.nodes) if i.name == name), None)
     if inst is None:
         raise KeyError(name)
     if inst.component.upstream == registry.REDIS:
@@ -92,6 +90,6 @@ def proc_spec(name: str, state: ClusterState, sd: StateDir, overrides: dict[str,
     root_dir = str(sd.node_root(inst.node)) if inst.node else None
     argv = registry.command(inst, listen=rec.listen, upstream=upstream, root_dir=root_dir)
     argv[0] = sys.executable
-    argv[2] = registry.module_of(inst.component, overrides)
+    argv[2] = rec.module or registry.module_of(inst.component, overrides)  # as `up` decided
     env = registry.environment(inst, upstream=upstream, state_dir=str(sd.root))
     return ProcSpec(name, argv, child_env(env), "component", upstream)

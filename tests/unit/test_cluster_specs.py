@@ -47,6 +47,12 @@ def test_components_reach_their_upstream_through_the_proxy(tmp_path):
     assert route_target(sched, state) == "127.0.0.1:202"
 
 
+def test_a_started_component_keeps_the_module_up_chose(tmp_path):
+    state = _state()
+    state.processes["scheduler"].module = "fake_client"
+    assert proc_spec("scheduler", state, StateDir(tmp_path), overrides={}).argv[2] == "fake_client"
+
+
 def test_redis_and_proxy(tmp_path):
     sd, state = StateDir(tmp_path), _state()
     redis = proc_spec("redis", state, sd, OVERRIDES)
