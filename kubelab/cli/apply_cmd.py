@@ -1,0 +1,167 @@
+"""kubelab apply -f / create -f: `deployment.apps/web created|configured|unchanged`.
+
+apply keeps kubectl's last-applied-configuration annotation and writes the three-way merge of
+(last applied, this manifest, live object) with the live resourceVersion, retrying on conflict.
+Every document is tried; the errors are printed at the end (unusable documents first), and the
+exit status is 1 if any failed, as kubectl does.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+
+from kubelab.api.registry import KindInfo
+from kubelab.cli.describe import LAST_APPLIED
+from kubelab.cli.errors import format_api_error, invalid_message
+from kubelab.cli.manifests import Document, read_documents
+from kubelab.cli.merge import patch_of, three_way
+from kubelab.cli.session import DEFAULT_NAMESPACE, CliError, Session
+from kubelab.cli.targets import kind_prefix
+from kubelab.errors import ApiError
+from kubelab.manifest import to_dict
+
+__all__ = ["cmd_apply", "cmd_create", "documents", "document_namespace", "last_applied"]
+
+CONFLICT_RETRIES = 5
+
+
+def documents(ctx: Session) -> list[Document]:
+    try:
+        docs = list(read_documents(ctx.args.filename, ctx.args.recursive))
+    except (FileNotFoundError, OSError) as e:
+        text = str(e)
+        raise CliError(text if text.startswith("error: ") else f"error: {text}") from None
+    if not docs:
+        raise CliError(f"error: no objects passed to {ctx.args.verb_name}")
+    return docs
+
+
+def document_namespace(ctx: Session, doc: Document) -> str:
+    """The namespace a document goes to; a clash with an explicit -n is kubectl's error."""
+    if not doc.info.namespaced:
+        return ""
+    explicit = getattr(ctx.args, "namespace", None)
+    if explicit and doc.namespace and doc.namespace != explicit:
+        raise CliError(f'error: the namespace from the provided object "{doc.namespace}" does not match the '
+                       f'namespace "{explicit}". You must pass \'--namespace={doc.namespace}\' to perform this '
+                       "operation.")
+    return doc.namespace or explicit or DEFAULT_NAMESPACE
+
+
+def last_applied(data: dict, namespace: str) -> dict:
+    """The manifest with kubectl's last-applied-configuration annotation (its own JSON) added."""
+    plain = copy.deepcopy(data)
+    meta = plain.setdefault("metadata", {})
+    annotations = meta.get("annotations") or {}
+    annotations.pop(LAST_APPLIED, None)
+    meta["annotations"] = annotations
+    if namespace:
+        meta.setdefault("namespace", namespace)
+    modified = copy.deepcopy(plain)
+    modified["metadata"]["annotations"] = {
+        **annotations, LAST_APPLIED: json.dumps(plain, sort_keys=True, separators=(",", ":")) + "\n"}
+    return modified
+
+
+def _resource_line(info: KindInfo, name: str, namespace: str) -> str:
+    gv = f"{info.group}/{info.version}" if info.group else f"/{info.version}"
+    return (f'Resource: "{gv}, Resource={info.plural}", GroupVersionKind: "{gv}, Kind={info.kind}"\n'
+            f'Name: "{name}", Namespace: "{namespace}"')
+
+
+async def _apply_one(ctx: Session, doc: Document, errors: list[str]) -> None:
+    info, name = doc.info, doc.name
+    ns = document_namespace(ctx, doc)
+    if not name:
+        errors.append(f"error: error when retrieving current configuration of:\n{_resource_line(info, name, ns)}\n"
+                      f'from server for: "{doc.source}": resource name may not be empty')
+        return
+    modified = last_applied(doc.data, ns)
+    for attempt in range(CONFLICT_RETRIES):
+        try:
+            current = await ctx.client.get(info, name, ns)
+        except ApiError as e:
+            if e.reason != "NotFound":
+                raise
+            try:
+                await ctx.client.create_manifest(json.dumps(modified), namespace=ns)
+            except ApiError as e:
+                if e.reason == "AlreadyExists" and attempt + 1 < CONFLICT_RETRIES:
+                    continue
+                errors.append(format_api_error(e, verb="creating", source=doc.source))
+                return
+            ctx.out(f"{kind_prefix(info)}/{name} created\n")
+            return
+        live = to_dict(current)
+        original = _parse_last_applied(current.metadata.annotations.get(LAST_APPLIED))
+        wanted = three_way(original, modified, live)
+        if wanted is None:
+            ctx.out(f"{kind_prefix(info)}/{name} unchanged\n")
+            return
+        try:
+            await ctx.client.update_manifest(json.dumps(wanted), namespace=ns)
+        except ApiError as e:
+            if e.reason == "Conflict" and attempt + 1 < CONFLICT_RETRIES:
+                continue
+            errors.append(_patch_error(e, doc, ns, patch_of(live, modified)))
+            return
+        ctx.out(f"{kind_prefix(info)}/{name} configured\n")
+        return
+
+
+def _parse_last_applied(text: str | None) -> dict | None:
+    try:
+        value = json.loads(text) if text else None
+    except json.JSONDecodeError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _patch_error(err: ApiError, doc: Document, ns: str, patch: dict) -> str:
+    """kubectl's message for a failed apply to an existing object (Invalid keeps its own form)."""
+    invalid = invalid_message(err)
+    if invalid is not None:
+        return invalid
+    return (f"Error from server ({err.reason}): error when applying patch:\n"
+            f"{json.dumps(patch, sort_keys=True, separators=(',', ':'))}\nto:\n"
+            f"{_resource_line(doc.info, doc.name, ns)}\n"
+            f'for: "{doc.source}": error when patching "{doc.source}": {err.message}')
+
+
+async def _run(ctx: Session, verb: str) -> int:
+    ctx.args.verb_name = verb
+    docs = documents(ctx)
+    builder_errors = [d.error for d in docs if d.error]
+    errors: list[str] = []
+    for doc in docs:
+        if doc.error:
+            continue
+        try:
+            if verb == "apply":
+                await _apply_one(ctx, doc, errors)
+            else:
+                await _create_one(ctx, doc, errors)
+        except CliError as e:
+            builder_errors.append(str(e))
+    for text in builder_errors + errors:
+        ctx.error(text)
+    return ctx.status()
+
+
+async def _create_one(ctx: Session, doc: Document, errors: list[str]) -> None:
+    ns = document_namespace(ctx, doc)
+    try:
+        created = await ctx.client.create_manifest(json.dumps(doc.data), namespace=ns)
+    except ApiError as e:
+        errors.append(format_api_error(e, verb="creating", source=doc.source))
+        return
+    ctx.out(f"{kind_prefix(doc.info)}/{created.metadata.name} created\n")
+
+
+async def cmd_apply(ctx: Session) -> int:
+    return await _run(ctx, "apply")
+
+
+async def cmd_create(ctx: Session) -> int:
+    return await _run(ctx, "create")

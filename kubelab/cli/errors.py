@@ -1,0 +1,57 @@
+"""API errors in kubectl's words (kubectl/pkg/cmd/util/helpers.go: checkErr, StandardErrorMessage).
+
+    Error from server (NotFound): pods "x" not found
+    Error from server (BadRequest): error when creating "deploy.yaml": Deployment in version "v1" ...
+    The Deployment "web" is invalid: spec.replicas: Invalid value: -1: must be greater than ...
+    The Deployment "web" is invalid: \\n* spec.a: ...\\n* spec.b: ...
+"""
+
+from __future__ import annotations
+
+import re
+
+import grpc
+
+from kubelab.errors import ApiError
+
+__all__ = ["format_api_error", "invalid_message", "source_prefix"]
+
+_INVALID = re.compile(r'^(?P<kind>[^\s"]+) "(?P<name>[^"]*)" is invalid: ')
+
+
+def invalid_message(err: ApiError) -> str | None:
+    """kubectl's text for an Invalid error (reason Invalid), None when it is not one."""
+    if err.reason != "Invalid":
+        return None
+    m = _INVALID.match(err.message)
+    if m is None:
+        return err.message
+    kind = m.group("kind").split(".", 1)[0]
+    head = f'The {kind} "{m.group("name")}" is invalid'
+    causes = [text if text.startswith(f"{field}:") or not field else f"{field}: {text}"
+              for field, text in err.causes]
+    if not causes:
+        rest = err.message[m.end():]
+        return f"{head}: {rest}" if rest else head
+    if len(causes) == 1:
+        return f"{head}: {causes[0]}"
+    return f"{head}: \n" + "\n".join(f"* {c}" for c in causes)
+
+
+def source_prefix(verb: str, source: str | None) -> str:
+    """AddSourceToErr: `error when creating "deploy.yaml": `."""
+    return f'error when {verb} "{source}": ' if source else ""
+
+
+def format_api_error(err: ApiError, *, verb: str | None = None, source: str | None = None,
+                     server: str | None = None) -> str:
+    """One API error as kubectl prints it; verb and source name the manifest file it came from."""
+    if err.code == grpc.StatusCode.UNAVAILABLE and server:
+        return f"The connection to the server {server} was refused - did you specify the right host or port?"
+    invalid = invalid_message(err)
+    if invalid is not None:
+        return invalid
+    message = source_prefix(verb, source) + err.message if verb else err.message
+    if err.reason:
+        return f"Error from server ({err.reason}): {message}"
+    return f"Error from server: {message}"
