@@ -297,9 +297,12 @@ class LeaderElector:
             return
         try:
             async with asyncio.timeout(self.config.retry_period):
-                await self._write(self.state.release_record(self._wall()), self._clock(), create=False)
-            log.info("released lease lease=%s/%s identity=%s", self.namespace, self.name, self.identity)
+                released = await self._write(self.state.release_record(self._wall()), self._clock(), create=False)
         except TimeoutError:
+            released = False
+        if released:
+            log.info("released lease lease=%s/%s identity=%s", self.namespace, self.name, self.identity)
+        else:
             log.warning("could not release lease lease=%s/%s", self.namespace, self.name)
 
     def _record_event(self, what: str) -> None:
