@@ -1,0 +1,3 @@
+from services.kubelet.app import main
+
+main()

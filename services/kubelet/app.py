@@ -1,0 +1,76 @@
+"""The kubelet process: the runtime's process skeleton (health on --listen, SIGTERM, TaskGroup) plus the
+kubelet's own gRPC server for logs and exec on the node's address (--node-ip) at the same port.
+
+    python -m services.kubelet --node-name node-1 --root-dir DIR --cluster-dir DIR \\
+        --pod-cidr 127.1.1.0/24 --apiserver HOST:PORT --listen 127.0.0.1:PORT
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+
+from kubelab.api.v1 import kubelet_pb2_grpc
+from kubelab.process import Process, new_config, run
+from services.kubelet.config import KubeletConfig, complete_config
+from services.kubelet.hollow import HollowNodes
+from services.kubelet.kubelet import Kubelet
+from services.kubelet.runtime.runtime import ContainerRuntime
+from services.kubelet.server import KubeletServicer
+
+__all__ = ["main", "setup"]
+
+log = logging.getLogger(__name__)
+
+
+async def start_server(servicer: KubeletServicer, host: str, port: int) -> tuple[grpc.aio.Server, int]:
+    """Serve logs/exec (and health) on host:port, or on a free port of host when that one is taken."""
+    server = grpc.aio.server()
+    kubelet_pb2_grpc.add_KubeletServicer_to_server(servicer, server)
+    checker = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(checker, server)
+    bound = 0
+    for candidate in (port, 0):
+        try:
+            bound = server.add_insecure_port(f"{host}:{candidate}")
+        except RuntimeError:
+            bound = 0
+        if bound:
+            break
+    if not bound:
+        raise SystemExit(f"kubelet: cannot listen on {host} for logs and exec")
+    await server.start()
+    await checker.set("", health_pb2.HealthCheckResponse.SERVING)
+    return server, bound
+
+
+async def setup(proc: Process) -> None:
+    cfg: KubeletConfig = proc.config
+    holder: dict = {}
+    if cfg.hollow:
+        servicer = KubeletServicer(lambda: [], ContainerRuntime(), lambda ns, name: holder["hollow"].has_pod(ns, name))
+    else:
+        servicer = KubeletServicer(lambda: [holder["kubelet"].paths], ContainerRuntime())
+    server, port = await start_server(servicer, cfg.node_ip, proc.port)
+    log.info("serving logs and exec node=%s address=%s:%d", cfg.node_name, cfg.node_ip, port)
+    if cfg.hollow:
+        hollow = holder["hollow"] = HollowNodes(proc, cfg, port)
+        hollow.add_to(proc)
+    else:
+        kubelet = holder["kubelet"] = Kubelet(proc, cfg, port)
+        proc.add_runnable("kubelet", kubelet.run)
+
+    async def serve_until_stopped() -> None:
+        try:
+            await proc.stopping.wait()
+        finally:
+            await asyncio.shield(server.stop(1.0))
+    proc.add_runnable("kubelet-server", serve_until_stopped)
+
+
+def main(argv: list[str] | None = None) -> None:
+    cfg = complete_config(new_config(KubeletConfig, argv, prog="python -m services.kubelet",
+                                     description="kubelab's node agent: runs the pods bound to its node."))
+    run("kubelet", cfg, setup)

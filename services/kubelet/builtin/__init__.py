@@ -1,0 +1,36 @@
+"""Built-in images' commands, installed in each node root and bind-mounted into every container at /.kubelab.
+
+    /.kubelab/bin/nginx   the static file server (nginx.py)
+    /.kubelab/bin/pause   sleeps until stopped (registry.k8s.io/pause)
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+__all__ = ["install", "MOUNT_POINT"]
+
+MOUNT_POINT = "/.kubelab"
+_HERE = Path(__file__).resolve().parent
+
+PAUSE = """#!/bin/sh
+# registry.k8s.io/pause: sleep until stopped.
+trap 'exit 0' TERM INT QUIT
+while :; do sleep 3600 & wait $!; done
+"""
+
+
+def install(target: Path, python: str = sys.executable) -> Path:
+    """Write the built-in commands under target (bin/, lib/); returns target."""
+    (target / "bin").mkdir(parents=True, exist_ok=True)
+    (target / "lib").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_HERE / "nginx.py", target / "lib" / "nginx.py")
+    scripts = {"nginx": f'#!/bin/sh\nexec "{python}" -I {MOUNT_POINT}/lib/nginx.py "$@"\n', "pause": PAUSE}
+    for name, text in scripts.items():
+        path = target / "bin" / name
+        tmp = path.with_name(name + ".tmp")
+        tmp.write_text(text)
+        tmp.chmod(0o755)
+        tmp.replace(path)
+    return target

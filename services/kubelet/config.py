@@ -1,0 +1,100 @@
+"""The kubelet's configuration: one frozen dataclass filled from flags and KUBELAB_* environment.
+
+Flags the launcher does not pass get defaults derived from the ones it does (docs/conventions.md):
+`--cluster-dir` is the parent of `<cluster-dir>/nodes/<node>` (the root dir), `--pod-cidr` of
+`node-N` is `127.1.N.0/24`, and the node's address (`--node-ip`) is the `.1` of the pod CIDR.
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from kubelab import quantity
+from kubelab.process import ProcessConfig
+
+__all__ = ["KubeletConfig", "complete_config", "node_ip_of", "default_pod_cidr"]
+
+
+@dataclass(frozen=True)
+class KubeletConfig(ProcessConfig):
+    node_name: str = "node-1"
+    """Name of the Node this kubelet registers (with --hollow: the prefix of the N node names)."""
+    root_dir: str = ""
+    """The node's root directory (<cluster-dir>/nodes/<node>); hostPath volumes resolve inside it."""
+    cluster_dir: str = ""
+    """The cluster's state dir (disks/ and shared/ live there); default: two levels above --root-dir."""
+    pod_cidr: str = ""
+    """A /24 of loopback addresses for pod IPs; default 127.1.N.0/24 for node-N."""
+    node_ip: str = ""
+    """The node's InternalIP, where it serves logs and exec; default: the .1 of --pod-cidr."""
+    cpu: str = "4"
+    """CPU capacity reported in the Node's status."""
+    memory: str = "8Gi"
+    """Memory capacity reported in the Node's status."""
+    max_pods: int = 110
+    """Pod capacity reported in the Node's status."""
+    heartbeat_interval: float = 10.0
+    """Seconds between renewals of the node's Lease in kube-node-lease."""
+    node_status_report_frequency: float = 60.0
+    """Seconds after which the node status is written even when nothing changed."""
+    backoff_scale: float = 1.0
+    """Multiplies CrashLoopBackOff's delays (10s doubling to 5m); 0.1 makes tests ten times faster."""
+    hollow: int = 0
+    """Register this many nodes (<node-name>-1 ... -N) whose pods run without processes."""
+    cluster_dns: str = ""
+    """Nameserver written to pods' resolv.conf (dnsPolicy ClusterFirst); empty: the host's nameservers."""
+    cluster_domain: str = "cluster.local"
+    """The cluster's DNS domain (search paths and pod FQDNs)."""
+    orphan_cleanup_interval: float = 10.0
+    """Seconds between sweeps for containers whose pod no longer exists."""
+
+
+_NODE_NUMBER = re.compile(r"-(\d+)$")
+
+
+def default_pod_cidr(node_name: str) -> str:
+    """`127.1.N.0/24` for a name ending in `-N` (N <= 255), else `127.1.1.0/24`."""
+    m = _NODE_NUMBER.search(node_name)
+    n = int(m.group(1)) if m else 1
+    if not 0 < n < 256:
+        n = 1
+    return f"127.1.{n}.0/24"
+
+
+def node_ip_of(pod_cidr: str) -> str:
+    """The first host address of the CIDR: the node's own address."""
+    net = ipaddress.ip_network(pod_cidr, strict=False)
+    return str(net.network_address + 1)
+
+
+def complete_config(cfg: KubeletConfig) -> KubeletConfig:
+    """Fill derived defaults and check the values; raises SystemExit with what is wrong."""
+    errors = []
+    if not cfg.node_name:
+        errors.append("--node-name is required")
+    root = cfg.root_dir or f"nodes/{cfg.node_name}"
+    cluster = cfg.cluster_dir or str(Path(root).resolve().parent.parent)
+    cidr = cfg.pod_cidr or default_pod_cidr(cfg.node_name)
+    try:
+        net = ipaddress.ip_network(cidr, strict=False)
+        if net.num_addresses < 4:
+            errors.append(f"--pod-cidr {cidr}: too small (at least a /30)")
+    except ValueError as e:
+        errors.append(f"--pod-cidr {cidr}: {e}")
+        net = None
+    for name, value in (("--cpu", cfg.cpu), ("--memory", cfg.memory)):
+        try:
+            quantity.parse_quantity(value)
+        except quantity.QuantityError as e:
+            errors.append(f"{name} {value}: {e}")
+    if cfg.heartbeat_interval <= 0:
+        errors.append("--heartbeat-interval must be positive")
+    if cfg.backoff_scale < 0:
+        errors.append("--backoff-scale must not be negative")
+    if errors:
+        raise SystemExit("kubelet: " + "; ".join(errors))
+    node_ip = cfg.node_ip or (node_ip_of(cidr) if net is not None else "127.0.0.1")
+    return replace(cfg, root_dir=str(Path(root).resolve()), cluster_dir=str(Path(cluster).resolve()),
+                   pod_cidr=str(net), node_ip=node_ip)

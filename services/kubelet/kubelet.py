@@ -1,0 +1,172 @@
+"""One node's kubelet: informers of its pods (spec.nodeName) and of the storage objects, one worker per pod,
+the node agent, the status manager and the orphan sweep.
+
+Handlers only hand the latest pod to its worker (created on first sight, keyed by uid) or tell it
+the pod is gone; PVC, PV and VolumeAttachment changes wake the workers still waiting for volumes.
+The orphan sweep (after the first list, then periodically) stops the containers and removes the
+directories of pods the API no longer has: pods force-deleted while this kubelet was down.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from kubelab.api.v1 import core_pb2
+from kubelab.events import EventRecorder
+from kubelab.informer import SharedInformer
+from services.kubelet import builtin
+from services.kubelet.backoff import Backoff
+from services.kubelet.config import KubeletConfig
+from services.kubelet.containers import load_runs
+from services.kubelet.ipam import Ipam
+from services.kubelet.node import NodeAgent, NodeIdentity, default_capacity
+from services.kubelet.paths import NodePaths
+from services.kubelet.podcontext import PodContext
+from services.kubelet.podsetup import load_pod_record
+from services.kubelet.podworker import PodWorker
+from services.kubelet.runtime.runtime import ContainerRuntime
+from services.kubelet.statusmanager import StatusManager
+
+__all__ = ["Kubelet", "InformerLookups"]
+
+log = logging.getLogger(__name__)
+
+
+class InformerLookups:
+    """VolumeLookups over the process's shared informers."""
+
+    def __init__(self, pvcs: SharedInformer, pvs: SharedInformer, attachments: SharedInformer):
+        self.pvcs, self.pvs, self.attachments = pvcs, pvs, attachments
+
+    def pvc(self, namespace: str, name: str):
+        return self.pvcs.get(f"{namespace}/{name}")
+
+    def pv(self, name: str):
+        return self.pvs.get(name)
+
+    def attachment(self, name: str):
+        return self.attachments.get(name)
+
+
+class Kubelet:
+    def __init__(self, proc, cfg: KubeletConfig, port: int):
+        self.proc, self.cfg = proc, cfg
+        self.paths = NodePaths(Path(cfg.root_dir))
+        factory = proc.informers
+        self.pods = factory.informer("Pod", field_selector=f"spec.nodeName={cfg.node_name}")
+        self.storage = [factory.informer(k) for k in ("PersistentVolumeClaim", "PersistentVolume",
+                                                        "VolumeAttachment")]
+        self.events = EventRecorder(proc.client, "kubelet", host=cfg.node_name)
+        self.status = StatusManager(proc.client, self.pods.get)
+        self.runtime = ContainerRuntime()
+        capacity = default_capacity(cfg.cpu, cfg.memory, cfg.max_pods, cfg.root_dir)
+        self.ident = NodeIdentity(cfg.node_name, cfg.pod_cidr, cfg.node_ip, port, capacity)
+        self.ctx = PodContext(
+            node_name=cfg.node_name, host_ip=cfg.node_ip, paths=self.paths, cluster_dir=Path(cfg.cluster_dir),
+            runtime=self.runtime, ipam=Ipam(cfg.pod_cidr), events=self.events, status=self.status,
+            lookups=InformerLookups(*self.storage), client=proc.client, backoff=Backoff.scaled(cfg.backoff_scale),
+            allocatable=capacity, python_dir=os.path.dirname(sys.executable), builtin_dir=self.paths.builtin,
+            cluster_dns=cfg.cluster_dns, cluster_domain=cfg.cluster_domain)
+        self.agent = NodeAgent(proc.client, self.events, self.ident, heartbeat_interval=cfg.heartbeat_interval,
+                               report_frequency=cfg.node_status_report_frequency,
+                               volumes_in_use=self.volumes_in_use)
+        self.workers: dict[str, PodWorker] = {}
+        self._tg: asyncio.TaskGroup | None = None
+
+    def volumes_in_use(self) -> list[str]:
+        return sorted({s.unique_name for w in self.workers.values() for s in w.sources.values() if s.unique_name})
+
+    async def run(self) -> None:
+        """Until the process stops; containers keep running after it (a restarted kubelet adopts them)."""
+        builtin.install(self.paths.builtin)
+        self.paths.pods.mkdir(parents=True, exist_ok=True)
+        try:
+            async with asyncio.TaskGroup() as tg:
+                self._tg = tg
+                tg.create_task(self.events.run(), name="events")
+                tg.create_task(self.status.run(), name="status")
+                tg.create_task(self.agent.run(), name="node")
+                await self.pods.wait_for_cache_sync()
+                for inf in self.storage:
+                    await inf.wait_for_cache_sync()
+                self.pods.add_event_handler(on_add=self._on_pod, on_update=lambda old, new: self._on_pod(new),
+                                            on_delete=self._on_pod_deleted)
+                for inf in self.storage:
+                    inf.add_event_handler(on_add=self._on_storage, on_update=lambda old, new: self._on_storage(new),
+                                          on_delete=self._on_storage)
+                tg.create_task(self._sweep_orphans(), name="orphans")
+                log.info("kubelet running node=%s pods=%d", self.cfg.node_name, len(self.workers))
+                await self.proc.stopping.wait()
+                raise _Stopping
+        except* _Stopping:
+            pass
+        finally:
+            await self.events.flush()
+            log.info("kubelet stopped, containers keep running node=%s", self.cfg.node_name)
+
+    def _on_pod(self, pod: core_pb2.Pod) -> None:
+        uid = pod.metadata.uid
+        worker = self.workers.get(uid)
+        if worker is not None:
+            worker.update(pod)
+            return
+        if pod.status.phase in ("Succeeded", "Failed") and load_pod_record(self.paths, uid) is None:
+            return  # finished before this node's state was lost: never run it again
+        worker = self.workers[uid] = PodWorker(self.ctx, pod)
+        self._tg.create_task(self._run_worker(worker), name=f"pod:{worker.key}")
+
+    async def _run_worker(self, worker: PodWorker) -> None:
+        try:
+            await worker.run()
+        except Exception:
+            log.exception("pod worker failed pod=%s", worker.key)
+        finally:
+            if self.workers.get(worker.uid) is worker:
+                del self.workers[worker.uid]
+
+    def _on_pod_deleted(self, pod: core_pb2.Pod) -> None:
+        worker = self.workers.get(pod.metadata.uid)
+        if worker is not None:
+            worker.deleted()
+
+    def _on_storage(self, _obj) -> None:
+        for worker in self.workers.values():
+            if worker.volumes_pending:
+                worker.wake()
+
+    async def _sweep_orphans(self) -> None:
+        while True:
+            try:
+                await self.clean_up_orphans()
+            except Exception:
+                log.exception("orphan sweep failed node=%s", self.cfg.node_name)
+            await asyncio.sleep(self.cfg.orphan_cleanup_interval)
+
+    async def clean_up_orphans(self) -> None:
+        known = set(self.workers) | {p.metadata.uid for p in self.pods.list()}
+        try:
+            uids = [p.name for p in self.paths.pods.iterdir() if p.is_dir()]
+        except FileNotFoundError:
+            return
+        for uid in uids:
+            if uid in known:
+                continue
+            rec = load_pod_record(self.paths, uid)
+            key = rec.key if rec else "?"
+            containers = self.paths.pod_dir(uid) / "containers"
+            runs = [load_runs(d)[0] for d in containers.iterdir()] if containers.is_dir() else []
+            running = [r for r in runs if r is not None and r.running]
+            log.info("cleaning up orphaned pod pod=%s uid=%s running_containers=%d", key, uid, len(running))
+            await asyncio.gather(*(self.runtime.stop(r, 0) for r in running))
+            shutil.rmtree(self.paths.pod_dir(uid), ignore_errors=True)
+            if rec is not None:
+                shutil.rmtree(self.paths.log_dir(rec.namespace, rec.name, uid), ignore_errors=True)
+            self.ctx.ipam.release(uid)
+
+
+class _Stopping(Exception):
+    """Ends the kubelet's task group on SIGTERM."""

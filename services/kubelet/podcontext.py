@@ -1,0 +1,36 @@
+"""What every pod worker of one node shares: the node's identity, its directories and IP pool, the
+runtime, the event recorder, the status manager, volume lookups and the back-off table."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kubelab.events import EventRecorder
+from services.kubelet.backoff import Backoff
+from services.kubelet.ipam import Ipam
+from services.kubelet.paths import NodePaths
+from services.kubelet.runtime.runtime import ContainerRuntime
+from services.kubelet.statusmanager import StatusManager
+from services.kubelet.volumes import VolumeLookups
+
+__all__ = ["PodContext"]
+
+
+@dataclass
+class PodContext:
+    node_name: str
+    host_ip: str
+    paths: NodePaths
+    cluster_dir: Path
+    runtime: ContainerRuntime
+    ipam: Ipam
+    events: EventRecorder
+    status: StatusManager
+    lookups: VolumeLookups
+    client: object
+    backoff: Backoff = field(default_factory=Backoff)
+    allocatable: dict[str, str] = field(default_factory=dict)
+    python_dir: str = ""
+    builtin_dir: Path = Path("/nonexistent")
+    cluster_dns: str = ""
+    cluster_domain: str = "cluster.local"

@@ -1,0 +1,197 @@
+"""One worker per pod (by uid): a level-triggered loop that makes the node match the pod.
+
+Each pass of `sync` reads the latest pod object and what the runtime has, and acts: set up the pod
+(IP, hosts files, volumes), stop containers whose liveness or startup probe failed, run the init
+containers one by one, start or restart (after back-off) the containers, and publish the status.
+Updates of the pod, a container's exit and a probe's change only wake the loop; nothing acts on
+the event itself. On deletion (deletionTimestamp, or the pod gone from the API: force-deleted) the
+worker stops every container (SIGTERM, grace, SIGKILL), removes the pod's directories and logs,
+and confirms the deletion to the API server with grace period 0.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from kubelab.api.v1 import core_pb2
+from services.kubelet.containers import ContainerSlot, load_runs
+from services.kubelet.decisions import is_sidecar, next_init_step, should_restart
+from services.kubelet.podcontext import PodContext
+from services.kubelet.podlifecycle import PodLifecycle
+from services.kubelet.podstatus import build_pod_status
+from services.kubelet.podsetup import PodRecord, load_pod_record, save_pod_record, write_pod_files
+from services.kubelet.volumes import VolumeProblem, VolumeSource, resolve_volume, set_up, VolumeContext
+from services.kubelet.hostpath import HostPathError
+from services.kubelet.ipam import PoolExhausted
+
+__all__ = ["PodWorker"]
+
+log = logging.getLogger(__name__)
+
+RESYNC = 30.0
+VOLUME_RETRY = 2.0
+
+
+class PodWorker(PodLifecycle):
+    def __init__(self, ctx: PodContext, pod: core_pb2.Pod):
+        super().__init__(ctx, pod)
+        self._wake = asyncio.Event()
+        self._wake.set()
+        self.volumes_pending = False
+        """Some volume is not ready: storage objects' changes wake this worker."""
+
+    # --- what the kubelet calls -----------------------------------------------------------------
+
+    def update(self, pod: core_pb2.Pod) -> None:
+        self.pod = pod
+        self.wake()
+
+    def deleted(self) -> None:
+        """The pod is gone from the API (confirmed, or force-deleted)."""
+        self.gone = True
+        self.wake()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        try:
+            async with asyncio.TaskGroup() as tg:
+                self.tg = tg
+                self._adopt()
+                delay = 0.0
+                while not self.finished:
+                    try:
+                        await asyncio.wait_for(self._wake.wait(), delay)
+                    except TimeoutError:
+                        pass
+                    self._wake.clear()
+                    delay = await self._sync_safely()
+                for slot in self.all_slots():
+                    slot.cancel_tasks()
+        finally:
+            log.info("pod worker stopped pod=%s uid=%s", self.key, self.uid)
+
+    async def _sync_safely(self) -> float:
+        try:
+            delay = await self.sync()
+            self.errors = 0
+            return RESYNC if delay is None else max(0.05, delay)
+        except Exception as e:
+            self.errors += 1
+            log.exception("pod sync failed pod=%s error=%r", self.key, e)
+            return min(0.5 * 2 ** self.errors, 30.0)
+
+    # --- adopting runs after a kubelet restart ----------------------------------------------------
+
+    def _adopt(self) -> None:
+        self.record = load_pod_record(self.ctx.paths, self.uid)
+        if self.record is not None and self.record.pod_ip:
+            self.ctx.ipam.reserve(self.uid, self.record.pod_ip)
+        for slot in self.all_slots():
+            slot.current, slot.previous = load_runs(self.ctx.paths.container_dir(self.uid, slot.name))
+            if slot.current is not None:
+                log.info("found container run pod=%s container=%s attempt=%d running=%s", self.key, slot.name,
+                         slot.current.attempt, slot.current.running)
+                if slot.running:
+                    self.watch(slot)
+
+    # --- the sync ---------------------------------------------------------------------------------
+
+    async def sync(self) -> float | None:
+        """One pass; returns when to come back (None: only when woken or after RESYNC)."""
+        pod = self.pod
+        if self.gone or pod.metadata.HasField("deletion_timestamp"):
+            delay = await self.terminate()
+            return delay
+        if not self._ensure_record():
+            return VOLUME_RETRY
+        pod_files = write_pod_files(self.ctx.paths, pod, self.pod_ip, self.ctx.cluster_dns, self.ctx.cluster_domain)
+        problems = self._set_up_volumes()
+        self.volumes_pending = bool(problems)
+        if problems:
+            for p in problems:
+                self.event("Warning", p.reason, p.message)
+            self.publish()
+            return VOLUME_RETRY
+        await self.kill_unhealthy()
+        delays = [d for d in (await self._run_containers(pod_files)) if d is not None]
+        self.publish()
+        return min(delays) if delays else None
+
+    async def _run_containers(self, pod_files) -> list[float | None]:
+        policy = self.pod.spec.restart_policy or "Always"
+        observed = {s.name: s.observed() for s in self.init_slots}
+        step = next_init_step(list(self.pod.spec.init_containers), observed, policy)
+        delays: list[float | None] = []
+        if step.action in ("start", "restart"):
+            delays.append(await self.start_or_back_off(self.slot(step.name), pod_files))
+        for slot in self.init_slots:  # sidecars that stopped after initialization
+            if step.action == "done" and is_sidecar(slot.spec) and not slot.running:
+                delays.append(await self.start_or_back_off(slot, pod_files))
+        if step.action != "done":
+            for slot in self.slots:
+                if slot.current is None and slot.waiting_reason == "ContainerCreating":
+                    slot.waiting_reason = "PodInitializing"
+            return delays
+        for slot in self.slots:
+            if slot.running:
+                continue
+            if slot.attempts == 0 or should_restart(policy, slot.exit_code):
+                delays.append(await self.start_or_back_off(slot, pod_files))
+        return delays
+
+    def _ensure_record(self) -> bool:
+        if self.record is not None:
+            return True
+        pod = self.pod
+        try:
+            ip = self.ctx.host_ip if pod.spec.host_network else self.ctx.ipam.allocate(self.uid)
+        except PoolExhausted as e:
+            self.event("Warning", "FailedCreatePodSandBox", f"Failed to create pod sandbox: {e}")
+            return False
+        self.record = PodRecord(self.uid, pod.metadata.namespace, pod.metadata.name, ip, time.time())
+        save_pod_record(self.ctx.paths, self.record)
+        log.info("pod admitted pod=%s uid=%s pod_ip=%s", self.key, self.uid, ip)
+        return True
+
+    def _set_up_volumes(self) -> list[VolumeProblem]:
+        ctx = VolumeContext(self.ctx.paths, self.ctx.cluster_dir, self.ctx.node_name, self.ctx.lookups)
+        problems: list[VolumeProblem] = []
+        sources: dict[str, VolumeSource] = {}
+        for vol in self.pod.spec.volumes:
+            if vol.name in self.sources:  # set up once; a mounted volume stays as it is
+                sources[vol.name] = self.sources[vol.name]
+                continue
+            res = resolve_volume(self.pod, vol, ctx)
+            if isinstance(res, VolumeProblem):
+                problems.append(res)
+                continue
+            try:
+                set_up(res)
+            except HostPathError as e:
+                problems.append(VolumeProblem(vol.name, "FailedMount",
+                                              f'MountVolume.SetUp failed for volume "{vol.name}" : {e}'))
+                continue
+            sources[vol.name] = res
+        self.sources = sources
+        return problems
+
+    def publish(self) -> None:
+        policy = self.pod.spec.restart_policy or "Always"
+        init_done = next_init_step(list(self.pod.spec.init_containers),
+                                   {s.name: s.observed() for s in self.init_slots}, policy).action == "done"
+
+        def restarting(slot: ContainerSlot) -> bool:
+            if slot.current is None or slot.running:
+                return False
+            if slot.init:
+                return is_sidecar(slot.spec) or (slot.exit_code != 0 and policy != "Never")
+            return init_done and should_restart(policy, slot.exit_code)
+
+        status = build_pod_status(self.pod, [s.view(restarting(s)) for s in self.init_slots],
+                                  [s.view(restarting(s)) for s in self.slots], pod_ip=self.pod_ip,
+                                  host_ip=self.ctx.host_ip, start_time=self.record.start_time if self.record else 0,
+                                  now=time.time())
+        self.ctx.status.set_status(self.uid, self.key, status)

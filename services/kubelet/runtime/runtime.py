@@ -1,0 +1,168 @@
+"""The container runtime: start a container run through its shim, watch it end, signal it, enter it.
+
+Shims are started in sessions of their own, so neither the kubelet's death nor a signal to its
+process group reaches a container; a restarted kubelet reads the run records (`records.py`) and
+carries on. `exec_argv` enters a running container's mount and UTS namespaces and root with nsenter.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from services.kubelet.runtime.records import ExitInfo, RunRecord, load_run, start_ticks, write_json
+
+__all__ = ["Mount", "RunSpec", "ContainerRuntime", "StartFailed"]
+
+log = logging.getLogger(__name__)
+
+SHIM = Path(__file__).with_name("shim.py")
+START_TIMEOUT = 15.0
+
+
+@dataclass(frozen=True)
+class Mount:
+    source: str
+    target: str
+    read_only: bool = False
+
+
+@dataclass
+class RunSpec:
+    uid: str
+    namespace: str
+    pod: str
+    container: str
+    attempt: int
+    argv: list[str]
+    env: dict[str, str]
+    working_dir: str
+    hostname: str
+    mounts: list[Mount] = field(default_factory=list)
+    spec_hash: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.pod}"
+
+
+class StartFailed(Exception):
+    """The shim could not be started at all."""
+
+
+class ContainerRuntime:
+    def __init__(self, python: str = sys.executable):
+        self.python = python
+        self.nsenter = shutil.which("nsenter") or "nsenter"
+
+    async def start(self, spec: RunSpec, run_dir: Path, log_path: Path) -> RunRecord:
+        """Start one run; returns once the command runs (or has failed to start)."""
+        if run_dir.exists():
+            shutil.rmtree(run_dir)
+        run_dir.mkdir(parents=True)
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        doc = {"argv": spec.argv, "env": spec.env, "working_dir": spec.working_dir, "hostname": spec.hostname,
+               "rootfs": str(run_dir / "rootfs"), "scratch": str(run_dir / "scratch"), "log_path": str(log_path),
+               "mounts": [{"source": m.source, "target": m.target, "read_only": m.read_only} for m in spec.mounts],
+               "meta": {"uid": spec.uid, "namespace": spec.namespace, "pod": spec.pod, "container": spec.container,
+                        "attempt": spec.attempt, "spec_hash": spec.spec_hash, "log_path": str(log_path)}}
+        write_json(run_dir / "spec.json", doc)
+        try:
+            with open(run_dir / "shim.log", "ab") as out:
+                proc = subprocess.Popen([self.python, "-I", str(SHIM), str(run_dir / "spec.json")],
+                                        stdin=subprocess.DEVNULL, stdout=out, stderr=out, cwd="/",
+                                        start_new_session=True, close_fds=True)
+        except OSError as e:
+            raise StartFailed(f"cannot start the container shim: {e}") from e
+        write_json(run_dir / "shim.json", {"pid": proc.pid, "start_ticks": start_ticks(proc.pid)})
+        rec = load_run(run_dir)
+        deadline = time.monotonic() + START_TIMEOUT
+        while rec.pid == 0 and rec.exit is None:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                rec.refresh()
+                if rec.pid == 0 and rec.exit is None:
+                    self.kill(rec)
+                    rec.exit = ExitInfo(128, 0, "StartError", "the container did not start in time")
+                break
+            await asyncio.sleep(0.01)
+            rec.refresh()
+        log.info("container started pod=%s container=%s attempt=%d pid=%d", spec.key, spec.container,
+                 spec.attempt, rec.pid)
+        return rec
+
+    async def wait(self, rec: RunRecord) -> RunRecord:
+        """Wait until the run has ended (its shim exited); the record then carries exit."""
+        if rec.exit is not None:
+            return rec
+        try:
+            fd = os.pidfd_open(rec.shim_pid)
+        except (ProcessLookupError, OSError):
+            return rec.refresh()
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        loop.add_reader(fd, lambda: done.done() or done.set_result(None))
+        try:
+            if rec.shim_alive:
+                await done
+        finally:
+            loop.remove_reader(fd)
+            os.close(fd)
+        _reap(rec.shim_pid)
+        for _ in range(50):  # the exit record is written just before the shim exits
+            if rec.refresh().exit is not None:
+                break
+            await asyncio.sleep(0.01)
+        return rec
+
+    def signal(self, rec: RunRecord, sig: int) -> bool:
+        """Send sig to the container's main process; False when it is gone."""
+        if not rec.running:
+            return False
+        try:
+            os.kill(rec.pid, sig)
+            return True
+        except ProcessLookupError:
+            return False
+
+    def kill(self, rec: RunRecord) -> None:
+        """SIGKILL the container's process group (the shim then records the exit)."""
+        if rec.pid > 0:
+            try:
+                os.killpg(rec.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        elif rec.shim_pid > 0 and rec.shim_alive:
+            try:
+                os.kill(rec.shim_pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    async def stop(self, rec: RunRecord, grace: float) -> RunRecord:
+        """SIGTERM, up to `grace` seconds, then SIGKILL; returns once the run has ended."""
+        if rec.refresh().exit is not None:
+            return rec
+        if grace > 0 and self.signal(rec, signal.SIGTERM):
+            try:
+                return await asyncio.wait_for(self.wait(rec), grace)
+            except TimeoutError:
+                pass
+        self.kill(rec)
+        return await self.wait(rec)
+
+    def exec_argv(self, rec: RunRecord, argv: list[str]) -> list[str]:
+        """A command line that runs argv inside the running container."""
+        return [self.nsenter, "-t", str(rec.pid), "-m", "-u", "-r", "-w", "--", *argv]
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
