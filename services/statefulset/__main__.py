@@ -1,0 +1,41 @@
+"""`python -m services.statefulset`: the StatefulSet controller process.
+
+Flags (each also from KUBELAB_<NAME>): --apiserver, --listen, --metrics-listen, --log-level, --workers,
+--leader-elect (Lease kube-system/statefulset) with --leader-elect-lease-duration/-renew-deadline/
+-retry-period/-resource-name/-resource-namespace/-identity, --shutdown-grace. `--help` lists them all.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kubelab.controller import Controller
+from kubelab.process import Process, ProcessConfig, new_config, run
+from services.statefulset.stateful_set import StatefulSetReconciler
+
+COMPONENT = "statefulset"
+
+
+@dataclass(frozen=True)
+class Config(ProcessConfig):
+    workers: int = 5
+    """StatefulSets synced at once (one set is never synced by two workers)."""
+
+
+def setup(cfg: Config):
+    def build(proc: Process) -> None:
+        rec = StatefulSetReconciler(proc.client, proc.informers, proc.events)
+        proc.add_controller(Controller(COMPONENT, rec, proc.informers, for_kind="StatefulSet",
+                                       owns=["ControllerRevision"],
+                                       watches=[("Pod", rec.pod_keys), ("PersistentVolumeClaim", rec.claim_keys)],
+                                       workers=cfg.workers))
+    return build
+
+
+def main(argv: list[str] | None = None) -> None:
+    cfg = new_config(Config, argv, prog="python -m services.statefulset",
+                     description="The StatefulSet controller: ordered pods with stable names and their own claims.")
+    run(COMPONENT, cfg, setup(cfg))
+
+
+if __name__ == "__main__":
+    main()

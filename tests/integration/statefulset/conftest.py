@@ -1,0 +1,313 @@
+"""The StatefulSet controller as a real process against a real API server (on Redis); the tests play
+the kubelet (pods Running and Ready through update_status) and the binder (claims Bound).
+
+No fixed sleeps: conditions are polled with a deadline, and "X did not happen" is checked at a sync
+point: after a harmless spec change (generation + 1), `status.observedGeneration` catching up means the
+controller has finished a whole sync that saw the current state (actions come before the status write).
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kubelab.api.v1 import core_pb2
+from kubelab.client import Client
+from kubelab.cluster.healthcheck import SERVING, check_health
+from kubelab.errors import ApiError
+from kubelab.manifest import from_dict
+from tests.support import ROOT, free_port, wait_until
+
+WEB = """
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels:
+      app: nginx
+  serviceName: nginx
+  replicas: 3
+  template:
+    metadata:
+      labels:
+        app: nginx
+    spec:
+      terminationGracePeriodSeconds: 10
+      containers:
+      - name: nginx
+        image: registry.k8s.io/nginx-slim:0.24
+        ports:
+        - containerPort: 80
+          name: web
+        volumeMounts:
+        - name: www
+          mountPath: /usr/share/nginx/html
+  volumeClaimTemplates:
+  - metadata:
+      name: www
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests:
+          storage: 1Gi
+"""
+
+
+class ControllerProcess:
+    """`python -m services.statefulset` on a free port, its log in a temp file."""
+
+    def __init__(self, apiserver: str, *args: str):
+        self.port = free_port()
+        self.argv = [sys.executable, "-m", "services.statefulset", "--apiserver", apiserver, "--listen",
+                     f"127.0.0.1:{self.port}", *args]
+        self.log = Path(tempfile.mkstemp(prefix="kl-statefulset-", suffix=".log")[1])
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> ControllerProcess:
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(self.argv, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                                         stdout=log, stderr=log)
+        wait_until(self._serving, 20, 0.05, "statefulset controller SERVING")
+        return self
+
+    def _serving(self) -> bool:
+        if self.proc.poll() is not None:
+            raise AssertionError(f"statefulset controller exited: {self.logs()[-3000:]}")
+        return check_health(f"127.0.0.1:{self.port}", timeout=0.5) == SERVING
+
+    def kill(self) -> None:
+        """SIGKILL: no goodbye, nothing flushed."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> int | None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                return self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        return self.proc.wait() if self.proc else None
+
+    def logs(self) -> str:
+        return self.log.read_text()
+
+
+@pytest.fixture
+def controller(apiserver):
+    """A running controller; the test may kill and restart it (`controller.start()` again)."""
+    c = ControllerProcess(apiserver.address).start()
+    yield c
+    c.stop()
+
+
+@pytest.fixture
+async def ns(client) -> str:
+    namespace = core_pb2.Namespace()
+    namespace.metadata.name = f"sts-{uuid.uuid4().hex[:8]}"
+    await client.create(namespace)
+    return namespace.metadata.name
+
+
+def web(replicas: int = 3, **spec) -> object:
+    data = yaml.safe_load(WEB)
+    data["spec"]["replicas"] = replicas
+    data["spec"].update(spec)
+    return from_dict(data)
+
+
+async def wait_for(cond, timeout: float = 20.0, what: str = "condition"):
+    """Poll an async condition (every 50 ms) until truthy; fail after `timeout` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = await cond()
+        if value:
+            return value
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+async def pods_of(client: Client, ns: str, name: str = "web") -> dict[str, core_pb2.Pod]:
+    items, _ = await client.list("Pod", ns)
+    return {p.metadata.name: p for p in items if p.metadata.name.startswith(name + "-")}
+
+
+async def claims_of(client: Client, ns: str) -> dict[str, core_pb2.PersistentVolumeClaim]:
+    items, _ = await client.list("PersistentVolumeClaim", ns)
+    return {c.metadata.name: c for c in items}
+
+
+async def get_set(client: Client, ns: str, name: str = "web"):
+    return await client.get("StatefulSet", name, ns)
+
+
+async def update_set(client: Client, ns: str, change, name: str = "web"):
+    """Read-modify-write with the resourceVersion read; retried on conflict (the controller writes status)."""
+    for _ in range(20):
+        sts = await get_set(client, ns, name)
+        change(sts)
+        try:
+            return await client.update(sts)
+        except ApiError as e:
+            if e.reason != "Conflict":
+                raise
+    raise AssertionError("could not update the StatefulSet: conflicts")
+
+
+async def synced(client: Client, ns: str, name: str = "web", timeout: float = 20.0):
+    """A sync point: bump the generation harmlessly (the partition, while no rollout is pending, changes
+    nothing) and wait until the controller has observed it. Returns the set."""
+    def flip(sts):
+        ru = sts.spec.update_strategy.rolling_update
+        ru.partition = 0 if ru.partition else 1000
+    updated = await update_set(client, ns, flip, name)
+
+    async def observed():
+        sts = await get_set(client, ns, name)
+        return sts if sts.status.observed_generation >= updated.metadata.generation else None
+    return await wait_for(observed, timeout, f"{name} to observe generation {updated.metadata.generation}")
+
+
+async def set_state(client: Client, pod: core_pb2.Pod, phase: str = "Running", ready: bool = True) -> None:
+    """Play the kubelet: report the pod's phase and Ready condition."""
+    for _ in range(20):
+        pod.status.phase = phase
+        del pod.status.conditions[:]
+        cond = pod.status.conditions.add(type="Ready", status="True" if ready else "False")
+        cond.last_transition_time.GetCurrentTime()
+        try:
+            await client.update_status(pod)
+            return
+        except ApiError as e:
+            if e.reason != "Conflict":
+                raise
+            pod = await client.get("Pod", pod.metadata.name, pod.metadata.namespace)
+    raise AssertionError(f"could not update the status of {pod.metadata.name}")
+
+
+async def make_ready(client: Client, ns: str, name: str) -> core_pb2.Pod:
+    """Wait for pod `name` to exist, then report it Running and Ready."""
+    async def created():
+        return (await pods_of(client, ns)).get(name)
+    pod = await wait_for(created, what=f"pod {name} to be created")
+    await set_state(client, pod)
+    return pod
+
+
+class Kubelet:
+    """A stand-in for the node agents: every pod of the namespace that appears is reported Running and
+    Ready at once (unless held), so controllers move on; `created` records creations in order."""
+
+    def __init__(self, client: Client, ns: str):
+        self.client, self.ns = client, ns
+        self.created: list[str] = []
+        self.deleted: list[str] = []
+        self.hold: set[str] = set()
+        self.hooks: list = []
+        """Called with each watch event, in the watch's order (e.g. to kill the controller at a moment)."""
+
+    async def run(self) -> None:
+        async for ev in self.client.watch("Pod", self.ns):
+            pod = ev.object
+            if ev.type == "ADDED":
+                self.created.append(pod.metadata.name)
+            if ev.type == "DELETED":
+                self.deleted.append(pod.metadata.name)
+            for hook in list(self.hooks):
+                hook(ev)
+            if ev.type == "DELETED":
+                continue
+            if pod is None or pod.metadata.HasField("deletion_timestamp") or pod.metadata.name in self.hold:
+                continue
+            if pod.status.phase == "Pending":
+                try:
+                    await set_state(self.client, pod)
+                except ApiError as e:
+                    if e.reason != "NotFound":
+                        raise
+
+
+@pytest.fixture
+async def kubelet(client, ns):
+    k = Kubelet(client, ns)
+    async with asyncio.TaskGroup() as tg:
+        task = tg.create_task(k.run())
+        yield k
+        task.cancel()
+
+
+class Binder:
+    """A stand-in for the storage controllers: every new claim of the namespace gets a PersistentVolume of
+    its own and is bound to it (PV claimRef, claim volumeName, both phases Bound). Records claim
+    creations and deletions in order."""
+
+    def __init__(self, client: Client, ns: str):
+        self.client, self.ns = client, ns
+        self.created: list[str] = []
+        self.deleted: list[str] = []
+        self.volumes: dict[str, str] = {}  # claim name -> PV name
+        self.hooks: list = []
+
+    async def run(self) -> None:
+        async for ev in self.client.watch("PersistentVolumeClaim", self.ns):
+            claim = ev.object
+            if ev.type == "ADDED":
+                self.created.append(claim.metadata.name)
+            elif ev.type == "DELETED":
+                self.deleted.append(claim.metadata.name)
+            for hook in list(self.hooks):
+                hook(ev)
+            if ev.type == "DELETED":
+                continue
+            if claim is not None and not claim.spec.volume_name and not claim.metadata.HasField("deletion_timestamp"):
+                try:
+                    await self.bind(claim)
+                except ApiError as e:
+                    if e.reason not in ("NotFound", "Conflict"):
+                        raise
+
+    async def bind(self, claim: core_pb2.PersistentVolumeClaim) -> None:
+        pv = core_pb2.PersistentVolume()
+        pv.metadata.name = f"pvc-{claim.metadata.uid}"
+        pv.spec.capacity["storage"] = claim.spec.resources.requests["storage"]
+        pv.spec.access_modes.extend(claim.spec.access_modes)
+        pv.spec.host_path.path = f"/tmp/kubelab-test/{pv.metadata.name}"
+        ref = pv.spec.claim_ref
+        ref.kind, ref.namespace, ref.name, ref.uid = ("PersistentVolumeClaim", claim.metadata.namespace,
+                                                      claim.metadata.name, claim.metadata.uid)
+        try:
+            pv = await self.client.create(pv)
+        except ApiError as e:
+            if e.reason != "AlreadyExists":
+                raise
+            pv = await self.client.get("PersistentVolume", pv.metadata.name)
+        pv.status.phase = "Bound"
+        await self.client.update_status(pv)
+        claim.spec.volume_name = pv.metadata.name
+        claim = await self.client.update(claim)
+        claim.status.phase = "Bound"
+        claim.status.capacity["storage"] = pv.spec.capacity["storage"]
+        await self.client.update_status(claim)
+        self.volumes[claim.metadata.name] = pv.metadata.name
+
+
+@pytest.fixture
+async def binder(client, ns):
+    b = Binder(client, ns)
+    async with asyncio.TaskGroup() as tg:
+        task = tg.create_task(b.run())
+        yield b
+        task.cancel()
