@@ -1,0 +1,29 @@
+"""The API server benchmark still runs: `python -m bench.apiserver --quick` prints every figure.
+
+Speed targets are not asserted here (the figures depend on the machine); docs/benchmarks.md has them.
+"""
+import json
+import subprocess
+import sys
+
+from tests.support import ROOT
+
+FIGURES = ["echo", "redis_hset", "redis_store", "create_1", "update_1", "list", "rss", "create_2", "update_2",
+           "rss_loaded", "fanout", "watch_p50", "watch_p99", "watch_max", "watch_received", "watch_rate",
+           "fanout_low", "watch_low_p50", "watch_low_p99", "watch_low_max", "watch_low_received", "watch_low_rate"]
+
+
+def test_quick_benchmark_prints_every_figure(tmp_path):
+    out = tmp_path / "bench.json"
+    proc = subprocess.run([sys.executable, "-m", "bench.apiserver", "--quick", "--markdown", "--json", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = {r["key"]: r for r in json.loads(out.read_text())["rows"]}
+    assert sorted(rows) == sorted(FIGURES)
+    for key, row in rows.items():
+        assert row["value"], key
+        assert row["figure"] in proc.stdout, key  # in the text table
+        assert f"| {row['figure']} | {row['value']} |" in proc.stdout, key  # and in the markdown one
+    for key in ("create_1", "update_1", "create_2", "update_2", "list", "rss", "watch_p99"):
+        assert rows[key]["baseline"] and rows[key]["ratio"] and rows[key]["target"], key
+    assert "machine:" in proc.stdout and "Python" in proc.stdout
