@@ -1,0 +1,136 @@
+"""apply's pure parts: three-way merge, the last-applied annotation, manifests, targets, error texts."""
+
+import json
+
+import grpc
+import pytest
+
+from kubelab.cli.apply_cmd import last_applied
+from kubelab.cli.errors import format_api_error
+from kubelab.cli.manifests import read_documents
+from kubelab.cli.merge import contains, patch_of, three_way
+from kubelab.cli.session import CliError
+from kubelab.cli.targets import multiple_types, parse_targets
+from kubelab.errors import ApiError
+
+LIVE = {"metadata": {"name": "web", "resourceVersion": "7", "annotations": {"deployment.kubernetes.io/revision": "1"}},
+        "spec": {"replicas": 5, "template": {"spec": {"containers": [
+            {"name": "nginx", "image": "nginx", "imagePullPolicy": "Always", "command": ["nginx"]}]}}}}
+
+
+def test_unchanged_when_the_live_object_has_every_value():
+    modified = {"metadata": {"name": "web"}, "spec": {"template": {"spec": {"containers": [
+        {"name": "nginx", "image": "nginx", "command": ["nginx"]}]}}}}
+    assert three_way(modified, modified, LIVE) is None
+
+
+def test_changes_keep_defaults_and_fields_set_by_others():
+    modified = {"metadata": {"name": "web"}, "spec": {"template": {"spec": {"containers": [
+        {"name": "nginx", "image": "nginx:1.27", "command": ["nginx"]}]}}}}
+    merged = three_way(None, modified, LIVE)
+    assert merged["spec"]["replicas"] == 5  # set by `scale`, not in the manifest
+    assert merged["metadata"]["resourceVersion"] == "7"
+    assert merged["metadata"]["annotations"] == {"deployment.kubernetes.io/revision": "1"}
+    assert merged["spec"]["template"]["spec"]["containers"] == [
+        {"name": "nginx", "image": "nginx:1.27", "imagePullPolicy": "Always", "command": ["nginx"]}]
+
+
+def test_fields_removed_from_the_manifest_are_removed():
+    original = {"spec": {"replicas": 5, "template": {"spec": {"containers": [
+        {"name": "nginx", "image": "nginx", "command": ["nginx"]}]}}}}
+    modified = {"spec": {"template": {"spec": {"containers": [{"name": "nginx", "image": "nginx"}]}}}}
+    merged = three_way(original, modified, LIVE)
+    assert "replicas" not in merged["spec"]
+    assert merged["spec"]["template"]["spec"]["containers"] == [
+        {"name": "nginx", "image": "nginx", "imagePullPolicy": "Always"}]
+
+
+def test_containment_rules():
+    assert contains({"a": [1, 2], "b": True}, {"a": [1, 2]})
+    assert not contains({"a": [1, 2, 3]}, {"a": [1, 2]})  # plain lists are atomic
+    assert not contains({"a": 1}, {"a": True}) and not contains({"a": True}, {"a": 1})
+    assert contains({"ports": [{"containerPort": 80, "protocol": "TCP"}, {"containerPort": 81}]},
+                    {"ports": [{"containerPort": 81}, {"containerPort": 80}]})  # keyed: order is free
+    assert patch_of({"spec": {"replicas": 1, "x": 2}}, {"spec": {"replicas": 3, "x": 2}}) == {"spec": {"replicas": 3}}
+
+
+def test_last_applied_annotation_like_kubectl():
+    doc = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}, "spec": {"replicas": 2}}
+    modified = last_applied(doc, "default")
+    text = modified["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"]
+    assert text == ('{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"annotations":{},"name":"web",'
+                    '"namespace":"default"},"spec":{"replicas":2}}\n')
+    assert doc == {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+                   "spec": {"replicas": 2}}  # the input is not changed
+
+
+def test_manifests_every_document_with_its_error(tmp_path):
+    (tmp_path / "a.yaml").write_text("""
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+---
+apiVersion: app/v1
+kind: Deployment
+metadata: {name: web}
+---
+metadata: {name: nokind}
+---
+apiVersion: v1
+kind: List
+items:
+- {apiVersion: v1, kind: Service, metadata: {name: s}}
+""")
+    (tmp_path / "b.yml").write_text("a: b: c\n")
+    (tmp_path / "notes.txt").write_text("ignored")
+    docs = list(read_documents([str(tmp_path)]))
+    assert [(d.info.kind if d.info else None, d.name) for d in docs] == [
+        ("Deployment", "web"), (None, "web"), (None, "nokind"), ("Service", "s"), (None, "")]
+    a = str(tmp_path / "a.yaml")
+    assert docs[1].error == (f'error: resource mapping not found for name: "web" namespace: "" from "{a}": '
+                             'no matches for kind "Deployment" in version "app/v1"\nensure CRDs are installed first')
+    assert docs[2].error.startswith(f'error: error validating "{a}": error validating data: kind not set')
+    assert docs[4].error == (f"error: error parsing {tmp_path / 'b.yml'}: error converting YAML to JSON: yaml: "
+                             "line 1: mapping values are not allowed here")
+
+
+def test_missing_file():
+    with pytest.raises(FileNotFoundError, match='the path "nope.yaml" does not exist'):
+        list(read_documents(["nope.yaml"]))
+
+
+def test_targets():
+    assert [(t.info.kind, t.names) for t in parse_targets(["po", "a", "b"])] == [("Pod", ["a", "b"])]
+    assert [(t.info.kind, t.names) for t in parse_targets(["pod/a", "pvc/b", "pod/c"])] == [
+        ("Pod", ["a", "c"]), ("PersistentVolumeClaim", ["b"])]
+    assert [t.info.kind for t in parse_targets(["pv,pvc"])] == ["PersistentVolume", "PersistentVolumeClaim"]
+    assert [t.info.kind for t in parse_targets(["all"])] == ["Pod", "Service", "Deployment", "ReplicaSet",
+                                                             "StatefulSet"]
+    with pytest.raises(CliError, match='the server doesn\'t have a resource type "foo"'):
+        parse_targets(["foo"])
+    with pytest.raises(CliError, match="there is no need to specify a resource type"):
+        parse_targets(["pods", "pod/a"])
+    assert multiple_types(["pv,pvc"]) and multiple_types(["all"]) and multiple_types(["pod/a", "svc/b"])
+    assert not multiple_types(["pods", "a"]) and not multiple_types(["pod/a", "pod/b"])
+
+
+def invalid(*causes):
+    texts = [f"{f}: {m}" for f, m in causes]
+    body = texts[0] if len(texts) == 1 else "[" + ", ".join(texts) + "]"
+    return ApiError(grpc.StatusCode.INVALID_ARGUMENT, "Invalid", f'Deployment.apps "web" is invalid: {body}',
+                    [(f, t) for (f, _), t in zip(causes, texts)])
+
+
+def test_error_texts():
+    nf = ApiError(grpc.StatusCode.NOT_FOUND, "NotFound", 'pods "x" not found')
+    assert format_api_error(nf) == 'Error from server (NotFound): pods "x" not found'
+    bad = ApiError(grpc.StatusCode.INVALID_ARGUMENT, "BadRequest", 'Deployment in version "v1" cannot be handled')
+    assert format_api_error(bad, verb="creating", source="deploy.yaml") == (
+        'Error from server (BadRequest): error when creating "deploy.yaml": Deployment in version "v1" cannot be handled')
+    one = invalid(("spec.replicas", "Invalid value: -1: must be greater than or equal to 0"))
+    assert format_api_error(one, verb="creating", source="x.yaml") == (
+        'The Deployment "web" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0')
+    two = invalid(("spec.a", "Required value"), ("spec.b", 'Unsupported value: "x"'))
+    assert format_api_error(two) == ('The Deployment "web" is invalid: \n* spec.a: Required value\n'
+                                     '* spec.b: Unsupported value: "x"')
+    assert json.dumps(format_api_error(two)).count("\\n") == 2
