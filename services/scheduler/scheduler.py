@@ -67,6 +67,8 @@ class Scheduler:
         self.queue: SchedulingQueue | None = None
         self.framework: Framework | None = None
         self._next_start = 0
+        self._pre_binding: set[asyncio.Task] = set()
+        """Binding cycles in PreBind (maybe waiting for volumes): cancelled at shutdown, nothing lost."""
 
     def responsible(self, pod: core_pb2.Pod) -> bool:
         return (pod.spec.scheduler_name or "default-scheduler") == self.options.scheduler_name
@@ -100,6 +102,8 @@ class Scheduler:
     async def _close_on_stop(self, queue: SchedulingQueue) -> None:
         await self.stopping.wait()
         queue.close()
+        for task in list(self._pre_binding):
+            task.cancel()
 
     async def _expire_assumed(self, cache: SchedulerCache) -> None:
         while True:
@@ -156,8 +160,13 @@ class Scheduler:
     async def binding_cycle(self, qpi: QueuedPodInfo, state: CycleState, node: str, cycle: int,
                             tg: asyncio.TaskGroup) -> None:
         pod, fwk = qpi.pod, self.framework
+        task = asyncio.current_task()
         try:
-            st = await fwk.run_pre_bind(state, pod, node)
+            self._pre_binding.add(task)
+            try:
+                st = await fwk.run_pre_bind(state, pod, node)
+            finally:
+                self._pre_binding.discard(task)
             if st.success:
                 st = await fwk.run_bind(state, pod, node)
         except Exception as e:  # a bug must not take the scheduling loop down with it

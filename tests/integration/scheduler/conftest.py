@@ -1,0 +1,179 @@
+"""Fixtures for the scheduler's integration tests: a fresh API server per test (on a Redis of this
+package's own), scheduler processes, and Node objects created directly through the API (Ready, with
+allocatable resources and the hostname label) instead of kubelets."""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+import redis
+
+from kubelab.api.v1 import core_pb2
+from kubelab.client import Client
+from kubelab.cluster.healthcheck import SERVING, check_health
+from kubelab.process import LEADER_SERVICE
+from tests.support import ROOT, ApiServerProcess, RedisProcess, free_port, wait_until
+
+
+@pytest.fixture(scope="module")
+def own_redis():
+    server = RedisProcess(persistent=False).start()
+    yield server
+    server.stop()
+
+
+class SchedulerProcess:
+    def __init__(self, apiserver: str, *args: str, name: str = "scheduler"):
+        self.port = free_port()
+        self.argv = [sys.executable, "-m", "services.scheduler", "--apiserver", apiserver, "--listen",
+                     f"127.0.0.1:{self.port}", *args]
+        self.log = Path(tempfile.mkstemp(prefix=f"kl-{name}-", suffix=".log")[1])
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> SchedulerProcess:
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(self.argv, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                                         stdout=log, stderr=log)
+        return self
+
+    def wait_serving(self, service: str = "", timeout: float = 20.0) -> None:
+        def ready():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"scheduler exited: {self.logs()[-3000:]}")
+            return check_health(self.address, timeout=0.5, service=service) == SERVING
+        wait_until(ready, timeout, interval=0.05, what=f"scheduler {self.address} {service or 'ready'}")
+
+    def is_leader(self) -> bool:
+        return check_health(self.address, timeout=0.5, service=LEADER_SERVICE) == SERVING
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(15)
+
+    def stop(self) -> int | None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                return self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode if self.proc else None
+
+    def logs(self) -> str:
+        return self.log.read_text()
+
+
+class Cluster:
+    def __init__(self, apiserver: ApiServerProcess):
+        self.apiserver = apiserver
+        self.schedulers: list[SchedulerProcess] = []
+
+    def scheduler(self, *args: str, wait: bool = True, name: str = "scheduler") -> SchedulerProcess:
+        s = SchedulerProcess(self.apiserver.address, *args, name=name).start()
+        self.schedulers.append(s)
+        if wait:
+            s.wait_serving()
+        return s
+
+
+_db = iter(range(1, 10_000))
+
+
+@pytest.fixture
+def cluster(own_redis):
+    url = own_redis.url.rsplit("/", 1)[0] + f"/{next(_db) % 16}"
+    redis.Redis.from_url(url).flushdb()
+    api = ApiServerProcess(url).start()
+    c = Cluster(api)
+    yield c
+    for s in c.schedulers:
+        s.stop()
+    api.stop()
+
+
+@pytest.fixture
+async def client(cluster):
+    c = Client(cluster.apiserver.address, retry_deadline=20)
+    yield c
+    await c.close()
+
+
+async def create_node(client: Client, name: str, cpu: str = "4", memory: str = "8Gi", pods: str = "110",
+                      labels: dict | None = None, taints: list[tuple[str, str, str]] = ()) -> core_pb2.Node:
+    n = core_pb2.Node()
+    n.metadata.name = name
+    n.metadata.labels.update({"kubernetes.io/hostname": name, **(labels or {})})
+    for key, value, effect in taints:
+        n.spec.taints.add(key=key, value=value, effect=effect)
+    created = await client.create(n)
+    for k, v in (("cpu", cpu), ("memory", memory), ("pods", pods)):
+        created.status.allocatable[k] = v
+        created.status.capacity[k] = v
+    created.status.conditions.add(type="Ready", status="True", reason="KubeletReady")
+    return await client.update_status(created)
+
+
+def new_pod(name: str, cpu: str | None = "100m", *, ns: str = "default", node_selector: dict | None = None,
+            claims: list[str] = (), tolerations: list[dict] = (), scheduler_name: str = "") -> core_pb2.Pod:
+    p = core_pb2.Pod()
+    p.metadata.name, p.metadata.namespace = name, ns
+    c = p.spec.containers.add(name="app", image="busybox", command=["sleep", "3600"])
+    if cpu:
+        c.resources.requests["cpu"] = cpu
+    p.spec.node_selector.update(node_selector or {})
+    for claim in claims:
+        p.spec.volumes.add(name=claim, persistent_volume_claim=core_pb2.PersistentVolumeClaimVolumeSource(
+            claim_name=claim))
+    for t in tolerations:
+        p.spec.tolerations.add(**t)
+    if scheduler_name:
+        p.spec.scheduler_name = scheduler_name
+    return p
+
+
+async def wait_for(cond, timeout: float = 20.0, what: str = "condition"):
+    """Poll a condition (a function, async or not) until it returns a truthy value (returned); fail after
+    `timeout` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = cond()
+        if inspect.isawaitable(value):
+            value = await value
+        if value:
+            return value
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+async def wait_bound(client: Client, name: str, ns: str = "default", timeout: float = 20.0) -> str:
+    async def bound():
+        return (await client.get("Pod", name, ns)).spec.node_name
+    return await wait_for(bound, timeout, f"pod {ns}/{name} to be bound")
+
+
+async def wait_condition(client: Client, name: str, ns: str = "default", timeout: float = 20.0):
+    """The pod's PodScheduled condition once it is False."""
+    async def unschedulable():
+        p = await client.get("Pod", name, ns)
+        return next((c for c in p.status.conditions if c.type == "PodScheduled" and c.status == "False"), None)
+    return await wait_for(unschedulable, timeout, f"pod {ns}/{name} to be unschedulable")
+
+
+async def events_of(client: Client, name: str, ns: str = "default", reason: str | None = None) -> list:
+    events, _ = await client.list("Event", ns)
+    return [e for e in events if e.involved_object.name == name and (reason is None or e.reason == reason)]
