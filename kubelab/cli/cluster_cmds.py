@@ -52,6 +52,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
 
     p = subparsers.add_parser("ps", aliases=["status"], help="list the processes: pid, state, health, role")
     p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--timeout", type=float, default=1.0, help="seconds a health check may take")
     p.set_defaults(func=cmd_ps)
 
     p = subparsers.add_parser("component-logs", aliases=["clogs"], help="print a component's log")
@@ -156,7 +157,7 @@ def cmd_ps(args: argparse.Namespace) -> int:
     sd = StateDir(args.state_dir)
     if not sd.exists():
         raise ClusterError(f"no cluster in {sd.root} (start one with `kubelab up`)")
-    table = rows(sd)
+    table = rows(sd, timeout=args.timeout)
     if args.format == "json":
         print(json.dumps([r.to_dict() for r in table], indent=2))
     else:

@@ -55,7 +55,9 @@ class Cluster:
         return result
 
     def ps(self) -> dict[str, dict]:
-        return {row["name"]: row for row in json.loads(self.run("ps", "--format", "json").stdout)}
+        # a generous health timeout: a busy machine must not turn NOT_SERVING into "unreachable"
+        ps = self.run("ps", "--format", "json", "--timeout", "3")
+        return {row["name"]: row for row in json.loads(ps.stdout)}
 
     def wait_for(self, what: str, cond, timeout: float = 30) -> dict[str, dict]:
         """Poll `kubelab ps` until cond(rows) holds."""
