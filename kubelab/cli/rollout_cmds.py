@@ -1,0 +1,168 @@
+"""kubelab rollout: status, history, undo and restart of a workload, like kubectl rollout.
+
+    kubelab rollout status  KIND NAME | KIND/NAME [-w=true] [--timeout 0s]
+    kubelab rollout history KIND NAME | KIND/NAME [--revision N]
+    kubelab rollout undo    KIND NAME | KIND/NAME [--to-revision N]
+    kubelab rollout restart KIND NAME | KIND/NAME
+
+Each kind's knowledge lives in its own module, listed in ROLLOUT_KINDS (StatefulSet: rollout_sts). Such a
+module provides `status(obj) -> (message, done)` (raising CliError when the kind's strategy has no
+rollout status), `async history(ctx, obj, revision) -> str` and `async undo(ctx, obj, to_revision) -> str`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import time
+
+__all__ = ["add_commands", "ROLLOUT_KINDS", "RESTARTED_AT"]
+
+#: kind -> module with its status/history/undo; Deployments join by adding a module here.
+ROLLOUT_KINDS = {"StatefulSet": "kubelab.cli.rollout_sts"}
+RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
+
+
+def _verb(fn):
+    def handler(args: argparse.Namespace) -> int:
+        from kubelab.cli.session import run_verb
+        return run_verb(args, fn)
+    return handler
+
+
+def _bool(value: str) -> bool:
+    if value.lower() in ("true", "1", "yes", ""):
+        return True
+    if value.lower() in ("false", "0", "no"):
+        return False
+    raise argparse.ArgumentTypeError(
+        f'invalid argument "{value}": strconv.ParseBool: parsing "{value}": invalid syntax')
+
+
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
+    rollout = subparsers.add_parser("rollout", help="manage the rollout of a StatefulSet (status, history, undo, "
+                                    "restart)")
+    verbs = rollout.add_subparsers(dest="rollout_verb", metavar="VERB", required=True)
+
+    p = verbs.add_parser("status", help="show the status of the rollout, waiting until it is done")
+    _target(p)
+    p.add_argument("-w", "--watch", type=_bool, default=True, nargs="?", const=True, metavar="BOOL",
+                   help="watch the status until the rollout is done (default true)")
+    p.add_argument("--timeout", default="0s", metavar="DURATION", help="how long to wait (0: no limit)")
+    p.set_defaults(func=_verb(cmd_status))
+
+    p = verbs.add_parser("history", help="list the revisions (ControllerRevisions) of the rollout")
+    _target(p)
+    p.add_argument("--revision", type=int, default=0, metavar="N", help="show this revision's pod template")
+    p.set_defaults(func=_verb(cmd_history))
+
+    p = verbs.add_parser("undo", help="roll back to the previous (or a given) revision")
+    _target(p)
+    p.add_argument("--to-revision", type=int, default=0, metavar="N", help="the revision (0: the previous one)")
+    p.set_defaults(func=_verb(cmd_undo))
+
+    p = verbs.add_parser("restart", help="replace every pod, by changing the template's restartedAt annotation")
+    _target(p)
+    p.set_defaults(func=_verb(cmd_restart))
+
+
+def _target(p: argparse.ArgumentParser) -> None:
+    p.add_argument("resources", nargs="*", metavar="KIND NAME | KIND/NAME")
+    p.add_argument("-n", "--namespace", metavar="NS", help="the namespace (default: default)")
+
+
+async def _object(ctx, verb: str):
+    """The one object named, and the module that knows its kind's rollouts."""
+    from kubelab.cli.session import CliError
+    from kubelab.cli.targets import parse_targets
+
+    targets = parse_targets(ctx.args.resources, f"rollout {verb}")
+    named = [(t.info, n) for t in targets for n in t.names]
+    if not named:
+        raise CliError("error: required resource not specified")
+    if len(named) > 1 and verb == "status":
+        raise CliError("error: rollout status is only supported on individual resources and resource "
+                       "collections, but 2 resources were found")
+    info, name = named[0]
+    module = ROLLOUT_KINDS.get(info.kind)
+    if module is None:
+        what = {"status": "status viewer", "history": "history viewer", "undo": "rollbacker",
+                "restart": "restarter"}[verb]
+        kind = f"{info.kind}.{info.group}" if info.group else info.kind
+        raise CliError(f"error: no {what} has been implemented for {kind}")
+    obj = await ctx.client.get(info, name, ctx.namespace)
+    return info, obj, importlib.import_module(module)
+
+
+def _name(info, obj) -> str:
+    from kubelab.cli.targets import kind_prefix
+    return f"{kind_prefix(info)}/{obj.metadata.name}"
+
+
+async def cmd_status(ctx) -> int:
+    from kubelab.cli.durations import parse_duration
+    from kubelab.cli.session import CliError
+    from kubelab.errors import ApiError
+
+    info, obj, kind = await _object(ctx, "status")
+    timeout = parse_duration(ctx.args.timeout)
+    message, done = kind.status(obj)
+    ctx.out(message)
+    if done or not ctx.args.watch:
+        return 0
+    name, ns, rv = obj.metadata.name, obj.metadata.namespace, obj.metadata.resource_version
+    try:
+        async with asyncio.timeout(timeout or None):
+            while not done:
+                try:
+                    async for ev in ctx.client.watch(info, ns, field_selector=f"metadata.name={name}",
+                                                     resource_version=rv):
+                        rv = ev.resource_version or rv
+                        if ev.type == "DELETED":
+                            raise CliError("error: object has been deleted")
+                        if ev.object is None:
+                            continue
+                        message, done = _print_change(ctx, kind, ev.object, message)
+                        if done:
+                            break
+                except ApiError as e:
+                    if e.reason != "Expired":
+                        raise
+                    obj = await ctx.client.get(info, name, ns)
+                    rv = obj.metadata.resource_version
+                    message, done = _print_change(ctx, kind, obj, message)
+    except TimeoutError:
+        raise CliError("error: timed out waiting for the condition") from None
+    return 0
+
+
+def _print_change(ctx, kind, obj, last: str) -> tuple[str, bool]:
+    message, done = kind.status(obj)
+    if message != last:
+        ctx.out(message)
+    return message, done
+
+
+async def cmd_history(ctx) -> int:
+    info, obj, kind = await _object(ctx, "history")
+    text = await kind.history(ctx, obj, ctx.args.revision)
+    head = f"with revision #{ctx.args.revision}" if ctx.args.revision > 0 else ""
+    ctx.out(f"{_name(info, obj)} {head}\n{text}\n")
+    return 0
+
+
+async def cmd_undo(ctx) -> int:
+    info, obj, kind = await _object(ctx, "undo")
+    result = await kind.undo(ctx, obj, ctx.args.to_revision)
+    ctx.out(f"{_name(info, obj)} {result}\n")
+    return 0
+
+
+async def cmd_restart(ctx) -> int:
+    info, obj, _ = await _object(ctx, "restart")
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    patch = {"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: now}}}}}
+    await ctx.client.patch(info, obj.metadata.name, patch, namespace=obj.metadata.namespace)
+    ctx.out(f"{_name(info, obj)} restarted\n")
+    return 0
