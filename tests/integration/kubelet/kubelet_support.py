@@ -1,0 +1,155 @@
+"""A real kubelet process for integration tests, and helpers to wait for what it does (never fixed sleeps)."""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from kubelab.client import Client
+from kubelab.cluster.healthcheck import SERVING, check_health
+from kubelab.errors import ApiError
+from tests.support import ROOT, free_port, wait_until
+
+__all__ = ["KubeletProcess", "wait_for", "wait_pod", "wait_gone", "run_cli", "container_state", "pod_events",
+           "condition", "shims_of"]
+
+
+class KubeletProcess:
+    def __init__(self, apiserver: str, cluster_dir: Path, node: str = "node-1", *args: str,
+                 backoff_scale: float = 0.1, heartbeat: float = 1.0):
+        self.apiserver, self.cluster_dir, self.node = apiserver, cluster_dir, node
+        self.root = cluster_dir / "nodes" / node
+        self.port = free_port()
+        self.args = ["--node-name", node, "--root-dir", str(self.root), "--cluster-dir", str(cluster_dir),
+                     "--apiserver", apiserver, "--listen", f"127.0.0.1:{self.port}",
+                     "--backoff-scale", str(backoff_scale), "--heartbeat-interval", str(heartbeat),
+                     "--orphan-cleanup-interval", "1", *args]
+        self.log = Path(tempfile.mkstemp(prefix=f"kl-kubelet-{node}-", suffix=".log")[1])
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self, wait: bool = True) -> "KubeletProcess":
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen([sys.executable, "-m", "services.kubelet", *self.args], cwd=ROOT, env=env,
+                                         stdout=log, stderr=log, start_new_session=True)
+        if wait:
+            self.wait_serving()
+        return self
+
+    def wait_serving(self, timeout: float = 30.0) -> None:
+        def ready():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"kubelet exited: {self.logs()[-3000:]}")
+            return check_health(self.address, timeout=0.5) == SERVING
+        wait_until(ready, timeout, interval=0.05, what=f"kubelet {self.node} SERVING")
+
+    def stop(self, sig: int = signal.SIGTERM) -> int | None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            return self.proc.wait(20)
+        return self.proc.returncode if self.proc else None
+
+    def logs(self) -> str:
+        return self.log.read_text()
+
+
+def shims_of(root: Path) -> list[int]:
+    """Pids of the container shims recorded under a node root (to clean up after a test)."""
+    import json
+    pids = []
+    for shim in root.glob("var/lib/kubelet/pods/*/containers/*/*/shim.json"):
+        try:
+            pids.append(json.loads(shim.read_text())["pid"])
+        except (OSError, ValueError, KeyError):
+            pass
+    return pids
+
+
+def kill_shims(root: Path) -> None:
+    import json
+    for state in root.glob("var/lib/kubelet/pods/*/containers/*/*/state.json"):
+        try:
+            os.killpg(json.loads(state.read_text())["pid"], signal.SIGKILL)
+        except (OSError, ValueError, KeyError):
+            pass
+
+
+async def wait_for(cond, timeout: float = 20.0, interval: float = 0.05, what: str = "condition"):
+    """Await cond() (sync or async) until truthy; fail with `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        try:
+            value = cond()
+            if asyncio.iscoroutine(value):
+                value = await value
+        except ApiError as e:
+            value, last = None, e
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}" + (f" (last error: {last})"
+                                                                                       if last else ""))
+        await asyncio.sleep(interval)
+
+
+async def wait_pod(client: Client, name: str, pred, timeout: float = 20.0, namespace: str = "default",
+                   what: str = ""):
+    """The pod once pred(pod) holds."""
+    async def check():
+        pod = await client.get("Pod", name, namespace)
+        return pod if pred(pod) else None
+    return await wait_for(check, timeout, what=what or f"pod {name}")
+
+
+async def wait_gone(client: Client, kind: str, name: str, namespace: str = "default", timeout: float = 20.0):
+    async def gone():
+        try:
+            await client.get(kind, name, namespace)
+            return False
+        except ApiError as e:
+            if e.reason == "NotFound":
+                return True
+            raise
+    await wait_for(gone, timeout, what=f"{kind} {name} gone")
+
+
+def container_state(pod, name: str | None = None):
+    """(state name, reason or exit code) of a container's status."""
+    for cs in list(pod.status.container_statuses) + list(pod.status.init_container_statuses):
+        if name is None or cs.name == name:
+            for state in ("running", "waiting", "terminated"):
+                if cs.state.HasField(state):
+                    detail = getattr(cs.state, state)
+                    return state, getattr(detail, "reason", ""), cs
+            return None, "", cs
+    return None, "", None
+
+
+def condition(pod, ctype: str) -> str:
+    return next((c.status for c in pod.status.conditions if c.type == ctype), "")
+
+
+async def pod_events(client: Client, name: str, namespace: str = "default") -> list:
+    events, _ = await client.list("Event", namespace)
+    return [e for e in events if e.involved_object.name == name]
+
+
+async def run_cli(server: str, *args: str, stdin: bytes | None = None, timeout: float = 30.0
+                  ) -> tuple[int, str, str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "kubelab.cli.main", "--server", server, *args, cwd=ROOT, env=env,
+        stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(stdin), timeout)
+    return proc.returncode, out.decode(), err.decode()
