@@ -68,6 +68,7 @@ class PodWorker(PodLifecycle):
                         pass
                     self._wake.clear()
                     delay = await self._sync_safely()
+                    log.debug("pod synced pod=%s next_sync_in=%.2f", self.key, delay)
                 for slot in self.all_slots():
                     slot.cancel_tasks()
         finally:
