@@ -1,0 +1,17 @@
+"""`python -m services.provisioner`: kubelab's storage control plane."""
+from __future__ import annotations
+
+from kubelab.process import new_config, run
+
+from services.provisioner.app import setup
+from services.provisioner.config import Config
+
+
+def main() -> None:
+    cfg = new_config(Config, prog="python -m services.provisioner",
+                     description="PV/PVC binder, dynamic provisioners, attach/detach, protection finalizers")
+    run("provisioner", cfg, setup)
+
+
+if __name__ == "__main__":
+    main()

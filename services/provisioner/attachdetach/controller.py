@@ -1,0 +1,121 @@
+"""The attach/detach controller: keeps network disks' VolumeAttachments where their pods are.
+
+Keys are volume names. Pods map to the volumes of their bound claims, claims to their volume,
+VolumeAttachments to their source volume. For each key the snapshot (volume, its attachments, the
+pods using it) goes to `decide_attach`; the plan is carried out here. "Attaching" an emulated disk
+takes no time: the controller also plays the CSI external-attacher and sets `status.attached` on the
+attachments it creates, which is what the kubelet waits for before it mounts the disk.
+"""
+from __future__ import annotations
+
+import logging
+
+import grpc
+
+from kubelab.api.v1 import core_pb2, storage_pb2
+from kubelab.controller import Result
+from kubelab.errors import ApiError
+from kubelab.events import WARNING, EventRecorder
+from kubelab.informer import key_of
+
+from services.provisioner.attachdetach.decision import ATTACHER, AttachSnapshot, attachment_name, decide_attach
+from services.provisioner.indexes import CLAIM, SOURCE, VOLUME
+from services.provisioner.volumeutil import is_pod_terminated, pod_claim_keys
+
+__all__ = ["AttachDetach"]
+
+log = logging.getLogger(__name__)
+
+
+class AttachDetach:
+    def __init__(self, client, informers, recorder: EventRecorder, resync: float = 10.0):
+        self.client, self.recorder, self.resync = client, recorder, resync
+        self.volumes = informers.informer("PersistentVolume")
+        self.claims = informers.informer("PersistentVolumeClaim")
+        self.pods = informers.informer("Pod")
+        self.attachments = informers.informer("VolumeAttachment")
+        self.reported: dict[str, frozenset[str]] = {}
+
+    # --- mapping changes to volume names ------------------------------------------------------------
+
+    def volumes_of_pod(self, pod: core_pb2.Pod) -> list[str]:
+        names = []
+        for key in pod_claim_keys(pod):
+            claim = self.claims.get(key)
+            if claim is not None and claim.spec.volume_name:
+                names.append(claim.spec.volume_name)
+        return names
+
+    @staticmethod
+    def volume_of_claim(claim: core_pb2.PersistentVolumeClaim) -> list[str]:
+        return [claim.spec.volume_name] if claim.spec.volume_name else []
+
+    @staticmethod
+    def volume_of_attachment(va: storage_pb2.VolumeAttachment) -> list[str]:
+        name = va.spec.source.persistent_volume_name
+        return [name] if name else []
+
+    # --- reconcile ----------------------------------------------------------------------------------
+
+    def users(self, volume_name: str) -> list[core_pb2.Pod]:
+        """Scheduled, running pods whose claims are bound to the volume."""
+        pods: dict[str, core_pb2.Pod] = {}
+        for claim in self.claims.by_index(VOLUME, volume_name):
+            for pod in self.pods.by_index(CLAIM, key_of(claim)):
+                if pod.spec.node_name and not is_pod_terminated(pod):
+                    pods[key_of(pod)] = pod
+        return list(pods.values())
+
+    async def reconcile(self, name: str) -> Result | None:
+        attachments = [va for va in self.attachments.by_index(SOURCE, name) if va.spec.attacher == ATTACHER]
+        snapshot = AttachSnapshot(name, self.volumes.get(name), attachments, self.users(name),
+                                  self.reported.get(name, frozenset()))
+        plan = decide_attach(snapshot)
+        for va_name in plan.detach:
+            await self._detach(va_name)
+        for node in plan.attach:
+            await self._attach(name, node)
+        for va_name in plan.mark_attached:
+            await self._mark_attached(self.attachments.get(va_name))
+        for pod, message in plan.events:
+            self.recorder.event(pod, WARNING, "FailedAttachVolume", message)
+        if plan.waiting:
+            self.reported[name] = plan.waiting
+            return Result(requeue_after=self.resync)
+        self.reported.pop(name, None)
+        return None
+
+    async def _detach(self, va_name: str) -> None:
+        try:
+            await self.client.delete("VolumeAttachment", va_name)
+            log.info("volume detached attachment=%s", va_name)
+        except ApiError as e:
+            if e.code != grpc.StatusCode.NOT_FOUND:
+                raise
+
+    async def _attach(self, volume_name: str, node: str) -> None:
+        va = storage_pb2.VolumeAttachment(api_version="storage.k8s.io/v1", kind="VolumeAttachment")
+        va.metadata.name = attachment_name(volume_name, node)
+        va.spec.attacher = ATTACHER
+        va.spec.source.persistent_volume_name = volume_name
+        va.spec.node_name = node
+        try:
+            va = await self.client.create(va)
+        except ApiError as e:
+            if e.code != grpc.StatusCode.ALREADY_EXISTS:
+                raise
+            return  # made before; its status is set when it shows up in the cache
+        log.info("attaching volume volume=%s node=%s attachment=%s", volume_name, node, va.metadata.name)
+        await self._mark_attached(va)
+
+    async def _mark_attached(self, va: storage_pb2.VolumeAttachment | None) -> None:
+        """The external attacher's part: the emulated disk is attached as soon as it is asked for."""
+        if va is None or va.status.attached:
+            return
+        va.status.attached = True
+        try:
+            await self.client.update_status(va)
+        except ApiError as e:
+            if e.code != grpc.StatusCode.NOT_FOUND:
+                raise
+        log.info("volume attached volume=%s node=%s", va.spec.source.persistent_volume_name, va.spec.node_name)

@@ -1,0 +1,101 @@
+"""The attach/detach decision for one volume (attachdetach `reconciler.go`, `reportMultiAttachError`).
+
+Desired state: the nodes where a scheduled, not terminated pod uses a claim bound to the volume.
+Actual state: the volume's VolumeAttachments. Attachments to nodes no longer desired are deleted
+(detach) first; then each desired node gets one, except that a ReadWriteOnce or ReadWriteOncePod
+volume already attached to another node is not attached again: its pods on the waiting node get a
+`FailedAttachVolume` "Multi-Attach error" event, once per node, until the other node detaches.
+ReadWriteMany and ReadOnlyMany volumes attach to every node that wants them.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from kubelab.api.v1 import core_pb2, storage_pb2
+
+from services.provisioner.volumeutil import is_multi_attach_forbidden
+
+__all__ = ["ATTACHER", "attachment_name", "is_attachable", "AttachSnapshot", "AttachPlan", "decide_attach",
+           "multi_attach_message"]
+
+ATTACHER = "network-disk.kubelab.io"
+
+
+def attachment_name(volume_name: str, node: str, attacher: str = ATTACHER) -> str:
+    """`csi-<sha256(pv-name + attacher + node)>`, as Kubernetes names VolumeAttachments."""
+    return "csi-" + hashlib.sha256(f"{volume_name}{attacher}{node}".encode()).hexdigest()
+
+
+def is_attachable(volume: core_pb2.PersistentVolume) -> bool:
+    return volume.spec.HasField("csi") and volume.spec.csi.driver == ATTACHER
+
+
+@dataclass(frozen=True)
+class AttachSnapshot:
+    volume_name: str
+    volume: core_pb2.PersistentVolume | None
+    attachments: Sequence[storage_pb2.VolumeAttachment]
+    """The volume's VolumeAttachments (attacher network-disk.kubelab.io)."""
+    pods: Sequence[core_pb2.Pod]
+    """Scheduled pods that are not terminated and use a claim bound to the volume."""
+    reported: Collection[str] = ()
+    """Nodes whose Multi-Attach error has been reported already."""
+
+
+@dataclass(frozen=True)
+class AttachPlan:
+    detach: tuple[str, ...] = ()
+    """VolumeAttachments to delete."""
+    attach: tuple[str, ...] = ()
+    """Nodes to create a VolumeAttachment for."""
+    mark_attached: tuple[str, ...] = ()
+    """VolumeAttachments whose status.attached is to be set."""
+    events: tuple[tuple[core_pb2.Pod, str], ...] = ()
+    """(pod, message) FailedAttachVolume events."""
+    waiting: frozenset[str] = frozenset()
+    """Nodes kept waiting by a Multi-Attach error (all of them reported after this plan)."""
+
+
+def decide_attach(s: AttachSnapshot) -> AttachPlan:
+    wanted = s.volume is not None and is_attachable(s.volume)
+    desired: dict[str, list[core_pb2.Pod]] = {}
+    for pod in (s.pods if wanted else ()):
+        desired.setdefault(pod.spec.node_name, []).append(pod)
+    existing = {va.spec.node_name: va for va in sorted(s.attachments, key=lambda va: va.metadata.name)}
+    detach = tuple(va.metadata.name for node, va in existing.items() if node not in desired)
+    attached = {node for node in existing if node in desired}
+    mark = tuple(existing[n].metadata.name for n in sorted(attached) if not existing[n].status.attached)
+    forbidden = wanted and is_multi_attach_forbidden(s.volume)
+    attach, waiting, events = [], set(), []
+    for node in sorted((n for n in desired if n not in existing), key=lambda n: _first_pod(desired[n])):
+        if forbidden and attached:
+            waiting.add(node)
+            if node not in s.reported:
+                users = [p for n in sorted(attached) for p in desired[n]]
+                events += [(pod, multi_attach_message(s.volume_name, pod, users)) for pod in desired[node]]
+            continue
+        attach.append(node)
+        attached.add(node)
+    return AttachPlan(detach, tuple(attach), mark, tuple(events), frozenset(waiting))
+
+
+def _first_pod(pods: list[core_pb2.Pod]) -> tuple:
+    """Who asked first: the node whose oldest pod is oldest gets the volume."""
+    return min((p.metadata.creation_timestamp.ToNanoseconds(), p.metadata.namespace, p.metadata.name) for p in pods)
+
+
+def multi_attach_message(volume_name: str, pod: core_pb2.Pod, users: Sequence[core_pb2.Pod]) -> str:
+    """What the waiting pod is told; pods of other namespaces are counted, not named."""
+    local = sorted(p.metadata.name for p in users if p.metadata.namespace == pod.metadata.namespace)
+    others = sum(1 for p in users if p.metadata.namespace != pod.metadata.namespace)
+    if not users:
+        detail = "Volume is already exclusively attached to one node and can't be attached to another"
+    elif local:
+        detail = f"Volume is already used by pod(s) {', '.join(local)}"
+        if others:
+            detail += f" and {others} pod(s) in different namespaces"
+    else:
+        detail = f"Volume is already used by {others} pod(s) in different namespaces"
+    return f'Multi-Attach error for volume "{volume_name}" {detail}'

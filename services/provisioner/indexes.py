@@ -1,0 +1,27 @@
+"""Informer indexes the provisioner's controllers share (one shared informer per kind per process)."""
+from __future__ import annotations
+
+from kubelab.informer import InformerFactory
+
+from services.provisioner.volumeutil import claimref_key, pod_claim_keys
+
+__all__ = ["CLAIM", "VOLUME", "CLAIM_REF", "SOURCE", "add_indexes"]
+
+CLAIM = "claim"
+"""Pods by the `namespace/name` of each claim they use."""
+VOLUME = "volume"
+"""Claims by spec.volumeName."""
+CLAIM_REF = "claimref"
+"""Volumes by the `namespace/name` of their claimRef."""
+SOURCE = "source"
+"""VolumeAttachments by spec.source.persistentVolumeName."""
+
+
+def add_indexes(factory: InformerFactory) -> None:
+    factory.informer("Pod").add_indexer(CLAIM, pod_claim_keys)
+    factory.informer("PersistentVolumeClaim").add_indexer(
+        VOLUME, lambda c: [c.spec.volume_name] if c.spec.volume_name else [])
+    factory.informer("PersistentVolume").add_indexer(
+        CLAIM_REF, lambda v: [claimref_key(v.spec.claim_ref)] if v.spec.HasField("claim_ref") else [])
+    factory.informer("VolumeAttachment").add_indexer(
+        SOURCE, lambda va: [va.spec.source.persistent_volume_name] if va.spec.source.persistent_volume_name else [])

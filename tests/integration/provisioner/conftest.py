@@ -1,0 +1,187 @@
+"""Fixtures for the provisioner's integration tests: the real API server (tests/integration/conftest.py),
+the provisioner as a process on a cluster directory of its own, and object builders."""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+import grpc
+import pytest
+
+from kubelab.api.v1 import core_pb2, storage_pb2
+from kubelab.client import Client
+from kubelab.cluster.healthcheck import SERVING, check_health
+from kubelab.errors import ApiError
+from tests.support import ROOT, free_port
+
+FAST = ("--pvclaimbinder-sync-period", "0.5", "--orphan-sweep-period", "0.5", "--attach-resync-period", "0.5")
+
+
+class ProvisionerProcess:
+    """`python -m services.provisioner` against an API server, on `cluster_dir`."""
+
+    def __init__(self, apiserver: str, cluster_dir: Path, *args: str):
+        self.port = free_port()
+        self.argv = [sys.executable, "-m", "services.provisioner", "--apiserver", apiserver, "--listen",
+                     f"127.0.0.1:{self.port}", "--cluster-dir", str(cluster_dir), *args]
+        self.log = Path(tempfile.mkstemp(prefix="kl-provisioner-", suffix=".log")[1])
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> ProvisionerProcess:
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(self.argv, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                                         stdout=log, stderr=log)
+        return self
+
+    async def wait_serving(self, timeout: float = 20.0) -> None:
+        async def serving():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"provisioner exited: {self.logs()[-3000:]}")
+            return await asyncio.to_thread(check_health, f"127.0.0.1:{self.port}", 0.5) == SERVING
+        await wait_for(serving, timeout, "provisioner SERVING")
+
+    def kill(self) -> None:
+        """SIGKILL: no graceful anything, as when a machine dies."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def logs(self) -> str:
+        return self.log.read_text()
+
+
+@pytest.fixture
+def cluster_dir(tmp_path) -> Path:
+    return tmp_path / "cluster"
+
+
+@pytest.fixture
+def start_provisioner(apiserver, cluster_dir):
+    """`await start_provisioner(*flags)`: a serving provisioner; every one started is stopped at the end."""
+    started: list[ProvisionerProcess] = []
+
+    async def start(*args: str) -> ProvisionerProcess:
+        proc = ProvisionerProcess(apiserver.address, cluster_dir, *FAST, *args).start()
+        started.append(proc)
+        await proc.wait_serving()
+        return proc
+
+    yield start
+    for proc in started:
+        proc.stop()
+
+
+async def wait_for(cond, timeout: float = 20.0, what: str = "condition"):
+    """Poll an async condition until it returns a truthy value (returned); fail after `timeout` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = await cond()
+        if value:
+            return value
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+async def new_namespace(client: Client) -> str:
+    ns = core_pb2.Namespace()
+    ns.metadata.name = f"st-{uuid.uuid4().hex[:8]}"
+    await client.create(ns)
+    return ns.metadata.name
+
+
+async def ensure(client: Client, obj) -> None:
+    """Create unless it exists (cluster-scoped objects shared by the tests of a module)."""
+    try:
+        await client.create(obj)
+    except ApiError as e:
+        if e.code != grpc.StatusCode.ALREADY_EXISTS:
+            raise
+
+
+def storage_class(name: str, provisioner: str, mode: str = "Immediate", default: bool = False,
+                  policy: str = "Delete") -> storage_pb2.StorageClass:
+    sc = storage_pb2.StorageClass(api_version="storage.k8s.io/v1", kind="StorageClass", provisioner=provisioner,
+                                  reclaim_policy=policy, volume_binding_mode=mode)
+    sc.metadata.name = name
+    if default:
+        sc.metadata.annotations["storageclass.kubernetes.io/is-default-class"] = "true"
+    return sc
+
+
+async def builtin_classes(client: Client) -> None:
+    """The launcher's three classes (created by `kubelab up`)."""
+    for sc in (storage_class("standard", "kubelab.io/local-path", "WaitForFirstConsumer", default=True),
+               storage_class("network-disk", "kubelab.io/network-disk"), storage_class("shared", "kubelab.io/shared")):
+        await ensure(client, sc)
+
+
+async def nodes(client: Client, *names: str) -> None:
+    for name in names:
+        node = core_pb2.Node()
+        node.metadata.name = name
+        node.metadata.labels["kubernetes.io/hostname"] = name
+        await ensure(client, node)
+
+
+def claim(name: str, namespace: str, size: str = "1Gi", modes=("ReadWriteOnce",), cls: str | None = None,
+          volume: str = "") -> core_pb2.PersistentVolumeClaim:
+    c = core_pb2.PersistentVolumeClaim(api_version="v1", kind="PersistentVolumeClaim")
+    c.metadata.name, c.metadata.namespace = name, namespace
+    c.spec.access_modes.extend(modes)
+    c.spec.resources.requests["storage"] = size
+    if cls is not None:
+        c.spec.storage_class_name = cls
+    c.spec.volume_name = volume
+    return c
+
+
+def volume(name: str, size: str, cls: str, modes=("ReadWriteOnce",), policy: str = "Retain",
+           host_path: str | None = None) -> core_pb2.PersistentVolume:
+    v = core_pb2.PersistentVolume(api_version="v1", kind="PersistentVolume")
+    v.metadata.name = name
+    v.spec.capacity["storage"] = size
+    v.spec.access_modes.extend(modes)
+    v.spec.storage_class_name = cls
+    v.spec.persistent_volume_reclaim_policy = policy
+    v.spec.host_path.path = host_path or f"/mnt/{name}"
+    return v
+
+
+def pod(name: str, namespace: str, claim_name: str, node: str = "") -> core_pb2.Pod:
+    p = core_pb2.Pod(api_version="v1", kind="Pod")
+    p.metadata.name, p.metadata.namespace = name, namespace
+    p.spec.node_name = node
+    p.spec.containers.add(name="app", image="busybox", command=["sleep", "3600"])
+    vol = p.spec.volumes.add(name="data")
+    vol.persistent_volume_claim.claim_name = claim_name
+    return p
+
+
+async def get_or_none(client: Client, kind: str, name: str, namespace: str = ""):
+    try:
+        return await client.get(kind, name, namespace)
+    except ApiError as e:
+        if e.code == grpc.StatusCode.NOT_FOUND:
+            return None
+        raise
+
+
+async def events_for(client: Client, namespace: str, name: str, reason: str | None = None) -> list[core_pb2.Event]:
+    items, _ = await client.list("Event", namespace)
+    return [e for e in items if e.involved_object.name == name and (reason is None or e.reason == reason)]
