@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 
 from tests.integration.provisioner.conftest import (
-    claim, events_for, get_or_none, new_namespace, volume, wait_for,
+    claim, ensure, events_for, get_or_none, new_namespace, storage_class, volume, wait_for,
 )
 
 
@@ -122,3 +122,24 @@ async def _gone(client, name):
 async def _has_finalizer(client, name):
     pv = await client.get("PersistentVolume", name)
     return "kubernetes.io/pv-protection" in pv.metadata.finalizers
+
+
+async def test_wait_for_first_consumer_static_binding_chosen_by_the_scheduler_is_completed(client, start_provisioner):
+    await start_provisioner()
+    ns, tag = await new_namespace(client), uuid.uuid4().hex[:6]
+    cls = f"local-{tag}"
+    await ensure(client, storage_class(cls, "kubernetes.io/no-provisioner", "WaitForFirstConsumer"))
+    await client.create(volume(f"local-{tag}", "1Gi", cls))
+    await available(client, f"local-{tag}")
+    await client.create(claim("data", ns, cls=cls))
+    await wait_for(lambda: events_for(client, ns, "data", "WaitForFirstConsumer"), what="WaitForFirstConsumer")
+    assert (await client.get("PersistentVolume", f"local-{tag}")).status.phase == "Available"  # left to the scheduler
+    # What the scheduler's PreBind writes for a static binding: the chosen volume's claimRef.
+    c = await client.get("PersistentVolumeClaim", "data", ns)
+    pv = await client.get("PersistentVolume", f"local-{tag}")
+    ref = pv.spec.claim_ref
+    ref.kind, ref.api_version, ref.namespace, ref.name = "PersistentVolumeClaim", "v1", ns, "data"
+    ref.uid = c.metadata.uid
+    pv.metadata.annotations["pv.kubernetes.io/bound-by-controller"] = "yes"
+    await client.update(pv)
+    assert (await bound(client, ns, "data")).spec.volume_name == f"local-{tag}"
