@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -25,7 +26,12 @@ class KubeletProcess:
         self.apiserver, self.cluster_dir, self.node = apiserver, cluster_dir, node
         self.root = cluster_dir / "nodes" / node
         self.port = free_port()
+        # Pod IPs are loopback addresses shared by everything on this machine: a range of its own, so that
+        # clusters other tests (or people) run at the same time do not hold our pods' addresses and ports.
+        self.pod_cidr = f"127.{random.randint(100, 250)}.{random.randint(1, 254)}.0/24"
+        self.node_ip = self.pod_cidr.replace(".0/24", ".1")
         self.args = ["--node-name", node, "--root-dir", str(self.root), "--cluster-dir", str(cluster_dir),
+                     "--pod-cidr", self.pod_cidr,
                      "--apiserver", apiserver, "--listen", f"127.0.0.1:{self.port}",
                      "--backoff-scale", str(backoff_scale), "--heartbeat-interval", str(heartbeat),
                      "--orphan-cleanup-interval", "1", *args]
