@@ -72,7 +72,26 @@ def _resources(w: PrefixWriter, res: Message, level: int) -> None:
             w.write(level + 1, f"{name}:\t{fmt.quantity(values[name])}\n")
 
 
-def _env(w: PrefixWriter, container: Message) -> None:
+_FIELD_PATHS = {
+    "metadata.name": lambda p: p.metadata.name, "metadata.namespace": lambda p: p.metadata.namespace,
+    "metadata.uid": lambda p: p.metadata.uid, "spec.nodeName": lambda p: p.spec.node_name,
+    "spec.serviceAccountName": lambda p: p.spec.service_account_name, "status.hostIP": lambda p: p.status.host_ip,
+    "status.podIP": lambda p: p.status.pod_ip,
+}
+
+
+def _field_value(pod: Message | None, path: str) -> str:
+    """EnvValueRetriever: a downward-API field of the pod ("" for a template, which has no pod)."""
+    if pod is None:
+        return ""
+    for prefix, values in (("metadata.labels", pod.metadata.labels), ("metadata.annotations", pod.metadata.annotations)):
+        if path.startswith(prefix + "['") and path.endswith("']"):
+            return values.get(path[len(prefix) + 2:-2], "")
+    getter = _FIELD_PATHS.get(path)
+    return getter(pod) if getter else ""
+
+
+def _env(w: PrefixWriter, container: Message, pod: Message | None) -> None:
     w.write(2, "Environment:" + ("" if container.env else "\t<none>") + "\n")
     for e in container.env:
         if not e.HasField("value_from"):
@@ -81,7 +100,8 @@ def _env(w: PrefixWriter, container: Message) -> None:
             continue
         vf = e.value_from
         if vf.HasField("field_ref"):
-            w.write(3, f"{e.name}:\t ({vf.field_ref.api_version or 'v1'}:{vf.field_ref.field_path})\n")
+            ref = vf.field_ref
+            w.write(3, f"{e.name}:\t{_field_value(pod, ref.field_path)} ({ref.api_version or 'v1'}:{ref.field_path})\n")
         elif vf.HasField("resource_field_ref"):
             w.write(3, f"{e.name}:\t ({vf.resource_field_ref.resource})\n")
         elif vf.HasField("secret_key_ref"):
@@ -94,7 +114,8 @@ def _env(w: PrefixWriter, container: Message) -> None:
                        f"{fmt.bool_str(r.HasField('optional') and r.optional)}\n")
 
 
-def describe_containers(w: PrefixWriter, label: str, containers, statuses, space: str = "") -> None:
+def describe_containers(w: PrefixWriter, label: str, containers, statuses, space: str = "",
+                        pod: Message | None = None) -> None:
     by_name = {s.name: s for s in statuses}
     w.write(0, f"{space}{label}:{'' if containers else ' <none>'}\n")
     for c in containers:
@@ -126,7 +147,7 @@ def describe_containers(w: PrefixWriter, label: str, containers, statuses, space
                              ("Startup", "startup_probe")):
             if c.HasField(field):
                 w.write(2, f"{title}:\t{describe_probe(getattr(c, field))}\n")
-        _env(w, c)
+        _env(w, c, pod)
         w.write(2, "Mounts:" + ("" if c.volume_mounts else "\t<none>") + "\n")
         for m in sorted(c.volume_mounts, key=lambda m: m.mount_path):
             flags = ["ro" if m.read_only else "rw"] + ([f'path="{m.sub_path}"'] if m.sub_path else [])
@@ -229,8 +250,8 @@ def describe_pod(pod: Message, related: Related, w: PrefixWriter) -> None:
     if status.nominated_node_name:
         w.write(0, f"NominatedNodeName:\t{status.nominated_node_name}\n")
     if spec.init_containers:
-        describe_containers(w, "Init Containers", spec.init_containers, status.init_container_statuses)
-    describe_containers(w, "Containers", spec.containers, status.container_statuses)
+        describe_containers(w, "Init Containers", spec.init_containers, status.init_container_statuses, pod=pod)
+    describe_containers(w, "Containers", spec.containers, status.container_statuses, pod=pod)
     if status.conditions:
         w.write(0, "Conditions:\n  Type\tStatus\n")
         for c in status.conditions:

@@ -12,7 +12,7 @@
     kubelab wait KIND/NAME... --for=condition=Ready[=True]|--for=delete|--for=jsonpath='{...}'=VALUE
                 [--timeout 30s]
 
-Not yet here (they need components that do not exist yet): logs, exec, rollout status.
+logs, exec (kubelab.cli.logs_exec) and rollout status (kubelab.cli.rollout_cmds) live in their own modules.
 Contract with `kubelab.cli.main`: `add_commands(subparsers)` adds one parser per verb and sets
 `func`; main adds --state-dir/--server and resolves args.server before calling it.
 """
