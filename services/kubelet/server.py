@@ -97,7 +97,7 @@ class KubeletServicer(kubelet_pb2_grpc.KubeletServicer):
         if data:
             yield kubelet_pb2.LogsChunk(data=data)
         if request.follow and not request.previous:
-            async for chunk in follow(rec.log_path, offset, lambda: rec.refresh().running,
+            async for chunk in follow(rec.log_path, offset, lambda: not rec.refresh().ended,
                                       timestamps=request.timestamps):
                 if chunk:
                     yield kubelet_pb2.LogsChunk(data=chunk)

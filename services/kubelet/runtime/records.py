@@ -121,6 +121,10 @@ class RunRecord:
         return self.exit is None and self.pid > 0
 
     @property
+    def ended(self) -> bool:
+        return self.exit is not None
+
+    @property
     def started(self) -> bool:
         """The command ran (not a start failure)."""
         return self.pid > 0 or (self.exit is not None and self.exit.reason not in ("StartError",))

@@ -203,12 +203,6 @@ def main(spec_path):
         run_child(spec, root, errw, out_w, err_w)
     for fd in (errw, out_w, err_w):
         os.close(fd)
-    log = open(spec["log_path"], "ab", buffering=0)
-    lock = threading.Lock()
-    relays = [threading.Thread(target=relay, args=(fd, name, log, lock), daemon=True)
-              for fd, name in ((out_r, "stdout"), (err_r, "stderr"))]
-    for t in relays:
-        t.start()
     started_at = time.time()
     try:
         ticks = start_ticks(pid)
@@ -219,6 +213,13 @@ def main(spec_path):
     if not failure:
         write_json(state_path, {"pid": pid, "start_ticks": ticks, "started_at": started_at,
                                 "shim_pid": os.getpid(), "root": root or "/"})
+    # the command's output waits in its pipes until the relays run, so state.json comes before any log line
+    log = open(spec["log_path"], "ab", buffering=0)
+    lock = threading.Lock()
+    relays = [threading.Thread(target=relay, args=(fd, name, log, lock), daemon=True)
+              for fd, name in ((out_r, "stdout"), (err_r, "stderr"))]
+    for t in relays:
+        t.start()
     stop = threading.Event()
     threading.Thread(target=watch_run_dir, args=(run_dir, pid, stop), daemon=True).start()
     _, status = os.waitpid(pid, 0)
