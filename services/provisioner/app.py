@@ -68,7 +68,7 @@ def setup(proc: Process) -> None:
     proc.add_controller(Controller(
         "attachdetach", attach, informers, for_kind="PersistentVolume",
         watches=[("Pod", attach.volumes_of_pod), ("PersistentVolumeClaim", attach.volume_of_claim),
-                 ("VolumeAttachment", attach.volume_of_attachment)]))
+                 ("VolumeAttachment", attach.volume_of_attachment), ("Node", attach.volumes_on_node)]))
     proc.add_controller(Controller("pvc-protection", ClaimProtection(client, informers), informers,
                                    for_kind="PersistentVolumeClaim", watches=[("Pod", pod_claim_keys)]))
     proc.add_controller(Controller("pv-protection", VolumeProtection(client, informers), informers,

@@ -1,7 +1,8 @@
 """The attach/detach controller: keeps network disks' VolumeAttachments where their pods are.
 
 Keys are volume names. Pods map to the volumes of their bound claims, claims to their volume,
-VolumeAttachments to their source volume. For each key the snapshot (volume, its attachments, the
+VolumeAttachments to their source volume, Nodes (whose status.volumesInUse says what is still mounted) to
+the volumes attached to them. For each key the snapshot (volume, its attachments, the
 pods using it) goes to `decide_attach`; the plan is carried out here. "Attaching" an emulated disk
 takes no time: the controller also plays the CSI external-attacher and sets `status.attached` on the
 attachments it creates, which is what the kubelet waits for before it mounts the disk.
@@ -9,6 +10,8 @@ attachments it creates, which is what the kubelet waits for before it mounts the
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 
 import grpc
 
@@ -18,7 +21,9 @@ from kubelab.errors import ApiError
 from kubelab.events import WARNING, EventRecorder
 from kubelab.informer import key_of
 
-from services.provisioner.attachdetach.decision import ATTACHER, AttachSnapshot, attachment_name, decide_attach
+from services.provisioner.attachdetach.decision import (
+    ATTACHER, MAX_UNMOUNT_WAIT, AttachSnapshot, attachment_name, decide_attach, is_attachable, unique_volume_name,
+)
 from services.provisioner.indexes import CLAIM, SOURCE, VOLUME
 from services.provisioner.volumeutil import is_pod_terminated, pod_claim_keys
 
@@ -28,13 +33,17 @@ log = logging.getLogger(__name__)
 
 
 class AttachDetach:
-    def __init__(self, client, informers, recorder: EventRecorder, resync: float = 10.0):
+    def __init__(self, client, informers, recorder: EventRecorder, resync: float = 10.0, *,
+                 max_unmount_wait: float = MAX_UNMOUNT_WAIT, clock: Callable[[], float] = time.monotonic):
         self.client, self.recorder, self.resync = client, recorder, resync
+        self.max_unmount_wait, self.clock = max_unmount_wait, clock
         self.volumes = informers.informer("PersistentVolume")
         self.claims = informers.informer("PersistentVolumeClaim")
         self.pods = informers.informer("Pod")
         self.attachments = informers.informer("VolumeAttachment")
+        self.nodes = informers.informer("Node")
         self.reported: dict[str, frozenset[str]] = {}
+        self.unmounting: dict[str, dict[str, float]] = {}
 
     # --- mapping changes to volume names ------------------------------------------------------------
 
@@ -55,6 +64,10 @@ class AttachDetach:
         name = va.spec.source.persistent_volume_name
         return [name] if name else []
 
+    def volumes_on_node(self, node: core_pb2.Node) -> list[str]:
+        return [va.spec.source.persistent_volume_name for va in self.attachments.list()
+                if va.spec.node_name == node.metadata.name and va.spec.source.persistent_volume_name]
+
     # --- reconcile ----------------------------------------------------------------------------------
 
     def users(self, volume_name: str) -> list[core_pb2.Pod]:
@@ -66,10 +79,19 @@ class AttachDetach:
                     pods[key_of(pod)] = pod
         return list(pods.values())
 
+    def in_use(self, volume: core_pb2.PersistentVolume | None, nodes) -> set[str]:
+        """Nodes whose kubelet still reports the volume mounted."""
+        if volume is None or not is_attachable(volume):
+            return set()
+        unique = unique_volume_name(volume)
+        return {n for n in nodes if (node := self.nodes.get(n)) is not None and unique in node.status.volumes_in_use}
+
     async def reconcile(self, name: str) -> Result | None:
         attachments = [va for va in self.attachments.by_index(SOURCE, name) if va.spec.attacher == ATTACHER]
-        snapshot = AttachSnapshot(name, self.volumes.get(name), attachments, self.users(name),
-                                  self.reported.get(name, frozenset()))
+        volume = self.volumes.get(name)
+        snapshot = AttachSnapshot(name, volume, attachments, self.users(name), self.reported.get(name, frozenset()),
+                                  self.in_use(volume, [va.spec.node_name for va in attachments]), self.clock(),
+                                  self.unmounting.get(name, {}), self.max_unmount_wait)
         plan = decide_attach(snapshot)
         for va_name in plan.detach:
             await self._detach(va_name)
@@ -79,10 +101,10 @@ class AttachDetach:
             await self._mark_attached(self.attachments.get(va_name))
         for pod, message in plan.events:
             self.recorder.event(pod, WARNING, "FailedAttachVolume", message)
-        if plan.waiting:
-            self.reported[name] = plan.waiting
+        _remember(self.reported, name, plan.waiting)
+        _remember(self.unmounting, name, dict(plan.unmounting))
+        if plan.waiting or plan.unmounting:
             return Result(requeue_after=self.resync)
-        self.reported.pop(name, None)
         return None
 
     async def _detach(self, va_name: str) -> None:
@@ -119,3 +141,10 @@ class AttachDetach:
             if e.code != grpc.StatusCode.NOT_FOUND:
                 raise
         log.info("volume attached volume=%s node=%s", va.spec.source.persistent_volume_name, va.spec.node_name)
+
+
+def _remember(memory: dict, key: str, value) -> None:
+    if value:
+        memory[key] = value
+    else:
+        memory.pop(key, None)

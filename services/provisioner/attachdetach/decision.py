@@ -2,25 +2,33 @@
 
 Desired state: the nodes where a scheduled, not terminated pod uses a claim bound to the volume.
 Actual state: the volume's VolumeAttachments. Attachments to nodes no longer desired are deleted
-(detach) first; then each desired node gets one, except that a ReadWriteOnce or ReadWriteOncePod
-volume already attached to another node is not attached again: its pods on the waiting node get a
-`FailedAttachVolume` "Multi-Attach error" event, once per node, until the other node detaches.
+(detach) first, unless that node's kubelet still reports the volume in `status.volumesInUse` (still
+mounted): then the detach waits, at most `max_unmount_wait` (Kubernetes' maxWaitForUnmountDuration, 6
+minutes) before it is forced. Then each desired node gets an attachment, except that a ReadWriteOnce or
+ReadWriteOncePod volume attached to another node is not attached again: its pods on the waiting node get
+a `FailedAttachVolume` "Multi-Attach error" event, once per node, until the other node detaches.
 ReadWriteMany and ReadOnlyMany volumes attach to every node that wants them.
 """
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from kubelab.api.v1 import core_pb2, storage_pb2
 
 from services.provisioner.volumeutil import is_multi_attach_forbidden
 
 __all__ = ["ATTACHER", "attachment_name", "is_attachable", "AttachSnapshot", "AttachPlan", "decide_attach",
-           "multi_attach_message"]
+           "multi_attach_message", "unique_volume_name", "MAX_UNMOUNT_WAIT"]
 
 ATTACHER = "network-disk.kubelab.io"
+MAX_UNMOUNT_WAIT = 360.0
+
+
+def unique_volume_name(volume: core_pb2.PersistentVolume) -> str:
+    """How a kubelet lists the volume in node.status.volumesInUse."""
+    return f"kubernetes.io/csi/{volume.spec.csi.driver}^{volume.spec.csi.volume_handle}"
 
 
 def attachment_name(volume_name: str, node: str, attacher: str = ATTACHER) -> str:
@@ -42,6 +50,12 @@ class AttachSnapshot:
     """Scheduled pods that are not terminated and use a claim bound to the volume."""
     reported: Collection[str] = ()
     """Nodes whose Multi-Attach error has been reported already."""
+    in_use: Collection[str] = ()
+    """Nodes whose kubelet reports the volume in use (mounted)."""
+    now: float = 0.0
+    detach_since: Mapping[str, float] = field(default_factory=dict)
+    """Since when a detach from a node has been waiting for the volume to be unmounted there."""
+    max_unmount_wait: float = MAX_UNMOUNT_WAIT
 
 
 @dataclass(frozen=True)
@@ -56,6 +70,8 @@ class AttachPlan:
     """(pod, message) FailedAttachVolume events."""
     waiting: frozenset[str] = frozenset()
     """Nodes kept waiting by a Multi-Attach error (all of them reported after this plan)."""
+    unmounting: Mapping[str, float] = field(default_factory=dict)
+    """Nodes whose detach waits for the kubelet to unmount the volume, and since when."""
 
 
 def decide_attach(s: AttachSnapshot) -> AttachPlan:
@@ -64,21 +80,28 @@ def decide_attach(s: AttachSnapshot) -> AttachPlan:
     for pod in (s.pods if wanted else ()):
         desired.setdefault(pod.spec.node_name, []).append(pod)
     existing = {va.spec.node_name: va for va in sorted(s.attachments, key=lambda va: va.metadata.name)}
-    detach = tuple(va.metadata.name for node, va in existing.items() if node not in desired)
-    attached = {node for node in existing if node in desired}
-    mark = tuple(existing[n].metadata.name for n in sorted(attached) if not existing[n].status.attached)
+    detach, unmounting = [], {}
+    for node in (n for n in existing if n not in desired):
+        since = s.detach_since.get(node, s.now)
+        if node in s.in_use and s.now - since < s.max_unmount_wait:
+            unmounting[node] = since
+        else:
+            detach.append(existing[node].metadata.name)
+    attached = {node for node in existing if node in desired} | set(unmounting)
+    mark = tuple(existing[n].metadata.name for n in sorted(attached)
+                 if n in desired and not existing[n].status.attached)
     forbidden = wanted and is_multi_attach_forbidden(s.volume)
     attach, waiting, events = [], set(), []
     for node in sorted((n for n in desired if n not in existing), key=lambda n: _first_pod(desired[n])):
         if forbidden and attached:
             waiting.add(node)
             if node not in s.reported:
-                users = [p for n in sorted(attached) for p in desired[n]]
+                users = [p for n in sorted(attached) for p in desired.get(n, ())]
                 events += [(pod, multi_attach_message(s.volume_name, pod, users)) for pod in desired[node]]
             continue
         attach.append(node)
         attached.add(node)
-    return AttachPlan(detach, tuple(attach), mark, tuple(events), frozenset(waiting))
+    return AttachPlan(tuple(detach), tuple(attach), mark, tuple(events), frozenset(waiting), unmounting)
 
 
 def _first_pod(pods: list[core_pb2.Pod]) -> tuple:

@@ -23,17 +23,17 @@ from tests.support import ROOT, free_port
 FAST = ("--pvclaimbinder-sync-period", "0.5", "--orphan-sweep-period", "0.5", "--attach-resync-period", "0.5")
 
 
-class ProvisionerProcess:
-    """`python -m services.provisioner` against an API server, on `cluster_dir`."""
+class ComponentProcess:
+    """`python -m services.<component>` against an API server, on `cluster_dir`."""
 
-    def __init__(self, apiserver: str, cluster_dir: Path, *args: str):
-        self.port = free_port()
-        self.argv = [sys.executable, "-m", "services.provisioner", "--apiserver", apiserver, "--listen",
+    def __init__(self, component: str, apiserver: str, cluster_dir: Path, *args: str):
+        self.component, self.port = component, free_port()
+        self.argv = [sys.executable, "-m", f"services.{component}", "--apiserver", apiserver, "--listen",
                      f"127.0.0.1:{self.port}", "--cluster-dir", str(cluster_dir), *args]
-        self.log = Path(tempfile.mkstemp(prefix="kl-provisioner-", suffix=".log")[1])
+        self.log = Path(tempfile.mkstemp(prefix=f"kl-{component}-", suffix=".log")[1])
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> ProvisionerProcess:
+    def start(self) -> ComponentProcess:
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(self.argv, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                                          stdout=log, stderr=log)
@@ -42,9 +42,9 @@ class ProvisionerProcess:
     async def wait_serving(self, timeout: float = 20.0) -> None:
         async def serving():
             if self.proc.poll() is not None:
-                raise AssertionError(f"provisioner exited: {self.logs()[-3000:]}")
+                raise AssertionError(f"{self.component} exited: {self.logs()[-3000:]}")
             return await asyncio.to_thread(check_health, f"127.0.0.1:{self.port}", 0.5) == SERVING
-        await wait_for(serving, timeout, "provisioner SERVING")
+        await wait_for(serving, timeout, f"{self.component} SERVING")
 
     def kill(self) -> None:
         """SIGKILL: no graceful anything, as when a machine dies."""
@@ -72,10 +72,10 @@ def cluster_dir(tmp_path) -> Path:
 @pytest.fixture
 def start_provisioner(apiserver, cluster_dir):
     """`await start_provisioner(*flags)`: a serving provisioner; every one started is stopped at the end."""
-    started: list[ProvisionerProcess] = []
+    started: list[ComponentProcess] = []
 
-    async def start(*args: str) -> ProvisionerProcess:
-        proc = ProvisionerProcess(apiserver.address, cluster_dir, *FAST, *args).start()
+    async def start(*args: str) -> ComponentProcess:
+        proc = ComponentProcess("provisioner", apiserver.address, cluster_dir, *FAST, *args).start()
         started.append(proc)
         await proc.wait_serving()
         return proc

@@ -2,7 +2,7 @@ import hashlib
 
 from kubelab.api.v1 import storage_pb2
 from services.provisioner.attachdetach.decision import (
-    AttachPlan, AttachSnapshot, attachment_name, decide_attach, multi_attach_message,
+    AttachPlan, AttachSnapshot, attachment_name, decide_attach, multi_attach_message, unique_volume_name,
 )
 from services.provisioner.protection.decision import (
     ADD, REMOVE, claim_finalizer_action, pod_uses_claim, volume_finalizer_action,
@@ -29,8 +29,8 @@ def attachment(node, volume="pvc-1", attached=True):
     return va
 
 
-def decide(volume, attachments=(), pods=(), reported=()):
-    return decide_attach(AttachSnapshot("pvc-1", volume, attachments, pods, reported))
+def decide(volume, attachments=(), pods=(), reported=(), **kw):
+    return decide_attach(AttachSnapshot("pvc-1", volume, attachments, pods, reported, **kw))
 
 
 def test_attachment_name_is_kubernetes_hash():
@@ -64,6 +64,26 @@ def test_oldest_pod_gets_the_disk_when_both_arrive_together():
     late, early = pod("late", "data", node="node-1", created=2000), pod("early", "data", node="node-2", created=1000)
     plan = decide(disk(), pods=[late, early])
     assert plan.attach == ("node-2",) and plan.waiting == {"node-1"}
+
+
+def test_detach_waits_while_the_kubelet_reports_the_disk_mounted_then_is_forced():
+    waiting = pod("web-2", "data", node="node-2")
+    plan = decide(disk(), [attachment("node-1")], [waiting], in_use={"node-1"}, now=100.0)
+    assert plan.detach == () and plan.attach == () and plan.unmounting == {"node-1": 100.0}
+    assert plan.events == ((waiting, 'Multi-Attach error for volume "pvc-1" Volume is already exclusively attached '
+                                     "to one node and can't be attached to another"),)
+    later = decide(disk(), [attachment("node-1")], [waiting], {"node-2"}, in_use={"node-1"}, now=200.0,
+                   detach_since={"node-1": 100.0})
+    assert later.detach == () and later.unmounting == {"node-1": 100.0} and later.events == ()
+    forced = decide(disk(), [attachment("node-1")], [waiting], {"node-2"}, in_use={"node-1"}, now=460.0,
+                    detach_since={"node-1": 100.0})
+    assert forced.detach == (attachment_name("pvc-1", "node-1"),) and forced.attach == ("node-2",)
+    unmounted = decide(disk(), [attachment("node-1")], [waiting], {"node-2"}, now=200.0, detach_since={"node-1": 100.0})
+    assert unmounted.detach == (attachment_name("pvc-1", "node-1"),) and unmounted.unmounting == {}
+
+
+def test_unique_volume_name_as_the_kubelet_reports_it():
+    assert unique_volume_name(disk("pvc-9")) == "kubernetes.io/csi/network-disk.kubelab.io^pvc-9"
 
 
 def test_rwx_disk_attaches_everywhere():
