@@ -20,7 +20,7 @@ from services.kubelet.decisions import is_sidecar, next_init_step, should_restar
 from services.kubelet.podcontext import PodContext
 from services.kubelet.podlifecycle import PodLifecycle
 from services.kubelet.podstatus import build_pod_status
-from services.kubelet.podsetup import PodRecord, load_pod_record, save_pod_record, write_pod_files
+from services.kubelet.podsetup import PodRecord, load_pod_record, save_pod_record, spec_hash, write_pod_files
 from services.kubelet.volumes import VolumeProblem, VolumeSource, resolve_volume, set_up, VolumeContext
 from services.kubelet.hostpath import HostPathError
 from services.kubelet.ipam import PoolExhausted
@@ -106,6 +106,7 @@ class PodWorker(PodLifecycle):
         if self.gone or pod.metadata.HasField("deletion_timestamp"):
             delay = await self.terminate()
             return delay
+        self._refresh_specs()
         if not self._ensure_record():
             return VOLUME_RETRY
         pod_files = write_pod_files(self.ctx.paths, pod, self.pod_ip, self.ctx.cluster_dns, self.ctx.cluster_domain)
@@ -137,11 +138,22 @@ class PodWorker(PodLifecycle):
                     slot.waiting_reason = "PodInitializing"
             return delays
         for slot in self.slots:
+            if slot.running and slot.current.spec_hash not in ("", spec_hash(slot.spec)):
+                self.event("Normal", "Killing", f"Container {slot.name} definition changed, will be restarted", slot)
+                await self.stop(slot, self._grace())
+                await self.start(slot, pod_files)
+                continue
             if slot.running:
                 continue
             if slot.attempts == 0 or should_restart(policy, slot.exit_code):
                 delays.append(await self.start_or_back_off(slot, pod_files))
         return delays
+
+    def _refresh_specs(self) -> None:
+        """Take the latest container definitions (a pod's images may change)."""
+        specs = {c.name: c for c in list(self.pod.spec.init_containers) + list(self.pod.spec.containers)}
+        for slot in self.all_slots():
+            slot.spec = specs.get(slot.name, slot.spec)
 
     def _ensure_record(self) -> bool:
         if self.record is not None:

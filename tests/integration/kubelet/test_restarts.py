@@ -148,3 +148,15 @@ async def test_a_command_that_does_not_exist_is_a_start_error(node, client):
     term = container_state(p)[2].state.terminated
     assert (term.exit_code, term.reason) == (128, "StartError")
     assert 'exec: "no-such-binary": executable file not found in $PATH' in term.message
+
+
+async def test_a_new_image_restarts_the_container(node, client):
+    await client.create_manifest(pod("upgrade", "sleep 1000"), "default")
+    p = await wait_pod(client, "upgrade", lambda p: container_state(p)[0] == "running")
+    p.spec.containers[0].image = "busybox:1.36"
+    await client.update(p)
+    p = await wait_pod(client, "upgrade", lambda p: container_state(p)[2].restart_count == 1
+                       and container_state(p)[0] == "running", what="the container restarted")
+    assert container_state(p)[2].image == "busybox:1.36"
+    events = await pod_events(client, "upgrade")
+    assert any(e.message == "Container main definition changed, will be restarted" for e in events)
