@@ -26,14 +26,15 @@ __all__ = ["cmd_apply", "cmd_create", "documents", "document_namespace", "last_a
 CONFLICT_RETRIES = 5
 
 
-def documents(ctx: Session) -> list[Document]:
+def documents(ctx: Session, verb: str) -> list[Document]:
+    """Every document of the -f arguments; no documents at all is kubectl's error."""
     try:
         docs = list(read_documents(ctx.args.filename, ctx.args.recursive))
     except (FileNotFoundError, OSError) as e:
         text = str(e)
         raise CliError(text if text.startswith("error: ") else f"error: {text}") from None
     if not docs:
-        raise CliError(f"error: no objects passed to {ctx.args.verb_name}")
+        raise CliError(f"error: no objects passed to {verb}")
     return docs
 
 
@@ -130,8 +131,7 @@ def _patch_error(err: ApiError, doc: Document, ns: str, patch: dict) -> str:
 
 
 async def _run(ctx: Session, verb: str) -> int:
-    ctx.args.verb_name = verb
-    docs = documents(ctx)
+    docs = documents(ctx, verb)
     builder_errors = [d.error for d in docs if d.error]
     errors: list[str] = []
     for doc in docs:

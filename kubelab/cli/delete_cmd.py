@@ -42,7 +42,7 @@ async def _objects(ctx: Session) -> list[tuple[KindInfo, str, str]]:
         if a.resources:
             raise CliError("error: resource(s) were provided, but no name was specified")
         out = []
-        for doc in documents(ctx):
+        for doc in documents(ctx, "delete"):
             if doc.error:
                 ctx.error(doc.error)
                 continue

@@ -11,7 +11,8 @@ from kubelab.cli import output, printers
 from kubelab.cli.format import format_labels
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.tabwriter import TabWriter, table_writer
-from kubelab.cli.targets import Target, kind_prefix, multiple_types, parse_targets
+from kubelab.cli.watch import watch_target
+from kubelab.cli.targets import Target, kind_prefix, list_namespace, multiple_types, parse_targets
 from kubelab.errors import ApiError
 
 __all__ = ["cmd_get", "fetch", "OUTPUTS"]
@@ -25,10 +26,6 @@ def check_output(value: str | None) -> str:
         raise CliError(f'error: unable to match a printer suitable for the output format "{value}", allowed '
                        'formats are: json,jsonpath,name,wide,yaml')
     return value
-
-
-def list_namespace(ctx: Session, info: KindInfo) -> str:
-    return "" if ctx.all_namespaces or not info.namespaced else ctx.namespace
 
 
 async def fetch(ctx: Session, target: Target, *, label_selector: str = "", field_selector: str = ""
@@ -97,8 +94,6 @@ async def cmd_get(ctx: Session) -> int:
         namespaced = not ctx.all_namespaces and all(t.info.namespaced for t in targets)
         ctx.note(f"No resources found in {ctx.namespace} namespace." if namespaced else "No resources found")
     if watching:
-        from kubelab.cli.watch import watch_target
-
         t = targets[0]
         printer = printers_by_kind.get(t.info.kind) or TablePrinter(ctx, t.info, show_kind=show_kind)
         await watch_target(ctx, t, printer)

@@ -18,7 +18,7 @@ async def cmd_scale(ctx: Session) -> int:
         raise CliError("error: The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0")
     if a.filename:
         objects = []
-        for doc in documents(ctx):
+        for doc in documents(ctx, "scale"):
             if doc.error:
                 raise CliError(doc.error)
             objects.append((doc.info, document_namespace(ctx, doc), doc.name))

@@ -12,7 +12,7 @@ from kubelab.api import registry
 from kubelab.api.registry import KindInfo
 from kubelab.cli.session import CliError
 
-__all__ = ["Target", "parse_targets", "resolve_kind", "kind_prefix", "ALL_KINDS"]
+__all__ = ["Target", "parse_targets", "resolve_kind", "kind_prefix", "list_namespace", "multiple_types", "ALL_KINDS"]
 
 #: What `get all` lists, in kubectl's order (the "all" category).
 ALL_KINDS = ("Pod", "Service", "Deployment", "ReplicaSet", "StatefulSet")
@@ -30,6 +30,11 @@ def resolve_kind(name: str) -> KindInfo:
         return registry.lookup(name)
     except registry.UnknownKind:
         raise CliError(f'error: the server doesn\'t have a resource type "{name}"') from None
+
+
+def list_namespace(ctx, info: KindInfo) -> str:
+    """The namespace to list a kind in: "" (all) for -A and for cluster-scoped kinds, else -n/default."""
+    return "" if ctx.all_namespaces or not info.namespaced else ctx.namespace
 
 
 def kind_prefix(info: KindInfo) -> str:

@@ -86,7 +86,7 @@ def parse_for(text: str) -> Condition:
 async def _objects(ctx: Session) -> list[tuple[KindInfo, str, str]]:
     a = ctx.args
     if a.filename:
-        return [(d.info, document_namespace(ctx, d), d.name) for d in documents(ctx) if not d.error]
+        return [(d.info, document_namespace(ctx, d), d.name) for d in documents(ctx, "wait") if not d.error]
     out = []
     for t in parse_targets(a.resources, "wait"):
         ns = "" if not t.info.namespaced or ctx.all_namespaces else ctx.namespace

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from kubelab.cli import output
 from kubelab.cli.session import CliError, Session
-from kubelab.cli.targets import Target
+from kubelab.cli.targets import Target, list_namespace
 from kubelab.errors import ApiError
 
 __all__ = ["watch_target"]
@@ -25,8 +25,6 @@ def _field_selector(ctx: Session, target: Target) -> str:
 
 
 async def watch_target(ctx: Session, target: Target, printer) -> None:
-    from kubelab.cli.get_cmd import list_namespace
-
     a = ctx.args
     ns = list_namespace(ctx, target.info)
     selector, fields = a.selector or "", _field_selector(ctx, target)
