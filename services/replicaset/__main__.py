@@ -1,0 +1,62 @@
+"""`python -m services.replicaset`: the Deployment and ReplicaSet controllers in one process.
+
+Flags (each also from KUBELAB_<NAME>): --apiserver, --listen, --metrics-listen, --log-level,
+--concurrent-deployment-syncs, --concurrent-replicaset-syncs, --leader-elect (Lease kube-system/replicaset)
+with --leader-elect-lease-duration/-renew-deadline/-retry-period/-resource-name/-resource-namespace/
+-identity, --shutdown-grace. `--help` lists them all.
+"""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from kubelab.controller import Controller
+from kubelab.events import EventRecorder
+from kubelab.process import Process, ProcessConfig, new_config, run
+from services.replicaset.deployment import DeploymentReconciler
+from services.replicaset.replica_set import ReplicaSetReconciler
+
+COMPONENT = "replicaset"
+
+
+@dataclass(frozen=True)
+class Config(ProcessConfig):
+    concurrent_deployment_syncs: int = 5
+    """Deployments synced at once (one Deployment is never synced by two workers)."""
+    concurrent_replicaset_syncs: int = 5
+    """ReplicaSets synced at once."""
+
+
+def recorder(proc: Process, source: str) -> EventRecorder:
+    """An event recorder named as Kubernetes' controller is (`kubelab describe` shows it as From)."""
+    events = EventRecorder(proc.client, source)
+
+    async def write() -> None:
+        try:
+            await events.run()
+        finally:
+            await asyncio.shield(events.flush())
+    proc.add_runnable(f"events:{source}", write, leader_only=False)
+    return events
+
+
+def setup(cfg: Config):
+    def build(proc: Process) -> None:
+        rs = ReplicaSetReconciler(proc.client, proc.informers, recorder(proc, "replicaset-controller"))
+        proc.add_controller(Controller("replicaset", rs, proc.informers, for_kind="ReplicaSet",
+                                       watches=[("Pod", rs.pod_keys)], workers=cfg.concurrent_replicaset_syncs))
+        dep = DeploymentReconciler(proc.client, proc.informers, recorder(proc, "deployment-controller"))
+        proc.add_controller(Controller("deployment", dep, proc.informers, for_kind="Deployment",
+                                       watches=[("ReplicaSet", dep.replica_set_keys), ("Pod", dep.pod_keys)],
+                                       workers=cfg.concurrent_deployment_syncs))
+    return build
+
+
+def main(argv: list[str] | None = None) -> None:
+    cfg = new_config(Config, argv, prog="python -m services.replicaset",
+                     description="The Deployment and ReplicaSet controllers.")
+    run(COMPONENT, cfg, setup(cfg))
+
+
+if __name__ == "__main__":
+    main()
