@@ -3,11 +3,16 @@ kubelet's own gRPC server for logs and exec on the node's address (--node-ip) at
 
     python -m services.kubelet --node-name node-1 --root-dir DIR --cluster-dir DIR \\
         --pod-cidr 127.1.1.0/24 --apiserver HOST:PORT --listen 127.0.0.1:PORT
+    python -m services.kubelet --root-dir DIR --kill-containers     (for `kubelab down`)
+
+A stopped kubelet leaves its containers running (a new one adopts them); `--kill-containers` is how a
+cluster going down takes them along.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -17,6 +22,8 @@ from kubelab.process import Process, new_config, run
 from services.kubelet.config import KubeletConfig, complete_config
 from services.kubelet.hollow import HollowNodes
 from services.kubelet.kubelet import Kubelet
+from services.kubelet.paths import NodePaths
+from services.kubelet.runtime.records import load_run
 from services.kubelet.runtime.runtime import ContainerRuntime
 from services.kubelet.server import KubeletServicer
 
@@ -70,7 +77,21 @@ async def setup(proc: Process) -> None:
     proc.add_runnable("kubelet-server", serve_until_stopped)
 
 
+def kill_containers(root: Path) -> int:
+    """Kill every container recorded under a node root (whatever kubelet started it); how many ran."""
+    killed = 0
+    for run_dir in sorted(NodePaths(root).pods.glob("*/containers/*/*")):
+        rec = load_run(run_dir)
+        if rec is not None and rec.running:
+            ContainerRuntime().kill(rec)
+            killed += 1
+    return killed
+
+
 def main(argv: list[str] | None = None) -> None:
     cfg = complete_config(new_config(KubeletConfig, argv, prog="python -m services.kubelet",
                                      description="kubelab's node agent: runs the pods bound to its node."))
+    if cfg.kill_containers:
+        print(f"node={cfg.node_name} killed_containers={kill_containers(Path(cfg.root_dir))}")
+        return
     run("kubelet", cfg, setup)

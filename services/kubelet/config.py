@@ -49,6 +49,8 @@ class KubeletConfig(ProcessConfig):
     """The cluster's DNS domain (search paths and pod FQDNs)."""
     orphan_cleanup_interval: float = 10.0
     """Seconds between sweeps for containers whose pod no longer exists."""
+    kill_containers: bool = False
+    """Do not run: kill every container recorded under --root-dir, then exit (for `kubelab down`)."""
 
 
 _NODE_NUMBER = re.compile(r"-(\d+)$")

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import textwrap
 import time
 
 from services.kubelet.runtime.records import is_alive
 from tests.integration.kubelet.kubelet_support import container_state, wait_for, wait_gone, wait_pod
+from tests.support import ROOT
 
 
 def pod(name: str, command: str, grace: int = 5) -> str:
@@ -138,3 +141,20 @@ async def test_orphans_are_cleaned_up_after_a_restart(node, client):
                    what="the orphan's directory removed")
     assert not any((node.root / "var/log/pods").glob(f"*_{p.metadata.uid}"))
     assert os.path.isdir(node.root / "var/lib/kubelet/pods")
+
+
+async def test_stopped_kubelet_leaves_containers_and_kill_containers_takes_them(node, client):
+    await client.create_manifest(pod("survivor", "while true; do sleep 0.1; done"), "default")
+    p = await wait_pod(client, "survivor", running)
+    proc = main_process(node, p)
+    node.stop(signal.SIGTERM)
+    assert is_alive(*proc)
+    result = subprocess.run([sys.executable, "-m", "services.kubelet", "--node-name", "node-1", "--root-dir",
+                             str(node.root), "--kill-containers"], cwd=ROOT, capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
+    assert result.returncode == 0 and "killed_containers=1" in result.stdout, result
+    await wait_for(lambda: not is_alive(*proc), what="the container killed")
+    node.start()
+    p = await wait_pod(client, "survivor", lambda p: running(p) and container_state(p)[2].restart_count == 1
+                       and container_state(p)[0] == "running", what="the container started again")
+    assert container_state(p)[2].last_state.terminated.exit_code == 137
