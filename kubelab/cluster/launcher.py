@@ -21,6 +21,7 @@ from kubelab.client import ApiError
 from kubelab.cluster import procs, proxyctl, registry
 from kubelab.cluster.bootstrap import bootstrap_cluster
 from kubelab.cluster.healthcheck import SERVING
+from kubelab.cluster.networks import claim_pod_network, release_pod_network
 from kubelab.cluster.ports import HOST, allocate, join, split
 from kubelab.cluster.specs import PROXY, REDIS, planned_instances, proc_spec, route_target
 from kubelab.cluster.state import ClusterState, ProcessRecord, StateDir
@@ -64,6 +65,8 @@ class Launcher:
             self.sd.create()
             state = self.sd.load()
             insts = self._plan(state, opts)
+            state.pod_network = claim_pod_network(self.sd.root, state.pod_network)
+            self.sd.save(state)
             names = [i.name for i in insts]
             if "apiserver" not in names:
                 raise ClusterError("the API server (services/apiserver) is not installed; nothing to start")
@@ -109,6 +112,7 @@ class Launcher:
         if not self.sd.exists() and any(root.iterdir()):
             raise ClusterError(f"{root} has no cluster.json: not a kubelab state dir, not removing it")
         shutil.rmtree(root)
+        release_pod_network(root)
         self.say(f"event=purged state_dir={root}")
 
     # -- the failure verbs ----------------------------------------------------------------------

@@ -112,15 +112,20 @@ def redis_url(addr: str, db: int = 0) -> str:
     return f"redis://{addr}/{db}"
 
 
-def command(inst: Instance, *, listen: str, upstream: str, root_dir: str | None = None) -> list[str]:
+def command(
+    inst: Instance, *, listen: str, upstream: str, root_dir: str | None = None, pod_cidr: str | None = None
+) -> list[str]:
     """argv (starting with "python") of an instance listening on `listen`, its upstream at `upstream`.
 
     `upstream` is a Redis URL for the API server and HOST:PORT of the API server for the others;
-    `root_dir` is the node's root directory (kubelets only).
+    `root_dir` is the node's root directory and `pod_cidr` its /24 of pod addresses (kubelets only;
+    without it the kubelet takes 127.1.N.0/24 for node-N, fine where each node has its own loopback).
     """
     argv = ["python", "-m", inst.component.module]
     if inst.node is not None:
         argv += ["--node-name", inst.node, "--root-dir", root_dir or f"nodes/{inst.node}"]
+        if pod_cidr:
+            argv += ["--pod-cidr", pod_cidr]
     if inst.component.upstream == REDIS:
         argv += ["--listen", listen, "--redis", upstream]
     else:
@@ -130,7 +135,12 @@ def command(inst: Instance, *, listen: str, upstream: str, root_dir: str | None 
 
 def environment(inst: Instance, *, upstream: str, state_dir: str) -> dict[str, str]:
     """Environment an instance runs with (on top of the launcher's own), the same in compose."""
-    env = {"PYTHONUNBUFFERED": "1", "KUBELAB_STATE_DIR": state_dir, "KUBELAB_COMPONENT": inst.name}
+    env = {
+        "PYTHONUNBUFFERED": "1",
+        "KUBELAB_STATE_DIR": state_dir,
+        "KUBELAB_CLUSTER_DIR": state_dir,  # docs/conventions.md: where volumes outside the nodes live
+        "KUBELAB_COMPONENT": inst.name,  # the instance's name, part of its leader-election identity
+    }
     key = "KUBELAB_REDIS_URL" if inst.component.upstream == REDIS else "KUBELAB_APISERVER"
     env[key] = upstream
     return env

@@ -17,6 +17,7 @@ Layout of a state dir::
       "redis_url": "redis://127.0.0.1:41234/0",     # the real Redis (embedded or --redis)
       "embedded_redis": true,
       "bootstrapped": true,                         # default StorageClasses created
+      "pod_network": 1,                             # node-N's pods get 127.<pod_network>.N.0/24
       "processes": {                                # one per process the launcher runs
         "apiserver": {
           "module": "services.apiserver",
@@ -89,6 +90,7 @@ class ClusterState:
     redis_url: str = ""
     embedded_redis: bool = True
     bootstrapped: bool = False
+    pod_network: int = 0
     processes: dict[str, ProcessRecord] = field(default_factory=dict)
 
     def to_json(self) -> str:
@@ -106,6 +108,7 @@ class ClusterState:
             redis_url=d.get("redis_url", ""),
             embedded_redis=bool(d.get("embedded_redis", True)),
             bootstrapped=bool(d.get("bootstrapped", False)),
+            pod_network=int(d.get("pod_network", 0)),
             processes=procs,
         )
 

@@ -38,9 +38,10 @@ class Row:
 def leader_roles(apiserver_addr: str, instances: list[registry.Instance], timeout: float = 1.0) -> dict[str, str]:
     """{instance name: "leader" | "standby"} for instances of components that hold a Lease.
 
-    A component elects its leader on the Lease named after it in kube-system; the instance whose name
-    is the holderIdentity, or its prefix up to "_" (`scheduler_3f2a...`), leads. Components without
-    such a Lease (or an API server that does not answer within timeout) are left out.
+    A component elects its leader on the Lease named after it in kube-system. The holder identity is
+    `<hostname>_<instance>_<random>` (kubelab.leaderelection.default_identity, with the instance from
+    KUBELAB_COMPONENT): the instance named in it leads. Components without such a Lease (or an API
+    server that does not answer within timeout) are left out.
     """
     try:
         leases = asyncio.run(asyncio.wait_for(_kube_system_leases(apiserver_addr), timeout))
@@ -52,7 +53,7 @@ def leader_roles(apiserver_addr: str, instances: list[registry.Instance], timeou
         if lease is None or inst.component.per_node:
             continue
         holder = lease.spec.holder_identity
-        out[inst.name] = "leader" if holder == inst.name or holder.startswith(inst.name + "_") else "standby"
+        out[inst.name] = "leader" if inst.name in holder.split("_") else "standby"
     return out
 
 

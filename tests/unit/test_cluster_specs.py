@@ -53,6 +53,15 @@ def test_a_started_component_keeps_the_module_up_chose(tmp_path):
     assert proc_spec("scheduler", state, StateDir(tmp_path), overrides={}).argv[2] == "fake_client"
 
 
+def test_kubelets_get_their_clusters_pod_network(tmp_path):
+    state = _state()
+    node = proc_spec("node-2", state, StateDir(tmp_path), OVERRIDES)
+    assert "--pod-cidr" not in node.argv  # no network claimed: the kubelet's default
+    state.pod_network = 3
+    node = proc_spec("node-2", state, StateDir(tmp_path), OVERRIDES)
+    assert node.argv[node.argv.index("--pod-cidr") + 1] == "127.3.2.0/24"
+
+
 def test_redis_and_proxy(tmp_path):
     sd, state = StateDir(tmp_path), _state()
     redis = proc_spec("redis", state, sd, OVERRIDES)
