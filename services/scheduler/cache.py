@@ -119,8 +119,13 @@ class SchedulerCache:
 
     def add_pod(self, pod: core_pb2.Pod) -> None:
         """A pod the API shows bound to a node: confirms an assumption, or is simply counted."""
-        self._remove(pod.metadata.uid)  # an assumed copy, possibly on another node
-        self._add(new_pod_info(pod), pod.spec.node_name, assumed=False)
+        old = self._remove(pod.metadata.uid)  # an assumed copy, possibly on another node
+        if old is not None and old.assumed:
+            info = old.info  # same spec: its requests were parsed when it was assumed
+            info.pod = pod
+        else:
+            info = new_pod_info(pod)
+        self._add(info, pod.spec.node_name, assumed=False)
 
     def update_pod(self, pod: core_pb2.Pod) -> None:
         self.add_pod(pod)

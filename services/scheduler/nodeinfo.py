@@ -7,6 +7,7 @@ requests of the pods bound or assumed on it, so a Filter is a few integer compar
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from kubelab.api.v1 import core_pb2
@@ -41,7 +42,9 @@ class PodInfo:
     """`namespace/claim` of every PersistentVolumeClaim the pod mounts (ephemeral ones included)."""
 
 
+@functools.lru_cache(maxsize=4096)
 def _quantity(fn, value: str) -> int:
+    """Parsed once per distinct string: pods of one template repeat the same few quantities."""
     try:
         return fn(value)
     except QuantityError:

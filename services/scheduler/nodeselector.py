@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-__all__ = ["CompiledSelector", "compile_node_selector", "match_topology_terms"]
+__all__ = ["CompiledSelector", "compile_node_selector", "compile_topology_terms", "match_topology_terms"]
 
 
 def _int(text: str) -> int | None:
@@ -79,11 +79,19 @@ def compile_node_selector(selector) -> CompiledSelector:
                                   for t in selector.node_selector_terms))
 
 
-def match_topology_terms(terms, labels: Mapping[str, str]) -> bool:
+TopologyTerms = tuple[tuple[tuple[str, frozenset[str]], ...], ...]
+
+
+def compile_topology_terms(terms) -> TopologyTerms:
+    """A StorageClass's allowedTopologies as ((key, allowed values), ...) per term."""
+    return tuple(tuple((e.key, frozenset(e.values)) for e in t.match_label_expressions) for t in terms)
+
+
+def match_topology_terms(terms: TopologyTerms, labels: Mapping[str, str]) -> bool:
     """allowedTopologies: no terms allow every node; else some term whose every key has an allowed value."""
     if not terms:
         return True
     for term in terms:
-        if all(labels.get(e.key) in set(e.values) for e in term.match_label_expressions):
+        if all(labels.get(key) in values for key, values in term):
             return True
     return False

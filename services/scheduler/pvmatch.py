@@ -5,15 +5,17 @@ which Available volume best fits a claim on a node.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from kubelab.api.v1 import core_pb2, storage_pb2
 from kubelab.labels import SelectorError, selector_matches
 from kubelab.quantity import QuantityError, to_bytes
-from services.scheduler.nodeselector import compile_node_selector
+from services.scheduler.nodeselector import CompiledSelector, compile_node_selector
 
 __all__ = ["claim_class", "volume_class", "is_delay_binding", "is_claim_bound", "is_volume_bound_to_claim",
            "volume_fits_node", "find_matching_volume", "storage_request", "ANN_SELECTED_NODE",
-           "ANN_BIND_COMPLETED", "ANN_BOUND_BY_CONTROLLER", "NO_PROVISIONER"]
+           "ANN_BIND_COMPLETED", "ANN_BOUND_BY_CONTROLLER", "NO_PROVISIONER", "ClaimSpec",
+           "VolumeSpec", "claim_spec", "volume_spec"]
 
 ANN_SELECTED_NODE = "volume.kubernetes.io/selected-node"
 ANN_BIND_COMPLETED = "pv.kubernetes.io/bind-completed"
@@ -91,31 +93,64 @@ def _selector_matches(pvc: core_pb2.PersistentVolumeClaim, pv: core_pb2.Persiste
         return False
 
 
-def find_matching_volume(pvc: core_pb2.PersistentVolumeClaim, volumes: Iterable[core_pb2.PersistentVolume],
-                         labels: Mapping[str, str], node_name: str,
+@dataclass(frozen=True)
+class ClaimSpec:
+    """What matching needs of a claim, parsed once."""
+    pvc: core_pb2.PersistentVolumeClaim
+    requested: int
+    cls: str
+    modes: frozenset[str]
+    volume_mode: str
+
+
+@dataclass(frozen=True)
+class VolumeSpec:
+    """What matching needs of a volume, parsed once."""
+    pv: core_pb2.PersistentVolume
+    capacity: int
+    cls: str
+    modes: frozenset[str]
+    volume_mode: str
+    affinity: CompiledSelector | None
+
+
+def claim_spec(pvc: core_pb2.PersistentVolumeClaim) -> ClaimSpec:
+    return ClaimSpec(pvc, storage_request(pvc), claim_class(pvc), frozenset(pvc.spec.access_modes),
+                     _volume_mode(pvc.spec))
+
+
+def volume_spec(pv: core_pb2.PersistentVolume) -> VolumeSpec:
+    affinity = None
+    if pv.spec.HasField("node_affinity") and pv.spec.node_affinity.HasField("required"):
+        affinity = compile_node_selector(pv.spec.node_affinity.required)
+    return VolumeSpec(pv, _capacity(pv), volume_class(pv), frozenset(pv.spec.access_modes), _volume_mode(pv.spec),
+                      affinity)
+
+
+def find_matching_volume(claim: ClaimSpec, volumes: Iterable[VolumeSpec], labels: Mapping[str, str], node_name: str,
                          excluded: set[str] = frozenset()) -> core_pb2.PersistentVolume | None:
     """The scheduler's FindMatchingVolume: a volume pre-bound to the claim (if the node suits it), else
     the smallest Available volume of the same class, big enough, with the claim's volume mode, access
     modes and selector, whose node affinity admits the node."""
-    requested, requested_class = storage_request(pvc), claim_class(pvc)
-    modes = set(pvc.spec.access_modes)
-    mode = _volume_mode(pvc.spec)
+    pvc = claim.pvc
     best, best_capacity = None, 0
-    for pv in volumes:
+    for v in volumes:
+        pv = v.pv
         if pv.metadata.name in excluded:
             continue
-        if pv.spec.HasField("claim_ref") and pv.spec.claim_ref.name and not is_volume_bound_to_claim(pv, pvc):
+        bound_here = is_volume_bound_to_claim(pv, pvc)
+        if pv.spec.HasField("claim_ref") and pv.spec.claim_ref.name and not bound_here:
             continue
-        capacity = _capacity(pv)
-        if capacity < requested or _volume_mode(pv.spec) != mode or pv.metadata.HasField("deletion_timestamp"):
+        if v.capacity < claim.requested or v.volume_mode != claim.volume_mode or pv.metadata.HasField(
+                "deletion_timestamp"):
             continue
-        fits_node = volume_fits_node(pv, labels, node_name)
-        if is_volume_bound_to_claim(pv, pvc):
+        fits_node = v.affinity is None or v.affinity.matches(labels, node_name)
+        if bound_here:
             return pv if fits_node else None
         if pv.status.phase != "Available" or not _selector_matches(pvc, pv):
             continue
-        if volume_class(pv) != requested_class or not fits_node or not modes <= set(pv.spec.access_modes):
+        if v.cls != claim.cls or not fits_node or not claim.modes <= v.modes:
             continue
-        if best is None or capacity < best_capacity:
-            best, best_capacity = pv, capacity
+        if best is None or v.capacity < best_capacity:
+            best, best_capacity = pv, v.capacity
     return best

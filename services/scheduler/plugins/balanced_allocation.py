@@ -31,4 +31,8 @@ class BalancedAllocation:
 
     def score(self, state: CycleState, pod: core_pb2.Pod, node: NodeInfo) -> int:
         pi = pod_info(state, pod)
+        if node.alloc_cpu > 0 and node.alloc_memory > 0:  # the common case, inline: it runs per node
+            cpu = min((node.cpu + pi.cpu) / node.alloc_cpu, 1.0)
+            mem = min((node.memory + pi.memory) / node.alloc_memory, 1.0)
+            return int((1 - abs(cpu - mem) / 2) * MAX_NODE_SCORE)
         return balanced_score([(node.cpu + pi.cpu, node.alloc_cpu), (node.memory + pi.memory, node.alloc_memory)])

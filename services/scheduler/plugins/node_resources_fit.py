@@ -15,7 +15,7 @@ POD_INFO_KEY = "PodInfo"
 
 def pod_info(state: CycleState, pod: core_pb2.Pod) -> PodInfo:
     """The pod's parsed requests; the scheduler stores them in the cycle state before PreFilter."""
-    pi = state.read(POD_INFO_KEY)
+    pi = state.data.get(POD_INFO_KEY)
     if pi is None:
         pi = new_pod_info(pod)
         state.write(POD_INFO_KEY, pi)

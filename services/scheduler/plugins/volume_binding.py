@@ -15,12 +15,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kubelab.api.v1 import core_pb2, storage_pb2
+from kubelab.api.v1 import core_pb2
 from services.scheduler.framework import (SKIP, SUCCESS, ActionType, ClusterEvent, CycleState, Status)
 from services.scheduler.nodeinfo import NodeInfo
-from services.scheduler.nodeselector import CompiledSelector, compile_node_selector, match_topology_terms
-from services.scheduler.pvmatch import (ANN_BOUND_BY_CONTROLLER, ANN_SELECTED_NODE, NO_PROVISIONER, claim_class,
-                                        find_matching_volume, is_claim_bound, is_delay_binding, storage_request)
+from services.scheduler.nodeselector import (CompiledSelector, TopologyTerms, compile_node_selector,
+                                            compile_topology_terms, match_topology_terms)
+from services.scheduler.pvmatch import (ANN_BOUND_BY_CONTROLLER, ANN_SELECTED_NODE, NO_PROVISIONER, ClaimSpec,
+                                        VolumeSpec, claim_class, claim_spec, find_matching_volume, is_claim_bound,
+                                        is_delay_binding, volume_spec)
 from services.scheduler.volumebinder import VolumeBinder, claim_problem
 from services.scheduler.volumecache import VolumeCache
 
@@ -39,8 +41,9 @@ _STATE_KEY = "PreFilterVolumeBinding"
 @dataclass
 class _State:
     bound: list[tuple[core_pb2.PersistentVolumeClaim, core_pb2.PersistentVolume | None, CompiledSelector | None]]
-    to_bind: list[tuple[core_pb2.PersistentVolumeClaim, storage_pb2.StorageClass | None]]
-    candidates: list[core_pb2.PersistentVolume]
+    to_bind: list[tuple[ClaimSpec, TopologyTerms | None]]
+    """Claims to bind, each with where its class may provision (allowedTopologies), None: nowhere."""
+    candidates: list[VolumeSpec]
     by_node: dict[str, tuple[list, list]] = field(default_factory=dict)
     """node -> (static bindings [(claim, volume)], claims to provision) that Filter found there."""
     reserved: tuple[list, list] = ([], [])
@@ -81,15 +84,17 @@ class VolumeBinding:
                 continue
             sc = self.volumes.storage_class(claim_class(pvc))
             if is_delay_binding(sc) and not pvc.spec.volume_name:
-                to_bind.append((pvc, sc))
+                provisionable = sc.provisioner not in ("", NO_PROVISIONER)
+                to_bind.append((claim_spec(pvc), compile_topology_terms(sc.allowed_topologies) if provisionable else None))
             else:
                 immediate = True
         if not any_claim:
             return SKIP
         if immediate:
             return Status.unresolvable(REASON_UNBOUND_IMMEDIATE)
-        to_bind.sort(key=lambda c: storage_request(c[0]))
-        state.write(_STATE_KEY, _State(bound, to_bind, self.volumes.unbound_pvs() if to_bind else []))
+        to_bind.sort(key=lambda c: c[0].requested)  # smallest claims pick first
+        candidates = [volume_spec(pv) for pv in self.volumes.unbound_pvs()] if to_bind else []
+        state.write(_STATE_KEY, _State(bound, to_bind, candidates))
         return SUCCESS
 
     def filter(self, state: CycleState, pod: core_pb2.Pod, node: NodeInfo) -> Status:
@@ -104,17 +109,16 @@ class VolumeBinding:
                 break
         if s.to_bind:
             static, dynamic, chosen = [], [], set()
-            for pvc, sc in s.to_bind:
-                pv = find_matching_volume(pvc, s.candidates, node.labels, node.name, chosen)
+            for claim, topology in s.to_bind:
+                pv = find_matching_volume(claim, s.candidates, node.labels, node.name, chosen) if s.candidates else None
                 if pv is not None:
-                    static.append((pvc, pv))
+                    static.append((claim.pvc, pv))
                     chosen.add(pv.metadata.name)
-                elif (sc is None or sc.provisioner in ("", NO_PROVISIONER)
-                      or not match_topology_terms(sc.allowed_topologies, node.labels)):
+                elif topology is None or not match_topology_terms(topology, node.labels):
                     bind_conflict = True
                     break
                 else:
-                    dynamic.append(pvc)
+                    dynamic.append(claim.pvc)
             if not bind_conflict:
                 s.by_node[node.name] = (static, dynamic)
         reasons = [r for r, bad in ((REASON_NODE_CONFLICT, node_conflict), (REASON_BIND_CONFLICT, bind_conflict),
