@@ -113,8 +113,11 @@ def taints_multiline(w: PrefixWriter, title: str, taints) -> None:
         w.write(0, (f"{t.key}={t.value}:{t.effect}" if t.value else f"{t.key}:{t.effect}") + "\n")
 
 
-def _event_sort_key(ev: Message) -> float:
-    return fmt.timestamp_seconds(ev, "last_timestamp") or fmt.timestamp_seconds(ev, "event_time") or 0.0
+def _event_sort_key(ev: Message) -> tuple[float, int]:
+    """SortableEvents orders by lastTimestamp; ties (same second) keep the order they were written in."""
+    when = fmt.timestamp_seconds(ev, "last_timestamp") or fmt.timestamp_seconds(ev, "event_time") or 0.0
+    rv = ev.metadata.resource_version
+    return when, int(rv) if rv.isdigit() else 0
 
 
 def describe_events(w: PrefixWriter, events: list[Message], now: float) -> None:

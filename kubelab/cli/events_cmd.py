@@ -41,10 +41,14 @@ def event_row(e: Message, now: float, all_namespaces: bool) -> str:
     return "\t".join(([e.metadata.namespace] if all_namespaces else []) + cells) + "\n"
 
 
-def _sort_time(e: Message) -> float:
+def _sort_time(e: Message) -> tuple[float, int]:
+    """eventTime of kubectl events' SortableEvents; ties keep the order the events were written in."""
     if e.HasField("series"):
-        return fmt.timestamp_seconds(e.series, "last_observed_time") or 0.0
-    return fmt.timestamp_seconds(e, "last_timestamp") or fmt.timestamp_seconds(e, "event_time") or 0.0
+        when = fmt.timestamp_seconds(e.series, "last_observed_time") or 0.0
+    else:
+        when = fmt.timestamp_seconds(e, "last_timestamp") or fmt.timestamp_seconds(e, "event_time") or 0.0
+    rv = e.metadata.resource_version
+    return when, int(rv) if rv.isdigit() else 0
 
 
 def _for_target(ctx: Session) -> tuple[str, str] | None:
