@@ -97,6 +97,10 @@ class Launcher:
             ]
             for tier in tiers:
                 self._stop(state, [n for n in tier if n in state.processes], grace, desired="stopped")
+            leftovers = procs.cluster_leftovers(self.sd.root)
+            if leftovers:  # pod containers outlive a stopped kubelet, as in Kubernetes, but not `down`
+                procs.terminate(leftovers, min(grace, 5.0), group=False)
+                self.say(f"event=stopped name=containers count={len(leftovers)}")
             config = proxyctl.read_config(self.sd.proxy_file)
             if config.get("routes"):
                 healed = proxyctl.set_partitioned(config, list(config["routes"]), False)

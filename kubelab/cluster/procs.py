@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 __all__ = [
+    "cluster_leftovers",
     "is_alive",
     "is_paused",
     "proc_state",
@@ -136,3 +137,33 @@ def terminate(procs: list[tuple[int, int]], grace: float, *, group: bool = True)
             except (ProcessLookupError, PermissionError):
                 pass
     wait_dead(procs, 5)
+
+
+def _environ(pid: int) -> dict[str, str]:
+    try:
+        raw = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return {}
+    return dict(item.split("=", 1) for item in raw.decode(errors="replace").split("\0") if "=" in item)
+
+
+def cluster_leftovers(state_dir: Path) -> list[tuple[int, int]]:
+    """Processes still running for the cluster in state_dir after its components stopped.
+
+    Those are what components started in sessions of their own (the kubelet's container shims): each
+    carries the launcher's KUBELAB_COMPONENT and this KUBELAB_STATE_DIR in its environment, and the
+    containers it runs belong to its session. As (pid, start time), never this process.
+    """
+    root = str(state_dir)
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            fields = _stat_fields(int(entry.name))
+            if fields:
+                stats[int(entry.name)] = fields
+    marked = {
+        pid for pid in stats
+        if (env := _environ(pid)).get("KUBELAB_STATE_DIR") == root and "KUBELAB_COMPONENT" in env
+    }
+    sessions = {int(stats[pid][3]) for pid in marked}
+    return [(pid, int(f[19])) for pid, f in stats.items() if pid in marked or int(f[3]) in sessions]
