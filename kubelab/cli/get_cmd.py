@@ -90,10 +90,10 @@ async def cmd_get(ctx: Session) -> int:
     written = False
     if not a.watch_only:
         written = _print_groups(ctx, groups, printers_by_kind, show_kind=show_kind)
-    if not written and not ctx.failed:
+    if not written and not ctx.failed and not a.watch_only:
         namespaced = not ctx.all_namespaces and all(t.info.namespaced for t in targets)
         ctx.note(f"No resources found in {ctx.namespace} namespace." if namespaced else "No resources found")
-    if watching:
+    if watching and not ctx.failed:
         t = targets[0]
         printer = printers_by_kind.get(t.info.kind) or TablePrinter(ctx, t.info, show_kind=show_kind)
         await watch_target(ctx, t, printer)
