@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -28,7 +29,8 @@ class KubeletConfig(ProcessConfig):
     pod_cidr: str = ""
     """A /24 of loopback addresses for pod IPs; default 127.1.N.0/24 for node-N."""
     node_ip: str = ""
-    """The node's InternalIP, where it serves logs and exec; default: the .1 of --pod-cidr."""
+    """The node's InternalIP, where it serves logs and exec; default: the .1 of --pod-cidr. A host name
+    is resolved (in docker compose, the node's service name gives its container's address)."""
     cpu: str = "4"
     """CPU capacity reported in the Node's status."""
     memory: str = "8Gi"
@@ -98,5 +100,12 @@ def complete_config(cfg: KubeletConfig) -> KubeletConfig:
     if errors:
         raise SystemExit("kubelet: " + "; ".join(errors))
     node_ip = cfg.node_ip or (node_ip_of(cidr) if net is not None else "127.0.0.1")
+    try:
+        ipaddress.ip_address(node_ip)
+    except ValueError:
+        try:
+            node_ip = socket.gethostbyname(node_ip)
+        except OSError as e:
+            raise SystemExit(f"kubelet: --node-ip {node_ip}: cannot resolve it: {e}") from None
     return replace(cfg, root_dir=str(Path(root).resolve()), cluster_dir=str(Path(cluster).resolve()),
                    pod_cidr=str(net), node_ip=node_ip)

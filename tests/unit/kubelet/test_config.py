@@ -32,3 +32,10 @@ def test_helpers():
     assert default_pod_cidr("node-12") == "127.1.12.0/24"
     assert default_pod_cidr("worker") == "127.1.1.0/24"
     assert node_ip_of("127.1.2.0/24") == "127.1.2.1"
+
+
+def test_node_ip_may_be_a_host_name(tmp_path):
+    cfg = complete_config(KubeletConfig(node_name="n", root_dir=str(tmp_path), node_ip="localhost"))
+    assert cfg.node_ip == "127.0.0.1"
+    with pytest.raises(SystemExit, match="cannot resolve"):
+        complete_config(KubeletConfig(node_name="n", root_dir=str(tmp_path), node_ip="no-such-host.invalid"))
