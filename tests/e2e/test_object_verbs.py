@@ -21,7 +21,6 @@ import pytest
 import yaml
 
 from kubelab.client import Client
-from kubelab.manifest import from_dict
 from tests.support import ApiServerProcess, RedisProcess, wait_until
 
 KUBELAB = [shutil.which("kubelab")] if shutil.which("kubelab") else [sys.executable, "-m", "kubelab.cli"]
@@ -119,7 +118,7 @@ class Stream:
     """A long-running command (get -w, events -w, wait) whose output lines are read as they come."""
 
     def __init__(self, proc: subprocess.Popen):
-        self.proc, self.lines, self.cond = proc, [], threading.Condition()
+        self.proc, self.lines, self.cond, self.ended = proc, [], threading.Condition(), False
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
@@ -127,6 +126,9 @@ class Stream:
             with self.cond:
                 self.lines.append(line.rstrip("\n"))
                 self.cond.notify_all()
+        with self.cond:
+            self.ended = True
+            self.cond.notify_all()
 
     def wait_line(self, pattern: str, timeout: float = 20) -> str:
         deadline = time.monotonic() + timeout
@@ -136,7 +138,7 @@ class Stream:
                     if re.search(pattern, line):
                         return line
                 left = deadline - time.monotonic()
-                if left <= 0 or self.proc.poll() is not None and not self.cond.wait(0.1):
+                if left <= 0 or self.ended:
                     raise AssertionError(f"no line matching {pattern!r} in {self.lines}")
                 self.cond.wait(left)
 
@@ -367,4 +369,3 @@ def test_error_messages_name_the_file_and_go_on(kubelab):
                         '* spec.template.metadata.labels: Invalid value: {"app":"other"}: `selector` does not match '
                         'template `labels`\n'
                         '* spec.template.spec.restartPolicy: Unsupported value: "Never": supported values: "Always"\n')
-    assert from_dict(yaml.safe_load(pod_manifest("x"))).metadata.name == "x"
