@@ -8,7 +8,7 @@ from tests.support import ROOT
 
 async def kubelab(cluster, *args: str) -> tuple[int, str, str]:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.integration.scheduler.nodecli", "--server", cluster.apiserver.address, *args,
+        sys.executable, "-m", "kubelab.cli", "--server", cluster.apiserver.address, *args,
         cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     out, err = await asyncio.wait_for(proc.communicate(), 60)
     return proc.returncode, out.decode(), err.decode()
