@@ -31,8 +31,11 @@ async def serve(cfg: Config) -> None:
 
     cache = WatchCache(store, [k.kind for k in KINDS], cfg.history, cfg.watch_queue, on_reset=on_reset)
     resources = Resources(store, cache)
-    server = grpc.aio.server(options=[("grpc.max_receive_message_length", 64 << 20),
-                                      ("grpc.max_send_message_length", 256 << 20)])
+    server = grpc.aio.server(options=[
+        ("grpc.max_receive_message_length", 64 << 20), ("grpc.max_send_message_length", 256 << 20),
+        # clients ping idle connections (long watches) to notice a dead server; allow it
+        ("grpc.keepalive_permit_without_calls", 1), ("grpc.http2.min_ping_interval_without_data_ms", 5000),
+        ("grpc.http2.max_ping_strikes", 0)])
     server.add_generic_rpc_handlers([ApiServerServicer(resources, cfg.bookmark_interval).handler()])
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
