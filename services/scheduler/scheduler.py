@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 
 UNSCHEDULABLE, SCHEDULER_ERROR = "Unschedulable", "SchedulerError"
 _FORGOTTEN = ClusterEvent("Pod", ActionType.DELETE)  # a forgotten assumption frees room like a deletion
+NO_NODES = "NoNodes"
+"""The rejector recorded when there is no node at all: only a node being added can help."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,8 @@ class Scheduler:
         cache = self.cache = SchedulerCache()
         volumes = VolumeCache(self.pvcs, self.pvs, self.classes)
         fwk = self.framework = new_default_framework(cache, volumes, self.client, self.options.bind_timeout)
-        queue = self.queue = SchedulingQueue(fwk.events_to_register(), initial_backoff=self.options.pod_initial_backoff,
+        events = {**fwk.events_to_register(), NO_NODES: [ClusterEvent("Node", ActionType.ADD)]}
+        queue = self.queue = SchedulingQueue(events, initial_backoff=self.options.pod_initial_backoff,
                                              max_backoff=self.options.pod_max_backoff)
         handlers = EventHandlers(cache, queue, volumes, self.responsible)
         handlers.register(self.nodes, self.pods, self.pvs, self.pvcs, self.classes)
@@ -137,7 +140,7 @@ class Scheduler:
             self.handle_failure(qpi, cycle, UNSCHEDULABLE, str(e), tg, nominated)
             return
         except NoNodesAvailable as e:
-            qpi.unschedulable_plugins = set()
+            qpi.unschedulable_plugins = {NO_NODES}
             self.handle_failure(qpi, cycle, UNSCHEDULABLE, str(e), tg)
             return
         except SchedulingError as e:

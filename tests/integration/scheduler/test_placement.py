@@ -112,3 +112,12 @@ async def test_a_second_scheduler_name(cluster, client):
     cluster.scheduler("--scheduler-name", "my-scheduler", "--leader-elect-resource-name", "my-scheduler")
     await client.create(new_pod("theirs", scheduler_name="my-scheduler"))
     assert await wait_bound(client, "theirs") == "node-1"
+
+
+async def test_no_nodes_then_a_node_is_added(cluster, client):
+    cluster.scheduler()
+    await client.create(new_pod("early"))
+    cond = await wait_condition(client, "early")
+    assert (cond.reason, cond.message) == ("Unschedulable", "no nodes available to schedule pods")
+    await create_node(client, "node-1")  # Node/Add requeues it, no backoff polling needed
+    assert await wait_bound(client, "early") == "node-1"
