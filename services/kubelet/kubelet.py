@@ -115,9 +115,26 @@ class Kubelet:
             worker.update(pod)
             return
         if pod.status.phase in ("Succeeded", "Failed") and load_pod_record(self.paths, uid) is None:
-            return  # finished before this node's state was lost: never run it again
+            return  # finished (or refused) before this node ran it: never run it again
+        if not pod.metadata.HasField("deletion_timestamp") and not self._admit(pod):
+            return
         worker = self.workers[uid] = PodWorker(self.ctx, pod)
         self._tg.create_task(self._run_worker(worker), name=f"pod:{worker.key}")
+
+    def _admit(self, pod: core_pb2.Pod) -> bool:
+        """Refuse a pod beyond --max-pods as the kubelet does: phase Failed, reason OutOfpods."""
+        used = sum(1 for w in self.workers.values() if not w.terminal)
+        if used < self.cfg.max_pods or load_pod_record(self.paths, pod.metadata.uid) is not None:
+            return True
+        message = (f"Pod Node didn't have enough resource: pods, requested: 1, used: {used}, "
+                   f"capacity: {self.cfg.max_pods}")
+        log.warning("pod refused pod=%s/%s reason=OutOfpods used=%d", pod.metadata.namespace, pod.metadata.name,
+                    used)
+        self.events.event(pod, "Warning", "OutOfpods", message)
+        status = core_pb2.PodStatus(phase="Failed", reason="OutOfpods", message=message)
+        status.conditions.extend(c for c in pod.status.conditions if c.type == "PodScheduled")
+        self.status.set_status(pod.metadata.uid, f"{pod.metadata.namespace}/{pod.metadata.name}", status)
+        return False
 
     async def _run_worker(self, worker: PodWorker) -> None:
         try:

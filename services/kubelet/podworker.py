@@ -38,6 +38,8 @@ class PodWorker(PodLifecycle):
         super().__init__(ctx, pod)
         self._wake = asyncio.Event()
         self._wake.set()
+        self.terminal = False
+        """The pod has Succeeded or Failed: it no longer counts against --max-pods."""
         self.volumes_pending = False
         """Some volume is not ready: storage objects' changes wake this worker."""
 
@@ -207,4 +209,5 @@ class PodWorker(PodLifecycle):
                                   [s.view(restarting(s)) for s in self.slots], pod_ip=self.pod_ip,
                                   host_ip=self.ctx.host_ip, start_time=self.record.start_time if self.record else 0,
                                   now=time.time())
+        self.terminal = status.phase in ("Succeeded", "Failed")
         self.ctx.status.set_status(self.uid, self.key, status)

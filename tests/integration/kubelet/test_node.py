@@ -76,3 +76,32 @@ async def test_hollow_nodes_run_pods_without_processes(hollow, client):
     await wait_gone(client, "Pod", "ghost")
     assert time.monotonic() - started < 10
     assert not any(hollow.root.glob("var/lib/kubelet/pods/*"))
+
+
+@pytest.fixture
+def small_node(apiserver, cluster_dir):
+    k = KubeletProcess(apiserver.address, cluster_dir, "node-2", "--max-pods", "1").start()
+    yield k
+    k.stop()
+
+
+async def test_pods_beyond_max_pods_are_refused(small_node, client):
+    def sleeper(name):
+        return textwrap.dedent(f"""\
+            apiVersion: v1
+            kind: Pod
+            metadata: {{name: {name}}}
+            spec:
+              nodeName: node-2
+              terminationGracePeriodSeconds: 1
+              containers: [{{name: c, image: busybox, command: [sleep, "1000"]}}]
+            """)
+    await client.create_manifest(sleeper("first"), "default")
+    await wait_pod(client, "first", lambda p: p.status.phase == "Running")
+    await client.create_manifest(sleeper("second"), "default")
+    p = await wait_pod(client, "second", lambda p: p.status.phase == "Failed")
+    assert p.status.reason == "OutOfpods"
+    assert p.status.message == "Pod Node didn't have enough resource: pods, requested: 1, used: 1, capacity: 1"
+    for name in ("first", "second"):
+        await client.delete("Pod", name, "default")
+        await wait_gone(client, "Pod", name)
