@@ -17,13 +17,13 @@ import time
 from kubelab.api.v1 import core_pb2
 from services.kubelet.containers import ContainerSlot, load_runs
 from services.kubelet.decisions import is_sidecar, next_init_step, should_restart
-from services.kubelet.podcontext import PodContext
-from services.kubelet.podlifecycle import PodLifecycle
-from services.kubelet.podstatus import build_pod_status
-from services.kubelet.podsetup import PodRecord, load_pod_record, save_pod_record, spec_hash, write_pod_files
-from services.kubelet.volumes import VolumeProblem, VolumeSource, resolve_volume, set_up, VolumeContext
 from services.kubelet.hostpath import HostPathError
 from services.kubelet.ipam import PoolExhausted
+from services.kubelet.podcontext import PodContext
+from services.kubelet.podlifecycle import PodLifecycle
+from services.kubelet.podsetup import PodRecord, load_pod_record, save_pod_record, spec_hash, write_pod_files
+from services.kubelet.podstatus import build_pod_status
+from services.kubelet.volumes import VolumeContext, VolumeProblem, VolumeSource, resolve_volume, set_up
 
 __all__ = ["PodWorker"]
 
@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 RESYNC = 30.0
 VOLUME_RETRY = 2.0
+#: Seconds between two events about the same volume problem (the check itself runs every VOLUME_RETRY).
+VOLUME_EVENT_INTERVAL = 30.0
 
 
 class PodWorker(PodLifecycle):
@@ -42,6 +44,8 @@ class PodWorker(PodLifecycle):
         """The pod has Succeeded or Failed: it no longer counts against --max-pods."""
         self.volumes_pending = False
         """Some volume is not ready: storage objects' changes wake this worker."""
+        self._reported: dict[str, tuple[str, float]] = {}
+        """Volume name -> (message, when) of the last event about it."""
 
     # --- what the kubelet calls -----------------------------------------------------------------
 
@@ -115,8 +119,12 @@ class PodWorker(PodLifecycle):
         problems = self._set_up_volumes()
         self.volumes_pending = bool(problems)
         if problems:
+            now = time.monotonic()
             for p in problems:
-                self.event("Warning", p.reason, p.message)
+                last = self._reported.get(p.name)
+                if last is None or last[0] != p.message or now - last[1] >= VOLUME_EVENT_INTERVAL:
+                    self.event("Warning", p.reason, p.message)
+                    self._reported[p.name] = (p.message, now)
             self.publish()
             return VOLUME_RETRY
         await self.kill_unhealthy()
