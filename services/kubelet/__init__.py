@@ -9,5 +9,6 @@
     volumes       pod volume -> host directory            hostpath      node paths, hostPath type checks
     envvars       container environment                   hostfiles     hostname, /etc/hosts, resolv.conf
     images        built-in images, the command to run     ipam          pod IPs from the pod CIDR
+    hooks         postStart and preStop                   containerlogs reading CRI log files
     runtime/      shim, run records, the runtime          server        logs and exec over gRPC
 """

@@ -16,6 +16,7 @@ from services.kubelet.backoff import format_delay
 from services.kubelet.containers import ContainerSlot, prune_runs
 from services.kubelet.decisions import is_sidecar
 from services.kubelet.envvars import EnvError
+from services.kubelet.hooks import run_hook
 from services.kubelet.images import NoCommand
 from services.kubelet.podcontext import PodContext
 from services.kubelet.podsetup import MountError, PodRecord, new_run_spec
@@ -125,6 +126,18 @@ class PodLifecycle:
             self.event("Normal", "Created", f"Created container {slot.name}", slot)
             self.event("Normal", "Started", f"Started container {slot.name}", slot)
         self.watch(slot)
+        if rec.running and slot.spec.lifecycle.HasField("post_start"):
+            await self._post_start(slot)
+
+    async def _post_start(self, slot: ContainerSlot) -> None:
+        error = await run_hook(slot.spec.lifecycle.post_start, slot.spec, self.pod_ip, slot.current,
+                               self.ctx.runtime, float(self._grace()))
+        if error is None:
+            return
+        self.event("Warning", "FailedPostStartHook", f'PostStartHook failed for container "{slot.name}": {error}',
+                   slot)
+        self.event("Normal", "Killing", f"FailedPostStartHook: stopping container {slot.name}", slot)
+        await self.stop(slot, self._grace())
 
     def _cannot_create(self, slot: ContainerSlot, reason: str, message: str) -> None:
         if slot.waiting_reason != reason or slot.waiting_message != message:
@@ -165,9 +178,18 @@ class PodLifecycle:
     async def stop(self, slot: ContainerSlot, grace: float) -> None:
         rec = slot.current
         slot.stop_probing()
-        if rec is not None and rec.running:
-            log.info("stopping container pod=%s container=%s grace=%s", self.key, slot.name, grace)
-            await self.ctx.runtime.stop(rec, grace)
+        if rec is None or not rec.running:
+            return
+        log.info("stopping container pod=%s container=%s grace=%s", self.key, slot.name, grace)
+        if slot.spec.lifecycle.HasField("pre_stop") and grace > 0:
+            began = time.monotonic()
+            error = await run_hook(slot.spec.lifecycle.pre_stop, slot.spec, self.pod_ip, rec, self.ctx.runtime,
+                                   grace)
+            if error is not None:
+                self.event("Warning", "FailedPreStopHook", f'PreStopHook failed for container "{slot.name}": '
+                           f"{error}", slot)
+            grace = max(MIN_FORCE_GRACE, grace - (time.monotonic() - began))
+        await self.ctx.runtime.stop(rec, grace)
 
     async def kill_unhealthy(self) -> None:
         """Stop containers whose liveness or startup probe failed (the sync then restarts them)."""

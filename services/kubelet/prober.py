@@ -15,14 +15,14 @@ from services.kubelet.probes import Kind, PortError, ProbeTracker, Result, resol
 from services.kubelet.runtime.records import RunRecord
 from services.kubelet.runtime.runtime import ContainerRuntime
 
-__all__ = ["ContainerProber", "probe_once"]
+__all__ = ["ContainerProber", "probe_once", "run_exec", "http_get"]
 
 log = logging.getLogger(__name__)
 
 MAX_OUTPUT = 10 * 1024
 
 
-async def _exec(runtime: ContainerRuntime, rec: RunRecord, command: list[str], timeout: float) -> tuple[Result, str]:
+async def run_exec(runtime: ContainerRuntime, rec: RunRecord, command: list[str], timeout: float) -> tuple[Result, str]:
     proc = await asyncio.create_subprocess_exec(*runtime.exec_argv(rec, command), env=rec.env,
                                                 stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
                                                 stderr=asyncio.subprocess.STDOUT, start_new_session=True)
@@ -39,7 +39,7 @@ async def _exec(runtime: ContainerRuntime, rec: RunRecord, command: list[str], t
     return (Result.SUCCESS, text) if proc.returncode == 0 else (Result.FAILURE, text)
 
 
-async def _http(action: core_pb2.HTTPGetAction, host: str, port: int, timeout: float) -> tuple[Result, str]:
+async def http_get(action: core_pb2.HTTPGetAction, host: str, port: int, timeout: float) -> tuple[Result, str]:
     path = action.path or "/"
     if not path.startswith("/"):
         path = "/" + path
@@ -105,10 +105,10 @@ async def probe_once(probe: core_pb2.Probe, container: core_pb2.Container, pod_i
     timeout = timing_of(probe).timeout
     try:
         if probe.HasField("exec"):
-            return await _exec(runtime, rec, list(probe.exec.command), timeout)
+            return await run_exec(runtime, rec, list(probe.exec.command), timeout)
         if probe.HasField("http_get"):
             port = resolve_port(probe.http_get.port, container)
-            return await _http(probe.http_get, probe.http_get.host or pod_ip, port, timeout)
+            return await http_get(probe.http_get, probe.http_get.host or pod_ip, port, timeout)
         if probe.HasField("tcp_socket"):
             port = resolve_port(probe.tcp_socket.port, container)
             return await _tcp(probe.tcp_socket.host or pod_ip, port, timeout)

@@ -158,3 +158,20 @@ async def test_stopped_kubelet_leaves_containers_and_kill_containers_takes_them(
     p = await wait_pod(client, "survivor", lambda p: running(p) and container_state(p)[2].restart_count == 1
                        and container_state(p)[0] == "running", what="the container started again")
     assert container_state(p)[2].last_state.terminated.exit_code == 137
+
+
+async def test_post_start_and_pre_stop_hooks(node, client):
+    manifest = pod("hooked", "while true; do sleep 0.1; done").replace(
+        "    volumeMounts:", textwrap.indent(textwrap.dedent("""\
+            lifecycle:
+              postStart: {exec: {command: ["/bin/sh", "-c", "echo started > /out/post"]}}
+              preStop: {exec: {command: ["/bin/sh", "-c", "echo stopping > /out/pre"]}}
+            volumeMounts:"""), "    "), 1)
+    await client.create_manifest(manifest, "default")
+    await wait_pod(client, "hooked", running)
+    out = node.root / "out" / "hooked"
+    await wait_for(lambda: (out / "post").is_file(), what="the postStart hook's file")
+    assert not (out / "pre").exists()
+    await client.delete("Pod", "hooked", "default")
+    await wait_gone(client, "Pod", "hooked")
+    assert (out / "pre").read_text() == "stopping\n"
