@@ -84,6 +84,7 @@ class Kubelet:
         """Until the process stops; containers keep running after it (a restarted kubelet adopts them)."""
         builtin.install(self.paths.builtin)
         self.paths.pods.mkdir(parents=True, exist_ok=True)
+        self._reserve_recorded_ips()
         try:
             async with asyncio.TaskGroup() as tg:
                 self._tg = tg
@@ -107,6 +108,13 @@ class Kubelet:
         finally:
             await self.events.flush()
             log.info("kubelet stopped, containers keep running node=%s", self.cfg.node_name)
+
+    def _reserve_recorded_ips(self) -> None:
+        """Pods this node already runs keep their addresses: none is handed out again."""
+        for pod_dir in self.paths.pods.iterdir():
+            rec = load_pod_record(self.paths, pod_dir.name)
+            if rec is not None and rec.pod_ip and rec.pod_ip != self.cfg.node_ip:
+                self.ctx.ipam.reserve(rec.uid, rec.pod_ip)
 
     def _on_pod(self, pod: core_pb2.Pod) -> None:
         uid = pod.metadata.uid
