@@ -18,6 +18,7 @@ from kubelab import manifest
 from kubelab.api import registry
 from kubelab.api.registry import KindInfo
 from services.apiserver import errors, strategy
+from services.apiserver.admission import admit_create
 from services.apiserver.defaults import apply_defaults
 from services.apiserver.filters import Filter
 from services.apiserver.store import KeyExists, KeyNotFound, RevisionConflict, Store
@@ -117,6 +118,7 @@ class Resources:
             meta.name = meta.generate_name + "".join(random.choices(_RANDOM, k=5))
         strategy.prepare_for_create(info, msg, self.clock())
         apply_defaults(msg)
+        admit_create(msg, self._storage_classes)
         self._check_valid(info, msg, validate(msg))
         if info.namespaced:
             await self._check_namespace(meta.namespace)
@@ -129,6 +131,9 @@ class Resources:
         except KeyExists:
             raise errors.already_exists(info, meta.name) from None
         return self._finish(info, msg, rv)
+
+    def _storage_classes(self) -> list[Message]:
+        return [c.message() for c in self.cache.objects.get("StorageClass", {}).values()]
 
     async def _allocate_cluster_ip(self, svc: Message) -> None:
         if svc.spec.cluster_ip or svc.spec.type == "ExternalName":
