@@ -42,6 +42,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from kubelab import logs
+from kubelab.api.v1 import apiserver_pb2
 from kubelab.client import Client
 from kubelab.controller import Controller
 from kubelab.events import EventRecorder
@@ -204,6 +205,25 @@ class Process:
                 await self.health.set(LEADER_SERVICE, SERVING if leading else NOT_SERVING)
             await asyncio.sleep(0.1)
 
+    async def _probe_api(self, interval: float = 2.0, failures_allowed: int = 2) -> None:
+        """NOT_SERVING while the API server cannot be reached (e.g. `kubelab partition`), SERVING again after."""
+        await self.informers.wait_for_cache_sync()
+        request = apiserver_pb2.GetRequest(kind="Namespace", name="default")
+        failures, serving = 0, True
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.client.stub.Get(request, timeout=interval)
+                ok = True
+            except grpc.RpcError as e:
+                ok = e.code() == grpc.StatusCode.NOT_FOUND  # answered: reachable
+            failures = 0 if ok else failures + 1
+            if serving != (failures < failures_allowed):
+                serving = not serving
+                log.warning("apiserver %s component=%s", "reachable again" if serving else "unreachable",
+                            self.component)
+                await self.health.set("", SERVING if serving else NOT_SERVING)
+
     async def serve(self, setup: Callable[[Process], Awaitable[None] | None]) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -231,7 +251,8 @@ class Process:
 
     async def _run_tasks(self, tg: asyncio.TaskGroup) -> None:
         events = tg.create_task(self.events.run(), name="events")
-        background = [tg.create_task(self._report_health(), name="health")]
+        background = [tg.create_task(self._report_health(), name="health"),
+                      tg.create_task(self._probe_api(), name="api-probe")]
         if self.config.metrics_listen:
             background.append(tg.create_task(serve_metrics(self.config.metrics_listen, self.metrics)))
         self.informers.start(tg)

@@ -130,6 +130,8 @@ def command(
         argv += ["--listen", listen, "--redis", upstream]
     else:
         argv += ["--apiserver", upstream, "--listen", listen]
+        if not inst.component.per_node:
+            argv.append("--leader-elect")  # as Kubernetes runs its control plane; `ps` shows the leader
     return argv
 
 

@@ -115,26 +115,32 @@ def _hold_lease(addr: str, name: str, holder: str) -> None:
 
     async def write():
         async with Client(addr, retry_deadline=10) as client:
-            try:
-                current = await client.get("Lease", name, "kube-system")
-            except ApiError as e:
-                if e.reason != "NotFound":
-                    raise
-                await client.create(lease)
-                return
-            current.spec.holder_identity = holder
-            await client.update(current)
+            while True:  # the component renews its own lease meanwhile: retry on conflict
+                try:
+                    current = await client.get("Lease", name, "kube-system")
+                except ApiError as e:
+                    if e.reason != "NotFound":
+                        raise
+                    await client.create(lease)
+                    return
+                current.spec.holder_identity = holder
+                try:
+                    await client.update(current)
+                    return
+                except ApiError as e:
+                    if e.reason != "Conflict":
+                        raise
 
     asyncio.run(write())
 
 
 def test_role_comes_from_the_components_lease(cluster):
     addr = cluster.ps()["apiserver"]["address"]
-    assert cluster.ps()["scheduler"]["role"] == "-"
-    _hold_lease(addr, "scheduler", "somehost_scheduler_0f3c1a2b")  # as leaderelection.default_identity
-    assert cluster.ps()["scheduler"]["role"] == "leader"
+    # the launcher runs controllers with --leader-elect: the only scheduler takes the lease
+    cluster.wait_for("the scheduler to lead", lambda r: r["scheduler"]["role"] == "leader")
+    # another replica's identity (as leaderelection.default_identity) holds the lease now
     _hold_lease(addr, "scheduler", "somehost_scheduler-2_99ab01cd")
-    assert cluster.ps()["scheduler"]["role"] == "standby"
+    cluster.wait_for("the scheduler to stand by", lambda r: r["scheduler"]["role"] == "standby")
 
 
 def test_kill_keeps_a_component_down_until_start(cluster):

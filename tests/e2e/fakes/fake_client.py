@@ -14,6 +14,8 @@ p.add_argument("--apiserver", default=os.environ.get("KUBELAB_APISERVER"))
 p.add_argument("--listen", required=True)
 p.add_argument("--node-name")
 p.add_argument("--root-dir")
+p.add_argument("--leader-elect", action="store_true")
+p.add_argument("--pod-cidr")
 args = p.parse_args()
 channel = grpc.insecure_channel(
     args.apiserver,
