@@ -186,9 +186,12 @@ def test_partition_cuts_a_node_off_the_apiserver(cluster, mode):
     assert rows["node-2"]["state"] == "partitioned" and rows["node-2"]["pid"]
     assert rows["node-1"]["state"] == "running"
     _wait_heartbeats(cluster, "node-2 silent, node-1 not", lambda age: age["node-2"] > 4 and age["node-1"] < 3)
+    cluster.wait_for("node-2 reporting it cannot reach the API server",
+                     lambda r: r["node-2"]["health"] == "NOT_SERVING" and r["node-1"]["health"] == "SERVING")
     cluster.run("heal", "node-2")
     assert cluster.ps()["node-2"]["state"] == "running"
     _wait_heartbeats(cluster, "node-2 heartbeating again", lambda age: age["node-2"] < 3)
+    cluster.wait_for("node-2 healthy again", lambda r: r["node-2"]["health"] == "SERVING")
 
 
 def test_partition_the_apiserver_from_redis(cluster):
