@@ -139,6 +139,16 @@ def start_process(argv: list[str], name: str) -> tuple[subprocess.Popen, Path]:
     return proc, logf
 
 
+def rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def stop_process(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
@@ -169,8 +179,10 @@ async def scheduled_rate(client: Client, api: str, ns: str, pods: int, with_clai
     sched, sched_log = start_process([sys.executable, "-m", "services.scheduler", "--apiserver", api, "--listen",
                                       f"127.0.0.1:{port}", "--log-level", "warning"], "scheduler")
     started = time.perf_counter()
+    rss = None
     try:
         await asyncio.wait_for(clock.done.wait(), timeout)
+        rss = rss_mb(sched.pid)
     except TimeoutError:
         log(f"timed out: {len(clock.times)}/{pods} bound; scheduler log {sched_log}")
     finally:
@@ -178,7 +190,7 @@ async def scheduled_rate(client: Client, api: str, ns: str, pods: int, with_clai
         for proc, _ in helpers:
             stop_process(proc)
         watch.cancel()
-    return {"pods": pods, "bound": len(clock.times), "pods_per_s": clock.rate(),
+    return {"pods": pods, "bound": len(clock.times), "pods_per_s": clock.rate(), "scheduler_rss_mb": rss,
             "wall_s": (max(clock.times.values()) - started) if clock.times else None}
 
 

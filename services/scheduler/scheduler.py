@@ -64,7 +64,7 @@ class Scheduler:
         self.pvs, self.pvcs = informers.informer("PersistentVolume"), informers.informer("PersistentVolumeClaim")
         self.classes = informers.informer("StorageClass")
         self.status = StatusWriter(client, events)
-        self.scheduled = self.failed = self.errors = 0
+        self.scheduled = self.failed = 0
         self.cache: SchedulerCache | None = None
         self.queue: SchedulingQueue | None = None
         self.framework: Framework | None = None

@@ -45,7 +45,8 @@ class _State:
     """Claims to bind, each with where its class may provision (allowedTopologies), None: nowhere."""
     candidates: list[VolumeSpec]
     by_node: dict[str, tuple[list, list]] = field(default_factory=dict)
-    """node -> (static bindings [(claim, volume)], claims to provision) that Filter found there."""
+    """node -> (static bindings [(claim, volume)], claims to provision) that Filter found there; nodes
+    where every claim is to be provisioned are not stored."""
     reserved: tuple[list, list] = ([], [])
 
 
@@ -119,7 +120,7 @@ class VolumeBinding:
                     break
                 else:
                     dynamic.append(claim.pvc)
-            if not bind_conflict:
+            if not bind_conflict and static:  # all-dynamic is the same everywhere: not stored per node
                 s.by_node[node.name] = (static, dynamic)
         reasons = [r for r, bad in ((REASON_NODE_CONFLICT, node_conflict), (REASON_BIND_CONFLICT, bind_conflict),
                                     (REASON_PV_NOT_EXIST, pv_missing)) if bad]
@@ -129,7 +130,8 @@ class VolumeBinding:
         s: _State | None = state.read(_STATE_KEY)
         if s is None or not s.to_bind:
             return SUCCESS
-        static, dynamic = s.by_node.get(node_name, ([], []))
+        static, dynamic = s.by_node.get(node_name) or ([], [c.pvc for c, _ in s.to_bind])
+        s.by_node, s.candidates = {}, []  # only the chosen node's decision is kept through PreBind
         assumed_pvs, assumed_pvcs = [], []
         for pvc, pv in static:
             new = core_pb2.PersistentVolume()

@@ -136,3 +136,16 @@ def test_pre_bound_volume_is_used_only_if_it_fits_the_node():
     vb, _ = plugin(claims=[c], volumes=[pv], classes=[storage_class(provisioner="kubernetes.io/no-provisioner")])
     _, _, per_node = filter_all(vb, pod("p", claims=["data"]))
     assert per_node["node-2"].success and not per_node["node-1"].success
+
+
+def test_only_the_chosen_nodes_decision_is_kept():
+    """5000 pods waiting in PreBind must not each hold a decision per node."""
+    vb, _ = plugin(claims=[claim("data")])
+    p = pod("p", claims=["data"])
+    state, _, per_node = filter_all(vb, p)
+    s = state.read("PreFilterVolumeBinding")
+    assert all(st.success for st in per_node.values()) and s.by_node == {}  # all-dynamic: nothing per node
+    vb.reserve(state, p, "node-1")
+    static, dynamic = s.reserved
+    assert static == [] and [c.metadata.name for c in dynamic] == ["data"]
+    assert s.by_node == {} and s.candidates == []
