@@ -11,7 +11,7 @@ COMPONENT = "scheduler"
 
 def setup(proc: Process) -> None:
     cfg: Config = proc.config
-    sched = Scheduler(proc.client, proc.informers, proc.events, cfg.options(), stopping=proc.stopping)
+    sched = Scheduler(proc.client, proc.informers, cfg.options(), stopping=proc.stopping)
     register_metrics(proc.metrics.registry, sched)
     proc.add_runnable("scheduler", sched.run, leader_only=True)
 

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 
 from kubelab.api.v1 import core_pb2
-from kubelab.events import NORMAL, WARNING
+from kubelab.events import NORMAL, WARNING, EventRecorder
 from kubelab.informer import InformerFactory
 from services.scheduler.algorithm import SchedulingError, schedule_pod
 from services.scheduler.cache import SchedulerCache
@@ -54,16 +54,20 @@ class SchedulerOptions:
 
 
 class Scheduler:
-    def __init__(self, client, informers: InformerFactory, events, options: SchedulerOptions = SchedulerOptions(),
+    def __init__(self, client, informers: InformerFactory, options: SchedulerOptions = SchedulerOptions(),
                  rng: random.Random | None = None, stopping: asyncio.Event | None = None):
-        """`stopping`: set on SIGTERM; the loop stops taking pods and lets binding cycles finish."""
+        """`stopping`: set on SIGTERM; the loop stops taking pods and lets binding cycles finish.
+
+        Events are reported as coming from the scheduler's name (`default-scheduler`), as kube-scheduler
+        reports them per profile, by a recorder of its own that runs while this scheduler leads."""
         self.client, self.informers, self.options = client, informers, options
         self.stopping = stopping
         self.rng = rng or random.Random()
         self.nodes, self.pods = informers.informer("Node"), informers.informer("Pod")
         self.pvs, self.pvcs = informers.informer("PersistentVolume"), informers.informer("PersistentVolumeClaim")
         self.classes = informers.informer("StorageClass")
-        self.status = StatusWriter(client, events)
+        self.events = EventRecorder(client, options.scheduler_name)
+        self.status = StatusWriter(client, self.events)
         self.scheduled = self.failed = 0
         self.cache: SchedulerCache | None = None
         self.queue: SchedulingQueue | None = None
@@ -90,6 +94,7 @@ class Scheduler:
                  len(cache.node_infos()), len(queue))
         try:
             async with asyncio.TaskGroup() as tg:
+                recorder = tg.create_task(self.events.run(), name="events")
                 expire = tg.create_task(self._expire_assumed(cache), name="expire-assumed")
                 if self.stopping is not None:
                     tg.create_task(self._close_on_stop(queue), name="stop")
@@ -97,6 +102,8 @@ class Scheduler:
                     self.schedule_one(qpi, tg)
                     await asyncio.sleep(0)  # let informer events and binding cycles in between pods
                 expire.cancel()
+                recorder.cancel()
+            await self.events.flush()
         finally:
             handlers.unregister()
             queue.close()

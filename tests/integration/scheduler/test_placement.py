@@ -19,7 +19,7 @@ async def test_pods_spread_evenly_over_equal_nodes(cluster, client):
     assert scheduled.status == "True"
     events = await wait_for(lambda: events_of(client, "web-0", reason="Scheduled"), what="Scheduled event")
     assert events[0].message == f"Successfully assigned default/web-0 to {nodes[0]}"
-    assert events[0].source.component == "scheduler"
+    assert events[0].source.component == "default-scheduler"  # the profile name, as kubectl describe shows it
 
 
 async def test_node_selector_and_required_affinity_are_honoured(cluster, client):
