@@ -39,24 +39,27 @@ class BindingHistory:
 
 async def test_scheduler_killed_mid_stream_and_restarted_binds_every_pod_once(cluster, client):
     for i in range(1, 5):
-        await create_node(client, f"node-{i}", pods="50")
+        await create_node(client, f"node-{i}", pods="75")
     history = BindingHistory(client).start()
-    for i in range(200):
-        await client.create(new_pod(f"p{i:03d}", cpu="10m"))
     first = cluster.scheduler(name="scheduler-1")
+
+    async def stream():  # pods keep coming while the scheduler works, is killed, and comes back
+        for i in range(300):
+            await client.create(new_pod(f"p{i:03d}", cpu="10m"))
+    creator = asyncio.create_task(stream())
     await wait_for(lambda: history.bound() >= 20, what="some pods bound")
     first.kill(signal.SIGKILL)
-    killed_at = history.bound()
-    assert killed_at < 200, "the scheduler finished before it could be killed; make the stream longer"
+    assert history.bound() < 300
     cluster.scheduler(name="scheduler-2")
-    await wait_for(lambda: history.bound() == 200, timeout=60, what="all 200 pods bound")
+    await creator
+    await wait_for(lambda: history.bound() == 300, timeout=60, what="all 300 pods bound")
     await history.stop()
     assert all(len(nodes) == 1 for nodes in history.nodes.values()), "a pod changed node"
     per_node = defaultdict(int)
     pods, _ = await client.list("Pod", "default")
     for p in pods:
         per_node[p.spec.node_name] += 1
-    assert dict(per_node) == {f"node-{i}": 50 for i in range(1, 5)}  # exactly the capacity, never more
+    assert dict(per_node) == {f"node-{i}": 75 for i in range(1, 5)}  # exactly the capacity, never more
 
 
 async def test_two_schedulers_with_leader_election(cluster, client):
