@@ -31,7 +31,6 @@ from pathlib import Path
 
 from kubelab.api.v1 import core_pb2, storage_pb2
 from kubelab.client import Client
-from kubelab.cluster.healthcheck import SERVING, check_health
 from tests.support import ROOT, ApiServerProcess, RedisProcess, free_port
 
 CONCURRENCY = 32

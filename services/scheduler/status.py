@@ -6,10 +6,11 @@ import logging
 import time
 from datetime import datetime, timezone
 
+from google.protobuf import json_format
+
 from kubelab.api.v1 import core_pb2
 from kubelab.errors import ApiError
 from kubelab.events import NORMAL
-from google.protobuf import json_format
 
 __all__ = ["StatusWriter", "NOTE_LENGTH_LIMIT", "truncate_message", "pod_scheduled_conditions"]
 

@@ -1,7 +1,6 @@
 """Volume-aware placement (reference §5): WaitForFirstConsumer claims pick the node and the pod
 follows once the claim is bound; immediate claims must be bound first; a bound local volume pins
 its pods; ReadWriteOncePod admits one pod. The test plays the PV controller (storage.py)."""
-from kubelab.errors import ApiError
 from tests.integration.scheduler.conftest import (create_node, events_of, new_pod, wait_bound, wait_condition,
                                                   wait_for)
 from tests.integration.scheduler.storage import SELECTED_NODE, create_class, create_claim, provision

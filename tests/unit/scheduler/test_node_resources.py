@@ -1,6 +1,5 @@
 """NodeResourcesFit (cpu, memory, pods against allocatable minus bound and assumed pods), its
 LeastAllocated score, and NodeResourcesBalancedAllocation."""
-from kubelab.api.v1 import core_pb2
 from services.scheduler.framework import Code, CycleState
 from services.scheduler.nodeinfo import DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, pod_requests
 from services.scheduler.plugins.balanced_allocation import BalancedAllocation, balanced_score
