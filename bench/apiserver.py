@@ -59,8 +59,11 @@ PUT = "/bench.Echo/Put"
 GET = "/bench.Echo/Get"
 WATCH = "/kubelab.v1.ApiServer/Watch"
 LIST = "/kubelab.v1.ApiServer/List"
-# The API server's own server options, so the bare server differs only by doing nothing.
-SERVER_OPTIONS = [("grpc.max_receive_message_length", 64 << 20), ("grpc.max_send_message_length", 256 << 20)]
+# The API server's own server options (services/apiserver/__main__.py), so the bare server differs
+# only by doing nothing.
+SERVER_OPTIONS = [("grpc.max_receive_message_length", 64 << 20), ("grpc.max_send_message_length", 256 << 20),
+                  ("grpc.keepalive_permit_without_calls", 1), ("grpc.http2.min_ping_interval_without_data_ms", 5000),
+                  ("grpc.http2.max_ping_strikes", 0)]
 CHANNEL_OPTIONS = [("grpc.max_receive_message_length", 256 << 20), ("grpc.max_send_message_length", 64 << 20)]
 
 
@@ -243,6 +246,10 @@ class CpuMeter:
 
     def text(self) -> str:
         return ", ".join(f"{n} {v:.2f}" for n, v in self.result.items()) + f", other processes {self.others:.2f}"
+
+    def us_per_op(self, rate: float, *names: str) -> float:
+        """CPU microseconds the named processes spent per operation (robust to a shared machine)."""
+        return sum(self.result[n] for n in names) / rate * 1e6
 
 
 # --------------------------------------------------------------------------------------------
@@ -533,9 +540,10 @@ async def baselines(sizes: Sizes, echo_addr: str, redis_url: str, template: core
             done, elapsed = await closed_loop(call, CONCURRENCY, seconds=sizes.rate_seconds)
     req_size = pb.WriteRequest(object=registry.wrap(named(template, "echo-0000"))).ByteSize()
     res.raw["echo"] = done / elapsed
+    res.raw["echo_cpu_us"] = m.us_per_op(done / elapsed, "echo server")
     res.raw["request_bytes"] = req_size
     res.add("echo", f"grpc.aio echo server, {CONCURRENCY} clients, {req_size} B", fmt_rate(done / elapsed),
-            note=f"cores: {m.text()}")
+            note=f"server CPU {res.raw['echo_cpu_us']:,.0f} us/call; cores: {m.text()}")
 
     # Raw Redis, on a database of its own.
     r = aioredis.Redis.from_url(redis_url)
@@ -595,7 +603,7 @@ async def create_and_update(clients: list[Client], ns: str, count: int, template
     create_rate = done / elapsed
     with CpuMeter(pids) as mu:
         done, elapsed = await closed_loop(update, CONCURRENCY, count=count, worker_arg=client_of)
-    return create_rate, done / elapsed, mc.text(), mu.text()
+    return create_rate, done / elapsed, mc, mu
 
 
 async def measure(sizes: Sizes) -> Results:
@@ -622,7 +630,7 @@ async def measure(sizes: Sizes) -> Results:
         one = ApiServerProcess(base + "/0").start()
         servers.append(one)
         async with Client(one.address) as c:
-            for name in ("bench", "bench2", "watch"):
+            for name in ("bench", "bench1b", "bench2"):
                 ns = core_pb2.Namespace()
                 ns.metadata.name = name
                 await c.create(ns)
@@ -634,16 +642,19 @@ async def measure(sizes: Sizes) -> Results:
                 await c.delete("Pod", p.metadata.name, "default")
             ppids = {"apiserver": one.proc.pid, "redis": redis_proc.proc.pid, "bench client": os.getpid()}
             log(f"creating and updating {sizes.pods} pods, {CONCURRENCY} clients")
-            c1, u1, cpu_c1, cpu_u1 = await create_and_update([c], "bench", sizes.pods, template, ppids)
-            echo_rate = res.raw["echo"]
+            c1, u1, mc1, mu1 = await create_and_update([c], "bench", sizes.pods, template, ppids)
+            echo_rate, echo_us = res.raw["echo"], res.raw["echo_cpu_us"]
+            cus, uus = mc1.us_per_op(c1, "apiserver"), mu1.us_per_op(u1, "apiserver")
             res.add("create_1", f"creates/s, 1 apiserver, {CONCURRENCY} clients", fmt_rate(c1),
                     f"echo {fmt_rate(echo_rate)}", f"{c1 / echo_rate:.2f}", ">= 0.50 x echo",
                     yes(c1 >= 0.5 * echo_rate),
-                    note=f"{c1 / res.raw['redis_store']:.2f} x Redis store path; cores: {cpu_c1}")
+                    note=f"apiserver CPU {cus:,.0f} us/create ({cus / echo_us:.1f} x the echo server's per call); "
+                         f"{c1 / res.raw['redis_store']:.2f} x Redis store path; cores: {mc1.text()}")
             res.add("update_1", f"updates/s, 1 apiserver, {CONCURRENCY} clients", fmt_rate(u1),
                     f"echo {fmt_rate(echo_rate)}", f"{u1 / echo_rate:.2f}", ">= 0.50 x echo",
-                    yes(u1 >= 0.5 * echo_rate), note=f"cores: {cpu_u1}")
-            res.raw.update(create_1=c1, update_1=u1)
+                    yes(u1 >= 0.5 * echo_rate),
+                    note=f"apiserver CPU {uus:,.0f} us/update ({uus / echo_us:.1f} x echo); cores: {mu1.text()}")
+            res.raw.update(create_1=c1, update_1=u1, create_1_cpu_us=cus, update_1_cpu_us=uus)
 
             log(f"list of {sizes.pods} pods, median of {sizes.list_repeats}")
             times = []
@@ -685,7 +696,11 @@ async def measure(sizes: Sizes) -> Results:
                     note=f"peak (VmHWM) {hwm:.0f} MB; cache holds the pods and a {10_000:,}-event history")
             res.raw.update(rss_empty_mb=rss_empty, rss_full_mb=rss_full, rss_hwm_mb=hwm)
 
-            log("two apiservers on one Redis")
+            # The one-server rate again, right before the two-server run, so that the ratio compares
+            # measurements taken close together (the machine may be shared).
+            log(f"one apiserver again, then two on one Redis: {sizes.pods_two} pods each")
+            c1b, u1b, mc1b, mu1b = await create_and_update([c], "bench1b", sizes.pods_two, template, ppids)
+            cus1b, uus1b = mc1b.us_per_op(c1b, "apiserver"), mu1b.us_per_op(u1b, "apiserver")
             two = ApiServerProcess(base + "/0").start()
             servers.append(two)
             await asyncio.sleep(0.5)
@@ -698,21 +713,26 @@ async def measure(sizes: Sizes) -> Results:
                 ppids2 = {"apiserver1": one.proc.pid, "apiserver2": two.proc.pid, "redis": redis_proc.proc.pid,
                           "bench client": os.getpid()}
                 log(f"creating and updating {sizes.pods_two} pods, {CONCURRENCY // 2} clients on each")
-                c2r, u2r, cpu_c2, cpu_u2 = await create_and_update([c, c2], "bench2", sizes.pods_two, template,
-                                                                    ppids2)
+                c2r, u2r, mc2, mu2 = await create_and_update([c, c2], "bench2", sizes.pods_two, template, ppids2)
+            cus2 = mc2.us_per_op(c2r, "apiserver1", "apiserver2")
+            uus2 = mu2.us_per_op(u2r, "apiserver1", "apiserver2")
             res.add("create_2", f"creates/s, 2 apiservers, {CONCURRENCY // 2}+{CONCURRENCY // 2} clients",
-                    fmt_rate(c2r), f"1 apiserver {fmt_rate(c1)}", f"{c2r / c1:.2f}", "> 1.00 x one",
-                    yes(c2r > c1), note=f"cores: {cpu_c2}")
+                    fmt_rate(c2r), f"1 apiserver {fmt_rate(c1b)} (just before)", f"{c2r / c1b:.2f}", "> 1.00 x one",
+                    yes(c2r > c1b), note=f"both apiservers' CPU {cus2:,.0f} us/create (one alone: {cus1b:,.0f}); "
+                                         f"one alone: cores {mc1b.text()}; two: cores {mc2.text()}")
             res.add("update_2", f"updates/s, 2 apiservers, {CONCURRENCY // 2}+{CONCURRENCY // 2} clients",
-                    fmt_rate(u2r), f"1 apiserver {fmt_rate(u1)}", f"{u2r / u1:.2f}", "> 1.00 x one",
-                    yes(u2r > u1), note=f"cores: {cpu_u2}")
-            res.add("rss_loaded", f"RSS of the 2nd apiserver, loaded {sizes.pods:,} pods from Redis",
+                    fmt_rate(u2r), f"1 apiserver {fmt_rate(u1b)} (just before)", f"{u2r / u1b:.2f}", "> 1.00 x one",
+                    yes(u2r > u1b), note=f"both apiservers' CPU {uus2:,.0f} us/update (one alone: {uus1b:,.0f}); "
+                                         f"one alone: cores {mu1b.text()}; two: cores {mu2.text()}")
+            res.add("rss_loaded", f"RSS of the 2nd apiserver, loaded {sizes.pods + sizes.pods_two:,} pods from Redis",
                     f"{rss_two:.0f} MB", f"empty {rss_empty:.0f} MB", f"{rss_two / rss_empty:.2f}", "< 400 MB",
                     yes(rss_two < 400))
-            res.raw.update(create_2=c2r, update_2=u2r, rss_loaded_mb=rss_two)
+            res.raw.update(create_2=c2r, update_2=u2r, rss_loaded_mb=rss_two, create_2_cpu_us=cus2,
+                           update_2_cpu_us=uus2, create_1b=c1b, update_1b=u1b)
             two.stop()
             servers.remove(two)
 
+            res.raw["cached_pods"] = len((await c.list("Pod"))[0])
             wrapped = registry.wrap(named(template, "web-0"))
             async with Client(echo.address) as ec:
                 publish = ec.channel.unary_unary(PUBLISH)
@@ -749,7 +769,7 @@ async def measure(sizes: Sizes) -> Results:
     for rate in (sizes.watch_rate, sizes.watch_rate_low):
         fan, wr = fans[rate], watches[rate]
         low = "_low" if rate == sizes.watch_rate_low else ""
-        shape = f"{sizes.watchers} watchers, {rate} writes/s"
+        shape = f"{sizes.watchers} watchers, {rate} writes/s, {res.raw['cached_pods']:,} pods cached"
         res.add(f"fanout{low}", f"bare grpc.aio fan-out, {sizes.watchers} subscribers, {rate} msg/s",
                 f"p50 {fmt_ms(fan.p50)} p99 {fmt_ms(fan.p99)} max {fmt_ms(fan.max)}",
                 note=f"received {fan.received:,}/{fan.expected:,}; published at {fan.write_rate:,.0f}/s "
@@ -840,14 +860,19 @@ def main(argv: list[str] | None = None) -> int:
 
     sizes = QUICK if a.quick else FULL
     info = machine()
+    info["loadavg_before"] = Path("/proc/loadavg").read_text().split()[0]
     started = time.monotonic()
+    busy0 = machine_busy_seconds()
     res = asyncio.run(measure(sizes))
+    info["machine_busy_cores"] = round((machine_busy_seconds() - busy0) / (time.monotonic() - started), 2)
     info["redis"] = res.raw.pop("redis_version", "?")
     info["seconds"] = round(time.monotonic() - started, 1)
     header = (f"kubelab apiserver benchmark{' (--quick)' if a.quick else ''}: {info['date']}\n"
               f"machine: {info['cpus']} CPUs ({info['cpu']}), {info['memory_gb']} GB; Python {info['python']}, "
               f"grpcio {info['grpcio']}, redis-server {info['redis']}; {info['platform']}\n"
-              f"load: {CONCURRENCY} concurrent clients in one process; client, servers and Redis share the machine")
+              f"load: {CONCURRENCY} concurrent clients in one process; client, servers and Redis share the machine; "
+              f"load average before {info['loadavg_before']}; the machine was busy {info['machine_busy_cores']} "
+              f"cores on average during the run (see 'other processes' in the notes)")
     print(header)
     print()
     print(text_table(res))
