@@ -730,7 +730,6 @@ async def measure(sizes: Sizes) -> Results:
             res.raw.update(create_2=c2r, update_2=u2r, rss_loaded_mb=rss_two, create_2_cpu_us=cus2,
                            update_2_cpu_us=uus2, create_1b=c1b, update_1b=u1b)
             two.stop()
-            servers.remove(two)
 
             res.raw["cached_pods"] = len((await c.list("Pod"))[0])
             wrapped = registry.wrap(named(template, "web-0"))
@@ -760,8 +759,13 @@ async def measure(sizes: Sizes) -> Results:
                         {"apiserver": one.proc.pid, "redis": redis_proc.proc.pid, "bench client": os.getpid()},
                         namespace=ns.metadata.name)
     finally:
+        failed = sys.exc_info()[0] is not None
         for s in servers:
             s.stop()
+            if failed:
+                log(f"apiserver log kept: {s.log}")
+            else:
+                s.log.unlink(missing_ok=True)
         echo.stop()
         redis_proc.stop()
         shutil.rmtree(redis_proc.dir, ignore_errors=True)
