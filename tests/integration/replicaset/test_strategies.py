@@ -102,3 +102,29 @@ async def test_a_stuck_rollout_passes_its_progress_deadline(client, apiserver, n
     assert (conds["Available"].status, conds["Available"].reason) == ("True", "MinimumReplicasAvailable")
     events = [e for e in (await client.list("Event", ns))[0] if e.involved_object.kind == "Deployment"]
     assert {e.source.component for e in events} == {"deployment-controller"}
+
+
+async def test_a_hash_collision_bumps_collision_count(client, ns, controllers, nodes):
+    """The name `web-<hash>` is taken by a set with another template: the Deployment counts a collision and
+    creates its set under the next name."""
+    controllers("replicaset")
+    controllers("lifecycle")
+    await rolled_out(client, ns)
+    (taken,) = (await client.list("ReplicaSet", ns))[0]
+    await client.delete("Deployment", "web", ns, propagation_policy="Orphan")
+
+    async def orphaned():
+        rs = await client.get("ReplicaSet", taken.metadata.name, ns)
+        return not rs.metadata.owner_references
+    await wait_for(orphaned, 20, "the set to be orphaned")
+    await update(client, "ReplicaSet", ns, taken.metadata.name, new_image)  # same name, another template
+    d = await client.create(web(3), ns)  # the same template as before: the same hash
+
+    async def collided():
+        d = await client.get("Deployment", "web", ns)
+        items, _ = await client.list("ReplicaSet", ns)
+        mine = [rs for rs in items if rs.spec.template.spec.containers[0].image == OLD]
+        return (d, mine) if d.status.collision_count == 1 and mine else None
+    d, (mine,) = await wait_for(collided, 20, "a collision and a set under another name")
+    assert mine.metadata.name != taken.metadata.name
+    assert mine.metadata.owner_references[0].uid == d.metadata.uid
