@@ -9,6 +9,8 @@ Quantities stay strings in the API; code that compares or adds them calls `parse
 
 from __future__ import annotations
 
+import functools
+
 import enum
 import math
 from fractions import Fraction
@@ -85,6 +87,7 @@ def _interpret(suffix: str) -> tuple[int, int, Format]:
     raise QuantityError(SUFFIX)
 
 
+@functools.lru_cache(maxsize=4096)  # the same few strings are parsed for every pod, many times
 def parse_quantity_with_format(s: str | int) -> tuple[Fraction, Format]:
     """The exact value and the written format; raises QuantityError."""
     if isinstance(s, int) and not isinstance(s, bool):

@@ -65,6 +65,16 @@ class Resources:
         data, rv = found
         return self._finish(info, info.message.FromString(data), rv), rv
 
+    async def _read_for_update(self, info: KindInfo, msg: Message) -> tuple[Message, int]:
+        """The stored object an update starts from: the cached copy when it is at the version the
+        client sent (the store's compare-and-swap still rejects anything newer), else Redis."""
+        given = msg.metadata.resource_version
+        cached = self.cache.objects.get(info.kind, {}).get(
+            object_key(info, msg.metadata.namespace, msg.metadata.name))
+        if given and cached is not None and str(cached.rev) == given:
+            return cached.message(), cached.rev
+        return await self._read(info, msg.metadata.namespace, msg.metadata.name)
+
     async def get(self, info: KindInfo, namespace: str, name: str) -> Message:
         return (await self._read(info, namespace if info.namespaced else "", name))[0]
 
@@ -96,10 +106,14 @@ class Resources:
             raise errors.invalid(info, msg.metadata.name or msg.metadata.generate_name, errs)
 
     async def _check_namespace(self, namespace: str) -> None:
-        found = await self.store.get("Namespace", namespace)
-        if found is None:
-            raise errors.not_found(registry.by_kind("Namespace"), namespace)
-        ns = registry.by_kind("Namespace").message.FromString(found[0])
+        cached = self.cache.objects.get("Namespace", {}).get(namespace)
+        if cached is not None:  # the usual case; only a namespace the cache has not seen yet costs a read
+            ns = cached.message()
+        else:
+            found = await self.store.get("Namespace", namespace)
+            if found is None:
+                raise errors.not_found(registry.by_kind("Namespace"), namespace)
+            ns = registry.by_kind("Namespace").message.FromString(found[0])
         if ns.metadata.HasField("deletion_timestamp"):
             raise errors.forbidden(f"unable to create new content in namespace {namespace} "
                                    "because it is being terminated")
@@ -177,7 +191,7 @@ class Resources:
     async def update(self, msg: Message, default_namespace: str = "") -> Message:
         info = registry.kind_of(msg)
         msg.metadata.namespace = (msg.metadata.namespace or default_namespace or "default") if info.namespaced else ""
-        old, current = await self._read(info, msg.metadata.namespace, msg.metadata.name)
+        old, current = await self._read_for_update(info, msg)
         expected = self._expected_rv(info, msg, current)
         strategy.prepare_for_update(info, msg, old)
         apply_defaults(msg)
@@ -189,7 +203,7 @@ class Resources:
         if not info.has_status:
             raise errors.bad_request(f"{info.resource} have no status subresource")
         msg.metadata.namespace = (msg.metadata.namespace or default_namespace or "default") if info.namespaced else ""
-        old, current = await self._read(info, msg.metadata.namespace, msg.metadata.name)
+        old, current = await self._read_for_update(info, msg)
         expected = self._expected_rv(info, msg, current)
         merged = strategy.prepare_for_status_update(msg, old)
         self._check_valid(info, merged, validate_status_update(merged, old))

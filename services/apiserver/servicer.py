@@ -5,8 +5,8 @@ so a large list is not parsed and re-serialized object by object.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
+from collections import OrderedDict
 
 import grpc
 import yaml
@@ -38,6 +38,21 @@ def _varint(n: int) -> bytes:
 
 def _field(num: int, payload: bytes) -> bytes:
     return _varint(num << 3 | 2) + _varint(len(payload)) + payload
+
+
+_FRAMES: OrderedDict[tuple, bytes] = OrderedDict()
+
+
+def _event_frame(etype: str, c) -> bytes:
+    """A WatchEvent on the wire, built once per event however many watchers receive it."""
+    key = (etype, c.kind, c.namespace, c.name, c.rev)
+    frame = _FRAMES.get(key)
+    if frame is None:
+        frame = _field(1, etype.encode()) + _field(2, c.wrapped) + _field(3, str(c.rev).encode())
+        _FRAMES[key] = frame
+        if len(_FRAMES) > 4096:
+            _FRAMES.popitem(last=False)
+    return frame
 
 
 def _serialize(msg) -> bytes:
@@ -183,7 +198,7 @@ class ApiServerServicer:
                     yield _field(1, b"BOOKMARK") + _field(3, str(self.cache.rev).encode())
                     continue
                 etype, c = item
-                yield _field(1, etype.encode()) + _field(2, c.wrapped) + _field(3, str(c.rev).encode())
+                yield _event_frame(etype, c)
         except WatchClosed as e:
             log.info("watch ended kind=%s reason=%r", info.kind, e.reason)
             code = errors.expired if e.code == "OUT_OF_RANGE" else None

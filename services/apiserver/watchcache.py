@@ -8,6 +8,7 @@ other watchers never wait for it.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import sys
 import uuid
@@ -112,6 +113,7 @@ class WatchCache:
         self.watchers: dict[str, set[Watcher]] = defaultdict(set)
         self._advanced = asyncio.Event()
         self._on_reset = on_reset
+        self._unfrozen = 0
 
     # ---- feeding ----
 
@@ -167,6 +169,7 @@ class WatchCache:
             if ch.kind in self.objects:
                 self.history.append((ch.type, new_cached(ch.kind, ch.data, ch.rev), None))
         self.rev, self.epoch, self.ready = snap.rev, epoch, True
+        self._freeze()
         log.info("watch cache loaded revision=%d objects=%d history=%d", self.rev,
                  sum(len(o) for o in self.objects.values()), len(self.history))
         if reset:
@@ -183,6 +186,9 @@ class WatchCache:
                 log.warning("watch cache fell behind the stream history revision=%d next=%d", self.rev, ch.rev)
                 return True
             self.apply(ch)
+        self._unfrozen += len(changes)
+        if self._unfrozen > 5000:
+            self._freeze()
         self._notify()
         return False
 
@@ -202,6 +208,14 @@ class WatchCache:
             w.offer(ch.type, new, prev)
             if w.closed:
                 self.watchers[ch.kind].discard(w)
+
+    def _freeze(self) -> None:
+        """Move the long-lived cache out of the collector's sight: full collections over tens of
+        thousands of cached objects otherwise pause every watch for up to hundreds of milliseconds.
+        Cached objects hold no reference cycles, so nothing that dies later is kept."""
+        gc.collect(1)
+        gc.freeze()
+        self._unfrozen = 0
 
     def _notify(self) -> None:
         self._advanced.set()
