@@ -50,6 +50,11 @@ def merge_patch(target, patch):
     return result
 
 
+def _held(info: KindInfo, obj: Message) -> bool:
+    """Finalizers keep a deleted object; a namespace also waits for its spec.finalizers."""
+    return bool(obj.metadata.finalizers) or (info.kind == "Namespace" and bool(obj.spec.finalizers))
+
+
 class Resources:
     def __init__(self, store: Store, cache: WatchCache, clock: Callable[[], float] = time.time):
         self.store = store
@@ -175,7 +180,7 @@ class Resources:
         """Store an updated object; a terminating object whose last finalizer went is removed."""
         key = object_key(info, new.metadata.namespace, new.metadata.name)
         meta = new.metadata
-        gone = (meta.HasField("deletion_timestamp") and not meta.finalizers
+        gone = (meta.HasField("deletion_timestamp") and not _held(info, new)
                 and (info.kind != "Pod" or meta.deletion_grace_period_seconds == 0))
         try:
             if gone:
@@ -266,7 +271,9 @@ class Resources:
         if finalizer and finalizer not in meta.finalizers:
             meta.finalizers.append(finalizer)
         grace = self._grace(info, obj, grace)
-        if meta.finalizers or grace > 0:
+        if info.kind == "Namespace" and _held(info, obj):
+            obj.status.phase = "Terminating"  # the namespace controller empties it, then finalizes
+        if _held(info, obj) or grace > 0:
             if meta.HasField("deletion_timestamp"):
                 if grace >= meta.deletion_grace_period_seconds and not finalizer:
                     return obj, False  # already terminating; a longer grace changes nothing

@@ -48,6 +48,8 @@ def prepare_for_create(info: KindInfo, msg: Message, now: float) -> None:
         msg.status.phase = "Pending"
     elif info.kind == "Namespace":
         msg.status.phase = "Active"
+        if "kubernetes" not in msg.spec.finalizers:  # the namespace controller's, as Kubernetes sets it
+            msg.spec.finalizers.append("kubernetes")
 
 
 def spec_changed(new: Message, old: Message) -> bool:

@@ -278,3 +278,23 @@ async def test_protected_namespace(client):
     with pytest.raises(ApiError) as e:
         await client.delete("Namespace", "default")
     assert e.value.reason == "Forbidden"
+
+
+async def test_namespace_deletion_waits_for_its_finalizer(client):
+    ns = core_pb2.Namespace()
+    ns.metadata.name = unique("gone")
+    created = await client.create(ns)
+    assert list(created.spec.finalizers) == ["kubernetes"]
+    obj, gone = await client.delete("Namespace", ns.metadata.name)
+    assert not gone and obj.status.phase == "Terminating"
+    await client.list("Namespace")  # a consistent read: the server's cache has seen the deletion
+    with pytest.raises(ApiError) as e:
+        await client.create(pod("late", ns=ns.metadata.name))
+    assert e.value.reason == "Forbidden"
+    assert "because it is being terminated" in e.value.message
+    # what the namespace controller does once the namespace is empty
+    del obj.spec.finalizers[:]
+    await client.update(obj)
+    with pytest.raises(ApiError) as e:
+        await client.get("Namespace", ns.metadata.name)
+    assert e.value.reason == "NotFound"
