@@ -44,10 +44,12 @@ async def check_claims(client, ns, binder, n_claims):
     """Every claim created once, never deleted, bound to its own volume, used by its own pod."""
     names = [f"www-web-{i}" for i in range(n_claims)]
     assert sorted(binder.created) == names and binder.deleted == [], binder.created
-    claims = await claims_of(client, ns)
-    assert sorted(claims) == names
-    volumes = [claims[n].spec.volume_name for n in names]
-    assert all(volumes) and len(set(volumes)) == n_claims
+
+    async def bound():  # the stand-in binder works on its own schedule
+        claims = await claims_of(client, ns)
+        return claims if sorted(claims) == names and all(c.spec.volume_name for c in claims.values()) else None
+    claims = await wait_for(bound, what="every claim bound")
+    assert len({claims[n].spec.volume_name for n in names}) == n_claims
     for name, pod in (await pods_of(client, ns)).items():
         assert pod.spec.volumes[0].persistent_volume_claim.claim_name == f"www-{name}"
 
