@@ -23,7 +23,7 @@ __all__ = [
 
 STATEFULSET_SPEC_FORBIDDEN = (
     "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', "
-    "'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden")
+    "'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden")
 SELECTOR_MISMATCH = "`selector` does not match template `labels`"
 
 
@@ -216,12 +216,14 @@ def validate_stateful_set(sts: apps_pb2.StatefulSet) -> Errors:
 
 
 def validate_stateful_set_update(new: apps_pb2.StatefulSet, old: apps_pb2.StatefulSet) -> Errors:
-    """Only replicas, ordinals, template, updateStrategy, the claim retention policy and minReadySeconds change."""
+    """Only replicas, ordinals, template, updateStrategy, revisionHistoryLimit, the claim retention policy
+    and minReadySeconds change (reference §1.7 rule 36, as a current cluster words it)."""
     errs = validate_object_meta_update(new.metadata, old.metadata) + _stateful_set_spec(new.spec, Path("spec"))
     clone = apps_pb2.StatefulSetSpec()
     clone.CopyFrom(new.spec)
     clone.min_ready_seconds = old.spec.min_ready_seconds
-    for field in ("replicas", "template", "update_strategy", "ordinals", "persistent_volume_claim_retention_policy"):
+    for field in ("replicas", "template", "update_strategy", "ordinals", "revision_history_limit",
+                  "persistent_volume_claim_retention_policy"):
         _copy_field(clone, old.spec, field)
     if clone != old.spec:
         errs.append(forbidden(Path("spec"), STATEFULSET_SPEC_FORBIDDEN))

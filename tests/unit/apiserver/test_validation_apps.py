@@ -7,7 +7,8 @@ from services.apiserver.validation import validate, validate_status_update, vali
 from .manifests import DEPLOYMENT, REPLICASET, STATEFULSET, copy_of, load, manifest, messages, stored
 
 STS_FORBIDDEN = ("spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', "
-                 "'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden")
+                 "'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and "
+                 "'minReadySeconds' are forbidden")
 RU = "spec__strategy__rollingUpdate__"
 
 
@@ -121,6 +122,7 @@ def test_statefulset_may_scale_and_change_its_template():
     new.spec.update_strategy.rolling_update.partition = 2
     new.spec.min_ready_seconds = 0
     new.spec.persistent_volume_claim_retention_policy.when_scaled = "Delete"
+    new.spec.revision_history_limit = 3
     assert validate_update(new, old) == []
 
 
