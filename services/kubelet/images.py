@@ -4,8 +4,10 @@ built-in images that tutorials use verbatim (design.md, "Node agent"):
     nginx, registry.k8s.io/nginx-slim   a static file server for /usr/share/nginx/html on the container
                                          ports (default 80), bound to the pod IP
     registry.k8s.io/pause               sleeps until stopped
+    kubelab/kvstore                     the replicated key-value store of the master/replica labs
+                                         (builtin/kvstore.py; `kvstore serve|clone|status|get|put ...`)
 
-Inside every container `/.kubelab/bin` comes first on PATH and holds `nginx` and `pause`, so a command
+Inside every container `/.kubelab/bin` comes first on PATH and holds `nginx`, `pause` and `kvstore`, so a command
 such as `sh -c "echo hi > /usr/share/nginx/html/index.html; nginx -g 'daemon off;'"` works too.
 Pure: `container_command` decides what to run, or says why nothing can run.
 """
@@ -29,6 +31,7 @@ BUILTIN_IMAGES = {
     "registry.k8s.io/pause": "pause",
     "k8s.gcr.io/pause": "pause",
     "gcr.io/google_containers/pause": "pause",
+    "kubelab/kvstore": "kvstore",
 }
 
 

@@ -2,6 +2,7 @@
 
     /.kubelab/bin/nginx   the static file server (nginx.py)
     /.kubelab/bin/pause   sleeps until stopped (registry.k8s.io/pause)
+    /.kubelab/bin/kvstore the replicated key-value store (kvstore.py; kubelab/kvstore)
 """
 from __future__ import annotations
 
@@ -25,8 +26,10 @@ def install(target: Path, python: str = sys.executable) -> Path:
     """Write the built-in commands under target (bin/, lib/); returns target."""
     (target / "bin").mkdir(parents=True, exist_ok=True)
     (target / "lib").mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(_HERE / "nginx.py", target / "lib" / "nginx.py")
-    scripts = {"nginx": f'#!/bin/sh\nexec "{python}" -I {MOUNT_POINT}/lib/nginx.py "$@"\n', "pause": PAUSE}
+    scripts = {"pause": PAUSE}
+    for name in ("nginx", "kvstore"):
+        shutil.copyfile(_HERE / f"{name}.py", target / "lib" / f"{name}.py")
+        scripts[name] = f'#!/bin/sh\nexec "{python}" -I {MOUNT_POINT}/lib/{name}.py "$@"\n'
     for name, text in scripts.items():
         path = target / "bin" / name
         tmp = path.with_name(name + ".tmp")
