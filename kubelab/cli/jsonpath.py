@@ -1,7 +1,7 @@
 """The part of kubectl's JSONPath that scripts and `wait --for=jsonpath=` use.
 
 Supported: `{.a.b}`, `{.a[0]}`, `{.a[*].b}`, `{.a[?(@.type=="Ready")].status}`, `{.a['dotted.key']}`,
-several `{...}` with literal text between them. Values print as kubectl prints them: strings as
+`{range .items[*]}...{end}`, `{"literal"}`, several `{...}` with literal text between them. Values print as kubectl prints them: strings as
 they are, numbers and booleans as JSON, maps and lists as JSON; several results joined by spaces.
 """
 
@@ -96,13 +96,60 @@ def _text(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-def render(data: Any, template: str) -> str:
-    """kubectl -o jsonpath=TEMPLATE: literal text with `{expr}` replaced by the selected values."""
+_TOKEN = re.compile(r"\{([^{}]*)\}")
+
+
+def _tokens(template: str) -> list[tuple[str, str]]:
+    """("text"|"expr"|"range"|"end"|"literal", value) for each piece of a template."""
     out, pos = [], 0
-    for m in re.finditer(r"\{([^{}]*)\}", template):
-        out.append(template[pos:m.start()])
-        values = evaluate(data, m.group(1))
-        out.append(" ".join(_text(v) for v in values))
+    for m in _TOKEN.finditer(template):
+        if m.start() > pos:
+            out.append(("text", template[pos:m.start()]))
+        inner = m.group(1).strip()
+        if inner.startswith("range "):
+            out.append(("range", inner[len("range "):]))
+        elif inner == "end":
+            out.append(("end", ""))
+        elif inner[:1] in "'\"" and inner[-1:] == inner[:1] and len(inner) >= 2:
+            out.append(("literal", inner[1:-1]))
+        else:
+            out.append(("expr", inner))
         pos = m.end()
-    out.append(template[pos:])
-    return "".join(out).replace("\\n", "\n").replace("\\t", "\t")
+    if pos < len(template):
+        out.append(("text", template[pos:]))
+    return out
+
+
+def _render(tokens: list[tuple[str, str]], i: int, data: Any, nested: bool) -> tuple[str, int]:
+    """Render from token i until the matching {end} (nested) or the end; returns (text, next index)."""
+    out = []
+    while i < len(tokens):
+        kind, value = tokens[i]
+        if kind == "end":
+            if not nested:
+                raise JSONPathError("not in range, nothing to end")
+            return "".join(out), i + 1
+        if kind == "range":
+            items, after = evaluate(data, value), None
+            for item in items:
+                text, after = _render(tokens, i + 1, item, True)
+                out.append(text)
+            if after is None:  # no items: still find where the body ends
+                _, after = _render(tokens, i + 1, {}, True)
+            i = after
+            continue
+        if kind == "expr":
+            out.append(" ".join(_text(v) for v in evaluate(data, value)))
+        else:
+            out.append(value)
+        i += 1
+    if nested:
+        raise JSONPathError("unclosed action: {range} without {end}")
+    return "".join(out), i
+
+
+def render(data: Any, template: str) -> str:
+    """kubectl -o jsonpath=TEMPLATE: literal text with `{expr}` replaced by the selected values;
+    `{range EXPR}...{end}` repeats its body for each selected value, `{"text"}` is literal text."""
+    text, _ = _render(_tokens(template), 0, data, False)
+    return text.replace("\\n", "\n").replace("\\t", "\t")

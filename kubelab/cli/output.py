@@ -17,6 +17,7 @@ from google.protobuf.message import Message
 
 from kubelab.api import registry
 from kubelab.cli import jsonpath
+from kubelab.cli.session import CliError
 from kubelab.manifest import to_dict
 
 __all__ = ["object_dict", "list_dict", "dumps_json", "dumps_yaml", "object_name", "render_objects"]
@@ -123,5 +124,8 @@ def render_objects(objs: list[Message], output: str, *, single: bool) -> str:
     if output == "yaml":
         return dumps_yaml(data)
     if output.startswith("jsonpath="):
-        return jsonpath.render(data, output[len("jsonpath="):])
+        try:
+            return jsonpath.render(data, output[len("jsonpath="):])
+        except jsonpath.JSONPathError as e:
+            raise CliError(f"error: error parsing jsonpath {output[len('jsonpath='):]}, {e}") from None
     raise ValueError(output)

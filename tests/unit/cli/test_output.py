@@ -69,3 +69,18 @@ def test_jsonpath_output_and_expressions():
     assert jsonpath.render(data, "{.spec.replicas}/{.spec.paused}") == "3/false"
     assert jsonpath.render(data, "{.status.conditions[-1].type}") == "X"
     assert jsonpath.evaluate(data, ".missing.field") == []
+
+
+def test_jsonpath_range_and_literals():
+    from kubelab.cli import jsonpath
+    data = {"items": [{"metadata": {"name": "a"}, "status": {"phase": "Running"}},
+                      {"metadata": {"name": "b"}, "status": {"phase": "Pending"}}]}
+    template = '{range .items[*]}{.metadata.name}{"\\t"}{.status.phase}{"\\n"}{end}'
+    assert jsonpath.render(data, template) == "a\tRunning\nb\tPending\n"
+    assert jsonpath.render({"items": []}, "x{range .items[*]}{.a}{end}y") == "xy"
+    for bad in ("{range .items[*]}{.a}", "{end}"):
+        try:
+            jsonpath.render(data, bad)
+        except jsonpath.JSONPathError:
+            continue
+        raise AssertionError(f"{bad!r} should not render")
