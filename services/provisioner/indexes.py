@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from kubelab.informer import InformerFactory
 
-from services.provisioner.volumeutil import claimref_key, pod_claim_keys
+from services.provisioner.volumeutil import claimref_key, pod_claim_keys, volume_class
 
-__all__ = ["CLAIM", "VOLUME", "CLAIM_REF", "SOURCE", "add_indexes"]
+__all__ = ["CLAIM", "VOLUME", "CLAIM_REF", "STORAGE_CLASS", "SOURCE", "add_indexes"]
 
 CLAIM = "claim"
 """Pods by the `namespace/name` of each claim they use."""
@@ -13,6 +13,8 @@ VOLUME = "volume"
 """Claims by spec.volumeName."""
 CLAIM_REF = "claimref"
 """Volumes by the `namespace/name` of their claimRef."""
+STORAGE_CLASS = "storageclass"
+"""Volumes by their class (`""` for none): the only unbound volumes a claim can be matched with."""
 SOURCE = "source"
 """VolumeAttachments by spec.source.persistentVolumeName."""
 
@@ -23,5 +25,6 @@ def add_indexes(factory: InformerFactory) -> None:
         VOLUME, lambda c: [c.spec.volume_name] if c.spec.volume_name else [])
     factory.informer("PersistentVolume").add_indexer(
         CLAIM_REF, lambda v: [claimref_key(v.spec.claim_ref)] if v.spec.HasField("claim_ref") else [])
+    factory.informer("PersistentVolume").add_indexer(STORAGE_CLASS, lambda v: [volume_class(v)])
     factory.informer("VolumeAttachment").add_indexer(
         SOURCE, lambda va: [va.spec.source.persistent_volume_name] if va.spec.source.persistent_volume_name else [])

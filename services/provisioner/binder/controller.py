@@ -20,9 +20,11 @@ from services.provisioner.assumed import Assumed
 from services.provisioner.binder.claim_sync import ClaimSnapshot, decide_claim
 from services.provisioner.binder.effects import PV, PVC, BinderEffects
 from services.provisioner.binder.volume_sync import VolumeSnapshot, decide_volume, needs_claim_check
-from services.provisioner.indexes import CLAIM, CLAIM_REF
+from services.provisioner.indexes import CLAIM, CLAIM_REF, STORAGE_CLASS
 from services.provisioner.provisioning.plugin import ProvisionerSet
-from services.provisioner.volumeutil import ANN_BIND_COMPLETED, claimref_key
+from services.provisioner.volumeutil import (
+    ANN_BIND_COMPLETED, WAIT_FOR_FIRST_CONSUMER, binding_mode, claim_class, claim_key, claimref_key,
+)
 
 __all__ = ["BinderContext", "ClaimBinder", "VolumeBinder"]
 
@@ -45,8 +47,16 @@ class BinderContext:
     def volume(self, name: str) -> core_pb2.PersistentVolume | None:
         return self.assumed.latest(PV, name, self.volumes.get(name))
 
-    def all_volumes(self) -> dict[str, core_pb2.PersistentVolume]:
-        return {v.metadata.name: self.assumed.latest(PV, v.metadata.name, v) for v in self.volumes.list()}
+    def candidate_volumes(self, claim: core_pb2.PersistentVolumeClaim) -> dict[str, core_pb2.PersistentVolume]:
+        """The volumes an unbound claim can be matched with (`find_best_match` rejects every other one):
+        those whose claimRef names it, and, unless its class binds on first consumer (then the scheduler
+        picks unbound volumes), those of its class. Read from the indexes, not a copy of every volume."""
+        found = self.volumes.by_index(CLAIM_REF, claim_key(claim))
+        name = claim_class(claim)
+        cls = self.classes.get(name) if name else None
+        if cls is None or binding_mode(cls) != WAIT_FOR_FIRST_CONSUMER:
+            found += self.volumes.by_index(STORAGE_CLASS, name)
+        return {v.metadata.name: self.assumed.latest(PV, v.metadata.name, v) for v in found}
 
     @property
     def provisioner_names(self) -> Collection[str]:
@@ -65,7 +75,7 @@ class ClaimBinder:
             volume = self.ctx.volume(claim.spec.volume_name)  # bound or pre-bound: only its own volume matters
             volumes = {volume.metadata.name: volume} if volume is not None else {}
         else:
-            volumes = self.ctx.all_volumes()
+            volumes = self.ctx.candidate_volumes(claim)
         snapshot = ClaimSnapshot(claim, volumes, {c.metadata.name: c for c in self.ctx.classes.list()},
                                  self.ctx.pods.by_index(CLAIM, key), self.ctx.provisioner_names)
         actions = decide_claim(snapshot)
