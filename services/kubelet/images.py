@@ -93,4 +93,4 @@ def container_command(container: core_pb2.Container, bin_dir: str = BUILTIN_BIN)
     raise NoCommand(
         f'image "{container.image}" is not built into kubelab and container "{container.name}" has no command: '
         f"set command (it runs on the node's userland: /bin/sh, coreutils, python3) or use a built-in image "
-        f"(nginx, registry.k8s.io/nginx-slim, registry.k8s.io/pause)")
+        f"(nginx, registry.k8s.io/nginx-slim, registry.k8s.io/pause, kubelab/kvstore)")

@@ -235,3 +235,17 @@ def test_a_replica_is_not_ready_until_it_reaches_its_master(servers):
 def test_the_image_without_args_serves_as_master():
     args = kvstore.parser().parse_args(["serve"])
     assert args.role == "master" and args.port == 6380 and args.dir == "/var/lib/kvstore"
+
+
+def test_the_image_is_built_into_the_kubelet(tmp_path):
+    from kubelab.api.v1 import core_pb2
+    from services.kubelet import builtin, images
+
+    assert images.builtin_of("kubelab/kvstore:1.0") == "kvstore"
+    assert images.image_id("docker.io/kubelab/kvstore") == "kubelab://builtin/kvstore"
+    cmd = images.container_command(core_pb2.Container(name="kv", image="kubelab/kvstore", args=["serve"]))
+    assert cmd.argv == ["/.kubelab/bin/kvstore", "serve"] and cmd.builtin == "kvstore"
+    builtin.install(tmp_path, python="/usr/bin/python3")
+    assert (tmp_path / "lib" / "kvstore.py").is_file()
+    script = (tmp_path / "bin" / "kvstore").read_text()
+    assert script == '#!/bin/sh\nexec "/usr/bin/python3" -I /.kubelab/lib/kvstore.py "$@"\n'
