@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from kubelab.client import Client
-from tests.e2e.cluster import ROOT, Cluster, new_namespace, running_cluster, wait_for  # noqa: F401
+from tests.e2e.cluster import ROOT, Cluster, new_namespace, running_cluster, wait_for  # noqa: F401 (wait_for: used by the tests)
 
 KV_YAML = ROOT / "examples" / "kvstore" / "kv.yaml"
 
@@ -58,8 +58,9 @@ class PodHistory:
             name = ev.object.metadata.name
             if ev.type == "ADDED":
                 prefix, ordinal = name.rsplit("-", 1)
-                if int(ordinal) > 0 and not self.ready(f"{prefix}-{int(ordinal) - 1}"):
-                    self.violations.append(f"{name} created while {prefix}-{int(ordinal) - 1} was not Running and Ready")
+                previous = f"{prefix}-{int(ordinal) - 1}"
+                if int(ordinal) > 0 and not self.ready(previous):
+                    self.violations.append(f"{name} created while {previous} was not Running and Ready")
             self.events.append((ev.type, name, running_and_ready(ev.object) and ev.type != "DELETED"))
 
     def created(self) -> list[str]:
