@@ -128,8 +128,9 @@ class KubeletServicer(kubelet_pb2_grpc.KubeletServicer):
             async with asyncio.TaskGroup() as tg:
                 if start.stdin:
                     tg.create_task(_pump_stdin(request_iterator, proc))
-                out = tg.create_task(_pump_output(proc.stdout, "stdout", context))
-                err = tg.create_task(_pump_output(proc.stderr, "stderr", context))
+                writing = asyncio.Lock()  # grpc.aio allows one write in flight per stream
+                out = tg.create_task(_pump_output(proc.stdout, "stdout", context, writing))
+                err = tg.create_task(_pump_output(proc.stderr, "stderr", context, writing))
                 await asyncio.gather(out, err)
                 code = await proc.wait()
                 await context.write(kubelet_pb2.ExecResponse(exit_code=code))
@@ -164,9 +165,11 @@ async def _pump_stdin(request_iterator, proc: asyncio.subprocess.Process) -> Non
         proc.stdin.close()
 
 
-async def _pump_output(stream: asyncio.StreamReader, name: str, context: grpc.aio.ServicerContext) -> None:
+async def _pump_output(stream: asyncio.StreamReader, name: str, context: grpc.aio.ServicerContext,
+                       writing: asyncio.Lock) -> None:
     while True:
         data = await stream.read(65536)
         if not data:
             return
-        await context.write(kubelet_pb2.ExecResponse(**{name: data}))
+        async with writing:
+            await context.write(kubelet_pb2.ExecResponse(**{name: data}))

@@ -100,6 +100,29 @@ def build_root(spec):
     return rootfs
 
 
+def resolve_in_root(root, path):
+    """path inside root, its directories' symlinks followed as the container would see them:
+    an absolute link (/var/run -> /run) stays inside root instead of reaching the host's."""
+    parts, cur, hops = [p for p in path.split("/") if p], root, 0
+    while parts:
+        part = parts.pop(0)
+        if part == "..":
+            cur = os.path.dirname(cur) if cur != root else root
+            continue
+        nxt = os.path.join(cur, part)
+        if parts and os.path.islink(nxt):  # the last component is the mount point itself
+            hops += 1
+            if hops > 40:
+                raise OSError(f"too many levels of symbolic links: {path}")
+            link = os.readlink(nxt)
+            parts = [p for p in link.split("/") if p and p != "."] + parts
+            if link.startswith("/"):
+                cur = root
+            continue
+        cur = nxt
+    return cur
+
+
 def bind(source, target, read_only, own_root):
     if own_root and os.path.islink(target):
         os.unlink(target)  # only ever in the container's own writable layer
@@ -119,7 +142,8 @@ def set_up(spec):
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     root = build_root(spec)
     for m in sorted(spec["mounts"], key=lambda m: m["target"].rstrip("/").count("/")):
-        bind(m["source"], (root or "") + m["target"], m.get("read_only", False), root is not None)
+        target = resolve_in_root(root, m["target"]) if root else m["target"]
+        bind(m["source"], target, m.get("read_only", False), root is not None)
     socket.sethostname(spec["hostname"])
     return root
 
