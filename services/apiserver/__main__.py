@@ -10,7 +10,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from kubelab import logs
-from kubelab.api.v1 import apiserver_pb2
+from kubelab.api.registry import KINDS
 from services.apiserver.bootstrap import ensure_namespaces
 from services.apiserver.config import Config
 from services.apiserver.resources import Resources
@@ -23,7 +23,6 @@ log = logging.getLogger("apiserver")
 
 async def serve(cfg: Config) -> None:
     store = Store(cfg.redis, cfg.history)
-    from kubelab.api.registry import KINDS
     resources: Resources | None = None
 
     async def on_reset():
