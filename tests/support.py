@@ -109,3 +109,51 @@ class ApiServerProcess:
 
     def logs(self) -> str:
         return self.log.read_text()
+
+
+class ComponentProcess:
+    """`python -m services.<module> --apiserver ADDR --listen 127.0.0.1:PORT ARGS`, its log in a temp file."""
+
+    def __init__(self, module: str, apiserver: str, *args: str, name: str | None = None):
+        self.module, self.name, self.port = module, name or module, free_port()
+        self.argv = [sys.executable, "-m", f"services.{module}", "--apiserver", apiserver, "--listen",
+                     f"127.0.0.1:{self.port}", *args]
+        self.log = Path(tempfile.mkstemp(prefix=f"kl-{self.name}-", suffix=".log")[1])
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self):
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(self.argv, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                                         stdout=log, stderr=log)
+        return self
+
+    def serving(self, service: str = "") -> bool:
+        if self.proc.poll() is not None:
+            raise AssertionError(f"{self.name} exited: {self.logs()[-3000:]}")
+        return check_health(self.address, timeout=0.5, service=service) == SERVING
+
+    def wait_serving(self, service: str = "", timeout: float = 20.0) -> None:
+        wait_until(lambda: self.serving(service), timeout, 0.05, f"{self.name} {self.address} {service or 'SERVING'}")
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        """SIGKILL by default: no goodbye, nothing flushed, as when a machine dies."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(15)
+
+    def stop(self) -> int | None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                return self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode if self.proc else None
+
+    def logs(self) -> str:
+        return self.log.read_text()

@@ -3,11 +3,6 @@ the provisioner as a process on a cluster directory of its own, and object build
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
-import tempfile
 import uuid
 from pathlib import Path
 
@@ -16,52 +11,23 @@ import pytest
 
 from kubelab.api.v1 import core_pb2, storage_pb2
 from kubelab.client import Client
-from kubelab.cluster.healthcheck import SERVING, check_health
 from kubelab.errors import ApiError
-from tests.support import ROOT, free_port
+from tests import support
 
 FAST = ("--pvclaimbinder-sync-period", "0.5", "--orphan-sweep-period", "0.5", "--attach-resync-period", "0.5")
 
 
-class ComponentProcess:
+class ComponentProcess(support.ComponentProcess):
     """`python -m services.<component>` against an API server, on `cluster_dir`."""
 
     def __init__(self, component: str, apiserver: str, cluster_dir: Path, *args: str):
-        self.component, self.port = component, free_port()
-        self.argv = [sys.executable, "-m", f"services.{component}", "--apiserver", apiserver, "--listen",
-                     f"127.0.0.1:{self.port}", "--cluster-dir", str(cluster_dir), *args]
-        self.log = Path(tempfile.mkstemp(prefix=f"kl-{component}-", suffix=".log")[1])
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> ComponentProcess:
-        with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(self.argv, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                                         stdout=log, stderr=log)
-        return self
+        super().__init__(component, apiserver, "--cluster-dir", str(cluster_dir), *args)
+        self.component = component
 
     async def wait_serving(self, timeout: float = 20.0) -> None:
         async def serving():
-            if self.proc.poll() is not None:
-                raise AssertionError(f"{self.component} exited: {self.logs()[-3000:]}")
-            return await asyncio.to_thread(check_health, f"127.0.0.1:{self.port}", 0.5) == SERVING
+            return await asyncio.to_thread(self.serving)
         await wait_for(serving, timeout, f"{self.component} SERVING")
-
-    def kill(self) -> None:
-        """SIGKILL: no graceful anything, as when a machine dies."""
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def logs(self) -> str:
-        return self.log.read_text()
 
 
 @pytest.fixture

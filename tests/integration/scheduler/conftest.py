@@ -5,12 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import os
-import signal
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
 
 import pytest
 import redis
@@ -19,7 +13,7 @@ from kubelab.api.v1 import core_pb2
 from kubelab.client import Client
 from kubelab.cluster.healthcheck import SERVING, check_health
 from kubelab.process import LEADER_SERVICE
-from tests.support import ROOT, ApiServerProcess, RedisProcess, free_port, wait_until
+from tests.support import ApiServerProcess, ComponentProcess, RedisProcess
 
 
 @pytest.fixture(scope="module")
@@ -29,51 +23,12 @@ def own_redis():
     server.stop()
 
 
-class SchedulerProcess:
+class SchedulerProcess(ComponentProcess):
     def __init__(self, apiserver: str, *args: str, name: str = "scheduler"):
-        self.port = free_port()
-        self.argv = [sys.executable, "-m", "services.scheduler", "--apiserver", apiserver, "--listen",
-                     f"127.0.0.1:{self.port}", *args]
-        self.log = Path(tempfile.mkstemp(prefix=f"kl-{name}-", suffix=".log")[1])
-        self.proc: subprocess.Popen | None = None
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    def start(self) -> SchedulerProcess:
-        with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(self.argv, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                                         stdout=log, stderr=log)
-        return self
-
-    def wait_serving(self, service: str = "", timeout: float = 20.0) -> None:
-        def ready():
-            if self.proc.poll() is not None:
-                raise AssertionError(f"scheduler exited: {self.logs()[-3000:]}")
-            return check_health(self.address, timeout=0.5, service=service) == SERVING
-        wait_until(ready, timeout, interval=0.05, what=f"scheduler {self.address} {service or 'ready'}")
+        super().__init__("scheduler", apiserver, *args, name=name)
 
     def is_leader(self) -> bool:
         return check_health(self.address, timeout=0.5, service=LEADER_SERVICE) == SERVING
-
-    def kill(self, sig: int = signal.SIGKILL) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            self.proc.wait(15)
-
-    def stop(self) -> int | None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                return self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode if self.proc else None
-
-    def logs(self) -> str:
-        return self.log.read_text()
 
 
 class Cluster:

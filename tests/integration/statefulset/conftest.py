@@ -8,24 +8,17 @@ controller has finished a whole sync that saw the current state (actions come be
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
-import tempfile
 import uuid
-from pathlib import Path
 
 import pytest
 import yaml
 
 from kubelab.api.v1 import core_pb2
 from kubelab.client import Client
-from kubelab.cluster.healthcheck import SERVING, check_health
 from kubelab.errors import ApiError
 from kubelab.manifest import from_dict
 from tests.integration.statefulset.fakes import Binder, Kubelet, set_state
-from tests.support import ROOT, free_port, wait_until
+from tests.support import ComponentProcess
 
 WEB = """
 apiVersion: apps/v1
@@ -64,45 +57,16 @@ spec:
 """
 
 
-class ControllerProcess:
-    """`python -m services.statefulset` on a free port, its log in a temp file."""
+class ControllerProcess(ComponentProcess):
+    """`python -m services.statefulset`, SERVING once start() returns."""
 
     def __init__(self, apiserver: str, *args: str):
-        self.port = free_port()
-        self.argv = [sys.executable, "-m", "services.statefulset", "--apiserver", apiserver, "--listen",
-                     f"127.0.0.1:{self.port}", *args]
-        self.log = Path(tempfile.mkstemp(prefix="kl-statefulset-", suffix=".log")[1])
-        self.proc: subprocess.Popen | None = None
+        super().__init__("statefulset", apiserver, *args, name="statefulset controller")
 
     def start(self) -> ControllerProcess:
-        with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(self.argv, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                                         stdout=log, stderr=log)
-        wait_until(self._serving, 20, 0.05, "statefulset controller SERVING")
+        super().start()
+        self.wait_serving()
         return self
-
-    def _serving(self) -> bool:
-        if self.proc.poll() is not None:
-            raise AssertionError(f"statefulset controller exited: {self.logs()[-3000:]}")
-        return check_health(f"127.0.0.1:{self.port}", timeout=0.5) == SERVING
-
-    def kill(self) -> None:
-        """SIGKILL: no goodbye, nothing flushed."""
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
-
-    def stop(self) -> int | None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                return self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        return self.proc.wait() if self.proc else None
-
-    def logs(self) -> str:
-        return self.log.read_text()
 
 
 @pytest.fixture
