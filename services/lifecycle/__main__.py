@@ -1,7 +1,9 @@
-"""`python -m services.lifecycle`: the garbage collector and the namespace controller.
+"""`python -m services.lifecycle`: the garbage collector, the namespace controller, the node lifecycle and
+taint-eviction controllers.
 
 Flags (each also from KUBELAB_<NAME>): --apiserver, --listen, --metrics-listen, --log-level,
---concurrent-gc-syncs, --concurrent-namespace-syncs, --leader-elect (Lease kube-system/lifecycle) with --leader-elect-lease-duration/
+--concurrent-gc-syncs, --concurrent-namespace-syncs, --node-monitor-period (5s),
+--node-monitor-grace-period (50s), --node-startup-grace-period (60s), --leader-elect (Lease kube-system/lifecycle) with --leader-elect-lease-duration/
 -renew-deadline/-retry-period/-resource-name/-resource-namespace/-identity, --shutdown-grace.
 """
 from __future__ import annotations
@@ -12,6 +14,7 @@ from kubelab.controller import Controller
 from kubelab.process import Process, ProcessConfig, new_config, run
 from services.lifecycle.garbage_collector import GarbageCollector
 from services.lifecycle.namespace import NamespaceController
+from services.lifecycle.node_lifecycle import NodeLifecycle, TaintEviction
 
 COMPONENT = "lifecycle"
 
@@ -22,6 +25,12 @@ class Config(ProcessConfig):
     """Objects the garbage collector processes at once (kube-controller-manager's default)."""
     concurrent_namespace_syncs: int = 10
     """Namespaces the namespace controller empties at once (kube-controller-manager's default)."""
+    node_monitor_period: float = 5.0
+    """Seconds between two looks at a node's heartbeat (Lease renewTime, Ready lastHeartbeatTime)."""
+    node_monitor_grace_period: float = 50.0
+    """Seconds without a heartbeat before a node's conditions go Unknown and it is tainted unreachable."""
+    node_startup_grace_period: float = 60.0
+    """Seconds a node that never reported Ready gets from its creation before it is marked Unknown."""
 
 
 def setup(cfg: Config):
@@ -33,6 +42,13 @@ def setup(cfg: Config):
         namespaces = NamespaceController(proc.client, proc.informers)
         proc.add_controller(Controller("namespace", namespaces, proc.informers, for_kind="Namespace",
                                        watches=namespaces.watches(), workers=cfg.concurrent_namespace_syncs))
+        nodes = NodeLifecycle(proc.client, proc.informers, monitor_period=cfg.node_monitor_period,
+                              grace=cfg.node_monitor_grace_period, startup_grace=cfg.node_startup_grace_period)
+        proc.add_controller(Controller("nodelifecycle", nodes, proc.informers, for_kind="Node",
+                                       watches=nodes.watches()))
+        eviction = TaintEviction(proc.client, proc.informers, proc.events)
+        proc.add_controller(Controller("tainteviction", eviction, proc.informers, for_kind="Pod",
+                                       watches=eviction.watches(), workers=4))
     return build
 
 
