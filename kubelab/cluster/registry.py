@@ -113,7 +113,8 @@ def redis_url(addr: str, db: int = 0) -> str:
 
 
 def command(
-    inst: Instance, *, listen: str, upstream: str, root_dir: str | None = None, pod_cidr: str | None = None
+    inst: Instance, *, listen: str, upstream: str, root_dir: str | None = None, pod_cidr: str | None = None,
+    node_ip: str | None = None,
 ) -> list[str]:
     """argv (starting with "python") of an instance listening on `listen`, its upstream at `upstream`.
 
@@ -126,6 +127,8 @@ def command(
         argv += ["--node-name", inst.node, "--root-dir", root_dir or f"nodes/{inst.node}"]
         if pod_cidr:
             argv += ["--pod-cidr", pod_cidr]
+        if node_ip:  # compose: the node's address as the other containers reach it (logs, exec)
+            argv += ["--node-ip", node_ip]
     if inst.component.upstream == REDIS:
         argv += ["--listen", listen, "--redis", upstream]
     else:
