@@ -53,6 +53,13 @@ class Cluster:
         return self.state_dir / "disks" / pv
 
 
+class StdoutCluster(Cluster):
+    """A cluster whose `kubelab` returns the command's stdout (failing on a non-zero exit)."""
+
+    async def kubelab(self, *args: str, timeout: float = 90) -> str:
+        return (await super().kubelab(*args, timeout=timeout)).stdout
+
+
 @contextmanager
 def running_cluster(state_dir: Path, nodes: int, cls: type[Cluster] = Cluster):
     """`kubelab up -d --nodes N`, yielding the cluster; `down --purge` after, whatever happened."""

@@ -7,28 +7,15 @@ import asyncio
 import pytest
 
 from kubelab.client import Client
-from tests.e2e.cluster import ROOT, Cluster, new_namespace, running_cluster, wait_for  # noqa: F401 (wait_for: used by the tests)
+from tests.e2e.cluster import ROOT, StdoutCluster, new_namespace, running_cluster, wait_for  # noqa: F401 (wait_for: used by the tests)
 
 KV_YAML = ROOT / "examples" / "kvstore" / "kv.yaml"
 
 
-class KvCluster(Cluster):
-    async def kubelab(self, *args: str, timeout: float = 60) -> str:
-        """`kubelab ARGS` without blocking the event loop; its stdout."""
-        return (await super().kubelab(*args, timeout=timeout)).stdout
-
-
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    with running_cluster(tmp_path_factory.mktemp("kv-e2e") / "state", 2, KvCluster) as c:
+    with running_cluster(tmp_path_factory.mktemp("kv-e2e") / "state", 2, StdoutCluster) as c:
         yield c
-
-
-@pytest.fixture
-async def client(cluster):
-    c = Client(cluster.apiserver, retry_deadline=20)
-    yield c
-    await c.close()
 
 
 @pytest.fixture

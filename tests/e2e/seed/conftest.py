@@ -23,13 +23,6 @@ def cluster(tmp_path_factory):
 
 
 @pytest.fixture
-async def client(cluster):
-    c = Client(cluster.apiserver, retry_deadline=20)
-    yield c
-    await c.close()
-
-
-@pytest.fixture
 async def ns(client) -> str:
     return await new_namespace(client, "seed")
 
