@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Iterable
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 log = logging.getLogger(__name__)
 
@@ -97,12 +99,21 @@ def _change(entry_id: bytes, fields: dict[bytes, bytes]) -> Change:
                   fields[b"key"].decode(), fields[b"data"])
 
 
+SOCKET_TIMEOUT = 5.0  # seconds; read_changes blocks for at most READ_BLOCK_MAX_MS of it
+READ_BLOCK_MAX_MS = 2000
+
+
 class Store:
     def __init__(self, url: str, history: int = 10000):
         self.url = url
         self.history = history
-        self.redis = aioredis.Redis.from_url(url, socket_connect_timeout=2, socket_keepalive=True,
-                                             health_check_interval=5)
+        # Nothing waits on Redis unboundedly: a paused Redis or a connection whose packets are lost must
+        # turn into an error within SOCKET_TIMEOUT (longer than the stream reads' BLOCK), so the API server
+        # reports NOT_SERVING and recovers when Redis answers again. redis-py's own retries are off: a
+        # write whose reply was lost must surface as unavailable, never be applied twice.
+        self.redis = aioredis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=SOCKET_TIMEOUT,
+                                             socket_keepalive=True, health_check_interval=5,
+                                             retry=Retry(NoBackoff(), 0))
         self._write = self.redis.register_script(_WRITE)
 
     async def close(self) -> None:
@@ -164,7 +175,7 @@ class Store:
 
     async def read_changes(self, after: int, block_ms: int, count: int = 1000) -> list[Change]:
         """Changes with revision > after, waiting up to block_ms for the first one."""
-        res = await self.redis.xread({STREAM: f"{after}-0"}, count=count, block=block_ms)
+        res = await self.redis.xread({STREAM: f"{after}-0"}, count=count, block=min(block_ms, READ_BLOCK_MAX_MS))
         if not res:
             return []
         return [_change(eid, f) for eid, f in res[0][1]]

@@ -11,6 +11,7 @@ import asyncio
 import gc
 import logging
 import sys
+import time
 import uuid
 from collections import defaultdict, deque
 from typing import Callable, Iterable
@@ -121,20 +122,28 @@ class WatchCache:
         """Tail the stream forever; reload when Redis lost data or history outran us."""
         backoff = 0.1
         need_reload = True
+        last_said = 0.0
         while True:
             try:
                 if need_reload:
                     await self._reload()
                     need_reload = False
                 changes = await self.store.read_changes(self.rev, block_ms=1000)
-                if not changes:
+                # after an outage, check Redis kept its data before serving again: a busy cluster's stream
+                # always has changes, so this cannot wait for an idle read
+                if not changes or not self.ready:
                     need_reload = await self._lost_data()
-                else:
+                if changes and not need_reload:
                     need_reload = self._apply_all(changes)
                 backoff = 0.1
             except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError) as e:
+                now = time.monotonic()
                 if self.ready:
                     log.warning("redis unreachable, watch cache paused error=%r", str(e))
+                    last_said = now
+                elif now - last_said >= 10:
+                    log.warning("redis still unreachable error=%r", str(e))
+                    last_said = now
                 self.ready = False
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 2.0)
@@ -154,6 +163,8 @@ class WatchCache:
             log.error("redis lost data (its epoch or revision went back), ending every watch so clients "
                       "relist revision=%d cache_revision=%d", cur, self.rev)
             return True
+        if not self.ready:
+            log.info("redis reachable again, watch cache resumed revision=%d", self.rev)
         self.ready = True
         return False
 

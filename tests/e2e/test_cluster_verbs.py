@@ -62,8 +62,21 @@ class Cluster:
         return {row["name"]: row for row in json.loads(ps.stdout)}
 
     def wait_for(self, what: str, cond, timeout: float = 30) -> dict[str, dict]:
-        """Poll `kubelab ps` until cond(rows) holds."""
-        return wait_until(lambda: (lambda rows: cond(rows) and rows)(self.ps()), timeout, 0.2, what)
+        """Poll `kubelab ps` until cond(rows) holds; on timeout, say what `ps` showed last."""
+        last: dict[str, dict] = {}
+
+        def check():
+            last.clear()
+            last.update(self.ps())
+            return cond(last) and dict(last)
+
+        try:
+            return wait_until(check, timeout, 0.2, what)
+        except AssertionError as e:
+            shown = {n: (r["state"], r["health"]) for n, r in last.items()}
+            logs = "".join(f"\n--- {n} ---\n" + self.run("component-logs", n, "--tail", "40", check=False).stdout
+                           for n, r in last.items() if r["health"] != "SERVING")
+            raise AssertionError(f"{e}; last `kubelab ps`: {shown}{logs}") from None
 
     def wait_all_serving(self, timeout: float = 30) -> dict[str, dict]:
         return self.wait_for("every process running and SERVING", lambda rows: all(

@@ -1,5 +1,7 @@
 """The API server across restarts: its own, Redis's, and beside a second API server."""
 import asyncio
+import contextlib
+import itertools
 import signal
 import uuid
 
@@ -125,6 +127,41 @@ async def test_redis_restart_with_persistence_loses_no_acknowledged_write(own_re
             items, _ = await c.list("Service")
             assert set(names) <= {s.metadata.name for s in items}
             await c.create(service("after"))
+    finally:
+        server.stop()
+
+
+async def test_paused_redis_is_noticed_and_its_return_heals(own_redis):
+    """A SIGSTOPped Redis answers nothing and resets nothing: the API server must not wait on it forever,
+    and must serve again once it answers, even while writes keep the change stream busy (as a cluster's
+    heartbeats do)."""
+    server = ApiServerProcess(own_redis.url).start()
+
+    async def keep_writing(c):
+        for i in itertools.count():
+            with contextlib.suppress(ApiError):
+                await c.create(service(f"busy{i}"))
+            await asyncio.sleep(0.05)
+
+    try:
+        async with Client(server.address, retry_deadline=0) as c, Client(server.address, retry_deadline=0) as w:
+            await c.create(service("before"))
+            writer = asyncio.create_task(keep_writing(w))
+            own_redis.proc.send_signal(signal.SIGSTOP)
+            try:
+                await asyncio.to_thread(wait_until, lambda: check_health(server.address) == NOT_SERVING, 15, 0.1,
+                                        "NOT_SERVING while Redis is paused")
+                with pytest.raises(ApiError) as e:
+                    await asyncio.wait_for(c.create(service("during")), 20)  # an error, not a hang
+                assert e.value.code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+            finally:
+                own_redis.proc.send_signal(signal.SIGCONT)
+            await asyncio.to_thread(wait_until, lambda: check_health(server.address) == SERVING, 15, 0.1,
+                                    "SERVING again once Redis resumes")
+            writer.cancel()
+            await c.create(service("after"))
+            items, _ = await c.list("Service")
+            assert {"before", "after"} <= {s.metadata.name for s in items}
     finally:
         server.stop()
 
