@@ -13,7 +13,7 @@ import json
 
 from kubelab.api.registry import KindInfo
 from kubelab.cli.describe import LAST_APPLIED
-from kubelab.cli.errors import format_api_error, invalid_message
+from kubelab.cli.errors import format_api_error
 from kubelab.cli.manifests import Document, read_documents
 from kubelab.cli.merge import patch_of, three_way
 from kubelab.cli.session import DEFAULT_NAMESPACE, CliError, Session
@@ -120,10 +120,7 @@ def _parse_last_applied(text: str | None) -> dict | None:
 
 
 def _patch_error(err: ApiError, doc: Document, ns: str, patch: dict) -> str:
-    """kubectl's message for a failed apply to an existing object (Invalid keeps its own form)."""
-    invalid = invalid_message(err)
-    if invalid is not None:
-        return invalid
+    """kubectl's message for a failed apply to an existing object, naming the file it came from."""
     return (f"Error from server ({err.reason}): error when applying patch:\n"
             f"{json.dumps(patch, sort_keys=True, separators=(',', ':'))}\nto:\n"
             f"{_resource_line(doc.info, doc.name, ns)}\n"

@@ -4,6 +4,12 @@
     Error from server (BadRequest): error when creating "deploy.yaml": Deployment in version "v1" ...
     The Deployment "web" is invalid: spec.replicas: Invalid value: -1: must be greater than ...
     The Deployment "web" is invalid: \\n* spec.a: ...\\n* spec.b: ...
+
+An object from a manifest file that the server finds invalid is reported in the form kubectl gives it
+when it aggregates errors (AddSourceToErr, then StandardErrorMessage), which names the file, the object
+and every bad field:
+
+    Error from server (Invalid): error when creating "deploy.yaml": Deployment.apps "web" is invalid: [...]
 """
 
 from __future__ import annotations
@@ -49,7 +55,7 @@ def format_api_error(err: ApiError, *, verb: str | None = None, source: str | No
     if err.code == grpc.StatusCode.UNAVAILABLE and server:
         return f"The connection to the server {server} was refused - did you specify the right host or port?"
     invalid = invalid_message(err)
-    if invalid is not None:
+    if invalid is not None and not (verb and source):
         return invalid
     message = source_prefix(verb, source) + err.message if verb else err.message
     if err.reason:

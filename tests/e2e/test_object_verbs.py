@@ -365,7 +365,8 @@ def test_error_messages_name_the_file_and_go_on(kubelab):
     mixed = kubelab.file("mixed.yaml", pod_manifest("first") + "---\n" + invalid + "---\n" + pod_manifest("last"))
     r = kubelab.run("apply", "-f", mixed, ok=False)
     assert r.stdout == "pod/first created\npod/last created\n"
-    assert r.stderr == ('The Deployment "broken" is invalid: \n'
-                        '* spec.template.metadata.labels: Invalid value: {"app":"other"}: `selector` does not match '
-                        'template `labels`\n'
-                        '* spec.template.spec.restartPolicy: Unsupported value: "Never": supported values: "Always"\n')
+    # the file, the object and every bad field, as kubectl words an error it aggregated from a file
+    assert r.stderr == (f'Error from server (Invalid): error when creating "{mixed}": Deployment.apps "broken" is '
+                        'invalid: [spec.template.metadata.labels: Invalid value: {"app":"other"}: `selector` does not '
+                        'match template `labels`, spec.template.spec.restartPolicy: Unsupported value: "Never": '
+                        'supported values: "Always"]\n')

@@ -52,7 +52,8 @@ async def test_each_fix_reveals_the_next_error(apiserver, ns, tmp_path):
                             '"metadata.label", unknown field "spec.replica"\n')
     path = fixed(tmp_path, API_VERSION, *FIELDS)
     rc, _, err = await kubelab(apiserver, "apply", "-f", path, "-n", ns)
-    assert (rc, err) == (1, 'The Deployment "random-number-generator" is invalid: spec.template.spec.restartPolicy: '
+    assert (rc, err) == (1, f'Error from server (Invalid): error when creating "{path}": Deployment.apps '
+                            '"random-number-generator" is invalid: spec.template.spec.restartPolicy: '
                             'Unsupported value: "OnFailure": supported values: "Always"\n')
     path = fixed(tmp_path, API_VERSION, *FIELDS, ("      restartPolicy: OnFailure\n", ""))
     rc, out, err = await kubelab(apiserver, "apply", "-f", path, "-n", ns)

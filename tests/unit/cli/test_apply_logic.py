@@ -128,8 +128,12 @@ def test_error_texts():
     assert format_api_error(bad, verb="creating", source="deploy.yaml") == (
         'Error from server (BadRequest): error when creating "deploy.yaml": Deployment in version "v1" cannot be handled')
     one = invalid(("spec.replicas", "Invalid value: -1: must be greater than or equal to 0"))
-    assert format_api_error(one, verb="creating", source="x.yaml") == (
+    assert format_api_error(one) == (
         'The Deployment "web" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0')
+    # from a file: the file, the object and the field, in the form kubectl gives an error from a file
+    assert format_api_error(one, verb="creating", source="x.yaml") == (
+        'Error from server (Invalid): error when creating "x.yaml": Deployment.apps "web" is invalid: '
+        'spec.replicas: Invalid value: -1: must be greater than or equal to 0')
     two = invalid(("spec.a", "Required value"), ("spec.b", 'Unsupported value: "x"'))
     assert format_api_error(two) == ('The Deployment "web" is invalid: \n* spec.a: Required value\n'
                                      '* spec.b: Unsupported value: "x"')
