@@ -3,6 +3,7 @@ and tearing the pod down (stop, clean up, confirm the deletion). `PodWorker` dec
 """
 from __future__ import annotations
 
+import abc
 import asyncio
 import logging
 import shutil
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 MIN_FORCE_GRACE = 2
 
 
-class PodLifecycle:
+class PodLifecycle(abc.ABC):
     def __init__(self, ctx: PodContext, pod: core_pb2.Pod):
         self.ctx, self.pod = ctx, pod
         self.uid = pod.metadata.uid
@@ -48,8 +49,9 @@ class PodLifecycle:
                            for c in pod.spec.init_containers]
         self.slots = [ContainerSlot(c) for c in pod.spec.containers]
 
-    def wake(self) -> None:  # PodWorker's
-        raise NotImplementedError
+    @abc.abstractmethod
+    def wake(self) -> None:
+        """Run the pod's next sync soon (PodWorker schedules it)."""
 
     @property
     def pod_ip(self) -> str:

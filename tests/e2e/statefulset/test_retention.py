@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import copy
 
-import pytest
 import yaml
 
-from kubelab.cluster import registry
 from tests.e2e.statefulset.conftest import WEB_YAML, wait_for
-
-pytestmark = pytest.mark.skipif(not registry.is_available(registry.component("lifecycle")),
-                                reason="the garbage collector (services/lifecycle) is not written yet")
 
 
 def manifest(tmp_path, deleted: str, scaled: str, replicas: int = 3) -> str:
