@@ -1,7 +1,6 @@
 """The cluster verbs end to end, through the installed `kubelab` command, in temporary state dirs.
 
-Components that are not written yet are stood in for by tests/e2e/fakes/fake_client.py (see its README);
-everything else is real: Redis, the partition proxy, the API server, the scheduler, the kubelets (with a
+Everything is real: Redis, the partition proxy, the API server, every controller, the kubelets (with a
 one-second heartbeat, so that a node cut off from the API server shows in its Lease within seconds).
 """
 
@@ -20,11 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from kubelab.cluster import registry
 from tests.support import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
-FAKES = Path(__file__).resolve().parent / "fakes"
 KUBELAB = [shutil.which("kubelab")] if shutil.which("kubelab") else [sys.executable, "-m", "kubelab.cli"]
 NODES = 2
 
@@ -33,10 +30,7 @@ def _env() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("KUBELAB_STATE_DIR", None)
     env.pop("KUBELAB_SERVER", None)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(FAKES), str(ROOT), env.get("PYTHONPATH")]))
-    overrides = {c.name: "fake_client" for c in registry.COMPONENTS if not registry.is_available(c)}
-    overrides.update(registry.module_overrides(env))  # a developer's own overrides win
-    env[registry.OVERRIDES_ENV] = ",".join(f"{n}={m}" for n, m in overrides.items())
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env["NO_COLOR"] = "1"
     env["KUBELAB_HEARTBEAT_INTERVAL"] = "1"  # the kubelets' Lease renewals
     return env
