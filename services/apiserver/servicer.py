@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from contextlib import aclosing
 
 import grpc
 import yaml
@@ -40,19 +41,36 @@ def _field(num: int, payload: bytes) -> bytes:
     return _varint(num << 3 | 2) + _varint(len(payload)) + payload
 
 
-_FRAMES: OrderedDict[tuple, bytes] = OrderedDict()
+# A WatchEventBatch holds at most this many events, and stops adding events at this many bytes of
+# objects (a single larger object still goes, alone). The server never waits to fill one.
+MAX_BATCH_EVENTS = 500
+MAX_BATCH_BYTES = 1 << 20
 
 
-def _event_frame(etype: str, c) -> bytes:
-    """A WatchEvent on the wire, built once per event however many watchers receive it."""
-    key = (etype, c.kind, c.namespace, c.name, c.rev)
-    frame = _FRAMES.get(key)
-    if frame is None:
-        frame = _field(1, etype.encode()) + _field(2, c.wrapped) + _field(3, str(c.rev).encode())
-        _FRAMES[key] = frame
-        if len(_FRAMES) > 4096:
-            _FRAMES.popitem(last=False)
-    return frame
+class _Frames:
+    """Each recent event's wire form, built once however many watchers receive it."""
+
+    def __init__(self, build, size: int = 4096):
+        self.build, self.size = build, size
+        self.frames: OrderedDict[tuple, bytes] = OrderedDict()
+
+    def __call__(self, etype: str, c) -> bytes:
+        key = (etype, c.kind, c.namespace, c.name, c.rev)
+        frame = self.frames.get(key)
+        if frame is None:
+            frame = self.frames[key] = self.build(etype, c)
+            if len(self.frames) > self.size:
+                self.frames.popitem(last=False)
+        return frame
+
+
+def _watch_event(etype: str, c) -> bytes:
+    return _field(1, etype.encode()) + _field(2, c.wrapped) + _field(3, str(c.rev).encode())
+
+
+# A WatchEvent message; the same event as one entry (field 1) of a WatchEventBatch.
+_event_frame = _Frames(_watch_event)
+_batch_entry = _Frames(lambda etype, c: _field(1, _watch_event(etype, c)))
 
 
 def _serialize(msg) -> bytes:
@@ -113,6 +131,9 @@ class ApiServerServicer:
             "Bind": unary(self.Bind, pb.BindRequest),
             "Watch": grpc.unary_stream_rpc_method_handler(
                 self.Watch, request_deserializer=pb.WatchRequest.FromString, response_serializer=_serialize),
+            "WatchBatched": grpc.unary_stream_rpc_method_handler(
+                self.WatchBatched, request_deserializer=pb.WatchRequest.FromString,
+                response_serializer=_serialize),
         }
         return grpc.method_handlers_generic_handler(SERVICE, handlers)
 
@@ -171,6 +192,23 @@ class ApiServerServicer:
         return registry.wrap(await self.resources.bind(req.namespace, req.name, req.node_name, req.uid))
 
     async def Watch(self, req: pb.WatchRequest, context):
+        """One WatchEvent per stream message."""
+        async with aclosing(self._watch(req, context, 1)) as batches:
+            async for events in batches:
+                yield _event_frame(*events[0]) if events else self._bookmark()
+
+    async def WatchBatched(self, req: pb.WatchRequest, context):
+        """The same events as Watch, each message a WatchEventBatch of what the watcher's queue held."""
+        async with aclosing(self._watch(req, context, MAX_BATCH_EVENTS)) as batches:
+            async for events in batches:
+                yield b"".join(_batch_entry(t, c) for t, c in events) if events else _field(1, self._bookmark())
+
+    def _bookmark(self) -> bytes:
+        return _field(1, b"BOOKMARK") + _field(3, str(self.cache.rev).encode())
+
+    async def _watch(self, req: pb.WatchRequest, context, max_events: int):
+        """Lists of events, in order, up to max_events each ([] when a bookmark is due). After the first
+        event, whatever else is queued goes in the same list: a batch never waits to fill."""
         try:
             info = _kind(req.kind)
             flt = Filter.parse(info, req.namespace, req.label_selector, req.field_selector)
@@ -195,10 +233,9 @@ class ApiServerServicer:
             while True:
                 item = await watcher.next(timeout)
                 if item is None:
-                    yield _field(1, b"BOOKMARK") + _field(3, str(self.cache.rev).encode())
+                    yield []
                     continue
-                etype, c = item
-                yield _event_frame(etype, c)
+                yield [item, *watcher.drain(max_events - 1, MAX_BATCH_BYTES - len(item[1].wrapped))]
         except WatchClosed as e:
             log.info("watch ended kind=%s reason=%r", info.kind, e.reason)
             code = errors.expired if e.code == "OUT_OF_RANGE" else None

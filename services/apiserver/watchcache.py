@@ -99,6 +99,19 @@ class Watcher:
             except asyncio.TimeoutError:
                 return None
 
+    def drain(self, max_events: int, max_bytes: int) -> list[tuple[str, Cached]]:
+        """The events queued now, oldest first, as many as fit both bounds (object bytes counted).
+        Never waits, so a batch leaves with whatever is there; a close still waits for next()."""
+        out: list[tuple[str, Cached]] = []
+        q = self._queue
+        while q and len(out) < max_events:
+            size = len(q[0][1].wrapped)
+            if size > max_bytes:
+                break
+            max_bytes -= size
+            out.append(q.popleft())
+        return out
+
 
 class WatchCache:
     def __init__(self, store: Store, kinds: Iterable[str], history: int, max_queue: int = 1000,

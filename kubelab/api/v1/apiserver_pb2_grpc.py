@@ -74,6 +74,11 @@ class ApiServerStub(object):
                 request_serializer=kubelab_dot_v1_dot_apiserver__pb2.WatchRequest.SerializeToString,
                 response_deserializer=kubelab_dot_v1_dot_apiserver__pb2.WatchEvent.FromString,
                 _registered_method=True)
+        self.WatchBatched = channel.unary_stream(
+                '/kubelab.v1.ApiServer/WatchBatched',
+                request_serializer=kubelab_dot_v1_dot_apiserver__pb2.WatchRequest.SerializeToString,
+                response_deserializer=kubelab_dot_v1_dot_apiserver__pb2.WatchEventBatch.FromString,
+                _registered_method=True)
         self.Bind = channel.unary_unary(
                 '/kubelab.v1.ApiServer/Bind',
                 request_serializer=kubelab_dot_v1_dot_apiserver__pb2.BindRequest.SerializeToString,
@@ -127,7 +132,16 @@ class ApiServerServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def Watch(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """One event per stream message.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchBatched(self, request, context):
+        """The same events as Watch, with the same order, bookmarks, errors and resume, batched: each message
+        carries one or more events. kubelab.client.Client.watch uses it.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -180,6 +194,11 @@ def add_ApiServerServicer_to_server(servicer, server):
                     servicer.Watch,
                     request_deserializer=kubelab_dot_v1_dot_apiserver__pb2.WatchRequest.FromString,
                     response_serializer=kubelab_dot_v1_dot_apiserver__pb2.WatchEvent.SerializeToString,
+            ),
+            'WatchBatched': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchBatched,
+                    request_deserializer=kubelab_dot_v1_dot_apiserver__pb2.WatchRequest.FromString,
+                    response_serializer=kubelab_dot_v1_dot_apiserver__pb2.WatchEventBatch.SerializeToString,
             ),
             'Bind': grpc.unary_unary_rpc_method_handler(
                     servicer.Bind,
@@ -403,6 +422,33 @@ class ApiServer(object):
             '/kubelab.v1.ApiServer/Watch',
             kubelab_dot_v1_dot_apiserver__pb2.WatchRequest.SerializeToString,
             kubelab_dot_v1_dot_apiserver__pb2.WatchEvent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchBatched(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/kubelab.v1.ApiServer/WatchBatched',
+            kubelab_dot_v1_dot_apiserver__pb2.WatchRequest.SerializeToString,
+            kubelab_dot_v1_dot_apiserver__pb2.WatchEventBatch.FromString,
             options,
             channel_credentials,
             insecure,

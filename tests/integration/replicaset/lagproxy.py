@@ -1,5 +1,6 @@
-"""A gRPC proxy in front of the API server whose watch streams of some kinds lag: every event reaches the
-client `delay` seconds after the server sent it (order kept), while every other call passes at once.
+"""A gRPC proxy in front of the API server whose watch streams of some kinds lag: every stream message (an
+event, or a batch of them) reaches the client `delay` seconds after the server sent it (order kept), while
+every other call passes at once.
 With it, a controller's pod cache is seconds behind its own writes, as after a slow watch in a busy
 cluster: the situation expectations exist for."""
 from __future__ import annotations
@@ -52,7 +53,7 @@ class LaggingProxy(grpc.GenericRpcHandler):
 
     def service(self, details):
         method = details.method
-        if method.endswith("/Watch"):
+        if method.endswith(("/Watch", "/WatchBatched")):
             return grpc.unary_stream_rpc_method_handler(self._watcher(method))
         return grpc.unary_unary_rpc_method_handler(self._unary(method))
 

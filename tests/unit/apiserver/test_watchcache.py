@@ -1,0 +1,60 @@
+"""Watcher.drain: what one batched watch message may take from a watcher's queue."""
+import pytest
+
+from services.apiserver.cached import Cached
+from services.apiserver.watchcache import ADDED, Watcher, WatchClosed
+
+
+def cached(rev: int, size: int = 10) -> Cached:
+    return Cached("Service", rev, "ns", f"s{rev}", {}, {}, b"x" * size)
+
+
+def watcher(*events: Cached) -> Watcher:
+    w = Watcher("Service", lambda c: True, max_queue=1000)
+    for c in events:
+        w.push(ADDED, c)
+    return w
+
+
+def revs(events) -> list[int]:
+    return [c.rev for _, c in events]
+
+
+def test_takes_everything_queued_within_bounds_oldest_first():
+    w = watcher(*(cached(r) for r in range(1, 6)))
+    assert revs(w.drain(500, 1 << 20)) == [1, 2, 3, 4, 5]
+    assert w.drain(500, 1 << 20) == []
+
+
+def test_an_empty_queue_gives_nothing_at_once():
+    assert watcher().drain(500, 1 << 20) == []
+
+
+@pytest.mark.parametrize("max_events, taken", [(0, []), (1, [1]), (3, [1, 2, 3])])
+def test_stops_at_max_events_and_leaves_the_rest_in_order(max_events, taken):
+    w = watcher(*(cached(r) for r in range(1, 6)))
+    assert revs(w.drain(max_events, 1 << 20)) == taken
+    assert revs(w.drain(500, 1 << 20)) == [r for r in range(1, 6) if r not in taken]
+
+
+@pytest.mark.parametrize("max_bytes, taken", [(-1, []), (0, []), (99, []), (100, [1]), (250, [1, 2]),
+                                              (300, [1, 2, 3])])
+def test_stops_before_the_event_that_would_pass_max_bytes(max_bytes, taken):
+    w = watcher(*(cached(r, size=100) for r in range(1, 4)))
+    assert revs(w.drain(500, max_bytes)) == taken
+    assert revs(w.drain(500, 1 << 20)) == [r for r in (1, 2, 3) if r not in taken]
+
+
+def test_a_large_event_does_not_let_smaller_later_ones_jump_ahead():
+    w = watcher(cached(1, 10), cached(2, 1000), cached(3, 10))
+    assert revs(w.drain(500, 500)) == [1]
+    assert revs(w.drain(500, 1 << 20)) == [2, 3]
+
+
+async def test_a_closed_watcher_still_hands_out_what_it_queued_then_next_raises():
+    w = watcher(cached(1), cached(2), cached(3))
+    w.close(WatchClosed("gone", "RESOURCE_EXHAUSTED"))
+    assert revs([await w.next(None)]) == [1]
+    assert revs(w.drain(500, 1 << 20)) == [2, 3]
+    with pytest.raises(WatchClosed):
+        await w.next(None)
