@@ -1,4 +1,4 @@
-"""API server benchmark: ``python -m bench.apiserver [--quick] [--markdown] [--json PATH]``.
+"""API server benchmark: ``python -m bench.apiserver [--quick] [--markdown] [--json PATH] [--per-event]``.
 
 One run starts a Redis, a bare grpc.aio server and the API servers, and measures every figure of
 issue 2 beside a baseline taken in the same run on the same machine:
@@ -10,8 +10,10 @@ issue 2 beside a baseline taken in the same run on the same machine:
 - creates/s and updates/s through one API server, 32 concurrent clients (target >= 0.5 x echo);
 - the same through two API servers on one Redis, 16 clients each (target: more than one gives);
 - watch delivery latency, write acknowledgement -> event receipt, 100 watchers spread over
-  subprocesses, 500 writes/s (target p99 < 50 ms), beside the same fan-out through the bare
-  grpc.aio server (a Publish unary that every Subscribe stream receives, same payload);
+  subprocesses reading WatchBatched (what ``Client.watch`` uses), 500 writes/s (target p99 < 50 ms),
+  beside the same fan-out through the bare grpc.aio server (a Publish unary that every
+  SubscribeBatched stream receives, same payload, batched with the API server's bounds);
+  ``--per-event`` watches with Watch and Subscribe instead, one event per stream message;
 - List of 10,000 pods, client-side call, median (target < 0.3 s), beside the same response bytes
   served by the bare server and decoded the same way;
 - API server RSS with 10,000 pods (target < 400 MB), beside its RSS when empty.
@@ -37,6 +39,7 @@ import sys
 import tempfile
 import time
 from array import array
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +51,7 @@ from kubelab.api import registry
 from kubelab.api.v1 import apiserver_pb2 as pb
 from kubelab.api.v1 import core_pb2
 from kubelab.client import Client
+from services.apiserver.servicer import MAX_BATCH_BYTES, MAX_BATCH_EVENTS
 from services.apiserver.store import Store
 from tests.support import ROOT, ApiServerProcess, RedisProcess, free_port
 
@@ -55,9 +59,11 @@ CONCURRENCY = 32
 ECHO = "/bench.Echo/Echo"
 PUBLISH = "/bench.Echo/Publish"
 SUBSCRIBE = "/bench.Echo/Subscribe"
+SUBSCRIBE_BATCHED = "/bench.Echo/SubscribeBatched"
 PUT = "/bench.Echo/Put"
 GET = "/bench.Echo/Get"
 WATCH = "/kubelab.v1.ApiServer/Watch"
+WATCH_BATCHED = "/kubelab.v1.ApiServer/WatchBatched"
 LIST = "/kubelab.v1.ApiServer/List"
 # The API server's own server options (services/apiserver/__main__.py), so the bare server differs
 # only by doing nothing.
@@ -127,8 +133,47 @@ def named(template: core_pb2.Pod, name: str, ns: str = "bench") -> core_pb2.Pod:
 # --------------------------------------------------------------------------------------------
 # The bare grpc.aio server (its own process).
 
+class Subscriber:
+    """One Subscribe stream's queue: a deque and a wake-up, as the API server's Watcher."""
+
+    def __init__(self):
+        self.queue: deque[bytes] = deque()
+        self.wake = asyncio.Event()
+
+    def push(self, message: bytes) -> None:
+        self.queue.append(message)
+        self.wake.set()
+
+    async def next(self) -> bytes:
+        while not self.queue:
+            self.wake.clear()
+            await self.wake.wait()
+        return self.queue.popleft()
+
+    def drain(self, max_events: int, max_bytes: int) -> list[bytes]:
+        out = []
+        while self.queue and len(out) < max_events and len(self.queue[0]) <= max_bytes:
+            max_bytes -= len(self.queue[0])
+            out.append(self.queue.popleft())
+        return out
+
+
+def batch_entry(event: bytes) -> bytes:
+    """A serialized WatchEvent as one entry (field 1) of a WatchEventBatch."""
+    return b"\x0a" + _encode_varint(len(event)) + event
+
+
+def _encode_varint(n: int) -> bytes:
+    out = bytearray()
+    while n > 0x7F:
+        out.append(n & 0x7F | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
 async def serve_echo(port: int) -> None:
-    subscribers: set[asyncio.Queue] = set()
+    subscribers: set[Subscriber] = set()
     blob = [b""]
     hello = pb.WatchEvent(type="BOOKMARK").SerializeToString()
 
@@ -136,19 +181,32 @@ async def serve_echo(port: int) -> None:
         return request
 
     async def publish(request: bytes, context) -> bytes:
-        for q in subscribers:
-            q.put_nowait(request)
+        for s in subscribers:
+            s.push(request)
         return b""
 
     async def subscribe(request: bytes, context):
-        q: asyncio.Queue = asyncio.Queue()
-        subscribers.add(q)
+        s = Subscriber()
+        subscribers.add(s)
         try:
             yield hello
             while True:
-                yield await q.get()
+                yield await s.next()
         finally:
-            subscribers.discard(q)
+            subscribers.discard(s)
+
+    async def subscribe_batched(request: bytes, context):
+        """What the queue holds, in one WatchEventBatch, with the API server's bounds (same as WatchBatched)."""
+        s = Subscriber()
+        subscribers.add(s)
+        try:
+            yield batch_entry(hello)
+            while True:
+                first = await s.next()
+                rest = s.drain(MAX_BATCH_EVENTS - 1, MAX_BATCH_BYTES - len(first))
+                yield b"".join(batch_entry(m) for m in (first, *rest))
+        finally:
+            subscribers.discard(s)
 
     async def put(request: bytes, context) -> bytes:
         blob[0] = request
@@ -160,6 +218,7 @@ async def serve_echo(port: int) -> None:
     handlers = {"Echo": grpc.unary_unary_rpc_method_handler(echo),
                 "Publish": grpc.unary_unary_rpc_method_handler(publish),
                 "Subscribe": grpc.unary_stream_rpc_method_handler(subscribe),
+                "SubscribeBatched": grpc.unary_stream_rpc_method_handler(subscribe_batched),
                 "Put": grpc.unary_unary_rpc_method_handler(put),
                 "Get": grpc.unary_unary_rpc_method_handler(get)}
     server = grpc.aio.server(options=SERVER_OPTIONS)
@@ -307,17 +366,21 @@ async def paced(op, rate: int, seconds: float, max_in_flight: int = CONCURRENCY)
 # --------------------------------------------------------------------------------------------
 # Watchers (subprocesses): open N streams, stamp time.time() on every event, report on request.
 
-async def run_watchers(target: str, mode: str, count: int, out: str, namespace: str = "watch") -> None:
+async def run_watchers(target: str, mode: str, count: int, out: str, namespace: str = "watch",
+                       per_event: bool = False) -> None:
+    """per_event: Watch and Subscribe, one event per message; else WatchBatched and SubscribeBatched."""
     channel = grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS)
+    message = pb.WatchEvent if per_event else pb.WatchEventBatch
     if mode == "apiserver":
-        method = channel.unary_stream(WATCH, request_serializer=pb.WatchRequest.SerializeToString,
-                                      response_deserializer=pb.WatchEvent.FromString)
+        method = channel.unary_stream(WATCH if per_event else WATCH_BATCHED,
+                                      request_serializer=pb.WatchRequest.SerializeToString,
+                                      response_deserializer=message.FromString)
 
         def open_stream(rv: str):
             return method(pb.WatchRequest(kind="Pod", namespace=namespace, resource_version=rv))
     else:
-        method = channel.unary_stream(SUBSCRIBE, request_serializer=None,
-                                      response_deserializer=pb.WatchEvent.FromString)
+        method = channel.unary_stream(SUBSCRIBE if per_event else SUBSCRIBE_BATCHED, request_serializer=None,
+                                      response_deserializer=message.FromString)
 
         def open_stream(rv: str):
             return method(b"")
@@ -329,7 +392,7 @@ async def run_watchers(target: str, mode: str, count: int, out: str, namespace: 
     finished = [0]
     done = [False] * count
     all_finished = asyncio.Event()
-    stats = {"cut_off": 0, "expired": 0, "errors": []}
+    stats = {"cut_off": 0, "expired": 0, "errors": [], "messages": 0}
     records = [(array("q"), array("d")) for _ in range(count)]
 
     async def watcher(k: int):
@@ -339,24 +402,26 @@ async def run_watchers(target: str, mode: str, count: int, out: str, namespace: 
         while True:
             call = open_stream(last)
             try:
-                async for ev in call:
+                async for msg in call:
                     t = time.time()
+                    stats["messages"] += 1
                     if first:
                         first = False
                         ready[0] += 1
                         if ready[0] == count:
                             all_ready.set()
-                    if ev.type == "BOOKMARK" or not ev.resource_version:
-                        continue
-                    rv = int(ev.resource_version)
-                    rvs.append(rv)
-                    times.append(t)
-                    last = ev.resource_version
-                    if rv >= stop_at[0] and not done[k]:
-                        done[k] = True
-                        finished[0] += 1
-                        if finished[0] == count:
-                            all_finished.set()
+                    for ev in (msg,) if per_event else msg.events:
+                        if ev.type == "BOOKMARK" or not ev.resource_version:
+                            continue
+                        rv = int(ev.resource_version)
+                        rvs.append(rv)
+                        times.append(t)
+                        last = ev.resource_version
+                        if rv >= stop_at[0] and not done[k]:
+                            done[k] = True
+                            finished[0] += 1
+                            if finished[0] == count:
+                                all_finished.set()
                 return
             except grpc.aio.AioRpcError as e:
                 if e.code() == grpc.StatusCode.CANCELLED:
@@ -404,6 +469,8 @@ class WatchResult:
     p99: float
     max: float
     cut_off: int
+    messages: int = 0  # stream messages the watchers received
+    events: int = 0  # events in them (those before and after the timed writes too)
     write_p50: float = 0.0
     write_p99: float = 0.0
     errors: list[str] = field(default_factory=list)
@@ -418,7 +485,7 @@ def percentile(sorted_values: list[float], q: float) -> float:
 
 
 async def watch_latency(target: str, mode: str, sizes: Sizes, rate: int, write, cpu_pids: dict[str, int],
-                        namespace: str = "watch") -> WatchResult:
+                        namespace: str = "watch", per_event: bool = False) -> WatchResult:
     """sizes.watchers streams in sizes.watcher_procs subprocesses; write(i) -> key, paced at rate.
 
     The watchers open their streams first (each has had its first event, the marker, before the
@@ -431,7 +498,8 @@ async def watch_latency(target: str, mode: str, sizes: Sizes, rate: int, write, 
     for i, n in enumerate(per):
         procs.append(await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bench.apiserver", "--watchers", target, "--mode", mode, "--count", str(n),
-            "--out", str(tmp / f"w{i}.pkl"), "--namespace", namespace, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+            "--out", str(tmp / f"w{i}.pkl"), "--namespace", namespace, *(["--per-event"] if per_event else []),
+            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE))
     try:
         for p in procs:
@@ -459,13 +527,14 @@ async def watch_latency(target: str, mode: str, sizes: Sizes, rate: int, write, 
             stats.append(json.loads(await asyncio.wait_for(p.stdout.readline(), drain + 30)))
             await p.wait()
         latencies: list[float] = []
-        received = 0
+        received = events = 0
         for i in range(len(procs)):
             with open(tmp / f"w{i}.pkl", "rb") as f:
                 for rv_bytes, t_bytes in pickle.load(f):
                     rvs, times = array("q"), array("d")
                     rvs.frombytes(rv_bytes)
                     times.frombytes(t_bytes)
+                    events += len(rvs)
                     seen = set()
                     for rv, t in zip(rvs, times):
                         if rv in acks and rv not in seen:
@@ -477,6 +546,7 @@ async def watch_latency(target: str, mode: str, sizes: Sizes, rate: int, write, 
                            expected=len(acks) * sizes.watchers, p50=percentile(latencies, 0.5),
                            p99=percentile(latencies, 0.99), max=latencies[-1] if latencies else float("nan"),
                            cut_off=sum(s["cut_off"] for s in stats),
+                           messages=sum(s["messages"] for s in stats), events=events,
                            write_p50=percentile(sorted(write_latencies), 0.5),
                            write_p99=percentile(sorted(write_latencies), 0.99),
                            errors=sorted({e for s in stats for e in s["errors"]}), cpu=meter.text())
@@ -518,6 +588,10 @@ def fmt_rate(x: float) -> str:
 
 def fmt_ms(x: float) -> str:
     return f"{x * 1000:,.1f} ms"
+
+
+def per_message(w: WatchResult, rpc: str) -> str:
+    return f"{rpc}, {w.events / max(w.messages, 1):.1f} events per stream message"
 
 
 def yes(ok: bool) -> str:
@@ -606,7 +680,7 @@ async def create_and_update(clients: list[Client], ns: str, count: int, template
     return create_rate, done / elapsed, mc, mu
 
 
-async def measure(sizes: Sizes) -> Results:
+async def measure(sizes: Sizes, per_event: bool = False) -> Results:
     res = Results()
     template = bench_pod()
     redis_proc = RedisProcess(persistent=False).start()
@@ -744,7 +818,8 @@ async def measure(sizes: Sizes) -> Results:
                 for rate in (sizes.watch_rate, sizes.watch_rate_low):
                     log(f"watch: {sizes.watchers} watchers at {rate} writes/s, bare grpc.aio then the apiserver")
                     fans[rate] = await watch_latency(echo.address, "fanout", sizes, rate, pub,
-                                                     {"echo server": echo.proc.pid, "bench client": os.getpid()})
+                                                     {"echo server": echo.proc.pid, "bench client": os.getpid()},
+                                                     per_event=per_event)
                     ns = core_pb2.Namespace()
                     ns.metadata.name = f"watch-{rate}"
                     await c.create(ns)
@@ -757,7 +832,7 @@ async def measure(sizes: Sizes) -> Results:
                     watches[rate] = await watch_latency(
                         one.address, "apiserver", sizes, rate, write,
                         {"apiserver": one.proc.pid, "redis": redis_proc.proc.pid, "bench client": os.getpid()},
-                        namespace=ns.metadata.name)
+                        namespace=ns.metadata.name, per_event=per_event)
     finally:
         failed = sys.exc_info()[0] is not None
         for s in servers:
@@ -774,10 +849,11 @@ async def measure(sizes: Sizes) -> Results:
         fan, wr = fans[rate], watches[rate]
         low = "_low" if rate == sizes.watch_rate_low else ""
         shape = f"{sizes.watchers} watchers, {rate} writes/s, {res.raw['cached_pods']:,} pods cached"
-        res.add(f"fanout{low}", f"bare grpc.aio fan-out, {sizes.watchers} subscribers, {rate} msg/s",
+        res.add(f"fanout{low}", f"bare grpc.aio fan-out, {sizes.watchers} subscribers, {rate} publishes/s",
                 f"p50 {fmt_ms(fan.p50)} p99 {fmt_ms(fan.p99)} max {fmt_ms(fan.max)}",
                 note=f"received {fan.received:,}/{fan.expected:,}; published at {fan.write_rate:,.0f}/s "
-                     f"(publish p50 {fmt_ms(fan.write_p50)}, p99 {fmt_ms(fan.write_p99)}); cores: {fan.cpu}")
+                     f"(publish p50 {fmt_ms(fan.write_p50)}, p99 {fmt_ms(fan.write_p99)}); "
+                     f"{per_message(fan, 'Subscribe' if per_event else 'SubscribeBatched')}; cores: {fan.cpu}")
         reached = wr.write_rate >= 0.97 * rate
         for q, v, b in (("p50", wr.p50, fan.p50), ("p99", wr.p99, fan.p99), ("max", wr.max, fan.max)):
             target = q == "p99" and not low
@@ -793,7 +869,8 @@ async def measure(sizes: Sizes) -> Results:
         res.add(f"watch{low}_received", f"watch events received / expected, {shape}",
                 f"{wr.received:,}/{wr.expected:,} ({100 * wr.received / max(wr.expected, 1):.1f}%)",
                 f"bare {fan.received:,}/{fan.expected:,}", "", "all", yes(wr.received == wr.expected),
-                note=f"streams cut off and resumed: {wr.cut_off}" + (f"; {'; '.join(wr.errors)}" if wr.errors else ""))
+                note=f"{per_message(wr, 'Watch' if per_event else 'WatchBatched')}; streams cut off and resumed: "
+                     f"{wr.cut_off}" + (f"; {'; '.join(wr.errors)}" if wr.errors else ""))
         res.add(f"watch{low}_rate", f"writes/s achieved during the watch test, {shape}", fmt_rate(wr.write_rate),
                 f"bare {fmt_rate(fan.write_rate)}", f"{wr.write_rate / fan.write_rate:.2f}",
                 f">= {rate}/s asked", yes(wr.write_rate >= 0.97 * rate),
@@ -853,6 +930,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="a small version of every measurement (smoke test)")
     p.add_argument("--markdown", action="store_true", help="also print the results as a markdown table")
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
+    p.add_argument("--per-event", action="store_true",
+                   help="watch with Watch and the bare Subscribe, one event per stream message, instead of "
+                        "WatchBatched and SubscribeBatched (the figures before batching)")
     p.add_argument("--serve-echo", type=int, metavar="PORT", help=argparse.SUPPRESS)
     p.add_argument("--watchers", metavar="ADDR", help=argparse.SUPPRESS)
     p.add_argument("--mode", default="apiserver", help=argparse.SUPPRESS)
@@ -867,7 +947,7 @@ def main(argv: list[str] | None = None) -> int:
             pass
         return 0
     if a.watchers:
-        asyncio.run(run_watchers(a.watchers, a.mode, a.count, a.out, a.namespace))
+        asyncio.run(run_watchers(a.watchers, a.mode, a.count, a.out, a.namespace, a.per_event))
         return 0
 
     sizes = QUICK if a.quick else FULL
@@ -875,7 +955,7 @@ def main(argv: list[str] | None = None) -> int:
     info["loadavg_before"] = Path("/proc/loadavg").read_text().split()[0]
     started = time.monotonic()
     busy0 = machine_busy_seconds()
-    res = asyncio.run(measure(sizes))
+    res = asyncio.run(measure(sizes, a.per_event))
     info["machine_busy_cores"] = round((machine_busy_seconds() - busy0) / (time.monotonic() - started), 2)
     info["redis"] = res.raw.pop("redis_version", "?")
     info["seconds"] = round(time.monotonic() - started, 1)
@@ -883,6 +963,7 @@ def main(argv: list[str] | None = None) -> int:
               f"machine: {info['cpus']} CPUs ({info['cpu']}), {info['memory_gb']} GB; Python {info['python']}, "
               f"grpcio {info['grpcio']}, redis-server {info['redis']}; {info['platform']}\n"
               f"load: {CONCURRENCY} concurrent clients in one process; client, servers and Redis share the machine; "
+              f"watchers on {'Watch (one event per message)' if a.per_event else 'WatchBatched'}; "
               f"load average before {info['loadavg_before']}; the machine was busy {info['machine_busy_cores']} "
               f"cores on average during the run (see 'other processes' in the notes)")
     print(header)
@@ -893,7 +974,7 @@ def main(argv: list[str] | None = None) -> int:
         print(markdown_table(res))
     print(f"\nbenchmark took {info['seconds']} s")
     if a.json:
-        Path(a.json).write_text(json.dumps({"machine": info, "quick": a.quick,
+        Path(a.json).write_text(json.dumps({"machine": info, "quick": a.quick, "per_event": a.per_event,
                                             "rows": [r.__dict__ for r in res.rows], "raw": res.raw}, indent=2))
     return 0
 
