@@ -204,17 +204,21 @@ class Launcher:
             del state.processes[n]
         recs = {n: state.processes.setdefault(n, ProcessRecord()) for n in names}
         alive = {n for n, r in recs.items() if procs.is_alive(r.pid, r.start_time)}
+        metered = {i.name for i in insts if i.component.has_metrics}
         wanted, fixed = {}, {}
         for n, r in recs.items():
             (fixed if n in alive and r.listen else wanted)[n] = _port(r.listen)
             if n not in (REDIS, PROXY):
                 route_kept = r.route_listen and (n in alive or PROXY in alive)
                 (fixed if route_kept else wanted)[n + "/route"] = _port(r.route_listen)
+            if n in metered:
+                (fixed if n in alive and r.metrics_listen else wanted)[n + "/metrics"] = _port(r.metrics_listen)
         ports = allocate(wanted, fixed)
         for n, r in recs.items():
             r.listen = join(HOST, ports[n])
             if n not in (REDIS, PROXY):
                 r.route_listen = join(HOST, ports[n + "/route"])
+            r.metrics_listen = join(HOST, ports[n + "/metrics"]) if n in metered else ""
         for inst in insts:
             recs[inst.name].module = registry.module_of(inst.component, self.overrides)
         if state.embedded_redis:

@@ -40,6 +40,10 @@ APISERVER = "apiserver"
 #: locally the launcher picks free ports instead. Redis listens on its usual 6379.
 REDIS_PORT = 6379
 
+#: The port every component but the API server serves Prometheus metrics on in compose (each service is
+#: its own container); locally the launcher picks a free one per process, shown by `kubelab ps -o json`.
+METRICS_PORT = 9090
+
 #: Testing/development hook: "name=module,name=module" runs a component from another module (and makes
 #: it count as available). The e2e tests use it for stand-ins of components not written yet.
 OVERRIDES_ENV = "KUBELAB_COMPONENT_MODULES"
@@ -65,6 +69,11 @@ class Component:
     @property
     def module(self) -> str:
         return f"services.{self.name}"
+
+    @property
+    def has_metrics(self) -> bool:
+        """Components built on kubelab.process serve /metrics; the API server does not."""
+        return self.upstream != REDIS
 
 
 COMPONENTS: tuple[Component, ...] = (
@@ -113,7 +122,7 @@ def redis_url(addr: str, db: int = 0) -> str:
 
 def command(
     inst: Instance, *, listen: str, upstream: str, root_dir: str | None = None, pod_cidr: str | None = None,
-    node_ip: str | None = None,
+    node_ip: str | None = None, metrics_listen: str | None = None,
 ) -> list[str]:
     """argv (starting with "python") of an instance listening on `listen`, its upstream at `upstream`.
 
@@ -134,6 +143,8 @@ def command(
         argv += ["--apiserver", upstream, "--listen", listen]
         if not inst.component.per_node:
             argv.append("--leader-elect")  # as Kubernetes runs its control plane; `ps` shows the leader
+    if metrics_listen and inst.component.has_metrics:
+        argv += ["--metrics-listen", metrics_listen]
     return argv
 
 

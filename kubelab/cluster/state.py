@@ -72,6 +72,7 @@ class ProcessRecord:
     listen: str = ""
     upstream: str = ""
     route_listen: str = ""
+    metrics_listen: str = ""
     pid: int = 0
     start_time: int = 0
     desired: str = "running"

@@ -30,6 +30,8 @@ class Row:
     health: str
     role: str
     address: str
+    metrics: str = ""
+    """HOST:PORT serving Prometheus metrics at /metrics (`ps -o json` only; empty: none)."""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -139,6 +141,7 @@ def rows(sd: StateDir, state: ClusterState | None = None, timeout: float = 1.0) 
                 health=health.get(name, "-"),
                 role=roles.get(name, "-") if alive_now else "-",
                 address=rec.listen,
+                metrics=rec.metrics_listen,
             )
         )
     return out

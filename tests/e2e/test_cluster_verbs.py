@@ -111,6 +111,20 @@ def test_up_starts_everything_healthy(cluster):
     assert table[0].split() == ["NAME", "PID", "STATE", "HEALTH", "ROLE", "ADDRESS"]
 
 
+def test_components_serve_prometheus_metrics(cluster):
+    import urllib.request
+
+    rows = cluster.wait_all_serving()
+    assert rows["apiserver"]["metrics"] == ""  # the API server has none
+    for name in ("scheduler", "replicaset", "node-1"):
+        with urllib.request.urlopen(f"http://{rows[name]['metrics']}/metrics", timeout=10) as resp:
+            text = resp.read().decode()
+        assert "# TYPE workqueue_depth gauge" in text, name
+        assert "leader_election_master_status" in text or name.startswith("node-"), name
+    replicaset = urllib.request.urlopen(f"http://{rows['replicaset']['metrics']}/metrics", timeout=10).read().decode()
+    assert re.search(r'^workqueue_depth\{name="deployment"\} \d+', replicaset, re.M), replicaset[:2000]
+
+
 def _hold_lease(addr: str, name: str, holder: str) -> None:
     from kubelab.api.v1 import coordination_pb2, meta_pb2
     from kubelab.client import ApiError, Client

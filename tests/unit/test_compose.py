@@ -39,7 +39,8 @@ def test_command_environment_and_health(services, inst):
     port = inst.component.port
     root_dir = f"{STATE_DIR}/nodes/{inst.node}" if inst.node else None
     assert svc["command"] == registry.command(
-        inst, listen=f"0.0.0.0:{port}", upstream=_upstream(inst), root_dir=root_dir, node_ip=inst.node
+        inst, listen=f"0.0.0.0:{port}", upstream=_upstream(inst), root_dir=root_dir, node_ip=inst.node,
+        metrics_listen=f"0.0.0.0:{registry.METRICS_PORT}",
     )
     assert svc["environment"] == registry.environment(inst, upstream=_upstream(inst), state_dir=STATE_DIR)
     assert svc["healthcheck"]["test"] == ["CMD", "python", "-m", "kubelab.cluster.healthcheck", f"127.0.0.1:{port}"]
