@@ -198,8 +198,8 @@ class Resources:
         msg.metadata.namespace = (msg.metadata.namespace or default_namespace or "default") if info.namespaced else ""
         old, current = await self._read_for_update(info, msg)
         expected = self._expected_rv(info, msg, current)
+        apply_defaults(msg)  # before the generation is decided: defaults a client left out are no spec change
         strategy.prepare_for_update(info, msg, old)
-        apply_defaults(msg)
         self._check_valid(info, msg, validate_update(msg, old))
         return (await self._write(info, msg, expected))[0]
 
