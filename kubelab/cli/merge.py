@@ -9,16 +9,34 @@ set by `scale`, annotations of controllers), takes every value the manifest give
 the previous manifest had but this one no longer has. Lists of objects with a merge key (`name`,
 `containerPort`, `mountPath`, ...) are merged item by item, as strategic merge patch does, so
 defaults inside containers do not count as changes; other lists are replaced whole.
+
+Structs the Kubernetes types mark `patchStrategy:"retainKeys"` (a Deployment's strategy, a
+StatefulSet's updateStrategy, each volume of a pod spec) keep only the keys the manifest gives them,
+as kubectl's `$retainKeys` directive does: switching a live RollingUpdate Deployment to
+`strategy: {type: Recreate}` drops its defaulted rollingUpdate block, and a volume that changes its
+source loses the old one, even when the last applied manifest never named it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["contains", "merge", "three_way", "patch_of", "MERGE_KEYS"]
+__all__ = ["contains", "merge", "three_way", "patch_of", "MERGE_KEYS", "RETAIN_KEYS"]
 
 #: The patchMergeKey of Kubernetes' keyed lists, tried in order.
 MERGE_KEYS = ("name", "containerPort", "mountPath", "devicePath", "port", "ip", "type", "topologyKey")
+
+_POD_VOLUMES = ("spec", "volumes", "*")
+_TEMPLATE_VOLUMES = ("spec", "template", "spec", "volumes", "*")
+
+#: Where each kind has a retainKeys struct (k8s.io/api: DeploymentStrategy, StatefulSetUpdateStrategy,
+#: PodSpec.Volumes `merge,retainKeys`); "*" is every item of a keyed list.
+RETAIN_KEYS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "Pod": (_POD_VOLUMES,),
+    "ReplicaSet": (_TEMPLATE_VOLUMES,),
+    "Deployment": (("spec", "strategy"), _TEMPLATE_VOLUMES),
+    "StatefulSet": (("spec", "updateStrategy"), _TEMPLATE_VOLUMES),
+}
 
 
 def _merge_key(*lists: list) -> str | None:
@@ -86,12 +104,39 @@ def _drop_removed(original: Any, modified: Any, merged: Any) -> Any:
     return out
 
 
+def _retain_keys(merged: Any, modified: Any, path: tuple[str, ...]) -> Any:
+    """merged with the struct at path keeping only the keys modified gives it a value for."""
+    if not path:
+        if isinstance(merged, dict) and isinstance(modified, dict):
+            return {k: v for k, v in merged.items() if modified.get(k) is not None}
+        return merged
+    head, rest = path[0], path[1:]
+    if head == "*":
+        key = _merge_key(merged, modified) if isinstance(merged, list) and isinstance(modified, list) else None
+        if key is None:
+            return merged
+        mod = {repr(i[key]): i for i in modified}
+        return [_retain_keys(i, mod[k], rest) if (k := repr(i[key])) in mod else i for i in merged]
+    if isinstance(merged, dict) and isinstance(modified, dict) and head in merged and head in modified:
+        return {**merged, head: _retain_keys(merged[head], modified[head], rest)}
+    return merged
+
+
 def three_way(original: dict | None, modified: dict, current: dict) -> dict | None:
-    """The object to write, or None when the live object already is what the manifest asks for."""
+    """The object to write, or None when the live object already is what the manifest asks for.
+
+    A retainKeys struct's extra live keys alone do not make a write: when the live object has every
+    value of the manifest they are the server's defaults for the variant the manifest names (the
+    rollingUpdate of a RollingUpdate strategy), which it would only set again. kubectl sends its
+    `$retainKeys` patch anyway and says "configured"; apply here says "unchanged".
+    """
     removed = _drop_removed(original or {}, modified, current)
     if removed == current and contains(current, modified):
         return None
-    return _drop_removed(original or {}, modified, merge(current, modified))
+    merged = _drop_removed(original or {}, modified, merge(current, modified))
+    for path in RETAIN_KEYS.get(modified.get("kind"), ()):
+        merged = _retain_keys(merged, modified, path)
+    return merged
 
 
 def patch_of(current: Any, modified: Any) -> Any:

@@ -45,6 +45,80 @@ def test_fields_removed_from_the_manifest_are_removed():
         {"name": "nginx", "image": "nginx", "imagePullPolicy": "Always"}]
 
 
+
+def deployment(strategy: dict | None, volumes: list[dict], image: str = "nginx") -> dict:
+    spec = {"replicas": 1, "template": {"spec": {"containers": [{"name": "nginx", "image": image}],
+                                                 "volumes": volumes}}}
+    if strategy is not None:
+        spec["strategy"] = strategy
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}, "spec": spec}
+
+
+ROLLING = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}}
+PVC_VOLUME = {"name": "data", "persistentVolumeClaim": {"claimName": "data"}}
+
+
+def test_retain_keys_switches_a_deployment_to_recreate():
+    live = deployment(ROLLING, [PVC_VOLUME])
+    live["spec"]["replicas"] = 3  # set by `scale`: kept, retainKeys is for the strategy struct only
+    applied = deployment(None, [PVC_VOLUME])
+    del applied["spec"]["replicas"]
+    modified = deployment({"type": "Recreate"}, [PVC_VOLUME])
+    del modified["spec"]["replicas"]
+    merged = three_way(applied, modified, live)
+    assert merged["spec"]["strategy"] == {"type": "Recreate"}  # the defaulted rollingUpdate is gone
+    assert merged["spec"]["replicas"] == 3
+    # the old workaround, `rollingUpdate: null`, leaves no null behind
+    modified["spec"]["strategy"]["rollingUpdate"] = None
+    assert three_way(applied, modified, live)["spec"]["strategy"] == {"type": "Recreate"}
+
+
+def test_retain_keys_keeps_what_the_manifest_names_and_the_defaults_inside_it():
+    live = deployment(ROLLING, [PVC_VOLUME])
+    modified = deployment({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1}}, [PVC_VOLUME], "nginx:2")
+    merged = three_way(None, modified, live)
+    # RollingUpdateDeployment itself is not retainKeys: its defaulted maxUnavailable stays
+    assert merged["spec"]["strategy"] == {"type": "RollingUpdate",
+                                          "rollingUpdate": {"maxSurge": 1, "maxUnavailable": "25%"}}
+
+
+def test_retain_keys_default_alone_is_no_change():
+    # the live rollingUpdate is the server's default for the type the manifest names: nothing to write
+    modified = deployment({"type": "RollingUpdate"}, [PVC_VOLUME])
+    assert three_way(modified, modified, deployment(ROLLING, [PVC_VOLUME])) is None
+    changed = deployment({"type": "RollingUpdate"}, [PVC_VOLUME], "nginx:2")
+    assert three_way(modified, changed, deployment(ROLLING, [PVC_VOLUME]))["spec"]["strategy"] == {
+        "type": "RollingUpdate"}  # written without it, as kubectl's patch does; the server defaults it again
+
+
+def test_retain_keys_statefulset_update_strategy():
+    live = {"kind": "StatefulSet", "metadata": {"name": "db"},
+            "spec": {"replicas": 3, "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}}}}
+    modified = {"kind": "StatefulSet", "metadata": {"name": "db"}, "spec": {"updateStrategy": {"type": "OnDelete"}}}
+    merged = three_way(None, modified, live)
+    assert merged["spec"] == {"replicas": 3, "updateStrategy": {"type": "OnDelete"}}
+
+
+def test_retain_keys_a_volume_changes_its_source():
+    config = {"name": "cfg", "configMap": {"name": "settings", "defaultMode": 420}}
+    live = deployment(ROLLING, [{"name": "data", "emptyDir": {}}, config])
+    # no last-applied source to drop (the object was created, not applied): retainKeys drops emptyDir
+    modified = deployment(None, [PVC_VOLUME, {"name": "cfg", "configMap": {"name": "settings"}}])
+    merged = three_way(None, modified, live)
+    assert merged["spec"]["template"]["spec"]["volumes"] == [PVC_VOLUME, config]  # defaultMode: inside the source
+    assert merged["spec"]["strategy"] == ROLLING  # the manifest names no strategy: the live one stays
+    pod_live = {"kind": "Pod", "metadata": {"name": "p"}, "spec": {"volumes": [{"name": "data", "emptyDir": {}}]}}
+    pod = {"kind": "Pod", "metadata": {"name": "p"}, "spec": {"volumes": [PVC_VOLUME]}}
+    assert three_way(None, pod, pod_live)["spec"]["volumes"] == [PVC_VOLUME]
+
+
+def test_retain_keys_only_where_the_kubernetes_types_have_them():
+    # elsewhere extra live keys stay: a Service port keeps its defaults
+    live = {"kind": "Service", "metadata": {"name": "s"},
+            "spec": {"ports": [{"port": 80, "protocol": "TCP", "targetPort": 80}]}}
+    modified = {"kind": "Service", "metadata": {"name": "s"}, "spec": {"ports": [{"port": 80}], "type": "NodePort"}}
+    assert three_way(None, modified, live)["spec"]["ports"] == [{"port": 80, "protocol": "TCP", "targetPort": 80}]
+
 def test_containment_rules():
     assert contains({"a": [1, 2], "b": True}, {"a": [1, 2]})
     assert not contains({"a": [1, 2, 3]}, {"a": [1, 2]})  # plain lists are atomic
