@@ -4,7 +4,8 @@ runs unchanged on the default class (`standard`, local-path, WaitForFirstConsume
 - web-0 is Running and Ready before web-1 is created;
 - each pod has its own claim and its own volume, on its node;
 - text written into web-0's volume is still served after web-0 is deleted and recreated;
-- scaling to 5 and back to 2 creates and removes pods in order and keeps the claims.
+- scaling to 5 and back to 2 creates and removes pods in order and keeps the claims;
+- basic identity: after scaling to 0 and back, each pod has its name, hostname, claim and data again.
 """
 from __future__ import annotations
 
@@ -108,6 +109,40 @@ async def test_scale_to_5_and_back_to_2_in_order_keeping_the_claims(cluster, cli
     again = await running(client, ns, ["web-0", "web-1", "web-2"])
     assert again["web-2"].spec.volumes[0].persistent_volume_claim.claim_name == "www-web-2"
     assert (await claims(client, ns))["www-web-2"].metadata.uid == five["www-web-2"].metadata.uid
+
+
+async def test_scale_to_0_and_back_keeps_each_pods_identity_and_data(cluster, client, ns, history):
+    """should provide basic identity: each pod writes its hostname into its volume; the set is restarted
+    (scaled to 0, then back up); the pods come back with the same names, claims and data."""
+    await cluster.kubelab("apply", "-n", ns, "-f", str(WEB_YAML))
+    before = await running(client, ns, ["web-0", "web-1"])
+    for name in before:
+        hostname = await cluster.kubelab("exec", "-n", ns, name, "--", "hostname")
+        assert hostname == f"{name}\n"
+        await cluster.kubelab("exec", "-n", ns, name, "--", "sh", "-c",
+                              'echo "$(hostname)" > /usr/share/nginx/html/index.html')
+    first = {n: (c.metadata.uid, c.spec.volume_name) for n, c in (await claims(client, ns)).items()}
+
+    assert await cluster.kubelab("scale", "-n", ns, "sts", "web", "--replicas=0") == "statefulset.apps/web scaled\n"
+
+    async def no_pods():
+        return not await pods(client, ns)
+    await wait_for(no_pods, 90, "every pod gone")
+    assert history.deleted() == ["web-1", "web-0"]
+    assert {n: (c.metadata.uid, c.spec.volume_name) for n, c in (await claims(client, ns)).items()} == first
+
+    await cluster.kubelab("scale", "-n", ns, "sts", "web", "--replicas=2")
+    after = await running(client, ns, ["web-0", "web-1"])
+    assert history.created() == ["web-0", "web-1", "web-0", "web-1"] and history.violations == []
+    for name, pod in after.items():
+        assert pod.metadata.uid != before[name].metadata.uid
+        assert (pod.spec.hostname, pod.spec.subdomain) == (name, "nginx")
+        assert pod.spec.volumes[0].persistent_volume_claim.claim_name == f"www-{name}"
+        assert await cluster.kubelab("exec", "-n", ns, name, "--", "hostname") == f"{name}\n"
+        assert await cluster.kubelab("exec", "-n", ns, name, "--", "cat", "/usr/share/nginx/html/index.html") \
+            == f"{name}\n", f"{name} came back without the data it wrote"
+        assert await served(pod) == f"{name}\n"
+    assert {n: (c.metadata.uid, c.spec.volume_name) for n, c in (await claims(client, ns)).items()} == first
 
 
 async def test_controller_killed_while_scaling_up_finishes_in_order(cluster, client, ns, history):

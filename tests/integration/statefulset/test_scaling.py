@@ -48,6 +48,36 @@ async def test_scale_up_in_order_and_down_in_reverse_keeping_claims(client, ns, 
     assert (await claims_of(client, ns))["www-web-2"].metadata.uid == after["www-web-2"].metadata.uid
 
 
+async def test_scale_to_zero_and_back_restores_the_same_pods_and_claims(client, ns, controller, kubelet, binder):
+    """Basic identity: after scaling to 0 and back up, every pod has its name, hostname and claim again,
+    and each claim is still bound to the same volume (the data check is in the e2e suite)."""
+    await client.create(web(3), ns)
+    await wait_ready(client, ns, 3)
+
+    async def bound():
+        claims = await claims_of(client, ns)
+        return claims if len(claims) == 3 and all(c.spec.volume_name for c in claims.values()) else None
+    claims = await wait_for(bound, what="3 bound claims")
+    await scale(client, ns, 0)
+    await wait_pods(client, ns, [])
+    await wait_ready(client, ns, 0)
+    assert kubelet.deleted == ["web-2", "web-1", "web-0"]
+    assert {n: c.metadata.uid for n, c in (await claims_of(client, ns)).items()} == \
+        {n: c.metadata.uid for n, c in claims.items()}, "scaling to 0 keeps the claims (Retain)"
+
+    await scale(client, ns, 3)
+    await wait_ready(client, ns, 3)
+    pods = await pods_of(client, ns)
+    assert sorted(pods) == ["web-0", "web-1", "web-2"]
+    for name, pod in pods.items():
+        assert (pod.spec.hostname, pod.spec.subdomain) == (name, "nginx")
+        assert pod.spec.volumes[0].persistent_volume_claim.claim_name == f"www-{name}"
+    after = await claims_of(client, ns)
+    assert {n: (c.metadata.uid, c.spec.volume_name) for n, c in after.items()} == \
+        {n: (c.metadata.uid, c.spec.volume_name) for n, c in claims.items()}
+    assert binder.created == ["www-web-0", "www-web-1", "www-web-2"], "no claim was created again"
+
+
 async def test_deleted_pod_comes_back_with_the_same_name_and_claims(client, ns, controller, kubelet):
     await client.create(web(3), ns)
     await wait_ready(client, ns, 3)
