@@ -27,6 +27,12 @@ _INT_TYPES = {F.TYPE_INT32: "int32", F.TYPE_INT64: "int64", F.TYPE_UINT32: "uint
               F.TYPE_UINT64: "uint64", F.TYPE_SINT32: "int32", F.TYPE_SINT64: "int64"}
 _INT64 = {F.TYPE_INT64, F.TYPE_UINT64, F.TYPE_SINT64, F.TYPE_FIXED64, F.TYPE_SFIXED64}
 _WELL_KNOWN = {"google.protobuf.Value", "google.protobuf.Struct", "google.protobuf.Timestamp"}
+# Quantities are strings in the messages, but Kubernetes' Quantity also decodes a JSON number (`cpu: 2`).
+_QUANTITY_MAPS = {("ResourceRequirements", "limits"), ("ResourceRequirements", "requests"),
+                  ("VolumeResourceRequirements", "limits"), ("VolumeResourceRequirements", "requests"),
+                  ("NodeStatus", "capacity"), ("NodeStatus", "allocatable"),
+                  ("PersistentVolumeSpec", "capacity"), ("PersistentVolumeClaimStatus", "capacity")}
+_QUANTITIES = {("EmptyDirVolumeSource", "size_limit")}
 
 
 class ManifestError(ValueError):
@@ -92,6 +98,13 @@ def _check_scalar(field: FieldDescriptor, value: Any) -> bool:
     return True
 
 
+def _quantity(value: Any) -> Any:
+    """A number where a Quantity goes, as the quantity string it stands for; anything else unchanged."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
 def _walk(desc: Descriptor, data: Any, path: str, problems: list[str], paths: list[str],
           owner: str) -> Any:
     """Check data against desc; returns data with nulls dropped (Kubernetes treats null as unset)."""
@@ -127,10 +140,13 @@ def _walk_field(field: FieldDescriptor, value: Any, path: str, problems: list[st
             mistyped(value, "map[string]string")
             return None
         vfield = field.message_type.fields_by_name["value"]
+        quantities = (owner, field.name) in _QUANTITY_MAPS
         out = {}
         for k, v in value.items():
             if v is None:
                 continue
+            if quantities:
+                v = _quantity(v)
             if vfield.type == F.TYPE_MESSAGE:
                 out[k] = _walk(vfield.message_type, v, f"{path}.{k}", problems, paths, owner)
             elif not _check_scalar(vfield, v):
@@ -138,6 +154,8 @@ def _walk_field(field: FieldDescriptor, value: Any, path: str, problems: list[st
             else:
                 out[k] = v
         return out
+    if (owner, field.name) in _QUANTITIES:
+        value = _quantity(value)
     if field.is_repeated:
         if not isinstance(value, list):
             mistyped(value, f"[]{_go_type(field)}")

@@ -80,3 +80,25 @@ def test_multi_document_and_list():
     text = DEPLOY + "\n---\n---\napiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Namespace, metadata: {name: a}}\n"
     kinds = [d["kind"] for d in manifest.load_documents(text)]
     assert kinds == ["Deployment", "Namespace"]
+
+
+def test_quantities_may_be_numbers_as_kubernetes_decodes_them():
+    pod = yaml.safe_load("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: p}
+        spec:
+          containers:
+          - name: app
+            image: busybox
+            resources: {requests: {cpu: 2, memory: 1.5}, limits: {cpu: 0.5}}
+          volumes:
+          - {name: scratch, emptyDir: {sizeLimit: 1000}}
+        """)
+    decoded = manifest.from_dict(pod)
+    resources = decoded.spec.containers[0].resources
+    assert dict(resources.requests) == {"cpu": "2", "memory": "1.5"} and dict(resources.limits) == {"cpu": "0.5"}
+    assert decoded.spec.volumes[0].empty_dir.size_limit == "1000"
+    pod["metadata"]["labels"] = {"tier": 2}  # a label is a string, whatever it looks like
+    with pytest.raises(manifest.StrictDecodingError):
+        manifest.from_dict(pod)
