@@ -1,7 +1,8 @@
 """kubelab delete: `pod "x" deleted`, then (with --wait, the default) wait until the objects are gone.
 
 --grace-period=0 without --force becomes 1 (kubectl's guard against data loss); --force alone means
-grace 0 and prints kubectl's warning. --cascade maps to the propagation policy.
+grace 0 and prints kubectl's warning. --cascade maps to the propagation policy; its old boolean values
+still work, with kubectl's deprecation warning.
 """
 
 from __future__ import annotations
@@ -17,12 +18,26 @@ from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import kind_prefix, parse_targets
 from kubelab.errors import ApiError
 
-__all__ = ["cmd_delete", "wait_gone"]
+__all__ = ["cmd_delete", "propagation_policy", "wait_gone"]
 
-CASCADE = {"background": "Background", "true": "Background", "foreground": "Foreground",
-           "orphan": "Orphan", "false": "Orphan"}
+CASCADE = {"background": "Background", "foreground": "Foreground", "orphan": "Orphan"}
+#: What Go's strconv.ParseBool accepts, as kubectl reads a boolean --cascade.
+_BOOLEANS = {**dict.fromkeys(("1", "t", "T", "TRUE", "true", "True"), True),
+             **dict.fromkeys(("0", "f", "F", "FALSE", "false", "False"), False)}
 FORCE_WARNING = ("Warning: Immediate deletion does not wait for confirmation that the running resource has been "
                  "terminated. The resource may continue to run on the cluster indefinitely.")
+
+
+def propagation_policy(cascade: str) -> tuple[str, str | None]:
+    """The propagation policy --cascade asks for, and the warning a (deprecated) boolean value earns."""
+    if cascade in _BOOLEANS:
+        mode = "background" if _BOOLEANS[cascade] else "orphan"
+        return CASCADE[mode], (f"warning: --cascade={cascade} is deprecated (boolean value) and can be replaced "
+                               f"with --cascade={mode}.")
+    if cascade not in CASCADE:
+        raise CliError(f'error: invalid cascade value ({cascade}). Must be "background", "foreground", '
+                       'or "orphan".')
+    return CASCADE[cascade], None
 
 
 def _grace(ctx: Session) -> int | None:
@@ -83,10 +98,9 @@ async def wait_gone(ctx: Session, info: KindInfo, ns: str, obj: Message) -> None
 
 async def cmd_delete(ctx: Session) -> int:
     a = ctx.args
-    policy = CASCADE.get(a.cascade.lower())
-    if policy is None:
-        raise CliError(f'error: invalid cascade value ({a.cascade}). Must be "background", "foreground", '
-                       'or "orphan".')
+    policy, warning = propagation_policy(a.cascade)
+    if warning:
+        ctx.note(warning)
     grace = _grace(ctx)
     objects = await _objects(ctx)
     if a.force and grace == 0:
