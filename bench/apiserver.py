@@ -51,7 +51,7 @@ from kubelab.api import registry
 from kubelab.api.v1 import apiserver_pb2 as pb
 from kubelab.api.v1 import core_pb2
 from kubelab.client import Client
-from services.apiserver.servicer import MAX_BATCH_BYTES, MAX_BATCH_EVENTS
+from services.apiserver.servicer import BATCH_WINDOW, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, Pacer
 from services.apiserver.store import Store
 from tests.support import ROOT, ApiServerProcess, RedisProcess, free_port
 
@@ -196,15 +196,18 @@ async def serve_echo(port: int) -> None:
             subscribers.discard(s)
 
     async def subscribe_batched(request: bytes, context):
-        """What the queue holds, in one WatchEventBatch, with the API server's bounds (same as WatchBatched)."""
+        """What the queue holds, in one WatchEventBatch, with the API server's bounds and pacing (as WatchBatched)."""
         s = Subscriber()
         subscribers.add(s)
         try:
             yield batch_entry(hello)
+            pacer = Pacer(BATCH_WINDOW)
             while True:
                 first = await s.next()
+                await pacer.wait()
                 rest = s.drain(MAX_BATCH_EVENTS - 1, MAX_BATCH_BYTES - len(first))
                 yield b"".join(batch_entry(m) for m in (first, *rest))
+                pacer.sent()
         finally:
             subscribers.discard(s)
 

@@ -35,7 +35,7 @@ async def serve(cfg: Config) -> None:
         # clients ping idle connections (long watches) to notice a dead server; allow it
         ("grpc.keepalive_permit_without_calls", 1), ("grpc.http2.min_ping_interval_without_data_ms", 5000),
         ("grpc.http2.max_ping_strikes", 0)])
-    server.add_generic_rpc_handlers([ApiServerServicer(resources, cfg.bookmark_interval).handler()])
+    server.add_generic_rpc_handlers([ApiServerServicer(resources, cfg.bookmark_interval, cfg.watch_batch_window).handler()])
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(

@@ -18,6 +18,8 @@ class Config:
     """Events a watcher may have pending before it is cut off."""
     bookmark_interval: float = 60.0
     """Seconds between BOOKMARK events on an idle watch that asked for them."""
+    watch_batch_window: float = 0.010
+    """Seconds: a WatchBatched stream sends at most one message per window (0: each event at once)."""
     log_level: str = "info"
     """debug, info, warning or error."""
 
@@ -30,6 +32,10 @@ class Config:
         p.add_argument("--history", type=int, default=int(env("KUBELAB_HISTORY", cls.history)))
         p.add_argument("--watch-queue", type=int, default=cls.watch_queue)
         p.add_argument("--bookmark-interval", type=float, default=cls.bookmark_interval)
+        p.add_argument("--watch-batch-window", type=float, default=cls.watch_batch_window,
+                       help="seconds; a WatchBatched stream sends at most one message per window, so a busy "
+                            "stream carries several events per message (0: each event at once)")
         p.add_argument("--log-level", default=env("KUBELAB_LOG_LEVEL", cls.log_level))
         a = p.parse_args(argv)
-        return cls(a.listen, a.redis, a.history, a.watch_queue, a.bookmark_interval, a.log_level)
+        return cls(a.listen, a.redis, a.history, a.watch_queue, a.bookmark_interval, a.watch_batch_window,
+                   a.log_level)

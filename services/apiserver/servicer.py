@@ -5,6 +5,7 @@ so a large list is not parsed and re-serialized object by object.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
 from contextlib import aclosing
@@ -42,9 +43,32 @@ def _field(num: int, payload: bytes) -> bytes:
 
 
 # A WatchEventBatch holds at most this many events, and stops adding events at this many bytes of
-# objects (a single larger object still goes, alone). The server never waits to fill one.
+# objects (a single larger object still goes, alone).
 MAX_BATCH_EVENTS = 500
 MAX_BATCH_BYTES = 1 << 20
+# A WatchBatched stream sends at most one message per window: an event that comes less than a window
+# after the stream's previous message waits for the rest of it, and whatever else arrives meanwhile
+# goes in the same message. A quiet stream's events go at once; a busy one's carry several per
+# message, which is what lets one process fan hundreds of writes a second out to a hundred watchers.
+BATCH_WINDOW = 0.010
+
+
+class Pacer:
+    """At most one message per window on one stream (Nagle's algorithm, by time)."""
+
+    def __init__(self, window: float):
+        self.window = window
+        self.last = float("-inf")
+
+    async def wait(self) -> None:
+        """Return when the stream may send: at once if its last message is a window old."""
+        if self.window > 0:
+            early = self.last + self.window - asyncio.get_running_loop().time()
+            if early > 0:
+                await asyncio.sleep(early)
+
+    def sent(self) -> None:
+        self.last = asyncio.get_running_loop().time()
 
 
 class _Frames:
@@ -111,8 +135,9 @@ def _decode(req: pb.WriteRequest):
 
 
 class ApiServerServicer:
-    def __init__(self, resources: Resources, bookmark_interval: float = 60.0):
+    def __init__(self, resources: Resources, bookmark_interval: float = 60.0, batch_window: float = BATCH_WINDOW):
         self.resources = resources
+        self.batch_window = batch_window
         self.cache = resources.cache
         self.bookmark_interval = bookmark_interval
 
@@ -193,22 +218,22 @@ class ApiServerServicer:
 
     async def Watch(self, req: pb.WatchRequest, context):
         """One WatchEvent per stream message."""
-        async with aclosing(self._watch(req, context, 1)) as batches:
+        async with aclosing(self._watch(req, context, 1, 0.0)) as batches:
             async for events in batches:
                 yield _event_frame(*events[0]) if events else self._bookmark()
 
     async def WatchBatched(self, req: pb.WatchRequest, context):
         """The same events as Watch, each message a WatchEventBatch of what the watcher's queue held."""
-        async with aclosing(self._watch(req, context, MAX_BATCH_EVENTS)) as batches:
+        async with aclosing(self._watch(req, context, MAX_BATCH_EVENTS, self.batch_window)) as batches:
             async for events in batches:
                 yield b"".join(_batch_entry(t, c) for t, c in events) if events else _field(1, self._bookmark())
 
     def _bookmark(self) -> bytes:
         return _field(1, b"BOOKMARK") + _field(3, str(self.cache.rev).encode())
 
-    async def _watch(self, req: pb.WatchRequest, context, max_events: int):
+    async def _watch(self, req: pb.WatchRequest, context, max_events: int, window: float):
         """Lists of events, in order, up to max_events each ([] when a bookmark is due). After the first
-        event, whatever else is queued goes in the same list: a batch never waits to fill."""
+        event, whatever else is queued goes in the same list, once the Pacer lets the stream send."""
         try:
             info = _kind(req.kind)
             flt = Filter.parse(info, req.namespace, req.label_selector, req.field_selector)
@@ -229,13 +254,16 @@ class ApiServerServicer:
             await context.abort_with_status(errors.unavailable(str(e)).to_status())
             return
         timeout = self.bookmark_interval if req.allow_bookmarks else None
+        pacer = Pacer(window)
         try:
             while True:
                 item = await watcher.next(timeout)
                 if item is None:
                     yield []
                     continue
+                await pacer.wait()
                 yield [item, *watcher.drain(max_events - 1, MAX_BATCH_BYTES - len(item[1].wrapped))]
+                pacer.sent()
         except WatchClosed as e:
             log.info("watch ended kind=%s reason=%r", info.kind, e.reason)
             code = errors.expired if e.code == "OUT_OF_RANGE" else None

@@ -1,4 +1,6 @@
 """Watcher.drain: what one batched watch message may take from a watcher's queue."""
+import asyncio
+
 import pytest
 
 from services.apiserver.cached import Cached
@@ -58,3 +60,26 @@ async def test_a_closed_watcher_still_hands_out_what_it_queued_then_next_raises(
     assert revs(w.drain(500, 1 << 20)) == [2, 3]
     with pytest.raises(WatchClosed):
         await w.next(None)
+
+
+async def test_pacer_sends_a_quiet_streams_event_at_once_and_spaces_a_busy_ones():
+    from services.apiserver.servicer import Pacer
+
+    loop = asyncio.get_running_loop()
+    pacer = Pacer(0.05)
+    t0 = loop.time()
+    await pacer.wait()  # nothing sent yet: at once
+    assert loop.time() - t0 < 0.02
+    pacer.sent()
+    await pacer.wait()  # right after a message: the rest of the window
+    assert loop.time() - t0 >= 0.045
+    pacer.sent()
+    await asyncio.sleep(0.06)
+    t1 = loop.time()
+    await pacer.wait()  # the last message is a window old: at once
+    assert loop.time() - t1 < 0.02
+    off = Pacer(0.0)
+    off.sent()
+    t2 = loop.time()
+    await off.wait()
+    assert loop.time() - t2 < 0.02
