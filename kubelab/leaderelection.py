@@ -204,7 +204,13 @@ class LeaderElector:
     async def _acquire(self) -> None:
         log.info("attempting to acquire leader lease lease=%s/%s identity=%s", self.namespace, self.name,
                  self.identity)
-        while not await self.try_acquire_or_renew():
+        while True:
+            if await self.try_acquire_or_renew():
+                if self.state.leading(self._clock()):
+                    break
+                # The write went through only after the renew deadline (it hung in a partition or an
+                # outage): renew at once rather than lead for no time at all, stop, and acquire again.
+                continue
             await asyncio.sleep(_jitter(self.config.retry_period))
         self._leading = True
         self.transitions_seen += 1
@@ -268,9 +274,13 @@ class LeaderElector:
                 log.warning("error retrieving lease lease=%s/%s error=%s", self.namespace, self.name, e)
                 return False
             lease = None
+        # The renew deadline counts from this write, not from the read: the client retries a read
+        # through an API server outage (up to its retry deadline), and a lease acquired right after
+        # one must not look already overdue, or the new leader stops at once and acquires again.
+        started = self._clock()
         self._lease = lease
         current = LeaseRecord.from_lease(lease) if lease is not None else None
-        record = self.state.decide(current, self._clock(), self._wall())
+        record = self.state.decide(current, started, self._wall())
         if record is None:
             log.debug("lease is held and has not yet expired lease=%s/%s holder=%s", self.namespace, self.name,
                       current.holder_identity)

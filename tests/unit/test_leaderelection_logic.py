@@ -1,8 +1,11 @@
-"""The election decisions (client-go tryAcquireOrRenew / isLeaseValid) on a fake clock."""
+"""The election decisions (client-go tryAcquireOrRenew / isLeaseValid) on a fake clock, and the elector's
+use of them over a client double."""
+import grpc
 import pytest
 
 from kubelab.api.v1 import coordination_pb2
-from kubelab.leaderelection import ElectionState, LeaderElectionConfig, LeaseRecord
+from kubelab.errors import ApiError
+from kubelab.leaderelection import ElectionState, LeaderElectionConfig, LeaderElector, LeaseRecord
 from kubelab.workqueue import FakeClock
 
 CFG = LeaderElectionConfig()  # 15 s lease, 10 s renew deadline, 2 s retry
@@ -122,3 +125,60 @@ def test_release_record_and_lease_round_trip():
     rec.apply_to(lease)
     assert lease.spec.renew_time.nanos == 500_000_000
     assert LeaseRecord.from_lease(lease) == rec
+
+
+class SlowLeaseClient:
+    """A client whose reads and writes of the Lease take the next of `delays` seconds each (an outage, a
+    partition: the client retries or the request hangs), then 0."""
+
+    def __init__(self, clock: FakeClock, delays: list[float], lease: coordination_pb2.Lease | None = None):
+        self.clock, self.delays, self.lease = clock, list(delays), lease
+        self.writes = 0
+
+    def _take(self) -> None:
+        self.clock.advance(self.delays.pop(0) if self.delays else 0.0)
+
+    async def get(self, kind, name, namespace):
+        self._take()
+        if self.lease is None:
+            raise ApiError(grpc.StatusCode.NOT_FOUND, "NotFound", f'leases.coordination.k8s.io "{name}" not found')
+        out = coordination_pb2.Lease()
+        out.CopyFrom(self.lease)
+        return out
+
+    async def create(self, lease):
+        self._take()
+        self.lease, self.writes = lease, self.writes + 1
+        return lease
+
+    update = create
+
+
+def own_lease() -> coordination_pb2.Lease:
+    lease = coordination_pb2.Lease()
+    lease.metadata.name, lease.metadata.namespace = "c", "kube-system"
+    LeaseRecord("a", 15, WALL, WALL, 0).apply_to(lease)
+    return lease
+
+
+@pytest.mark.parametrize("existing", [False, True])
+async def test_a_lease_acquired_after_a_slow_read_is_not_already_overdue(existing):
+    """The read waited 25 s for the API server to come back: the renew deadline starts at the write."""
+    clock = FakeClock(100)
+    client = SlowLeaseClient(clock, [25.0], own_lease() if existing else None)
+    elector = LeaderElector(client, "c", identity="a", clock=clock, wall=lambda: WALL)
+    assert await elector.try_acquire_or_renew()
+    assert elector.state.leading(clock())
+    clock.advance(CFG.renew_deadline - 0.1)
+    assert elector.state.leading(clock())
+
+
+async def test_an_acquisition_whose_write_hung_past_the_renew_deadline_renews_before_leading():
+    """The write hung 12 s in a partition: leading on it would stop at once; it renews first instead."""
+    clock = FakeClock(100)
+    client = SlowLeaseClient(clock, [0.0, 12.0], None)
+    elector = LeaderElector(client, "c", identity="a", clock=clock, wall=lambda: WALL)
+    await elector._acquire()
+    assert elector.is_leader() and client.writes == 2
+    clock.advance(CFG.renew_deadline - 0.1)
+    assert elector.is_leader()
