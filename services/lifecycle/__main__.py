@@ -46,6 +46,7 @@ def setup(cfg: Config):
                               grace=cfg.node_monitor_grace_period, startup_grace=cfg.node_startup_grace_period)
         proc.add_controller(Controller("nodelifecycle", nodes, proc.informers, for_kind="Node",
                                        watches=nodes.watches()))
+        proc.add_runnable("nodelifecycle-term", nodes.lead)
         eviction = TaintEviction(proc.client, proc.informers, proc.events)
         proc.add_controller(Controller("tainteviction", eviction, proc.informers, for_kind="Pod",
                                        watches=eviction.watches(), workers=4))

@@ -2,7 +2,8 @@
 (`pkg/controller/tainteviction`), small.
 
 `NodeLifecycle` (keys: Node names; a Lease in kube-node-lease wakes its node): every `monitor_period`
-a node whose heartbeat is older than the grace period gets its conditions marked Unknown (update_status);
+a node whose heartbeat is older than the grace period (counted at the earliest from the start of this
+replica's leadership term) gets its conditions marked Unknown (update_status);
 then its managed taints are set from its Ready condition (update): `unreachable` / `not-ready`, NoExecute
 and NoSchedule, removed once the node reports Ready True again.
 
@@ -38,6 +39,14 @@ class NodeLifecycle:
         self.monitor_period, self.grace, self.startup_grace = monitor_period, grace, startup_grace
         self.nodes = informers.informer("Node")
         self.leases = informers.informer("Lease", LEASE_NAMESPACE)
+        self.watching_since = clock()
+        """When this replica last began to lead: no node's grace period starts earlier (see `lead`)."""
+
+    async def lead(self) -> None:
+        """A runnable of each leadership term. The term begins after the API server came back (a leader
+        stops at its renew deadline while the API cannot be reached), so heartbeats that could not be
+        written meanwhile do not make every node look dead at once."""
+        self.watching_since = self.clock()
 
     def watches(self) -> list[tuple[str, Callable[[Message], list[str]]]]:
         def node_of(lease: Message) -> list[str]:
@@ -61,7 +70,7 @@ class NodeLifecycle:
         name = node.metadata.name
         now = self.clock()
         marked, _ = nld.node_health(node, self.leases.get(f"{LEASE_NAMESPACE}/{name}"), now, self.grace,
-                                    self.startup_grace)
+                                    self.startup_grace, self.watching_since)
         if marked is not None:
             log.info("node stopped posting status, marking conditions Unknown node=%s", name)
             node = await self.client.update_status(marked)

@@ -55,15 +55,18 @@ def heartbeat(node: Message, lease: Message | None) -> float | None:
 
 
 def node_health(node: Message, lease: Message | None, now: float, grace: float,
-                startup_grace: float) -> tuple[Message | None, float]:
+                startup_grace: float, watching_since: float = 0.0) -> tuple[Message | None, float]:
     """(the Node with its conditions marked Unknown, or None when nothing changes; seconds until the next
-    look is due). A node that never reported Ready gets `startup_grace` from its creation."""
+    look is due). A node that never reported Ready gets `startup_grace` from its creation.
+
+    `watching_since`: when the controller began to watch (its leadership term). The grace never starts
+    before it: while the API server or Redis was down nobody could heartbeat and nobody could see a
+    heartbeat, and a node is not silent because we were deaf (k/k starts each node's probeTimestamp
+    when the controller first observes it)."""
     hb = heartbeat(node, lease)
-    if _ready(node) is None:
-        since, limit = (hb if hb is not None else _seconds(node.metadata.creation_timestamp)), startup_grace
-    else:
-        since, limit = (hb if hb is not None else _seconds(node.metadata.creation_timestamp)), grace
-    left = since + limit - now
+    since = hb if hb is not None else _seconds(node.metadata.creation_timestamp)
+    limit = startup_grace if _ready(node) is None else grace
+    left = max(since, watching_since) + limit - now
     if left > 0:
         return None, left
     out = type(node)()

@@ -55,6 +55,14 @@ def test_when_a_node_goes_unknown(case, n, lse, now, marked):
     assert (out is not None) == marked, case
 
 
+@pytest.mark.parametrize("now, marked", [(T0 + 149, False), (T0 + 150, True)])
+def test_the_grace_period_starts_no_earlier_than_the_controller_began_watching(now, marked):
+    """The API server was down from T0 + 5 to T0 + 100: nobody could renew a lease nor see one, and
+    the controller's leadership term began again at T0 + 100."""
+    out, _ = nld.node_health(node(heartbeat=T0), lease(T0), now, GRACE, STARTUP, watching_since=T0 + 100)
+    assert (out is not None) == marked
+
+
 def test_stale_node_conditions_all_go_unknown_keeping_heartbeats():
     n = node(heartbeat=T0)
     out, _ = nld.node_health(n, None, T0 + 60, GRACE, STARTUP)
