@@ -5,8 +5,10 @@
 `pvc-<claim uid>` is created with a claimRef to the claim (the binder then binds them),
 ProvisioningSucceeded. The name is deterministic and the directory creation idempotent, so a crash at
 any point and a restart give exactly one PV: a PV that exists already stops the work, and creating it
-twice answers AlreadyExists, which counts as success. `VolumeDeleter` deletes the storage and then the
-PV of a released volume with reclaim policy Delete.
+twice answers AlreadyExists, which counts as success. The storage is removed again only when the API server
+refused the PV: after an error that leaves its fate unknown (an outage, a cut connection) the PV may exist,
+so the storage stays and the retry settles it. `VolumeDeleter` deletes the storage and then the PV of a
+released volume with reclaim policy Delete.
 """
 from __future__ import annotations
 
@@ -29,9 +31,15 @@ from services.provisioner.volumeutil import (
     ANN_DYNAMICALLY_PROVISIONED, ANN_SELECTED_NODE, PV_PROTECTION, claim_class, claim_key, claim_reference,
 )
 
-__all__ = ["ClaimProvisioner", "VolumeDeleter", "ProvisioningFailed"]
+__all__ = ["ClaimProvisioner", "VolumeDeleter", "ProvisioningFailed", "OUTCOME_UNKNOWN"]
 
 log = logging.getLogger(__name__)
+
+
+OUTCOME_UNKNOWN = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
+                             grpc.StatusCode.CANCELLED, grpc.StatusCode.UNKNOWN, grpc.StatusCode.INTERNAL})
+"""Errors after which a create may have been stored all the same (the API server or the path to it
+went away before the answer came back)."""
 
 
 class ProvisioningFailed(Exception):
@@ -115,6 +123,13 @@ class ClaimProvisioner:
             await self.client.create(volume)
             log.info("volume provisioned claim=%s volume=%s", claim_key(claim), volume.metadata.name)
         except ApiError as e:
+            if e.code in OUTCOME_UNKNOWN:
+                # The PV may well exist (the answer was lost, not the write): keep the storage. The retry
+                # creates the PV or finds it; the orphan sweep removes the directory if it never comes.
+                events.event(claim, WARNING, "ProvisioningFailed",
+                             f"Error creating provisioned PV object for claim {claim_key(claim)}: {e}. "
+                             "Keeping the volume and retrying.")
+                raise
             if e.code != grpc.StatusCode.ALREADY_EXISTS:
                 events.event(claim, WARNING, "ProvisioningFailed",
                              f"Error creating provisioned PV object for claim {claim_key(claim)}: {e}. "

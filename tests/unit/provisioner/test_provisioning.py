@@ -1,10 +1,14 @@
 import os
 from pathlib import Path
 
+import grpc
 import pytest
 
 from kubelab.api.v1 import core_pb2
+from kubelab.errors import ApiError
+from kubelab.informer import InformerFactory
 from services.provisioner.app import builtin_provisioners
+from services.provisioner.provisioning.controller import ClaimProvisioner
 from services.provisioner.provisioning.decision import Provision, Refuse, Retry, Skip, decide_provision, find_orphans, \
     should_delete
 from services.provisioner.provisioning.plugin import ProvisioningError, VolumeDir
@@ -134,3 +138,41 @@ def test_plugins_never_point_outside_their_directories(plugins):
     share = pv("s")
     share.spec.nfs.server, share.spec.nfs.path = "shared.kubelab.io", "/../x"
     assert plugins.get("kubelab.io/shared").volume_dir(share) is None
+
+
+class RefusingClient:
+    """Answers every create with `code`: the seam between the provisioning controller and the API."""
+
+    def __init__(self, code: grpc.StatusCode):
+        self.code = code
+
+    async def create(self, obj):
+        raise ApiError(self.code, "ServiceUnavailable" if self.code == grpc.StatusCode.UNAVAILABLE else "Invalid",
+                       "no")
+
+
+class Recorder:
+    def __init__(self):
+        self.events = []
+
+    def event(self, obj, type_, reason, message):
+        self.events.append((reason, message))
+
+
+@pytest.mark.parametrize("code, kept", [
+    (grpc.StatusCode.UNAVAILABLE, True),  # the API server went away: the PV may have been stored
+    (grpc.StatusCode.DEADLINE_EXCEEDED, True),
+    (grpc.StatusCode.INVALID_ARGUMENT, False),  # refused: nothing refers to the storage
+])
+async def test_storage_is_removed_only_when_the_api_refused_its_volume(plugins, tmp_path, code, kept):
+    disk = plugins.get("kubelab.io/network-disk")
+    claim = claim_for("network-disk", "kubelab.io/network-disk")
+    volume = await disk.provision(claim, CLASSES["network-disk"], None)
+    path = tmp_path / "disks" / volume.metadata.name
+    assert path.is_dir()
+    recorder = Recorder()
+    controller = ClaimProvisioner(RefusingClient(code), InformerFactory(None), plugins, lambda plugin: recorder)
+    with pytest.raises(ApiError):
+        await controller._store(claim, volume, disk, recorder)
+    assert path.is_dir() == kept
+    assert recorder.events[-1][1].endswith("Keeping the volume and retrying." if kept else "Deleting the volume.")
