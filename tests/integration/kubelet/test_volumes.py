@@ -127,9 +127,12 @@ async def test_network_disk_mounts_only_once_attached(node, client):
     await set_claim_bound(client, "disk")
     await client.create_manifest(rng_pod("rng-disk", "persistentVolumeClaim: {claimName: disk}"), "default")
     await wait_pod(client, "rng-disk", lambda p: container_state(p)[1] == "ContainerCreating")
-    events = await wait_for(lambda: _events_with(client, "rng-disk", "FailedMount"), what="FailedMount event")
     va_name = attachment_name("pv-disk", NETWORK_DISK_DRIVER, "node-1")
-    assert va_name in events[0].message and "unattached volumes=[data]" in events[0].message
+
+    async def waiting_for_attachment():  # the kubelet's claim cache may first still see it unbound
+        return [e for e in await _events_with(client, "rng-disk", "FailedMount")
+                if va_name in e.message and "unattached volumes=[data]" in e.message]
+    await wait_for(waiting_for_attachment, what="FailedMount event naming the VolumeAttachment")
     va = storage_pb2.VolumeAttachment(api_version="storage.k8s.io/v1", kind="VolumeAttachment")
     va.metadata.name = va_name
     va.spec.attacher, va.spec.node_name = NETWORK_DISK_DRIVER, "node-1"
