@@ -3,7 +3,8 @@ create pods from the template in slow-start batches, delete chosen pods, and say
 (`SuccessfulCreate` "Created pod: web-7d4b9-x2x7q", `SuccessfulDelete`, `FailedCreate`, `FailedDelete`).
 
 Expectations are lowered here for every create or delete that the informer will never observe
-(it failed), so a failed write cannot wedge the ReplicaSet until the expectations expire.
+(it failed) or may never observe (it was cut short: leadership lost while the API server was away, or
+shutdown), so neither can wedge the ReplicaSet until the expectations expire.
 """
 from __future__ import annotations
 
@@ -48,17 +49,28 @@ class PodControl:
     async def create_pods(self, rs: apps_pb2.ReplicaSet, key: str, count: int) -> Exception | None:
         """Create `count` pods in slow-start batches; the first failing batch ends it. Returns the error."""
         self.expectations.expect_creations(key, count)
-        created = 0
-        for size in slow_start_batches(count):
-            results = await asyncio.gather(*(self._create(rs) for _ in range(size)), return_exceptions=True)
-            errors = [r for r in results if isinstance(r, BaseException)]
-            created += size - len(errors)
-            for _ in errors:
-                self.expectations.creation_observed(key)
-            if errors:
-                for _ in range(count - created - len(errors)):  # never attempted
+        unsettled = count
+        """Creates neither done nor failed: the informer may never see them if we stop now."""
+        try:
+            for size in slow_start_batches(count):
+                results = await asyncio.gather(*(self._create(rs) for _ in range(size)), return_exceptions=True)
+                errors = [r for r in results if isinstance(r, BaseException)]
+                unsettled -= size
+                for _ in errors:
                     self.expectations.creation_observed(key)
-                return errors[0]
+                if errors:
+                    for _ in range(unsettled):  # never attempted
+                        self.expectations.creation_observed(key)
+                    unsettled = 0
+                    return errors[0]
+        except asyncio.CancelledError:
+            # Leadership lost (the API server went away mid-batch) or shutting down: the creates cut
+            # short must not hold the next sync back until the expectations expire (5 minutes). One
+            # that was stored all the same is observed too; the count then goes below zero, which
+            # also counts as satisfied.
+            for _ in range(unsettled):
+                self.expectations.creation_observed(key)
+            raise
         return None
 
     async def _create(self, rs: apps_pb2.ReplicaSet) -> None:
@@ -77,7 +89,12 @@ class PodControl:
     async def delete_pods(self, rs: apps_pb2.ReplicaSet, key: str, pods: list[core_pb2.Pod]) -> Exception | None:
         """Delete the chosen pods at once; returns the first error other than NotFound."""
         self.expectations.expect_pod_deletions(key, (pod_key(p) for p in pods))
-        results = await asyncio.gather(*(self._delete(rs, key, p) for p in pods), return_exceptions=True)
+        try:
+            results = await asyncio.gather(*(self._delete(rs, key, p) for p in pods), return_exceptions=True)
+        except asyncio.CancelledError:  # as in create_pods; each pod's deletion counts once however seen
+            for p in pods:
+                self.expectations.pod_deletion_observed(key, pod_key(p))
+            raise
         return next((r for r in results if isinstance(r, BaseException)), None)
 
     async def _delete(self, rs: apps_pb2.ReplicaSet, key: str, pod: core_pb2.Pod) -> None:
