@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -280,6 +282,33 @@ async def test_apiserver_killed_and_started(cluster, client):
     await cluster.kubelab("start", "apiserver")
     await scale(cluster, "deploy", 4)
     await scale(cluster, "sts", 3)
+    await converged(cluster, client)
+
+
+async def test_apiserver_paused_while_a_replicaset_creates_pods(cluster, client):
+    """SIGSTOP of the API server in the middle of a scale-up, for longer than the renew deadline: the
+    replicaset controller stops leading with creates in flight, and leading again it creates the rest at
+    once, not after its expectations of those creates expire (5 minutes)."""
+    rows = await ps(cluster)
+    _, rv = await client.list("Pod", "default", label_selector="app=pause")
+
+    async def pause_at_the_first_create():
+        async for ev in client.watch("Pod", "default", label_selector="app=pause", resource_version=rv):
+            if ev.type == "ADDED":  # `kubelab pause apiserver`, at the moment it matters
+                os.kill(rows["apiserver"]["pid"], signal.SIGSTOP)
+                return
+
+    async def not_leading():
+        return await asyncio.to_thread(check_health, rows["replicaset"]["address"], 3, "leader") != SERVING
+
+    watch = asyncio.create_task(pause_at_the_first_create())
+    try:
+        await scale(cluster, "deploy", 20)
+        await asyncio.wait_for(watch, 30)
+        await until(not_leading, "the replicaset controller to stop leading")
+    finally:
+        watch.cancel()
+        await cluster.kubelab("resume", "apiserver")
     await converged(cluster, client)
 
 
