@@ -1,6 +1,8 @@
 """Real processes for integration tests: a Redis server and API servers on free ports."""
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -157,3 +159,12 @@ class ComponentProcess:
 
     def logs(self) -> str:
         return self.log.read_text()
+
+
+@contextlib.asynccontextmanager
+async def running(runner):
+    """runner.run() as a background task for the with block (a test's watcher or stand-in), then cancelled."""
+    async with asyncio.TaskGroup() as tg:
+        task = tg.create_task(runner.run())
+        yield runner
+        task.cancel()

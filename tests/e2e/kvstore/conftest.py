@@ -2,12 +2,11 @@
 example, driven through the `kubelab` command and watched through the API client (as tests/e2e/statefulset)."""
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from kubelab.client import Client
 from tests.e2e.cluster import ROOT, StdoutCluster, new_namespace, running_cluster, wait_for  # noqa: F401 (wait_for: used by the tests)
+from tests.support import running
 
 KV_YAML = ROOT / "examples" / "kvstore" / "kv.yaml"
 
@@ -56,8 +55,5 @@ class PodHistory:
 
 @pytest.fixture
 async def history(client, ns):
-    h = PodHistory(client, ns)
-    async with asyncio.TaskGroup() as tg:
-        task = tg.create_task(h.run())
+    async with running(PodHistory(client, ns)) as h:
         yield h
-        task.cancel()

@@ -5,7 +5,6 @@ events of `kubelab describe pod`) and checked on the nodes themselves: a pod cou
 when that node's agent runs its container (a live process recorded under the node's root dir)."""
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
@@ -18,6 +17,7 @@ from kubelab.api.v1 import core_pb2
 from kubelab.client import Client
 from kubelab.errors import ApiError
 from tests.e2e.cluster import StdoutCluster, new_namespace, running_cluster, wait_for
+from tests.support import running
 
 NODES = ("node-1", "node-2", "node-3")
 
@@ -216,9 +216,6 @@ class Bindings:
 
 @pytest.fixture
 async def bindings(client, ns):
-    b = Bindings(client, ns)
-    async with asyncio.TaskGroup() as tg:
-        task = tg.create_task(b.run())
+    async with running(Bindings(client, ns)) as b:
         yield b
-        task.cancel()
 

@@ -3,13 +3,13 @@ controller, two kubelets) in a temporary state dir, driven through the `kubelab`
 drives it, and watched through the API client for the assertions."""
 from __future__ import annotations
 
-import asyncio
 import urllib.request
 
 import pytest
 
 from kubelab.client import Client
 from tests.e2e.cluster import ROOT, StdoutCluster, new_namespace, running_cluster, wait_for  # noqa: F401 (wait_for: used by the tests)
+from tests.support import running
 
 WEB_YAML = ROOT / "examples" / "statefulset" / "web.yaml"
 
@@ -59,11 +59,8 @@ class PodHistory:
 
 @pytest.fixture
 async def history(client, ns):
-    h = PodHistory(client, ns)
-    async with asyncio.TaskGroup() as tg:
-        task = tg.create_task(h.run())
+    async with running(PodHistory(client, ns)) as h:
         yield h
-        task.cancel()
 
 
 def http_get(url: str) -> str:

@@ -21,7 +21,7 @@ from kubelab.api.v1 import core_pb2
 from kubelab.client import Client
 from kubelab.errors import ApiError
 from kubelab.manifest import from_dict
-from tests.support import ComponentProcess, ROOT
+from tests.support import ComponentProcess, ROOT, running
 
 WEB = """
 apiVersion: apps/v1
@@ -213,11 +213,8 @@ class Nodes:
 
 @pytest.fixture
 async def nodes(client, ns):
-    n = Nodes(client, ns)
-    async with asyncio.TaskGroup() as tg:
-        task = tg.create_task(n.run())
+    async with running(Nodes(client, ns)) as n:
         yield n
-        task.cancel()
 
 
 async def events_for(client: Client, ns: str, name: str) -> list[str]:

@@ -18,7 +18,7 @@ from kubelab.client import Client
 from kubelab.errors import ApiError
 from kubelab.manifest import from_dict
 from tests.integration.statefulset.fakes import Binder, Kubelet, set_state
-from tests.support import ComponentProcess
+from tests.support import ComponentProcess, running
 
 WEB = """
 apiVersion: apps/v1
@@ -157,17 +157,11 @@ async def make_ready(client: Client, ns: str, name: str) -> core_pb2.Pod:
 
 @pytest.fixture
 async def kubelet(client, ns):
-    k = Kubelet(client, ns)
-    async with asyncio.TaskGroup() as tg:
-        task = tg.create_task(k.run())
+    async with running(Kubelet(client, ns)) as k:
         yield k
-        task.cancel()
 
 
 @pytest.fixture
 async def binder(client, ns):
-    b = Binder(client, ns)
-    async with asyncio.TaskGroup() as tg:
-        task = tg.create_task(b.run())
+    async with running(Binder(client, ns)) as b:
         yield b
-        task.cancel()

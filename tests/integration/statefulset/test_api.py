@@ -3,14 +3,13 @@
 volumeClaimTemplates alone or change them (reference §2.1 #14, #15; §2.2 TestVolumeTemplateNoopUpdate)."""
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 import yaml
 
 from kubelab.errors import ApiError
 from kubelab.manifest import from_dict
 from tests.integration.statefulset.conftest import WEB, get_set, pods_of, update_set, wait_for, web
+from tests.support import running
 
 B = "registry.k8s.io/nginx-slim:0.27"
 FORBIDDEN = ('StatefulSet.apps "web" is invalid: spec: Forbidden: updates to statefulset spec for fields other '
@@ -51,11 +50,8 @@ class SetWatch:
 
 @pytest.fixture
 async def set_watch(client, ns):
-    w = SetWatch(client, ns)
-    async with asyncio.TaskGroup() as tg:
-        task = tg.create_task(w.run())
+    async with running(SetWatch(client, ns)) as w:
         yield w
-        task.cancel()
 
 
 async def add_condition(client, sts, type_: str, message: str) -> None:
