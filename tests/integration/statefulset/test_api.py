@@ -93,8 +93,11 @@ async def test_status_conditions_from_update_status_and_a_merge_patch_are_watche
     await update_set(client, ns, lambda s: setattr(s.spec, "replicas", 3))
     sts = await settled(client, ns, 3)
     assert conditions(sts) == {"StatusUpdate": ("True", "E2E"), "StatusPatched": ("True", "E2E")}
-    later = [ev.object for ev in set_watch.events[writes:]]
-    assert any(o.status.ready_replicas == 3 for o in later), "the watch missed the controller's status writes"
+
+    async def watched_ready():  # Get reads storage; the watch delivers the same write a moment later
+        later = [ev.object for ev in set_watch.events[writes:]]
+        return later if any(o.status.ready_replicas == 3 for o in later) else None
+    later = await wait_for(watched_ready, what="the watch to see the controller's status writes")
     assert all(set(conditions(o)) == {"StatusUpdate", "StatusPatched"} for o in later)
 
 
