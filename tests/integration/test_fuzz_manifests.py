@@ -50,6 +50,8 @@ def mutated(draw):
     doc = copy.deepcopy(draw(st.sampled_from(BASES)))
     for _ in range(draw(st.integers(1, 3))):
         targets = [p for p in paths(doc) if p and p[0] not in ("apiVersion", "kind")]
+        if not targets:  # an earlier mutation left nothing but apiVersion and kind
+            break
         path = draw(st.sampled_from(targets))
         parent = doc
         for step in path[:-1]:
