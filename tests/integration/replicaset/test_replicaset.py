@@ -79,8 +79,12 @@ async def test_scale_down_deletes_pending_pods_first(client, ns, controller, nod
     await update(client, "ReplicaSet", ns, "web", lambda rs: setattr(rs.spec, "replicas", 3))
     remaining = await count(client, ns, 3)
     assert {p.metadata.name for p in remaining} == first
-    deletes = [e for e in await events_for(client, ns, "web") if e.startswith("SuccessfulDelete")]
-    assert sorted(deletes) == sorted(f"SuccessfulDelete Deleted pod: {n}" for n in pending)
+
+    async def deletes():  # events are recorded in the background: the second may follow the pods' removal
+        got = [e for e in await events_for(client, ns, "web") if e.startswith("SuccessfulDelete")]
+        return got if len(got) >= len(pending) else None
+    got = await wait_for(deletes, what=f"{len(pending)} SuccessfulDelete events")
+    assert sorted(got) == sorted(f"SuccessfulDelete Deleted pod: {n}" for n in pending)
 
 
 async def test_failed_and_deleted_pods_are_replaced(client, ns, controller, nodes):
