@@ -38,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from array import array
 from collections import deque
 from dataclasses import dataclass, field
@@ -609,13 +610,13 @@ async def baselines(sizes: Sizes, echo_addr: str, redis_url: str, template: core
                                      response_deserializer=pb.WriteRequest.FromString)
 
         async def call(i, _):
-            req = pb.WriteRequest(object=registry.wrap(named(template, f"echo-{i}")))
+            req = pb.WriteRequest(object=registry.wrap(named(template, f"echo-{i}")), request_id=uuid.uuid4().hex)
             registry.unwrap((await echo(req, timeout=30.0)).object)
 
         await closed_loop(call, CONCURRENCY, seconds=min(1.0, sizes.rate_seconds))  # warm-up
         with CpuMeter({"echo server": pids["echo"], "bench client": os.getpid()}) as m:
             done, elapsed = await closed_loop(call, CONCURRENCY, seconds=sizes.rate_seconds)
-    req_size = pb.WriteRequest(object=registry.wrap(named(template, "echo-0000"))).ByteSize()
+    req_size = pb.WriteRequest(object=registry.wrap(named(template, "echo-0000")), request_id=uuid.uuid4().hex).ByteSize()
     res.raw["echo"] = done / elapsed
     res.raw["echo_cpu_us"] = m.us_per_op(done / elapsed, "echo server")
     res.raw["request_bytes"] = req_size
@@ -647,7 +648,7 @@ async def baselines(sizes: Sizes, echo_addr: str, redis_url: str, template: core
 
     async def store_create(i, _):
         await store.get("Namespace", "bench")
-        await store.create("Pod", f"bench/p-{next(names)}", data)
+        await store.create("Pod", f"bench/p-{next(names)}", data, uuid.uuid4().hex)
 
     await closed_loop(store_create, CONCURRENCY, seconds=min(1.0, sizes.rate_seconds))
     with CpuMeter({"redis": pids["redis"], "bench client": os.getpid()}) as m:

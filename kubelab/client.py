@@ -2,7 +2,9 @@
 
 Verbs take and return the typed messages of ``kubelab.api``. UNAVAILABLE is retried
 with exponential backoff and jitter until ``retry_deadline``, so a component rides out
-an API server restart. ``watch`` resumes from the last resourceVersion it delivered
+an API server restart. A create carries a request id, the same on every retry, so
+retrying one whose answer was lost returns the object it made instead of making a
+second (with generateName, a retry would otherwise get a new name). ``watch`` resumes from the last resourceVersion it delivered
 when its stream breaks; when that version is too old it raises ``ApiError`` with
 reason ``Expired`` and the caller relists (as client-go's reflector does).
 """
@@ -12,6 +14,7 @@ import asyncio
 import json
 import logging
 import random
+import uuid
 from dataclasses import dataclass
 from typing import Any, AsyncIterator
 
@@ -88,12 +91,14 @@ class Client:
     # ---- verbs ----
 
     async def create(self, obj: Message, namespace: str = "", dry_run: bool = False) -> Message:
-        req = pb.WriteRequest(object=registry.wrap(obj), default_namespace=namespace, dry_run=dry_run)
+        req = pb.WriteRequest(object=registry.wrap(obj), default_namespace=namespace, dry_run=dry_run,
+                              request_id=uuid.uuid4().hex)
         return registry.unwrap(await self._call(self.stub.Create, req))
 
     async def create_manifest(self, text: str, namespace: str = "", dry_run: bool = False) -> Message:
         """Create from one YAML/JSON document, decoded strictly by the server."""
-        req = pb.WriteRequest(manifest=text, default_namespace=namespace, dry_run=dry_run)
+        req = pb.WriteRequest(manifest=text, default_namespace=namespace, dry_run=dry_run,
+                              request_id=uuid.uuid4().hex)
         return registry.unwrap(await self._call(self.stub.Create, req))
 
     async def update_manifest(self, text: str, namespace: str = "") -> Message:

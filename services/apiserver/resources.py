@@ -21,7 +21,7 @@ from services.apiserver import errors, strategy
 from services.apiserver.admission import admit_create
 from services.apiserver.defaults import apply_defaults
 from services.apiserver.filters import Filter
-from services.apiserver.store import KeyExists, KeyNotFound, RevisionConflict, Store
+from services.apiserver.store import KeyExists, KeyNotFound, Replayed, RevisionConflict, Store
 from services.apiserver.validation import validate, validate_status_update, validate_update
 from services.apiserver.watchcache import WatchCache
 
@@ -123,7 +123,10 @@ class Resources:
             raise errors.forbidden(f"unable to create new content in namespace {namespace} "
                                    "because it is being terminated")
 
-    async def create(self, msg: Message, default_namespace: str = "", dry_run: bool = False) -> Message:
+    async def create(self, msg: Message, default_namespace: str = "", dry_run: bool = False,
+                     request_id: str = "") -> Message:
+        """Admit, default, validate and store a new object. A request_id seen before (a client's retry
+        of a create whose answer it lost) returns the object that first create stored."""
         info = registry.kind_of(msg)
         meta = msg.metadata
         if info.namespaced:
@@ -146,10 +149,24 @@ class Resources:
         if dry_run:
             return self._finish(info, msg, 0)
         try:
-            rv = await self.store.create(info.kind, object_key(info, meta.namespace, meta.name), self._stored(msg))
+            rv = await self.store.create(info.kind, object_key(info, meta.namespace, meta.name), self._stored(msg),
+                                         request_id)
         except KeyExists:
             raise errors.already_exists(info, meta.name) from None
+        except Replayed as e:
+            return await self._replayed(info, e.key)
         return self._finish(info, msg, rv)
+
+    async def _replayed(self, info: KindInfo, key: str) -> Message:
+        namespace, _, name = key.rpartition("/")
+        log.info("create retried, answering with the object its first attempt made kind=%s key=%s", info.kind, key)
+        try:
+            return (await self._read(info, namespace, name))[0]
+        except errors.ApiError as e:
+            if e.reason != "NotFound":
+                raise
+        raise errors.conflict(info.resource, name, "the object this request created earlier was deleted "
+                                                   "before the retry came") from None
 
     def _storage_classes(self) -> list[Message]:
         return [c.message() for c in self.cache.objects.get("StorageClass", {}).values()]

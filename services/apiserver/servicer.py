@@ -175,6 +175,7 @@ class ApiServerServicer:
                 await context.abort_with_status(errors.unavailable(str(e)).to_status())
             except Exception as e:  # storage trouble must not crash the server
                 if type(e).__module__.startswith("redis"):
+                    log.warning("storage unavailable method=%s error=%r", fn.__name__, e)
                     await context.abort_with_status(errors.unavailable(f"storage unavailable: {e}").to_status())
                 log.exception("internal error method=%s", fn.__name__)
                 await context.abort_with_status(errors.ApiError(
@@ -182,7 +183,7 @@ class ApiServerServicer:
         return call
 
     async def Create(self, req: pb.WriteRequest, context) -> pb.Object:
-        obj = await self.resources.create(_decode(req), req.default_namespace, req.dry_run)
+        obj = await self.resources.create(_decode(req), req.default_namespace, req.dry_run, req.request_id)
         return registry.wrap(obj)
 
     async def Update(self, req: pb.WriteRequest, context) -> pb.Object:

@@ -5,10 +5,16 @@ Layout (prefix ``kl:``):
   ``obj:<Kind>``      hash ``namespace/name`` -> serialized object (resourceVersion not inside)
   ``rv:<Kind>``       hash ``namespace/name`` -> resourceVersion of that object
   ``events``          stream; entry id ``<rev>-0``, fields type, kind, key, data
+  ``req:<id>``        the key a Create with that request id wrote; expires after REQUEST_ID_TTL
 
 Every write is one Lua script: check the expected resourceVersion, bump the revision,
 store or remove the object, append the change to the stream (trimmed to about
 ``history`` entries). A conflict is an expected result, reported by exception.
+
+A create may carry the caller's request id. The script records which key it created under it, and a
+second create with the same id writes nothing and reports that key (`Replayed`): a client that retries
+after losing the answer (Redis timed out after applying the write, the connection broke on the way
+back) gets the first attempt's object instead of a duplicate.
 """
 from __future__ import annotations
 
@@ -27,8 +33,12 @@ REV = PREFIX + "rev"
 STREAM = PREFIX + "events"
 
 _WRITE = """
-local cur = redis.call('HGET', KEYS[2], ARGV[1])
 local op = ARGV[2]
+if op == 'create' and ARGV[7] ~= '' then
+  local prior = redis.call('GET', KEYS[5])
+  if prior then return {-4, prior} end
+end
+local cur = redis.call('HGET', KEYS[2], ARGV[1])
 if op == 'create' then
   if cur then return {-1, cur} end
 else
@@ -47,6 +57,9 @@ else
 end
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], rev .. '-0',
            'type', etype, 'kind', ARGV[6], 'key', ARGV[1], 'data', ARGV[4])
+if op == 'create' and ARGV[7] ~= '' then
+  redis.call('SET', KEYS[5], ARGV[1], 'EX', ARGV[8])
+end
 return {rev, ''}
 """
 
@@ -61,6 +74,14 @@ class KeyExists(StoreError):
 
 class KeyNotFound(StoreError):
     pass
+
+
+class Replayed(StoreError):
+    """A create whose request id was used before: nothing written; `key` is what the first one created."""
+
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
 
 
 class RevisionConflict(StoreError):
@@ -99,6 +120,7 @@ def _change(entry_id: bytes, fields: dict[bytes, bytes]) -> Change:
                   fields[b"key"].decode(), fields[b"data"])
 
 
+REQUEST_ID_TTL = 600  # seconds a create's request id is remembered: far longer than any client retries
 SOCKET_TIMEOUT = 5.0  # seconds; read_changes blocks for at most READ_BLOCK_MAX_MS of it
 READ_BLOCK_MAX_MS = 2000
 
@@ -119,10 +141,12 @@ class Store:
     async def close(self) -> None:
         await self.redis.aclose()
 
-    async def _run(self, op: str, kind: str, key: str, data: bytes, expected: str = "") -> int:
-        res = await self._write(keys=[_obj(kind), _rv(kind), REV, STREAM],
-                                args=[key, op, expected, data, self.history, kind])
+    async def _run(self, op: str, kind: str, key: str, data: bytes, expected: str = "", request_id: str = "") -> int:
+        res = await self._write(keys=[_obj(kind), _rv(kind), REV, STREAM, f"{PREFIX}req:{request_id}"],
+                                args=[key, op, expected, data, self.history, kind, request_id, REQUEST_ID_TTL])
         code = int(res[0])
+        if code == -4:
+            raise Replayed(res[1].decode())
         if code == -1:
             raise KeyExists(key)
         if code == -2:
@@ -131,8 +155,9 @@ class Store:
             raise RevisionConflict(int(res[1]))
         return code
 
-    async def create(self, kind: str, key: str, data: bytes) -> int:
-        return await self._run("create", kind, key, data)
+    async def create(self, kind: str, key: str, data: bytes, request_id: str = "") -> int:
+        """Store a new object; raises KeyExists, or Replayed when request_id was used before."""
+        return await self._run("create", kind, key, data, request_id=request_id)
 
     async def update(self, kind: str, key: str, data: bytes, expected_rv: int | None) -> int:
         """Replace an object; with expected_rv, only if it is still at that revision."""

@@ -6,6 +6,8 @@ import pytest
 import yaml
 
 from kubelab import manifest
+from kubelab.api import registry
+from kubelab.api.v1 import apiserver_pb2 as pb
 from kubelab.api.v1 import apps_pb2, core_pb2
 from kubelab.client import ApiError
 
@@ -67,6 +69,39 @@ async def test_generate_name(client):
     p.metadata.generate_name = "web-"
     created = await client.create(p)
     assert created.metadata.name.startswith("web-") and len(created.metadata.name) == 9
+
+
+async def test_a_retried_create_answers_with_what_its_first_attempt_made(client):
+    """The same request id twice (a retry whose first answer was lost): one object, the first one."""
+    def create(obj, request_id):
+        req = pb.WriteRequest(object=registry.wrap(obj), request_id=request_id)
+        return client.stub.Create(req, timeout=10)
+
+    p = pod("")
+    p.metadata.generate_name = "retried-"
+    first, again = uuid.uuid4().hex, uuid.uuid4().hex
+    made = registry.unwrap(await create(p, first))
+    replay = registry.unwrap(await create(p, first))
+    assert (replay.metadata.name, replay.metadata.uid, replay.metadata.resource_version) == \
+        (made.metadata.name, made.metadata.uid, made.metadata.resource_version)
+    other = registry.unwrap(await create(p, again))  # another request: another object
+    assert other.metadata.name != made.metadata.name
+    pods, _ = await client.list("Pod", "default")
+    assert sorted(x.metadata.name for x in pods if x.metadata.generate_name == "retried-") == \
+        sorted([made.metadata.name, other.metadata.name])
+
+    named = pod(unique("named"))  # with a name, the retry is not AlreadyExists either
+    made = registry.unwrap(await create(named, first * 2))
+    assert registry.unwrap(await create(named, first * 2)).metadata.uid == made.metadata.uid
+    with pytest.raises(grpc.aio.AioRpcError) as e:  # but a different request for the same name is
+        await create(named, again * 2)
+    assert e.value.code() == grpc.StatusCode.ALREADY_EXISTS
+
+    await client.delete("Pod", named.metadata.name, "default")
+    with pytest.raises(grpc.aio.AioRpcError) as e:  # a retry after its object was deleted
+        await create(named, first * 2)
+    assert e.value.code() == grpc.StatusCode.ABORTED
+    assert "the object this request created earlier was deleted before the retry came" in e.value.details()
 
 
 async def test_get_missing_is_not_found_in_kubernetes_words(client):

@@ -8,6 +8,7 @@ import uuid
 import grpc
 import pytest
 
+from kubelab import manifest
 from kubelab.api.v1 import apiserver_pb2, core_pb2
 from kubelab.client import ApiError, Client
 from kubelab.cluster.healthcheck import NOT_SERVING, SERVING, check_health
@@ -162,6 +163,37 @@ async def test_paused_redis_is_noticed_and_its_return_heals(own_redis):
             await c.create(service("after"))
             items, _ = await c.list("Service")
             assert {"before", "after"} <= {s.metadata.name for s in items}
+    finally:
+        server.stop()
+
+
+async def test_a_create_whose_answer_was_lost_is_not_made_twice(own_redis):
+    """Redis pauses with the create's write in its socket: the API server times out and answers
+    UNAVAILABLE, the client retries; Redis resumes and applies the first attempt. The retry, carrying
+    the same request id, gets that object: one pod, not two (generateName gives every attempt a new
+    name, so nothing else would catch the duplicate)."""
+    server = ApiServerProcess(own_redis.url).start()
+    pod = manifest.from_dict({"apiVersion": "v1", "kind": "Pod", "metadata": {"generateName": "lost-"},
+                              "spec": {"containers": [{"name": "c", "image": "nginx"}]}})
+    try:
+        async with Client(server.address, retry_deadline=60, max_backoff=1.0) as c:
+            await c.create(service("warm"))  # the write script is loaded, the connections are up
+            own_redis.proc.send_signal(signal.SIGSTOP)
+            try:
+                create = asyncio.create_task(c.create(pod, "default"))
+                # The first attempt's write waits in Redis's socket; it times out (5 s), and the API
+                # server reports NOT_SERVING meanwhile, so every retry is refused until Redis is back.
+                await asyncio.to_thread(wait_until, lambda: check_health(server.address) == NOT_SERVING, 20,
+                                        0.1, "NOT_SERVING while Redis is paused")
+                await asyncio.to_thread(wait_until, lambda: "storage unavailable" in server.logs() or create.done(),
+                                        20, 0.1, "the first attempt to time out")
+                assert not create.done()
+            finally:
+                own_redis.proc.send_signal(signal.SIGCONT)
+            made = await asyncio.wait_for(create, 60)
+            pods, _ = await c.list("Pod", "default")
+            assert [p.metadata.name for p in pods if p.metadata.generate_name == "lost-"] == [made.metadata.name]
+            assert "create retried, answering with the object its first attempt made" in server.logs()
     finally:
         server.stop()
 

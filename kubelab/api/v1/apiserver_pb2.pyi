@@ -43,16 +43,18 @@ class Object(_message.Message):
     def __init__(self, namespace: _Optional[_Union[_core_pb2.Namespace, _Mapping]] = ..., node: _Optional[_Union[_core_pb2.Node, _Mapping]] = ..., pod: _Optional[_Union[_core_pb2.Pod, _Mapping]] = ..., service: _Optional[_Union[_core_pb2.Service, _Mapping]] = ..., event: _Optional[_Union[_core_pb2.Event, _Mapping]] = ..., persistent_volume: _Optional[_Union[_core_pb2.PersistentVolume, _Mapping]] = ..., persistent_volume_claim: _Optional[_Union[_core_pb2.PersistentVolumeClaim, _Mapping]] = ..., storage_class: _Optional[_Union[_storage_pb2.StorageClass, _Mapping]] = ..., volume_attachment: _Optional[_Union[_storage_pb2.VolumeAttachment, _Mapping]] = ..., deployment: _Optional[_Union[_apps_pb2.Deployment, _Mapping]] = ..., replica_set: _Optional[_Union[_apps_pb2.ReplicaSet, _Mapping]] = ..., stateful_set: _Optional[_Union[_apps_pb2.StatefulSet, _Mapping]] = ..., controller_revision: _Optional[_Union[_apps_pb2.ControllerRevision, _Mapping]] = ..., lease: _Optional[_Union[_coordination_pb2.Lease, _Mapping]] = ...) -> None: ...
 
 class WriteRequest(_message.Message):
-    __slots__ = ("object", "manifest", "default_namespace", "dry_run")
+    __slots__ = ("object", "manifest", "default_namespace", "dry_run", "request_id")
     OBJECT_FIELD_NUMBER: _ClassVar[int]
     MANIFEST_FIELD_NUMBER: _ClassVar[int]
     DEFAULT_NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     object: Object
     manifest: str
     default_namespace: str
     dry_run: bool
-    def __init__(self, object: _Optional[_Union[Object, _Mapping]] = ..., manifest: _Optional[str] = ..., default_namespace: _Optional[str] = ..., dry_run: bool = ...) -> None: ...
+    request_id: str
+    def __init__(self, object: _Optional[_Union[Object, _Mapping]] = ..., manifest: _Optional[str] = ..., default_namespace: _Optional[str] = ..., dry_run: bool = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class GetRequest(_message.Message):
     __slots__ = ("kind", "namespace", "name")
