@@ -6,6 +6,9 @@
   k/k `node_lifecycle_controller.go` tryUpdateNodeHealth does.
 - `desired_taints`: the NoExecute (and NoSchedule) taints the Ready condition calls for:
   `node.kubernetes.io/unreachable` when Unknown, `node.kubernetes.io/not-ready` when False, none when True.
+- `pod_not_ready`: a pod on a node whose Ready condition is not True gets its own Ready condition set to
+  False, lastTransitionTime now (whole seconds), reason and message kept, as k/k `controller_utils.go`
+  MarkPodsNotReady does with utilpod.UpdatePodCondition; containerStatuses[].ready are left alone.
 - `eviction`: what the taint-eviction controller does with a pod on a node with NoExecute taints:
   delete now, delete in N seconds, or nothing.
 """
@@ -18,8 +21,8 @@ from google.protobuf.message import Message
 from kubelab.api.v1 import core_pb2
 
 __all__ = ["UNREACHABLE", "NOT_READY", "MANAGED_TAINTS", "UNKNOWN_REASON", "UNKNOWN_MESSAGE", "NEVER_REASON",
-           "NEVER_MESSAGE", "DEFAULT_CONDITIONS", "heartbeat", "node_health", "desired_taints", "with_taints",
-           "tolerates", "Eviction", "eviction"]
+           "NEVER_MESSAGE", "DEFAULT_CONDITIONS", "ready_status", "heartbeat", "node_health", "desired_taints",
+           "with_taints", "pod_not_ready", "tolerates", "Eviction", "eviction"]
 
 UNREACHABLE = "node.kubernetes.io/unreachable"
 NOT_READY = "node.kubernetes.io/not-ready"
@@ -39,8 +42,14 @@ def _stamp(ts, t: float) -> None:
     ts.seconds, ts.nanos = int(t), int((t - int(t)) * 1e9)
 
 
-def _ready(node: Message):
-    return next((c for c in node.status.conditions if c.type == "Ready"), None)
+def _ready(obj: Message):
+    return next((c for c in obj.status.conditions if c.type == "Ready"), None)
+
+
+def ready_status(obj: Message) -> str:
+    """The status of a Node's or Pod's Ready condition ("True", "False", "Unknown"); "" when it has none."""
+    ready = _ready(obj)
+    return ready.status if ready is not None else ""
 
 
 def heartbeat(node: Message, lease: Message | None) -> float | None:
@@ -112,6 +121,22 @@ def with_taints(node: Message, now: float) -> Message | None:
         added.append(t)
     del out.spec.taints[:]
     out.spec.taints.extend(list(kept) + added)
+    return out
+
+
+def pod_not_ready(pod: Message, now: float) -> Message | None:
+    """The Pod with its Ready condition False since `now`, or None when it has none or it is False already.
+
+    Called for the pods of a node whose Ready is not True: nothing on that node can vouch for them.
+    Terminating and finished pods are not skipped (nor are they upstream)."""
+    ready = _ready(pod)
+    if ready is None or ready.status == "False":
+        return None
+    out = type(pod)()
+    out.CopyFrom(pod)
+    ready = _ready(out)
+    ready.status = "False"
+    _stamp(ready.last_transition_time, int(now))  # whole seconds, as the kubelet stamps pod conditions
     return out
 
 

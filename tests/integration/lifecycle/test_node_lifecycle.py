@@ -1,12 +1,19 @@
 """The node lifecycle and taint-eviction controllers with a real API server and the lifecycle process on short
 flags: a node whose Lease stops being renewed goes Unknown and is tainted unreachable, a pod tolerating that
-for 2 s is then deleted (Terminating), and the node reporting Ready again loses its taints. The test plays
-the kubelet (Lease renewals, node status)."""
+for 2 s is then deleted (Terminating), and the node reporting Ready again loses its taints; the pods of a node
+gone Unknown are marked NotReady (with events), again when written back Ready meanwhile. The tests play the
+kubelet (Lease renewals, node and pod status), except the last, which stops and continues a real kubelet
+process and sees it set its pod Ready again."""
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
+import signal
+import tempfile
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -14,7 +21,9 @@ from kubelab.api.v1 import coordination_pb2, core_pb2
 from kubelab.errors import ApiError
 from kubelab.manifest import from_dict
 from services.lifecycle import node_lifecycle_decisions as nld
-from tests.integration.replicaset.conftest import events_for, wait_for
+from tests.integration.kubelet.kubelet_support import KubeletProcess, kill_shims
+from tests.integration.replicaset.conftest import events_for, set_state, wait_for
+from tests.support import running
 
 GRACE = 3.0
 LEASE_NS = "kube-node-lease"
@@ -153,3 +162,122 @@ async def _scenario(client, kubelet: Kubelet) -> None:
         return n if not managed_taints(n) else None
     n = await wait_for(untainted, 20, "the taints to go")
     assert next(c for c in n.status.conditions if c.type == "Ready").status == "True"
+
+
+def _seconds(ts) -> float:
+    return ts.seconds + ts.nanos / 1e9
+
+
+def pod_ready(pod) -> core_pb2.PodCondition | None:
+    return next((c for c in pod.status.conditions if c.type == "Ready"), None)
+
+
+async def events_about(client, kind: str, name: str, ns: str = "default") -> list[tuple[str, str, str, int]]:
+    """(type, reason, message, count) of the events about the object (a Node's are in default)."""
+    items, _ = await client.list("Event", ns)
+    return [(e.type, e.reason, e.message, e.count) for e in items
+            if e.involved_object.kind == kind and e.involved_object.name == name]
+
+
+async def test_the_pods_of_an_unreachable_node_are_marked_not_ready(client, lifecycle):
+    kubelet = Kubelet(client, f"nr-{uuid.uuid4().hex[:6]}")
+    await kubelet.register()
+    async with running(kubelet):
+        await _not_ready_scenario(client, kubelet)
+
+
+async def _not_ready_scenario(client, kubelet: Kubelet) -> None:
+    name = kubelet.name
+
+    async def new_pod(pod_name: str, ready: bool):
+        pod = from_dict({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": pod_name},
+                         "spec": {"nodeName": name, "containers": [{"name": "c", "image": "nginx:1.25"}]}})
+        await set_state(client, await client.create(pod, "default"), ready=ready)  # tolerates unreachable 300 s
+        return await client.get("Pod", pod_name, "default")
+    ready_pod = await new_pod(f"{name}-a", True)
+    idle_pod = await new_pod(f"{name}-b", False)
+    idle_version = idle_pod.metadata.resource_version
+
+    kubelet.alive = False
+    stopped = time.time()
+
+    async def not_ready(pod_name: str, after: float):
+        p = await client.get("Pod", pod_name, "default")
+        c = pod_ready(p)
+        return p if c.status == "False" and c.last_transition_time.seconds >= int(after) else None
+    p = await wait_for(lambda: not_ready(ready_pod.metadata.name, stopped), 30, "the pod marked NotReady")
+    node = await client.get("Node", name)
+    assert nld.ready_status(node) == "Unknown"
+    went_unknown = _seconds(next(c for c in node.status.conditions if c.type == "Ready").last_transition_time)
+    assert pod_ready(p).last_transition_time.seconds >= int(went_unknown)  # marked since (whole seconds)
+    assert p.status.phase == "Running" and not p.metadata.HasField("deletion_timestamp")
+
+    async def event(kind: str, obj: str, want: tuple[str, str, str], count: int = 1):
+        evs = await events_about(client, kind, obj)
+        return evs if any(e[:3] == want and e[3] >= count for e in evs) else None
+    await wait_for(lambda: event("Pod", p.metadata.name, ("Warning", "NodeNotReady", "Node is not ready")), 10,
+                   "the pod's NodeNotReady event")
+    await wait_for(lambda: event("Node", name, ("Normal", "NodeNotReady",
+                                                f"Node {name} status is now: NodeNotReady")), 10,
+                   "the node's NodeNotReady event")
+
+    # Written back Ready while the node is still Unknown (a kubelet cut off from its lease, a stand-in): marked
+    # again, and the same event counted again.
+    written = time.time()
+    await set_state(client, p, ready=True)
+    await wait_for(lambda: not_ready(p.metadata.name, written), 20, "the pod marked NotReady again")
+    await wait_for(lambda: event("Pod", p.metadata.name, ("Warning", "NodeNotReady", "Node is not ready"), 2), 10,
+                   "the pod's second NodeNotReady event")
+    # The pod marked again came from a later sync of the node than the first, which went through all its pods.
+    idle = await client.get("Pod", idle_pod.metadata.name, "default")
+    assert idle.metadata.resource_version == idle_version, "a pod already not ready was written"
+    assert not await events_about(client, "Pod", idle.metadata.name)
+    node_events = [e for e in await events_about(client, "Node", name) if e[1] == "NodeNotReady"]
+    assert [e[3] for e in node_events] == [1], node_events  # once: the node went Unknown once
+
+
+@pytest.fixture
+def real_kubelet(apiserver):
+    """A real kubelet process, on a node of its own."""
+    cluster_dir = Path(tempfile.mkdtemp(prefix="kl-cluster-"))
+    k = KubeletProcess(apiserver.address, cluster_dir, f"nk-{uuid.uuid4().hex[:6]}")
+    try:
+        yield k.start()
+    finally:
+        if k.proc is not None and k.proc.poll() is None:
+            os.kill(k.proc.pid, signal.SIGCONT)
+        k.stop()
+        kill_shims(k.root)
+        shutil.rmtree(cluster_dir, ignore_errors=True)
+
+
+async def test_a_kubelet_that_comes_back_sets_its_pods_ready_again(client, lifecycle, real_kubelet):
+    """The kubelet stops (SIGSTOP: no lease renewals, no status writes), its node goes Unknown and its pod is
+    marked NotReady; continued, it reports the node Ready and rewrites the pod's Ready condition, since the
+    API's copy differs from what it last wrote."""
+    name = real_kubelet.node
+    pod = from_dict({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+                     "spec": {"nodeName": name, "terminationGracePeriodSeconds": 1,
+                              "containers": [{"name": "pause", "image": "registry.k8s.io/pause:3.9"}]}})
+    await client.create(pod, "default")
+
+    async def settled(after: float = 0.0):
+        n, p = await client.get("Node", name), await client.get("Pod", name, "default")
+        c = pod_ready(p)
+        ok = nld.ready_status(n) == "True" and c is not None and c.status == "True"
+        return p if ok and c.last_transition_time.seconds >= int(after) else None  # stamped in whole seconds
+    await wait_for(settled, 60, "the node and its pod Ready")
+
+    os.kill(real_kubelet.proc.pid, signal.SIGSTOP)
+    stopped = time.time()
+    try:
+        async def marked():
+            p = await client.get("Pod", name, "default")
+            c = pod_ready(p)
+            return p if c.status == "False" and c.last_transition_time.seconds >= int(stopped) else None
+        p = await wait_for(marked, 30, "the pod marked NotReady")
+    finally:
+        os.kill(real_kubelet.proc.pid, signal.SIGCONT)
+    marked_at = _seconds(pod_ready(p).last_transition_time)
+    p = await wait_for(lambda: settled(marked_at), 60, "the kubelet setting its node and pod Ready again")
+    assert p.status.phase == "Running"

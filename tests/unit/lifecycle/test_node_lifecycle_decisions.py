@@ -1,5 +1,5 @@
-"""The node lifecycle decisions on a fake clock: when a node goes Unknown, which taints it gets, and when a pod
-on a NoExecute-tainted node is evicted."""
+"""The node lifecycle decisions on a fake clock: when a node goes Unknown, which taints it gets, which pods of a
+not-ready node are marked NotReady, and when a pod on a NoExecute-tainted node is evicted."""
 from __future__ import annotations
 
 import pytest
@@ -123,6 +123,56 @@ def pod(*tolerations, deleting=False, phase="Running") -> core_pb2.Pod:
         if seconds is not None:
             t.toleration_seconds = seconds
     return p
+
+
+def with_ready(p: core_pb2.Pod, status: str | None, since: float = T0 - 100) -> core_pb2.Pod:
+    """The pod with the conditions a kubelet reports; Ready `status` (None: no Ready condition yet)."""
+    scheduled = p.status.conditions.add(type="PodScheduled", status="True")
+    scheduled.last_transition_time.FromSeconds(int(since))
+    if status is not None:
+        c = p.status.conditions.add(type="Ready", status=status)
+        c.last_transition_time.FromSeconds(int(since))
+    p.status.container_statuses.add(name="c", ready=status == "True")
+    return p
+
+
+@pytest.mark.parametrize("case, p, marked", [
+    ("ready", with_ready(pod(), "True"), True),
+    ("ready unknown", with_ready(pod(), "Unknown"), True),
+    ("terminating, still ready (not skipped, as upstream)", with_ready(pod(deleting=True), "True"), True),
+    ("already not ready", with_ready(pod(), "False"), False),
+    ("finished, not ready", with_ready(pod(phase="Succeeded"), "False"), False),
+    ("no Ready condition yet", with_ready(pod(phase="Pending"), None), False),
+])
+def test_which_pods_of_a_not_ready_node_are_marked(case, p, marked):
+    out = nld.pod_not_ready(p, T0)
+    assert (out is not None) == marked, case
+    if out is not None:
+        assert nld.ready_status(out) == "False", case
+        assert nld.pod_not_ready(out, T0 + 1) is None, case  # nothing more to do
+
+
+def test_a_marked_pod_keeps_all_but_its_ready_status_and_transition_time():
+    p = with_ready(pod(), "True")
+    ready = next(c for c in p.status.conditions if c.type == "Ready")
+    ready.reason, ready.message = "SomeReason", "some message"
+    ready.last_probe_time.FromSeconds(int(T0 - 5))
+    out = nld.pod_not_ready(p, T0 + 0.75)
+    got = next(c for c in out.status.conditions if c.type == "Ready")
+    assert (got.status, got.reason, got.message) == ("False", "SomeReason", "some message")
+    assert (got.last_transition_time.seconds, got.last_transition_time.nanos) == (T0, 0)  # as the kubelet's
+    assert got.last_probe_time.seconds == T0 - 5
+    assert [(c.type, c.status) for c in out.status.conditions] == [("PodScheduled", "True"), ("Ready", "False")]
+    assert out.status.container_statuses[0].ready  # containerStatuses are the kubelet's, left alone
+    assert nld.ready_status(p) == "True" and ready.last_transition_time.seconds == T0 - 100  # the input is not changed
+
+
+@pytest.mark.parametrize("obj, want", [
+    (node(ready="True"), "True"), (node(ready="Unknown"), "Unknown"), (node(ready=None), ""),
+    (with_ready(pod(), "False"), "False"), (pod(), ""),
+])
+def test_ready_status(obj, want):
+    assert nld.ready_status(obj) == want
 
 
 UNREACHABLE_NODE = node(ready="Unknown", taints=((UNR, "NoExecute", T0), (UNR, "NoSchedule", None)))
