@@ -142,7 +142,12 @@ async def test_scaling_halts_while_a_pod_is_unhealthy(client, ns, controller, ku
     await wait_ready(client, ns, 3)
     for pod in (await pods_of(client, ns)).values():
         await set_state(client, pod, "Running", ready=False)
-    await scale(client, ns, 0)
+
+    async def seen_unready():  # the controller's pod cache has them unready (its status says so) ...
+        sts = await get_set(client, ns)
+        return sts if sts.status.replicas == 3 and sts.status.ready_replicas == 0 else None
+    await wait_for(seen_unready, 30, "the controller to count 0 ready")
+    await scale(client, ns, 0)  # ... before the scale-down comes, which may otherwise see them Ready still
     await synced(client, ns)
     assert sorted(await pods_of(client, ns)) == ["web-0", "web-1", "web-2"]
 
