@@ -29,6 +29,7 @@ import ast
 import asyncio
 import dataclasses
 import inspect
+import io
 import logging
 import os
 import re
@@ -245,7 +246,7 @@ class Process:
             async with asyncio.TaskGroup() as tg:
                 await self._run_tasks(tg)
         finally:
-            await server.stop(grace=1.0)
+            await stop_grpc_server(server, 1.0, self.component)
             await self.client.close()
             log.info("stopped component=%s", self.component)
 
@@ -274,6 +275,31 @@ class Process:
         await self.events.flush()
         for task in background:
             task.cancel()
+
+
+STOP_MARGIN = 5.0
+"""Seconds past its grace that a gRPC server's shutdown may take before the process leaves without it."""
+
+
+async def stop_grpc_server(server: grpc.aio.Server, grace: float, component: str) -> None:
+    """`server.stop(grace)`, bounded. grpc.aio's shutdown returns only once every call has ended; when it
+    has not `grace + STOP_MARGIN` seconds later (seen once in CI on 2026-11-25, the API server silent after
+    "shutting down", cause unknown), the stack of every task is logged and the process leaves at once: a
+    process asked to stop must stop, and its state is in Redis or the API server, so nothing is lost."""
+    stopping = asyncio.ensure_future(server.stop(grace))
+    done, _ = await asyncio.wait([stopping], timeout=grace + STOP_MARGIN)
+    if done:
+        stopping.result()
+        return
+    for task in asyncio.all_tasks():
+        buf = io.StringIO()
+        task.print_stack(limit=10, file=buf)
+        log.error("task still running at shutdown component=%s task=%s stack=%r", component, task.get_name(),
+                  buf.getvalue())
+    log.error("the gRPC server did not stop within %gs, exiting now component=%s", grace + STOP_MARGIN,
+              component)
+    logging.shutdown()
+    os._exit(0)
 
 
 def run(component: str, config: ProcessConfig, setup: Callable[[Process], Awaitable[None] | None]) -> None:

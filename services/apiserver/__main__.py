@@ -11,6 +11,7 @@ from grpc_reflection.v1alpha import reflection
 
 from kubelab import logs
 from kubelab.api.registry import KINDS
+from kubelab.process import stop_grpc_server
 from services.apiserver.bootstrap import ensure_namespaces
 from services.apiserver.config import Config
 from services.apiserver.resources import Resources
@@ -19,6 +20,8 @@ from services.apiserver.store import Store
 from services.apiserver.watchcache import WatchCache
 
 log = logging.getLogger("apiserver")
+
+SHUTDOWN_GRACE = 2  # seconds in-flight calls get on SIGTERM before they are cancelled
 
 
 async def serve(cfg: Config) -> None:
@@ -69,7 +72,7 @@ async def serve(cfg: Config) -> None:
         await stop.wait()
         log.info("apiserver shutting down")
         await health_servicer.enter_graceful_shutdown()
-        await server.stop(grace=2)
+        await stop_grpc_server(server, SHUTDOWN_GRACE, "apiserver")  # calls still running then are cancelled
         cache_task.cancel()
         health_task.cancel()
     await store.close()

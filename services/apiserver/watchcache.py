@@ -95,8 +95,12 @@ class Watcher:
                 raise self.closed
             self._wake.clear()
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout)
-            except asyncio.TimeoutError:
+                # Not asyncio.wait_for: on 3.11 it returns the result when the wake-up and a cancellation come
+                # in the same loop iteration, and the cancelled watch handler (its client gone, the server
+                # stopping) would carry on and hold the server's shutdown.
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
+            except TimeoutError:
                 return None
 
     def drain(self, max_events: int, max_bytes: int) -> list[tuple[str, Cached]]:
@@ -265,8 +269,9 @@ class WatchCache:
             if remaining <= 0:
                 raise TooLarge(f"Too large resource version: {rev}, current: {self.rev}")
             try:
-                await asyncio.wait_for(self._advanced.wait(), remaining)
-            except asyncio.TimeoutError:
+                async with asyncio.timeout(remaining):  # not wait_for, which can swallow a cancel (3.11)
+                    await self._advanced.wait()
+            except TimeoutError:
                 pass
 
     def list(self, kind: str, matches: Callable[[Cached], bool]) -> list[Cached]:

@@ -69,7 +69,8 @@ class PodWorker(PodLifecycle):
                 delay = 0.0
                 while not self.finished:
                     try:
-                        await asyncio.wait_for(self._wake.wait(), delay)
+                        async with asyncio.timeout(delay):  # not wait_for, which can swallow a cancel (3.11)
+                            await self._wake.wait()
                     except TimeoutError:
                         pass
                     self._wake.clear()

@@ -193,7 +193,8 @@ class SchedulingQueue:
                 return qpi
             self._wakeup.clear()
             try:
-                await asyncio.wait_for(self._wakeup.wait(), self._next_timer())
+                async with asyncio.timeout(self._next_timer()):  # not wait_for, which can swallow a cancel (3.11)
+                    await self._wakeup.wait()
             except TimeoutError:
                 pass
         return None

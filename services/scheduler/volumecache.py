@@ -113,7 +113,8 @@ class VolumeCache:
                     return False
                 ev.clear()
                 try:
-                    await asyncio.wait_for(ev.wait(), remaining)
+                    async with asyncio.timeout(remaining):  # not wait_for, which can swallow a cancel (3.11)
+                        await ev.wait()
                 except TimeoutError:
                     return done()
             return True

@@ -150,7 +150,8 @@ class ContainerRuntime:
             return rec
         if grace > 0 and self.signal(rec, signal.SIGTERM):
             try:
-                return await asyncio.wait_for(self.wait(rec), grace)
+                async with asyncio.timeout(grace):  # not wait_for, which can swallow a cancel (3.11)
+                    return await self.wait(rec)
             except TimeoutError:
                 pass
         self.kill(rec)

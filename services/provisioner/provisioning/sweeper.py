@@ -42,7 +42,8 @@ class OrphanSweeper:
             except (ApiError, OSError) as e:
                 log.warning("orphan sweep failed error=%s", e)
             try:
-                await asyncio.wait_for(self.stopping.wait(), self.period)
+                async with asyncio.timeout(self.period):  # not wait_for, which can swallow a cancel (3.11)
+                    await self.stopping.wait()
             except TimeoutError:
                 pass
 

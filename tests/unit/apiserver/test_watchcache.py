@@ -84,3 +84,16 @@ async def test_pacer_sends_a_quiet_streams_event_at_once_and_spaces_a_busy_ones(
     t2 = loop.time()
     await off.wait()
     assert loop.time() - t2 < 0.2
+
+
+async def test_a_cancelled_next_stays_cancelled_when_an_event_comes_in_the_same_moment():
+    """A watch handler is cancelled when its client goes or the server stops. An event pushed in the same
+    loop iteration must not win over the cancellation (asyncio.wait_for on 3.11 lets it), or the handler
+    carries on and the server's shutdown waits for it."""
+    w = watcher()
+    task = asyncio.create_task(w.next(60.0))
+    await asyncio.sleep(0)  # waiting for an event
+    w.push(ADDED, cached(1))
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task

@@ -1,0 +1,31 @@
+"""stop_grpc_server: a shutdown that never returns does not keep the process alive."""
+import subprocess
+import sys
+import textwrap
+
+from tests.support import ROOT
+
+SCRIPT = textwrap.dedent("""
+    import asyncio, logging, sys
+    from kubelab import process
+
+    class Stuck:  # a server whose stop never returns, as the one CI saw
+        async def stop(self, grace):
+            await asyncio.Event().wait()
+
+    async def main():
+        process.STOP_MARGIN = 0.2
+        await process.stop_grpc_server(Stuck(), 0.1, "test")
+        print("returned", flush=True)
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr)
+    asyncio.run(main())
+""")
+
+
+def test_a_server_that_never_stops_is_left_behind_with_every_task_logged():
+    proc = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0
+    assert "returned" not in proc.stdout
+    assert "task still running at shutdown component=test" in proc.stderr
+    assert "the gRPC server did not stop within 0.3s, exiting now component=test" in proc.stderr
