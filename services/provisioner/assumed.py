@@ -8,6 +8,8 @@ informer has caught up or the object is gone from it.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from google.protobuf.message import Message
 
 __all__ = ["Assumed"]
@@ -41,6 +43,11 @@ class Assumed:
         out = type(mine)()
         out.CopyFrom(mine)
         return out
+
+    def keys(self, kind: str, where: Callable[[Message], bool] = lambda _: True) -> list[str]:
+        """Keys of the objects of `kind` remembered now whose remembered copy satisfies `where` (which must
+        not change it); `latest` tells whether that copy is still the newer one."""
+        return [key for (k, key), obj in self._objects.items() if k == kind and where(obj)]
 
     def __len__(self) -> int:
         return len(self._objects)

@@ -24,7 +24,7 @@ from kubelab.informer import key_of
 from services.provisioner.attachdetach.decision import (
     ATTACHER, MAX_UNMOUNT_WAIT, AttachSnapshot, attachment_name, decide_attach, is_attachable, unique_volume_name,
 )
-from services.provisioner.indexes import CLAIM, SOURCE, VOLUME
+from services.provisioner.indexes import ATTACHED_NODE, CLAIM, SOURCE, VOLUME
 from services.provisioner.volumeutil import is_pod_terminated, pod_claim_keys
 
 __all__ = ["AttachDetach"]
@@ -65,8 +65,8 @@ class AttachDetach:
         return [name] if name else []
 
     def volumes_on_node(self, node: core_pb2.Node) -> list[str]:
-        return [va.spec.source.persistent_volume_name for va in self.attachments.list()
-                if va.spec.node_name == node.metadata.name and va.spec.source.persistent_volume_name]
+        attachments = self.attachments.by_index(ATTACHED_NODE, node.metadata.name)
+        return [va.spec.source.persistent_volume_name for va in attachments if va.spec.source.persistent_volume_name]
 
     # --- reconcile ----------------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from services.provisioner.assumed import Assumed
 from services.provisioner.binder.claim_sync import ClaimSnapshot, decide_claim
 from services.provisioner.binder.effects import PV, PVC, BinderEffects
 from services.provisioner.binder.volume_sync import VolumeSnapshot, decide_volume, needs_claim_check
-from services.provisioner.indexes import CLAIM, CLAIM_REF, STORAGE_CLASS
+from services.provisioner.indexes import CLAIM, CLAIM_REF, UNCLAIMED
 from services.provisioner.provisioning.plugin import ProvisionerSet
 from services.provisioner.volumeutil import (
     ANN_BIND_COMPLETED, WAIT_FOR_FIRST_CONSUMER, binding_mode, claim_class, claim_key, claimref_key,
@@ -50,13 +50,31 @@ class BinderContext:
     def candidate_volumes(self, claim: core_pb2.PersistentVolumeClaim) -> dict[str, core_pb2.PersistentVolume]:
         """The volumes an unbound claim can be matched with (`find_best_match` rejects every other one):
         those whose claimRef names it, and, unless its class binds on first consumer (then the scheduler
-        picks unbound volumes), those of its class. Read from the indexes, not a copy of every volume."""
-        found = self.volumes.by_index(CLAIM_REF, claim_key(claim))
-        name = claim_class(claim)
+        picks unbound volumes), the unclaimed ones of its class. Read from the indexes, so the cost is that
+        of the candidates, not of every volume (nor of every bound volume of the class)."""
+        key, name = claim_key(claim), claim_class(claim)
         cls = self.classes.get(name) if name else None
-        if cls is None or binding_mode(cls) != WAIT_FOR_FIRST_CONSUMER:
-            found += self.volumes.by_index(STORAGE_CLASS, name)
-        return {v.metadata.name: self.assumed.latest(PV, v.metadata.name, v) for v in found}
+        delay = cls is not None and binding_mode(cls) == WAIT_FOR_FIRST_CONSUMER
+        found = {v.metadata.name: v for v in self.volumes.by_index(CLAIM_REF, key)}
+        if not delay:
+            found.update((v.metadata.name, v) for v in self.volumes.by_index(UNCLAIMED, name))
+        found.update(self._written_since(key, delay, found))
+        return {n: self.assumed.latest(PV, n, v) for n, v in found.items()}
+
+    def _written_since(self, key: str, delay: bool, found: Collection[str]) -> dict[str, core_pb2.PersistentVolume]:
+        """Volumes the indexes (the informer) do not show as candidates yet while what this process wrote
+        since makes them one: unclaimed again (an unbind), or claimed by this claim."""
+        def candidate(v) -> bool:
+            if v.spec.HasField("claim_ref"):
+                return claimref_key(v.spec.claim_ref) == key
+            return not delay
+
+        out = {}
+        for n in self.assumed.keys(PV, candidate):
+            cached = self.volumes.get(n) if n not in found else None
+            if cached is not None:
+                out[n] = cached
+        return out
 
     @property
     def provisioner_names(self) -> Collection[str]:

@@ -1,9 +1,12 @@
 import hashlib
 
-from kubelab.api.v1 import storage_pb2
+from kubelab.api.v1 import core_pb2, storage_pb2
+from kubelab.informer import InformerFactory
+from services.provisioner.attachdetach.controller import AttachDetach
 from services.provisioner.attachdetach.decision import (
     AttachPlan, AttachSnapshot, attachment_name, decide_attach, multi_attach_message, unique_volume_name,
 )
+from services.provisioner.indexes import add_indexes
 from services.provisioner.protection.decision import (
     ADD, REMOVE, claim_finalizer_action, pod_uses_claim, volume_finalizer_action,
 )
@@ -141,3 +144,18 @@ def test_pv_protection():
     assert volume_finalizer_action(volume) is None
     volume.status.phase = "Released"
     assert volume_finalizer_action(volume) == REMOVE
+
+
+def test_a_node_maps_to_the_volumes_attached_to_it_only():
+    factory = InformerFactory(None)
+    add_indexes(factory)
+    attachments = [attachment("node-1", "pvc-1"), attachment("node-2", "pvc-1"), attachment("node-1", "pvc-2")]
+    for i, va in enumerate(attachments):
+        va.metadata.resource_version = str(i + 1)
+    factory.informer("VolumeAttachment")._replace(attachments, "3")
+    controller = AttachDetach(None, factory, None)
+    node = core_pb2.Node()
+    node.metadata.name = "node-1"
+    assert sorted(controller.volumes_on_node(node)) == ["pvc-1", "pvc-2"]
+    node.metadata.name = "node-3"
+    assert controller.volumes_on_node(node) == []

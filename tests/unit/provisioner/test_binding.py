@@ -80,3 +80,12 @@ def test_assumed_prefers_the_newer_copy():
     assert len(assumed) == 0
     assumed.remember("PVC", "default/data", mine)
     assert assumed.latest("PVC", "default/data", None) is None  # gone from the cache: deleted
+
+
+def test_assumed_keys_of_a_kind_that_match():
+    assumed = Assumed()
+    assumed.remember("PersistentVolume", "a", pv("a"))
+    assumed.remember("PersistentVolume", "b", pv("b", claim=pvc()))
+    assumed.remember("PersistentVolumeClaim", "default/a", pvc("a"))
+    assert assumed.keys("PersistentVolume") == ["a", "b"]
+    assert assumed.keys("PersistentVolume", lambda v: not v.spec.HasField("claim_ref")) == ["a"]
