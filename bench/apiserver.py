@@ -47,6 +47,7 @@ from pathlib import Path
 import grpc
 import redis.asyncio as aioredis
 
+from bench.procstat import cpu_seconds, machine_busy_seconds
 from kubelab import manifest
 from kubelab.api import registry
 from kubelab.api.v1 import apiserver_pb2 as pb
@@ -260,29 +261,12 @@ class EchoProcess:
 # --------------------------------------------------------------------------------------------
 # Process accounting from /proc.
 
-_TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
-
 
 def rss_mb(pid: int, field_name: str = "VmRSS") -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field_name + ":"):
             return int(line.split()[1]) / 1024
     raise RuntimeError(f"no {field_name} for pid {pid}")
-
-
-def machine_busy_seconds() -> float:
-    """CPU seconds the whole machine has spent busy (all CPUs), from /proc/stat."""
-    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
-    return (sum(fields[:8]) - idle) / _TICK
 
 
 class CpuMeter:

@@ -37,6 +37,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.procstat import cpu_seconds, machine_busy_seconds
 from kubelab.api.v1 import core_pb2, storage_pb2
 from kubelab.client import Client
 from tests.support import ROOT, ApiServerProcess, RedisProcess, free_port
@@ -48,7 +49,6 @@ HEARTBEAT_INTERVAL = 10.0
 """Seconds between a hollow node's Lease renewals (the kubelet's default: a quarter of the 40 s lease)."""
 STATUS_REPORT_FREQUENCY = 60.0
 """Seconds after which a hollow node writes its status even when nothing changed (kubelab's default)."""
-_TICK = os.sysconf("SC_CLK_TCK")
 
 
 def log(msg: str) -> None:
@@ -99,19 +99,6 @@ def rss_mb(pid: int) -> float | None:
     except OSError:
         pass
     return None
-
-
-def cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
-
-
-def machine_busy_seconds() -> float:
-    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return (sum(fields[:8]) - fields[3] - fields[4]) / _TICK  # less idle and iowait
 
 
 class CpuMeter:
