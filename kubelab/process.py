@@ -188,6 +188,20 @@ class Process:
         """Run `fn()` as a task: only while leading (cancelled when leadership is lost), or always."""
         self._runnables.append((name, fn, leader_only))
 
+    def recorder(self, source: str) -> EventRecorder:
+        """An event recorder of its own for one controller, named as Kubernetes names that controller's
+        (`node-controller`, `statefulset-controller`: `kubelab describe` shows it under From). Its
+        pending events are flushed when the process stops."""
+        events = EventRecorder(self.client, source)
+
+        async def write() -> None:
+            try:
+                await events.run()
+            finally:
+                await asyncio.shield(events.flush())
+        self.add_runnable(f"events:{source}", write, leader_only=False)
+        return events
+
     async def _lead(self) -> None:
         async with asyncio.TaskGroup() as tg:
             for c in self.controllers:

@@ -42,12 +42,13 @@ def setup(cfg: Config):
         namespaces = NamespaceController(proc.client, proc.informers)
         proc.add_controller(Controller("namespace", namespaces, proc.informers, for_kind="Namespace",
                                        watches=namespaces.watches(), workers=cfg.concurrent_namespace_syncs))
-        nodes = NodeLifecycle(proc.client, proc.informers, proc.events, monitor_period=cfg.node_monitor_period,
-                              grace=cfg.node_monitor_grace_period, startup_grace=cfg.node_startup_grace_period)
+        nodes = NodeLifecycle(proc.client, proc.informers, proc.recorder("node-controller"),
+                              monitor_period=cfg.node_monitor_period, grace=cfg.node_monitor_grace_period,
+                              startup_grace=cfg.node_startup_grace_period)
         proc.add_controller(Controller("nodelifecycle", nodes, proc.informers, for_kind="Node",
                                        watches=nodes.watches()))
         proc.add_runnable("nodelifecycle-term", nodes.lead)
-        eviction = TaintEviction(proc.client, proc.informers, proc.events)
+        eviction = TaintEviction(proc.client, proc.informers, proc.recorder("taint-eviction-controller"))
         proc.add_controller(Controller("tainteviction", eviction, proc.informers, for_kind="Pod",
                                        watches=eviction.watches(), workers=4))
     return build

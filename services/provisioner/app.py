@@ -45,12 +45,6 @@ def builtin_provisioners(cluster_dir: Path) -> ProvisionerSet:
                            SharedProvisioner(cluster_dir)])
 
 
-def _recorder(proc: Process, component: str) -> EventRecorder:
-    recorder = EventRecorder(proc.client, component)
-    proc.add_runnable(f"events:{component}", recorder.run, leader_only=False)
-    return recorder
-
-
 def _provisioning_queue(name: str) -> WorkQueue[str]:
     """Failed provisioning backs off from 0.5s to 5 minutes per claim (the library: 15s to 1000s)."""
     return WorkQueue(name, rate_limiter=MaxOfRateLimiter(ItemExponentialFailureRateLimiter(0.5, 300.0),
@@ -64,7 +58,7 @@ def setup(proc: Process) -> None:
     add_indexes(informers)
     _add_binder(proc, cfg, provisioners)
     _add_provisioning(proc, cfg, provisioners)
-    attach = AttachDetach(client, informers, _recorder(proc, "attachdetach-controller"), cfg.attach_resync_period)
+    attach = AttachDetach(client, informers, proc.recorder("attachdetach-controller"), cfg.attach_resync_period)
     proc.add_controller(Controller(
         "attachdetach", attach, informers, for_kind="PersistentVolume",
         watches=[("Pod", attach.volumes_of_pod), ("PersistentVolumeClaim", attach.volume_of_claim),
@@ -78,7 +72,7 @@ def setup(proc: Process) -> None:
 def _add_binder(proc: Process, cfg: Config, provisioners: ProvisionerSet) -> None:
     ctx = BinderContext(proc.client, proc.informers, provisioners, Assumed(), cfg.pvclaimbinder_sync_period)
     claims: Controller | None = None
-    effects = BinderEffects(proc.client, _recorder(proc, "persistentvolume-controller"), ctx.assumed,
+    effects = BinderEffects(proc.client, proc.recorder("persistentvolume-controller"), ctx.assumed,
                             lambda key: claims.queue.add(key), cfg.cluster_path())
     claim_binder, volume_binder = ClaimBinder(ctx, effects), VolumeBinder(ctx, effects)
     claims = proc.add_controller(Controller(
@@ -91,7 +85,7 @@ def _add_binder(proc: Process, cfg: Config, provisioners: ProvisionerSet) -> Non
 
 
 def _add_provisioning(proc: Process, cfg: Config, provisioners: ProvisionerSet) -> None:
-    recorders = {p.name: _recorder(proc, p.name) for p in provisioners.all}
+    recorders = {p.name: proc.recorder(p.name) for p in provisioners.all}
 
     def recorder(plugin: Provisioner) -> EventRecorder:
         return recorders[plugin.name]

@@ -7,11 +7,9 @@ with --leader-elect-lease-duration/-renew-deadline/-retry-period/-resource-name/
 """
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 from kubelab.controller import Controller
-from kubelab.events import EventRecorder
 from kubelab.process import Process, ProcessConfig, new_config, run
 from services.replicaset.deployment import DeploymentReconciler
 from services.replicaset.replica_set import ReplicaSetReconciler
@@ -27,25 +25,12 @@ class Config(ProcessConfig):
     """ReplicaSets synced at once."""
 
 
-def recorder(proc: Process, source: str) -> EventRecorder:
-    """An event recorder named as Kubernetes' controller is (`kubelab describe` shows it as From)."""
-    events = EventRecorder(proc.client, source)
-
-    async def write() -> None:
-        try:
-            await events.run()
-        finally:
-            await asyncio.shield(events.flush())
-    proc.add_runnable(f"events:{source}", write, leader_only=False)
-    return events
-
-
 def setup(cfg: Config):
     def build(proc: Process) -> None:
-        rs = ReplicaSetReconciler(proc.client, proc.informers, recorder(proc, "replicaset-controller"))
+        rs = ReplicaSetReconciler(proc.client, proc.informers, proc.recorder("replicaset-controller"))
         proc.add_controller(Controller("replicaset", rs, proc.informers, for_kind="ReplicaSet",
                                        watches=[("Pod", rs.pod_keys)], workers=cfg.concurrent_replicaset_syncs))
-        dep = DeploymentReconciler(proc.client, proc.informers, recorder(proc, "deployment-controller"))
+        dep = DeploymentReconciler(proc.client, proc.informers, proc.recorder("deployment-controller"))
         proc.add_controller(Controller("deployment", dep, proc.informers, for_kind="Deployment",
                                        watches=[("ReplicaSet", dep.replica_set_keys), ("Pod", dep.pod_keys)],
                                        workers=cfg.concurrent_deployment_syncs))

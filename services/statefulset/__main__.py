@@ -23,7 +23,7 @@ class Config(ProcessConfig):
 
 def setup(cfg: Config):
     def build(proc: Process) -> None:
-        rec = StatefulSetReconciler(proc.client, proc.informers, proc.events)
+        rec = StatefulSetReconciler(proc.client, proc.informers, proc.recorder("statefulset-controller"))
         proc.add_controller(Controller(COMPONENT, rec, proc.informers, for_kind="StatefulSet",
                                        owns=["ControllerRevision"],
                                        watches=[("Pod", rec.pod_keys), ("PersistentVolumeClaim", rec.claim_keys)],

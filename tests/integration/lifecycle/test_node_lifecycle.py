@@ -151,6 +151,8 @@ async def _scenario(client, kubelet: Kubelet) -> None:
         evs = await events_for(client, "default", "x")
         return evs if "TaintManagerEviction Marking for deletion Pod default/x" in evs else None
     await wait_for(evicted_event, 10, "the TaintManagerEviction event")
+    assert {e[4] for e in await events_about(client, "Pod", "x") if e[1] == "TaintManagerEviction"} == \
+        {"taint-eviction-controller"}
 
     # The kubelet comes back: renews its lease and reports Ready; the taints go.
     kubelet.alive = True
@@ -172,10 +174,10 @@ def pod_ready(pod) -> core_pb2.PodCondition | None:
     return next((c for c in pod.status.conditions if c.type == "Ready"), None)
 
 
-async def events_about(client, kind: str, name: str, ns: str = "default") -> list[tuple[str, str, str, int]]:
-    """(type, reason, message, count) of the events about the object (a Node's are in default)."""
+async def events_about(client, kind: str, name: str, ns: str = "default") -> list[tuple[str, str, str, int, str]]:
+    """(type, reason, message, count, source) of the events about the object (a Node's are in default)."""
     items, _ = await client.list("Event", ns)
-    return [(e.type, e.reason, e.message, e.count) for e in items
+    return [(e.type, e.reason, e.message, e.count, e.source.component) for e in items
             if e.involved_object.kind == kind and e.involved_object.name == name]
 
 
@@ -234,6 +236,8 @@ async def _not_ready_scenario(client, kubelet: Kubelet) -> None:
     assert not await events_about(client, "Pod", idle.metadata.name)
     node_events = [e for e in await events_about(client, "Node", name) if e[1] == "NodeNotReady"]
     assert [e[3] for e in node_events] == [1], node_events  # once: the node went Unknown once
+    pod_events = [e for e in await events_about(client, "Pod", p.metadata.name) if e[1] == "NodeNotReady"]
+    assert {e[4] for e in node_events + pod_events} == {"node-controller"}  # kubectl describe's From
 
 
 @pytest.fixture

@@ -118,6 +118,6 @@ async def test_events_are_worded_as_kubernetes_words_them(client, ns, controller
         got = {(e.reason, e.message) for e in items if e.involved_object.kind == "StatefulSet"}
         return got if want <= got else None
     got = await wait_for(recorded, what="the controller's events")
-    assert all(e.source.component == "statefulset" for e in (await client.list("Event", ns))[0]
+    assert all(e.source.component == "statefulset-controller" for e in (await client.list("Event", ns))[0]
                if e.involved_object.kind == "StatefulSet")
     assert got == want
