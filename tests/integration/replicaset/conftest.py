@@ -217,6 +217,36 @@ async def nodes(client, ns):
         yield n
 
 
+class ReplicaSetSizes:
+    """The most pods the namespace's ReplicaSets asked for at once: the sum of their spec.replicas, in the
+    order the API server wrote them. That is what a Deployment's maxSurge bounds, in Kubernetes as here.
+    The pods themselves may number one more for a moment: the Deployment scales one set down, then another
+    up in its next sync, and the two ReplicaSet syncs that follow (a pod deleted, a pod created) may land
+    in either order."""
+
+    def __init__(self, client: Client, ns: str):
+        self.client, self.ns = client, ns
+        self.replicas: dict[str, int] = {}
+        self.max_total = 0
+
+    async def run(self) -> None:
+        async for ev in self.client.watch("ReplicaSet", self.ns):
+            rs = ev.object
+            if rs is None:
+                continue
+            if ev.type == "DELETED":
+                self.replicas.pop(rs.metadata.name, None)
+            else:
+                self.replicas[rs.metadata.name] = rs.spec.replicas
+            self.max_total = max(self.max_total, sum(self.replicas.values()))
+
+
+@pytest.fixture
+async def replica_sets(client, ns):
+    async with running(ReplicaSetSizes(client, ns)) as r:
+        yield r
+
+
 async def events_for(client: Client, ns: str, name: str) -> list[str]:
     items, _ = await client.list("Event", ns)
     items.sort(key=lambda e: (e.first_timestamp.seconds, e.first_timestamp.nanos, e.metadata.name))
