@@ -87,10 +87,6 @@ def stop_processes(procs: list[subprocess.Popen], grace: float = 30.0) -> None:
             proc.wait()
 
 
-def stop_process(proc: subprocess.Popen) -> None:
-    stop_processes([proc])
-
-
 def rss_mb(pid: int) -> float | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -343,6 +339,7 @@ async def scheduled_rate(r: Run, ns: str, pods: int, with_claims: bool, provisio
     port = free_port()
     sched, sched_log = start_process([sys.executable, "-m", "services.scheduler", "--apiserver", r.api, "--listen",
                                       f"127.0.0.1:{port}", "--log-level", "warning"], "scheduler")
+    procs = [sched] + [proc for proc, _ in helpers]
     meter = CpuMeter({**r.pids, "scheduler": [sched.pid], "provisioner": [p.pid for p, _ in helpers]}).start()
     started = time.perf_counter()
     rss = None
@@ -356,12 +353,10 @@ async def scheduled_rate(r: Run, ns: str, pods: int, with_claims: bool, provisio
         meter.stop()
         if not with_claims:
             del meter.cores["provisioner"]
-        stop_process(sched)
-        for proc, _ in helpers:
-            stop_process(proc)
+        stop_processes(procs)
         tail = await r.after(clock, meter)
     finally:
-        stop_processes([sched] + [proc for proc, _ in helpers])
+        stop_processes(procs)
         watch.cancel()
     return {"pods": pods, "bound": len(clock.times), "pods_per_s": clock.rate(), "scheduler_rss_mb": rss,
             "wall_s": (max(clock.times.values()) - started) if clock.times else None, **tail}

@@ -71,8 +71,7 @@ class BinderContext:
 
         out = {}
         for n in self.assumed.keys(PV, candidate):
-            cached = self.volumes.get(n) if n not in found else None
-            if cached is not None:
+            if n not in found and (cached := self.volumes.get(n)) is not None:
                 out[n] = cached
         return out
 
