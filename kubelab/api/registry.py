@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from google.protobuf.message import Message
 
-from kubelab.api.v1 import apiserver_pb2, apps_pb2, coordination_pb2, core_pb2, storage_pb2
+from kubelab.api.v1 import apiserver_pb2, apps_pb2, coordination_pb2, core_pb2, discovery_pb2, storage_pb2
 
 __all__ = ["KindInfo", "KINDS", "lookup", "by_kind", "kind_of", "wrap", "unwrap", "info_of_wrapped", "UnknownKind"]
 
@@ -53,6 +53,12 @@ KINDS: tuple[KindInfo, ...] = (
              has_generation=False),
     KindInfo("Service", "", "v1", "services", core_pb2.Service, "service",
              short_names=("svc",), has_generation=False),
+    KindInfo("Endpoints", "", "v1", "endpoints", core_pb2.Endpoints, "endpoints", short_names=("ep",),
+             has_status=False, has_generation=False),
+    KindInfo("ConfigMap", "", "v1", "configmaps", core_pb2.ConfigMap, "config_map", short_names=("cm",),
+             has_status=False, has_generation=False),
+    KindInfo("Secret", "", "v1", "secrets", core_pb2.Secret, "secret", has_status=False,
+             has_generation=False),
     KindInfo("Event", "", "v1", "events", core_pb2.Event, "event", short_names=("ev",),
              has_status=False, has_generation=False),
     KindInfo("PersistentVolume", "", "v1", "persistentvolumes", core_pb2.PersistentVolume,
@@ -75,6 +81,8 @@ KINDS: tuple[KindInfo, ...] = (
     KindInfo("ControllerRevision", "apps", "v1", "controllerrevisions",
              apps_pb2.ControllerRevision, "controller_revision", has_status=False,
              has_generation=False),
+    KindInfo("EndpointSlice", "discovery.k8s.io", "v1", "endpointslices", discovery_pb2.EndpointSlice,
+             "endpoint_slice", has_status=False, has_generation=False),
     KindInfo("Lease", "coordination.k8s.io", "v1", "leases", coordination_pb2.Lease, "lease",
              has_status=False, has_generation=False),
 )

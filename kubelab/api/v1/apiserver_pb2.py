@@ -26,41 +26,42 @@ from kubelab.api.v1 import core_pb2 as kubelab_dot_v1_dot_core__pb2
 from kubelab.api.v1 import storage_pb2 as kubelab_dot_v1_dot_storage__pb2
 from kubelab.api.v1 import apps_pb2 as kubelab_dot_v1_dot_apps__pb2
 from kubelab.api.v1 import coordination_pb2 as kubelab_dot_v1_dot_coordination__pb2
+from kubelab.api.v1 import discovery_pb2 as kubelab_dot_v1_dot_discovery__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1akubelab/v1/apiserver.proto\x12\nkubelab.v1\x1a\x15kubelab/v1/core.proto\x1a\x18kubelab/v1/storage.proto\x1a\x15kubelab/v1/apps.proto\x1a\x1dkubelab/v1/coordination.proto\"\xac\x05\n\x06Object\x12*\n\tnamespace\x18\x01 \x01(\x0b\x32\x15.kubelab.v1.NamespaceH\x00\x12 \n\x04node\x18\x02 \x01(\x0b\x32\x10.kubelab.v1.NodeH\x00\x12\x1e\n\x03pod\x18\x03 \x01(\x0b\x32\x0f.kubelab.v1.PodH\x00\x12&\n\x07service\x18\x04 \x01(\x0b\x32\x13.kubelab.v1.ServiceH\x00\x12\"\n\x05\x65vent\x18\x05 \x01(\x0b\x32\x11.kubelab.v1.EventH\x00\x12\x39\n\x11persistent_volume\x18\x06 \x01(\x0b\x32\x1c.kubelab.v1.PersistentVolumeH\x00\x12\x44\n\x17persistent_volume_claim\x18\x07 \x01(\x0b\x32!.kubelab.v1.PersistentVolumeClaimH\x00\x12\x31\n\rstorage_class\x18\x08 \x01(\x0b\x32\x18.kubelab.v1.StorageClassH\x00\x12\x39\n\x11volume_attachment\x18\t \x01(\x0b\x32\x1c.kubelab.v1.VolumeAttachmentH\x00\x12,\n\ndeployment\x18\n \x01(\x0b\x32\x16.kubelab.v1.DeploymentH\x00\x12-\n\x0breplica_set\x18\x0b \x01(\x0b\x32\x16.kubelab.v1.ReplicaSetH\x00\x12/\n\x0cstateful_set\x18\x0c \x01(\x0b\x32\x17.kubelab.v1.StatefulSetH\x00\x12=\n\x13\x63ontroller_revision\x18\r \x01(\x0b\x32\x1e.kubelab.v1.ControllerRevisionH\x00\x12\"\n\x05lease\x18\x0e \x01(\x0b\x32\x11.kubelab.v1.LeaseH\x00\x42\x08\n\x06object\"\x90\x01\n\x0cWriteRequest\x12$\n\x06object\x18\x01 \x01(\x0b\x32\x12.kubelab.v1.ObjectH\x00\x12\x12\n\x08manifest\x18\x02 \x01(\tH\x00\x12\x19\n\x11\x64\x65\x66\x61ult_namespace\x18\x03 \x01(\t\x12\x0f\n\x07\x64ry_run\x18\x04 \x01(\x08\x12\x12\n\nrequest_id\x18\x05 \x01(\tB\x06\n\x04\x62ody\";\n\nGetRequest\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\"^\n\x0bListRequest\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x16\n\x0elabel_selector\x18\x03 \x01(\t\x12\x16\n\x0e\x66ield_selector\x18\x04 \x01(\t\"K\n\x0cListResponse\x12!\n\x05items\x18\x01 \x03(\x0b\x32\x12.kubelab.v1.Object\x12\x18\n\x10resource_version\x18\x02 \x01(\t\"\\\n\x0cPatchRequest\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\r\n\x05patch\x18\x04 \x01(\t\x12\x0e\n\x06status\x18\x05 \x01(\x08\"]\n\rPreconditions\x12\x10\n\x03uid\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x1d\n\x10resource_version\x18\x02 \x01(\tH\x01\x88\x01\x01\x42\x06\n\x04_uidB\x13\n\x11_resource_version\"\xc8\x01\n\rDeleteRequest\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12!\n\x14grace_period_seconds\x18\x04 \x01(\x03H\x00\x88\x01\x01\x12\x30\n\rpreconditions\x18\x05 \x01(\x0b\x32\x19.kubelab.v1.Preconditions\x12\x1a\n\x12propagation_policy\x18\x06 \x01(\tB\x17\n\x15_grace_period_seconds\"E\n\x0e\x44\x65leteResponse\x12\"\n\x06object\x18\x01 \x01(\x0b\x32\x12.kubelab.v1.Object\x12\x0f\n\x07\x64\x65leted\x18\x02 \x01(\x08\"\x92\x01\n\x0cWatchRequest\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x16\n\x0elabel_selector\x18\x03 \x01(\t\x12\x16\n\x0e\x66ield_selector\x18\x04 \x01(\t\x12\x18\n\x10resource_version\x18\x05 \x01(\t\x12\x17\n\x0f\x61llow_bookmarks\x18\x06 \x01(\x08\"X\n\nWatchEvent\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\"\n\x06object\x18\x02 \x01(\x0b\x32\x12.kubelab.v1.Object\x12\x18\n\x10resource_version\x18\x03 \x01(\t\"9\n\x0fWatchEventBatch\x12&\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x16.kubelab.v1.WatchEvent\"N\n\x0b\x42indRequest\x12\x11\n\tnamespace\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\tnode_name\x18\x03 \x01(\t\x12\x0b\n\x03uid\x18\x04 \x01(\t2\xda\x04\n\tApiServer\x12\x36\n\x06\x43reate\x12\x18.kubelab.v1.WriteRequest\x1a\x12.kubelab.v1.Object\x12\x31\n\x03Get\x12\x16.kubelab.v1.GetRequest\x1a\x12.kubelab.v1.Object\x12\x39\n\x04List\x12\x17.kubelab.v1.ListRequest\x1a\x18.kubelab.v1.ListResponse\x12\x36\n\x06Update\x12\x18.kubelab.v1.WriteRequest\x1a\x12.kubelab.v1.Object\x12<\n\x0cUpdateStatus\x12\x18.kubelab.v1.WriteRequest\x1a\x12.kubelab.v1.Object\x12\x35\n\x05Patch\x12\x18.kubelab.v1.PatchRequest\x1a\x12.kubelab.v1.Object\x12?\n\x06\x44\x65lete\x12\x19.kubelab.v1.DeleteRequest\x1a\x1a.kubelab.v1.DeleteResponse\x12;\n\x05Watch\x12\x18.kubelab.v1.WatchRequest\x1a\x16.kubelab.v1.WatchEvent0\x01\x12G\n\x0cWatchBatched\x12\x18.kubelab.v1.WatchRequest\x1a\x1b.kubelab.v1.WatchEventBatch0\x01\x12\x33\n\x04\x42ind\x12\x17.kubelab.v1.BindRequest\x1a\x12.kubelab.v1.Objectb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1akubelab/v1/apiserver.proto\x12\nkubelab.v1\x1a\x15kubelab/v1/core.proto\x1a\x18kubelab/v1/storage.proto\x1a\x15kubelab/v1/apps.proto\x1a\x1dkubelab/v1/coordination.proto\x1a\x1akubelab/v1/discovery.proto\"\xe0\x06\n\x06Object\x12*\n\tnamespace\x18\x01 \x01(\x0b\x32\x15.kubelab.v1.NamespaceH\x00\x12 \n\x04node\x18\x02 \x01(\x0b\x32\x10.kubelab.v1.NodeH\x00\x12\x1e\n\x03pod\x18\x03 \x01(\x0b\x32\x0f.kubelab.v1.PodH\x00\x12&\n\x07service\x18\x04 \x01(\x0b\x32\x13.kubelab.v1.ServiceH\x00\x12\"\n\x05\x65vent\x18\x05 \x01(\x0b\x32\x11.kubelab.v1.EventH\x00\x12\x39\n\x11persistent_volume\x18\x06 \x01(\x0b\x32\x1c.kubelab.v1.PersistentVolumeH\x00\x12\x44\n\x17persistent_volume_claim\x18\x07 \x01(\x0b\x32!.kubelab.v1.PersistentVolumeClaimH\x00\x12\x31\n\rstorage_class\x18\x08 \x01(\x0b\x32\x18.kubelab.v1.StorageClassH\x00\x12\x39\n\x11volume_attachment\x18\t \x01(\x0b\x32\x1c.kubelab.v1.VolumeAttachmentH\x00\x12,\n\ndeployment\x18\n \x01(\x0b\x32\x16.kubelab.v1.DeploymentH\x00\x12-\n\x0breplica_set\x18\x0b \x01(\x0b\x32\x16.kubelab.v1.ReplicaSetH\x00\x12/\n\x0cstateful_set\x18\x0c \x01(\x0b\x32\x17.kubelab.v1.StatefulSetH\x00\x12=\n\x13\x63ontroller_revision\x18\r \x01(\x0b\x32\x1e.kubelab.v1.ControllerRevisionH\x00\x12\"\n\x05lease\x18\x0e \x01(\x0b\x32\x11.kubelab.v1.LeaseH\x00\x12+\n\nconfig_map\x18\x0f \x01(\x0b\x32\x15.kubelab.v1.ConfigMapH\x00\x12$\n\x06secret\x18\x10 \x01(\x0b\x32\x12.kubelab.v1.SecretH\x00\x12*\n\tendpoints\x18\x11 \x01(\x0b\x32\x15.kubelab.v1.EndpointsH\x00\x12\x33\n\x0e\x65ndpoint_slice\x18\x12 \x01(\x0b\x32\x19.kubelab.v1.EndpointSliceH\x00\x42\x08\n\x06object\"\x90\x01\n\x0cWriteRequest\x12$\n\x06object\x18\x01 \x01(\x0b\x32\x12.kubelab.v1.ObjectH\x00\x12\x12\n\x08manifest\x18\x02 \x01(\tH\x00\x12\x19\n\x11\x64\x65\x66\x61ult_namespace\x18\x03 \x01(\t\x12\x0f\n\x07\x64ry_run\x18\x04 \x01(\x08\x12\x12\n\nrequest_id\x18\x05 \x01(\tB\x06\n\x04\x62ody\";\n\nGetRequest\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\"^\n\x0bListRequest\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x16\n\x0elabel_selector\x18\x03 \x01(\t\x12\x16\n\x0e\x66ield_selector\x18\x04 \x01(\t\"K\n\x0cListResponse\x12!\n\x05items\x18\x01 \x03(\x0b\x32\x12.kubelab.v1.Object\x12\x18\n\x10resource_version\x18\x02 \x01(\t\"\\\n\x0cPatchRequest\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\r\n\x05patch\x18\x04 \x01(\t\x12\x0e\n\x06status\x18\x05 \x01(\x08\"]\n\rPreconditions\x12\x10\n\x03uid\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x1d\n\x10resource_version\x18\x02 \x01(\tH\x01\x88\x01\x01\x42\x06\n\x04_uidB\x13\n\x11_resource_version\"\xc8\x01\n\rDeleteRequest\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12!\n\x14grace_period_seconds\x18\x04 \x01(\x03H\x00\x88\x01\x01\x12\x30\n\rpreconditions\x18\x05 \x01(\x0b\x32\x19.kubelab.v1.Preconditions\x12\x1a\n\x12propagation_policy\x18\x06 \x01(\tB\x17\n\x15_grace_period_seconds\"E\n\x0e\x44\x65leteResponse\x12\"\n\x06object\x18\x01 \x01(\x0b\x32\x12.kubelab.v1.Object\x12\x0f\n\x07\x64\x65leted\x18\x02 \x01(\x08\"\x92\x01\n\x0cWatchRequest\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x16\n\x0elabel_selector\x18\x03 \x01(\t\x12\x16\n\x0e\x66ield_selector\x18\x04 \x01(\t\x12\x18\n\x10resource_version\x18\x05 \x01(\t\x12\x17\n\x0f\x61llow_bookmarks\x18\x06 \x01(\x08\"X\n\nWatchEvent\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\"\n\x06object\x18\x02 \x01(\x0b\x32\x12.kubelab.v1.Object\x12\x18\n\x10resource_version\x18\x03 \x01(\t\"9\n\x0fWatchEventBatch\x12&\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x16.kubelab.v1.WatchEvent\"N\n\x0b\x42indRequest\x12\x11\n\tnamespace\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\tnode_name\x18\x03 \x01(\t\x12\x0b\n\x03uid\x18\x04 \x01(\t2\xda\x04\n\tApiServer\x12\x36\n\x06\x43reate\x12\x18.kubelab.v1.WriteRequest\x1a\x12.kubelab.v1.Object\x12\x31\n\x03Get\x12\x16.kubelab.v1.GetRequest\x1a\x12.kubelab.v1.Object\x12\x39\n\x04List\x12\x17.kubelab.v1.ListRequest\x1a\x18.kubelab.v1.ListResponse\x12\x36\n\x06Update\x12\x18.kubelab.v1.WriteRequest\x1a\x12.kubelab.v1.Object\x12<\n\x0cUpdateStatus\x12\x18.kubelab.v1.WriteRequest\x1a\x12.kubelab.v1.Object\x12\x35\n\x05Patch\x12\x18.kubelab.v1.PatchRequest\x1a\x12.kubelab.v1.Object\x12?\n\x06\x44\x65lete\x12\x19.kubelab.v1.DeleteRequest\x1a\x1a.kubelab.v1.DeleteResponse\x12;\n\x05Watch\x12\x18.kubelab.v1.WatchRequest\x1a\x16.kubelab.v1.WatchEvent0\x01\x12G\n\x0cWatchBatched\x12\x18.kubelab.v1.WatchRequest\x1a\x1b.kubelab.v1.WatchEventBatch0\x01\x12\x33\n\x04\x42ind\x12\x17.kubelab.v1.BindRequest\x1a\x12.kubelab.v1.Objectb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'kubelab.v1.apiserver_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_OBJECT']._serialized_start=146
-  _globals['_OBJECT']._serialized_end=830
-  _globals['_WRITEREQUEST']._serialized_start=833
-  _globals['_WRITEREQUEST']._serialized_end=977
-  _globals['_GETREQUEST']._serialized_start=979
-  _globals['_GETREQUEST']._serialized_end=1038
-  _globals['_LISTREQUEST']._serialized_start=1040
-  _globals['_LISTREQUEST']._serialized_end=1134
-  _globals['_LISTRESPONSE']._serialized_start=1136
-  _globals['_LISTRESPONSE']._serialized_end=1211
-  _globals['_PATCHREQUEST']._serialized_start=1213
-  _globals['_PATCHREQUEST']._serialized_end=1305
-  _globals['_PRECONDITIONS']._serialized_start=1307
-  _globals['_PRECONDITIONS']._serialized_end=1400
-  _globals['_DELETEREQUEST']._serialized_start=1403
-  _globals['_DELETEREQUEST']._serialized_end=1603
-  _globals['_DELETERESPONSE']._serialized_start=1605
-  _globals['_DELETERESPONSE']._serialized_end=1674
-  _globals['_WATCHREQUEST']._serialized_start=1677
-  _globals['_WATCHREQUEST']._serialized_end=1823
-  _globals['_WATCHEVENT']._serialized_start=1825
-  _globals['_WATCHEVENT']._serialized_end=1913
-  _globals['_WATCHEVENTBATCH']._serialized_start=1915
-  _globals['_WATCHEVENTBATCH']._serialized_end=1972
-  _globals['_BINDREQUEST']._serialized_start=1974
-  _globals['_BINDREQUEST']._serialized_end=2052
-  _globals['_APISERVER']._serialized_start=2055
-  _globals['_APISERVER']._serialized_end=2657
+  _globals['_OBJECT']._serialized_start=174
+  _globals['_OBJECT']._serialized_end=1038
+  _globals['_WRITEREQUEST']._serialized_start=1041
+  _globals['_WRITEREQUEST']._serialized_end=1185
+  _globals['_GETREQUEST']._serialized_start=1187
+  _globals['_GETREQUEST']._serialized_end=1246
+  _globals['_LISTREQUEST']._serialized_start=1248
+  _globals['_LISTREQUEST']._serialized_end=1342
+  _globals['_LISTRESPONSE']._serialized_start=1344
+  _globals['_LISTRESPONSE']._serialized_end=1419
+  _globals['_PATCHREQUEST']._serialized_start=1421
+  _globals['_PATCHREQUEST']._serialized_end=1513
+  _globals['_PRECONDITIONS']._serialized_start=1515
+  _globals['_PRECONDITIONS']._serialized_end=1608
+  _globals['_DELETEREQUEST']._serialized_start=1611
+  _globals['_DELETEREQUEST']._serialized_end=1811
+  _globals['_DELETERESPONSE']._serialized_start=1813
+  _globals['_DELETERESPONSE']._serialized_end=1882
+  _globals['_WATCHREQUEST']._serialized_start=1885
+  _globals['_WATCHREQUEST']._serialized_end=2031
+  _globals['_WATCHEVENT']._serialized_start=2033
+  _globals['_WATCHEVENT']._serialized_end=2121
+  _globals['_WATCHEVENTBATCH']._serialized_start=2123
+  _globals['_WATCHEVENTBATCH']._serialized_end=2180
+  _globals['_BINDREQUEST']._serialized_start=2182
+  _globals['_BINDREQUEST']._serialized_end=2260
+  _globals['_APISERVER']._serialized_start=2263
+  _globals['_APISERVER']._serialized_end=2865
 # @@protoc_insertion_point(module_scope)

@@ -2,6 +2,7 @@ from kubelab.api.v1 import core_pb2 as _core_pb2
 from kubelab.api.v1 import storage_pb2 as _storage_pb2
 from kubelab.api.v1 import apps_pb2 as _apps_pb2
 from kubelab.api.v1 import coordination_pb2 as _coordination_pb2
+from kubelab.api.v1 import discovery_pb2 as _discovery_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -11,7 +12,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Object(_message.Message):
-    __slots__ = ("namespace", "node", "pod", "service", "event", "persistent_volume", "persistent_volume_claim", "storage_class", "volume_attachment", "deployment", "replica_set", "stateful_set", "controller_revision", "lease")
+    __slots__ = ("namespace", "node", "pod", "service", "event", "persistent_volume", "persistent_volume_claim", "storage_class", "volume_attachment", "deployment", "replica_set", "stateful_set", "controller_revision", "lease", "config_map", "secret", "endpoints", "endpoint_slice")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     NODE_FIELD_NUMBER: _ClassVar[int]
     POD_FIELD_NUMBER: _ClassVar[int]
@@ -26,6 +27,10 @@ class Object(_message.Message):
     STATEFUL_SET_FIELD_NUMBER: _ClassVar[int]
     CONTROLLER_REVISION_FIELD_NUMBER: _ClassVar[int]
     LEASE_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_MAP_FIELD_NUMBER: _ClassVar[int]
+    SECRET_FIELD_NUMBER: _ClassVar[int]
+    ENDPOINTS_FIELD_NUMBER: _ClassVar[int]
+    ENDPOINT_SLICE_FIELD_NUMBER: _ClassVar[int]
     namespace: _core_pb2.Namespace
     node: _core_pb2.Node
     pod: _core_pb2.Pod
@@ -40,7 +45,11 @@ class Object(_message.Message):
     stateful_set: _apps_pb2.StatefulSet
     controller_revision: _apps_pb2.ControllerRevision
     lease: _coordination_pb2.Lease
-    def __init__(self, namespace: _Optional[_Union[_core_pb2.Namespace, _Mapping]] = ..., node: _Optional[_Union[_core_pb2.Node, _Mapping]] = ..., pod: _Optional[_Union[_core_pb2.Pod, _Mapping]] = ..., service: _Optional[_Union[_core_pb2.Service, _Mapping]] = ..., event: _Optional[_Union[_core_pb2.Event, _Mapping]] = ..., persistent_volume: _Optional[_Union[_core_pb2.PersistentVolume, _Mapping]] = ..., persistent_volume_claim: _Optional[_Union[_core_pb2.PersistentVolumeClaim, _Mapping]] = ..., storage_class: _Optional[_Union[_storage_pb2.StorageClass, _Mapping]] = ..., volume_attachment: _Optional[_Union[_storage_pb2.VolumeAttachment, _Mapping]] = ..., deployment: _Optional[_Union[_apps_pb2.Deployment, _Mapping]] = ..., replica_set: _Optional[_Union[_apps_pb2.ReplicaSet, _Mapping]] = ..., stateful_set: _Optional[_Union[_apps_pb2.StatefulSet, _Mapping]] = ..., controller_revision: _Optional[_Union[_apps_pb2.ControllerRevision, _Mapping]] = ..., lease: _Optional[_Union[_coordination_pb2.Lease, _Mapping]] = ...) -> None: ...
+    config_map: _core_pb2.ConfigMap
+    secret: _core_pb2.Secret
+    endpoints: _core_pb2.Endpoints
+    endpoint_slice: _discovery_pb2.EndpointSlice
+    def __init__(self, namespace: _Optional[_Union[_core_pb2.Namespace, _Mapping]] = ..., node: _Optional[_Union[_core_pb2.Node, _Mapping]] = ..., pod: _Optional[_Union[_core_pb2.Pod, _Mapping]] = ..., service: _Optional[_Union[_core_pb2.Service, _Mapping]] = ..., event: _Optional[_Union[_core_pb2.Event, _Mapping]] = ..., persistent_volume: _Optional[_Union[_core_pb2.PersistentVolume, _Mapping]] = ..., persistent_volume_claim: _Optional[_Union[_core_pb2.PersistentVolumeClaim, _Mapping]] = ..., storage_class: _Optional[_Union[_storage_pb2.StorageClass, _Mapping]] = ..., volume_attachment: _Optional[_Union[_storage_pb2.VolumeAttachment, _Mapping]] = ..., deployment: _Optional[_Union[_apps_pb2.Deployment, _Mapping]] = ..., replica_set: _Optional[_Union[_apps_pb2.ReplicaSet, _Mapping]] = ..., stateful_set: _Optional[_Union[_apps_pb2.StatefulSet, _Mapping]] = ..., controller_revision: _Optional[_Union[_apps_pb2.ControllerRevision, _Mapping]] = ..., lease: _Optional[_Union[_coordination_pb2.Lease, _Mapping]] = ..., config_map: _Optional[_Union[_core_pb2.ConfigMap, _Mapping]] = ..., secret: _Optional[_Union[_core_pb2.Secret, _Mapping]] = ..., endpoints: _Optional[_Union[_core_pb2.Endpoints, _Mapping]] = ..., endpoint_slice: _Optional[_Union[_discovery_pb2.EndpointSlice, _Mapping]] = ...) -> None: ...
 
 class WriteRequest(_message.Message):
     __slots__ = ("object", "manifest", "default_namespace", "dry_run", "request_id")

@@ -23,7 +23,7 @@ from google.protobuf.message import Message
 from kubelab.api import registry
 from kubelab.fielderrors import FieldError
 
-from . import apps, coordination, core, meta, persistentvolume, pod, storage
+from . import apps, coordination, core, meta, network, persistentvolume, pod, storage
 from .status import validate_workload_status
 
 __all__ = ["validate", "validate_update", "validate_status_update", "FieldError"]
@@ -43,6 +43,10 @@ _CREATE: dict[str, Callable[[Message], list[FieldError]]] = {
     "StatefulSet": apps.validate_stateful_set,
     "ControllerRevision": apps.validate_controller_revision,
     "Lease": coordination.validate_lease,
+    "Endpoints": network.validate_metadata_only,
+    "EndpointSlice": network.validate_metadata_only,
+    "ConfigMap": network.validate_metadata_only,
+    "Secret": network.validate_metadata_only,
 }
 
 _UPDATE: dict[str, Callable[[Message, Message], list[FieldError]]] = {
