@@ -12,7 +12,7 @@ import ipaddress
 
 __all__ = [
     "CLUSTER_DOMAIN", "DEFAULT_POD_CIDR", "DEFAULT_SERVICE_CIDR", "DNS_SERVICE_INDEX", "KUBERNETES_SERVICE_INDEX",
-    "NODE_CIDR_MASK", "service_ip",
+    "NODE_CIDR_MASK", "cluster_id", "service_ip",
 ]
 
 DEFAULT_POD_CIDR = "198.18.0.0/16"
@@ -29,3 +29,14 @@ def service_ip(cidr: str, index: int) -> str:
     if not 0 < index < net.num_addresses - 1:
         raise ValueError(f"index {index} is outside service range {net}")
     return str(net.network_address + index)
+
+
+def cluster_id(state_dir: str) -> str:
+    """A short id for one cluster on this machine, from its state dir: kernel objects that several clusters
+    could both create (network namespaces, bridges, veths, nft tables, service addresses) carry it, so
+    clusters side by side never touch each other's. Eight hex characters keep interface names within
+    Linux's 15: `kl<id>-br3` is 13."""
+    import hashlib
+    import os
+
+    return hashlib.sha256(os.path.realpath(state_dir).encode()).hexdigest()[:8]
