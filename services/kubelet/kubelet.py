@@ -86,7 +86,8 @@ class Kubelet:
         self.ctx = PodContext(
             node_name=cfg.node_name, host_ip=cfg.node_ip, paths=self.paths, cluster_dir=Path(cfg.cluster_dir),
             runtime=self.runtime, ipam=Ipam(cfg.pod_cidr), events=self.events, status=self.status,
-            lookups=InformerLookups(*self.storage, *self.objects, self.services), client=proc.client, backoff=Backoff.scaled(cfg.backoff_scale),
+            lookups=InformerLookups(*self.storage, *self.objects, self.services), client=proc.client,
+            backoff=Backoff.scaled(cfg.backoff_scale),
             allocatable=capacity, python_dir=os.path.dirname(sys.executable), builtin_dir=self.paths.builtin,
             cluster_dns=cfg.cluster_dns, cluster_domain=cfg.cluster_domain)
         self.agent = NodeAgent(proc.client, self.events, self.ident, heartbeat_interval=cfg.heartbeat_interval,

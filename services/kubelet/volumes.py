@@ -100,8 +100,8 @@ def resolve_volume(pod: core_pb2.Pod, vol: core_pb2.Volume, ctx: VolumeContext) 
     kind = kinds[0] if kinds else "unknown"
     return VolumeProblem(vol.name, "FailedMount",
                          f'MountVolume.SetUp failed for volume "{vol.name}" : kubelab does not support '
-                         f"{_camel(kind)} volumes (supported: emptyDir, hostPath, persistentVolumeClaim, configMap, secret, "
-                         "downwardAPI, projected)")
+                         f"{_camel(kind)} volumes (supported: emptyDir, hostPath, persistentVolumeClaim, "
+                         "configMap, secret, downwardAPI, projected)")
 
 
 def _camel(name: str) -> str:
@@ -109,7 +109,8 @@ def _camel(name: str) -> str:
     return head + "".join(p.title() for p in rest)
 
 
-def _projected(pod: core_pb2.Pod, vol: core_pb2.Volume, kind: str, ctx: VolumeContext) -> VolumeSource | VolumeProblem:
+def _projected(pod: core_pb2.Pod, vol: core_pb2.Volume, kind: str,
+               ctx: VolumeContext) -> VolumeSource | VolumeProblem:
     try:
         payload = volume_payload(pod, vol, ctx.lookups, ctx.allocatable)
     except ProjectionError as e:

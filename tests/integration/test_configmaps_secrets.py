@@ -105,8 +105,9 @@ async def cli(apiserver, *args):
 async def test_create_get_and_describe_a_config_map(apiserver, client, tmp_path):
     (tmp_path / "game.properties").write_text("enemies=aliens\nlives=3\n")
     (tmp_path / "ui.env").write_text("# the UI\ncolor=purple\n  how=fairlyNice\n")
-    code, out, err = await cli(apiserver, "create", "configmap", "game", "--from-file", str(tmp_path / "game.properties"),
-                               "--from-literal", "special.how=very", "--from-literal=quoted='yes'")
+    code, out, err = await cli(apiserver, "create", "configmap", "game", "--from-file",
+                               str(tmp_path / "game.properties"), "--from-literal", "special.how=very",
+                               "--from-literal=quoted='yes'")
     assert (code, out, err) == (0, "configmap/game created\n", "")
     code, out, _ = await cli(apiserver, "get", "cm")
     lines = out.splitlines()

@@ -59,8 +59,8 @@ class Objects:
         self.objs = objs
 
     def _find(self, cls, ns, name):
-        return next((o for o in self.objs if isinstance(o, cls) and (o.metadata.namespace, o.metadata.name) == (ns, name)),
-                    None)
+        return next((o for o in self.objs
+                     if isinstance(o, cls) and (o.metadata.namespace, o.metadata.name) == (ns, name)), None)
 
     def config_map(self, ns, name):
         return self._find(core_pb2.ConfigMap, ns, name)
