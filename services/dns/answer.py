@@ -13,7 +13,8 @@ kubeadm's Corefile. Pure: a query and a snapshot in, a response out.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import dns.exception
 import dns.flags
@@ -44,6 +45,8 @@ T = dns.rdatatype
 DNS_SCHEMA_VERSION = "1.1.0"
 VERSION_TTL = 28800
 MAX_CNAME_CHAIN = 7
+MEMO_MAX = 10000
+"""Questions remembered per snapshot; the memo is emptied when full (random names cannot grow it)."""
 
 
 @dataclass(frozen=True)
@@ -77,21 +80,55 @@ def _address_rdata(ip: str):
     return AAAA(IN, T.AAAA, ip) if ":" in ip else A(IN, T.A, ip)
 
 
+@lru_cache(maxsize=4096)
 def _fqdn(text: str) -> dns.name.Name:
     return dns.name.from_text(text)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What a question gets from one snapshot, before the per-query message (id, EDNS, record order)."""
+    rcode: int
+    zone: str | None = None
+    """None: not ours, forward it."""
+    answer: tuple[dns.rrset.RRset, ...] = ()
+    additional: tuple[dns.rrset.RRset, ...] = ()
+    authority: tuple[dns.rrset.RRset, ...] = ()
+    authoritative: bool = True
+    chase: Chase | None = None
 
 
 def answer(query: dns.message.Message, snap: Snapshot, opts: Options = Options(),
            rng: random.Random | None = None) -> Answer:
     q = query.question[0]
+    # The same question against the same snapshot has the same records: worked out once (memo), then
+    # only the message around them (id, EDNS, loadbalance's order) is made per query.
+    key = (q.name.to_text(), q.rdtype, opts)
+    out = snap.memo.get(key)
+    if out is None:
+        if len(snap.memo) >= MEMO_MAX:
+            snap.memo.clear()
+        out = snap.memo[key] = _outcome(q, snap, opts)
+    if out.zone is None:
+        return Answer(None)
+    response = dns.message.make_response(query)
+    response.set_rcode(out.rcode)
+    if out.authoritative:
+        response.flags |= dns.flags.AA
+    rng = rng or random
+    response.answer = _shuffled(out.answer, rng)
+    response.additional = _shuffled(out.additional, rng)
+    response.authority = list(out.authority)
+    return Answer(response, out.chase)
+
+
+def _outcome(q, snap: Snapshot, opts: Options) -> _Outcome:
     name = q.name.to_text().lower()
     zone = zone_of(name, opts.zone)
     if zone is None:
-        return Answer(None)
+        return _Outcome(dns.rcode.NOERROR)
     if q.rdtype in (T.AXFR, T.IXFR):
-        response = dns.message.make_response(query)
-        response.set_rcode(dns.rcode.REFUSED)
-        return Answer(response)
+        return _Outcome(dns.rcode.REFUSED, zone, authoritative=False)
     try:
         if zone in REVERSE_ZONES:
             found, extra, chase = _reverse(q, name, snap, opts), [], None
@@ -99,14 +136,14 @@ def answer(query: dns.message.Message, snap: Snapshot, opts: Options = Options()
             found, extra, chase = _lookup(q, name, snap, opts)
     except NameError_:
         if zone in REVERSE_ZONES:
-            return Answer(None)  # fallthrough in-addr.arpa ip6.arpa
+            return _Outcome(dns.rcode.NOERROR)  # fallthrough in-addr.arpa ip6.arpa: forward
         rcode = dns.rcode.NXDOMAIN if snap.synced else dns.rcode.SERVFAIL
-        return Answer(negative(query, rcode, zone, snap, opts))
+        return _negative(rcode, zone, snap, opts)
     if chase is not None:
-        return Answer(negative(query, dns.rcode.NOERROR, zone, snap, opts), chase)
+        return replace(_negative(dns.rcode.NOERROR, zone, snap, opts), chase=chase)
     if not found:
-        return Answer(negative(query, dns.rcode.NOERROR, zone, snap, opts))
-    return Answer(positive(query, found, extra, rng or random))
+        return _negative(dns.rcode.NOERROR, zone, snap, opts)
+    return _Outcome(dns.rcode.NOERROR, zone, _rrsets(found), _rrsets(extra))
 
 
 def complete(ans: Answer, upstream: list[dns.rrset.RRset] | None) -> dns.message.Message:
@@ -231,36 +268,33 @@ def _soa(zone: str, snap: Snapshot, opts: Options) -> SOA:
                7200, 1800, 86400, opts.ttl)
 
 
-def negative(query: dns.message.Message, rcode: int, zone: str, snap: Snapshot,
-             opts: Options) -> dns.message.Message:
+def _negative(rcode: int, zone: str, snap: Snapshot, opts: Options) -> _Outcome:
     """BackendError: the rcode, AA, and the zone's SOA (TTL min(ttl, 300)) in the authority section."""
-    response = dns.message.make_response(query)
-    response.set_rcode(rcode)
-    response.flags |= dns.flags.AA
-    response.authority = [dns.rrset.from_rdata_list(_fqdn(zone), min(opts.ttl, 300), [_soa(zone, snap, opts)])]
-    return response
+    soa = dns.rrset.from_rdata_list(_fqdn(zone), min(opts.ttl, 300), [_soa(zone, snap, opts)])
+    return _Outcome(rcode, zone, authority=(soa,))
 
 
-def _rrsets(rrs: list[RR], rng: random.Random) -> list[dns.rrset.RRset]:
-    """Group records into RRsets (duplicates dropped) in `loadbalance` order: CNAMEs, the others, then the
-    address records shuffled."""
-    cnames = [rr for rr in rrs if rr[2].rdtype == T.CNAME]
-    addresses = [rr for rr in rrs if rr[2].rdtype in (T.A, T.AAAA)]
-    others = [rr for rr in rrs if rr[2].rdtype not in (T.CNAME, T.A, T.AAAA)]
-    rng.shuffle(addresses)
+def _rrsets(rrs: list[RR]) -> tuple[dns.rrset.RRset, ...]:
+    """Records grouped into RRsets (duplicates dropped): CNAMEs, the others, then the addresses, the order
+    `loadbalance` gives them."""
+    rank = {T.CNAME: 0, T.A: 2, T.AAAA: 2}
     out: dict[tuple, dns.rrset.RRset] = {}
-    for owner, ttl, rd in cnames + others + addresses:
+    for owner, ttl, rd in sorted(rrs, key=lambda rr: rank.get(rr[2].rdtype, 1)):
         key = (owner, rd.rdtype)
         if key not in out:
             out[key] = dns.rrset.RRset(owner, IN, rd.rdtype)
         out[key].add(rd, ttl)
-    return list(out.values())
+    return tuple(out.values())
 
 
-def positive(query: dns.message.Message, found: list[RR], extra: list[RR],
-             rng: random.Random) -> dns.message.Message:
-    response = dns.message.make_response(query)
-    response.flags |= dns.flags.AA
-    response.answer = _rrsets(found, rng)
-    response.additional = _rrsets(extra, rng)
-    return response
+def _shuffled(rrsets: tuple[dns.rrset.RRset, ...], rng) -> list[dns.rrset.RRset]:
+    """loadbalance: address records in random order (within an RRset, and address RRsets among themselves)."""
+    fixed = [r for r in rrsets if r.rdtype not in (T.A, T.AAAA)]
+    addresses = [r for r in rrsets if r.rdtype in (T.A, T.AAAA)]
+    rng.shuffle(addresses)
+    for i, rrset in enumerate(addresses):
+        if len(rrset) > 1:
+            rdatas = list(rrset)
+            rng.shuffle(rdatas)
+            addresses[i] = dns.rrset.from_rdata_list(rrset.name, rrset.ttl, rdatas)
+    return fixed + addresses

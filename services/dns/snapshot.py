@@ -90,6 +90,8 @@ class Snapshot:
     by_endpoint_ip: dict[str, list[tuple[SliceEntry, EndpointEntry]]] = field(default_factory=dict)
     modified: int = 0
     synced: bool = True
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
+    """services.dns.answer's answers to questions already asked of this snapshot."""
 
     @classmethod
     def build(cls, namespaces: Iterable[str], services: Iterable[ServiceEntry], slices: Iterable[SliceEntry],
