@@ -35,7 +35,10 @@ def _ip(*args: str) -> str:
     ip = shutil.which("ip")
     if ip is None:
         raise HostAddressError("`ip` (iproute2) not found: run scripts/install-system-packages")
-    result = subprocess.run([ip, *args], capture_output=True, text=True, timeout=10)
+    try:
+        result = subprocess.run([ip, *args], capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        raise HostAddressError(f"ip {' '.join(args)}: no answer in 30 s") from None
     if result.returncode != 0:
         raise HostAddressError(f"ip {' '.join(args)}: {result.stderr.strip() or 'failed'}")
     return result.stdout

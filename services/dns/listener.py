@@ -58,7 +58,8 @@ class Listener:
         if self.fixed is not None:
             return self.fixed
         svc = self.services.get(self.service_key)
-        ips = [ip for ip in (svc.spec.cluster_ips if svc is not None else ()) if ip and ip != "None"]
+        ips = [] if svc is None else list(svc.spec.cluster_ips) or [svc.spec.cluster_ip]
+        ips = [ip for ip in ips if ip and ip != "None"]
         return Address(ips[0], 53, managed=True) if ips else None
 
     async def run(self) -> None:

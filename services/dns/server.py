@@ -86,7 +86,13 @@ class Resolver:
             response = dns.message.make_response(query)
             response.set_rcode(rcode)
             return self._send(query, response, proto, "", started, family), None
-        local = answer(query, self.snapshot(), self.options(), self.rng)
+        try:
+            local = answer(query, self.snapshot(), self.options(), self.rng)
+        except Exception:  # a bug must cost one answer, not the server
+            log.exception("answering failed name=%s", query.question[0].name)
+            response = dns.message.make_response(query)
+            response.set_rcode(dns.rcode.SERVFAIL)
+            return self._send(query, response, proto, "kubernetes", started, family), None
         if local.response is not None and local.chase is None:
             return self._send(query, local.response, proto, "kubernetes", started, family), None
         return None, Pending(query, proto, started, local if local.response is not None else None)

@@ -7,7 +7,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
@@ -166,11 +165,5 @@ def random_service_ip() -> str:
     return f"198.19.{100 + n % 150}.{2 + (n >> 8) % 250}"
 
 
-def elapsed(fn):
-    started = time.monotonic()
-    result = fn()
-    return result, time.monotonic() - started
-
-
 __all__ = ["DnsProcess", "EchoServer", "PartitionProxy", "ask", "addresses", "wait_for_answer", "service",
-           "endpoint_slice", "ready", "random_service_ip", "elapsed", "free_udp_tcp_port"]
+           "endpoint_slice", "ready", "random_service_ip", "free_udp_tcp_port"]
