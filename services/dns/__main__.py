@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from kubelab import hostaddr
 from kubelab.controller import Controller
 from kubelab.network import CLUSTER_DOMAIN, cluster_id
 from kubelab.process import Process, ProcessConfig, new_config, run
@@ -53,13 +54,18 @@ def _fixed(cfg: Config) -> Address | None:
 
 
 def _cluster_id(cfg: Config) -> str:
-    if cfg.cluster_id:
-        return cfg.cluster_id
     state_dir = os.environ.get("KUBELAB_STATE_DIR") or cfg.cluster_dir
-    if not state_dir and not cfg.listen_dns:
+    if not cfg.cluster_id and not state_dir:
+        if cfg.listen_dns:
+            return ""
         raise SystemExit("dns: --cluster-id (or KUBELAB_STATE_DIR) is needed to name the address it adds to "
                          "this host; or give --listen-dns HOST:PORT")
-    return cluster_id(state_dir) if state_dir else ""
+    ident = cfg.cluster_id or cluster_id(state_dir)
+    try:
+        hostaddr.label(ident)
+    except ValueError as e:
+        raise SystemExit(f"dns: --cluster-id: {e}") from None
+    return ident
 
 
 def setup(cfg: Config, ident: str):
