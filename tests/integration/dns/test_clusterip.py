@@ -1,6 +1,8 @@
 """The DNS server on the kube-dns Service's ClusterIP, port 53, as `kubelab up` runs it: the address put on
 this host (lo, labelled with the cluster id), the Service's endpoints pointed at it, the address removed on
 SIGTERM and left behind by SIGKILL (for `kubelab down` to remove)."""
+import subprocess
+import sys
 import uuid
 
 import dns.exception
@@ -96,6 +98,70 @@ async def test_a_killed_server_leaves_its_address_and_a_restart_reuses_it(client
         server.kill()
         assert hostaddr.remove_cluster_addresses(cluster) == [ip]  # what `kubelab down` does
         assert hostaddr.cluster_addresses(cluster) == []
+    finally:
+        server.stop()
+        hostaddr.remove_cluster_addresses(cluster)
+
+
+class PodNetwork:
+    """A network namespace wired to the host by a veth pair, its default route via the host: how a pod in its
+    own network namespace reaches Service addresses (the host routes them; none of this is the pod network
+    itself, which services/kubelet builds)."""
+
+    def __init__(self, ident: str):
+        n = int.from_bytes(uuid.uuid4().bytes[:1], "big") & 0xFC
+        self.netns, self.host_if, self.pod_if = f"kl{ident}-pod", f"kl{ident}-h", f"kl{ident}-p"
+        self.host_ip, self.pod_ip = f"198.18.255.{n + 1}", f"198.18.255.{n + 2}"
+        for cmd in (["netns", "add", self.netns],
+                    ["link", "add", self.host_if, "type", "veth", "peer", "name", self.pod_if],
+                    ["link", "set", self.pod_if, "netns", self.netns],
+                    ["addr", "add", f"{self.host_ip}/30", "dev", self.host_if],
+                    ["link", "set", self.host_if, "up"],
+                    ["-n", self.netns, "addr", "add", f"{self.pod_ip}/30", "dev", self.pod_if],
+                    ["-n", self.netns, "link", "set", self.pod_if, "up"],
+                    ["-n", self.netns, "route", "add", "default", "via", self.host_ip]):
+            subprocess.run(["ip", *cmd], check=True, capture_output=True)
+
+    def ask(self, name: str, server: str, tcp: bool = False) -> list[str]:
+        send = "tcp" if tcp else "udp"
+        code = (f"import dns.message, dns.query; r = dns.query.{send}(dns.message.make_query({name!r}, 'A'), "
+                f"{server!r}, timeout=2); print(' '.join(rd.to_text() for s in r.answer for rd in s))")
+        out = subprocess.run(["ip", "netns", "exec", self.netns, sys.executable, "-c", code], capture_output=True,
+                             text=True, timeout=30)
+        return out.stdout.split() if out.returncode == 0 else []
+
+    def remove(self) -> None:
+        subprocess.run(["ip", "link", "del", self.host_if], capture_output=True)
+        subprocess.run(["ip", "netns", "del", self.netns], capture_output=True)
+
+
+async def test_pods_in_their_own_network_namespace_reach_it_through_the_host(client, apiserver, kube_dns_ip):
+    ip, cluster = kube_dns_ip, uuid.uuid4().hex[:8]
+    name = "kube-dns.kube-system.svc.cluster.local"
+    server = ComponentProcess("dns", apiserver.address, "--cluster-id", cluster).start()
+    pod = PodNetwork(cluster)
+    try:
+        wait_until(lambda: answers(ip, name) == [ip], 20, 0.1, f"{name} answered on {ip}:53")
+        assert pod.ask(name, ip) == [ip]
+        assert pod.ask(name, ip, tcp=True) == [ip]
+    finally:
+        pod.remove()
+        server.stop()
+        hostaddr.remove_cluster_addresses(cluster)
+
+
+async def test_a_new_kube_dns_address_moves_the_server(client, apiserver, kube_dns_ip):
+    first, cluster = kube_dns_ip, uuid.uuid4().hex[:8]
+    name = "kube-dns.kube-system.svc.cluster.local"
+    server = ComponentProcess("dns", apiserver.address, "--cluster-id", cluster).start()
+    try:
+        wait_until(lambda: answers(first, name) == [first], 20, 0.1, f"{name} answered on {first}:53")
+        await client.delete("Service", "kube-dns", "kube-system")
+        second = random_service_ip()
+        await client.create(kube_dns(second))
+        wait_until(lambda: answers(second, name) == [second], 20, 0.1, f"{name} answered on {second}:53")
+        assert hostaddr.cluster_addresses(cluster) == [second]  # the old address is gone from the host
+        assert answers(first, name) == []
     finally:
         server.stop()
         hostaddr.remove_cluster_addresses(cluster)
