@@ -45,8 +45,15 @@ def _ip(*args: str) -> str:
 
 
 def add_address(address: str, cluster_id: str) -> None:
-    """Put address/32 on lo under the cluster's label; idempotent (`ip addr replace`)."""
-    _ip("addr", "replace", f"{address}/32", "dev", DEVICE, "label", label(cluster_id))
+    """Put address/32 on lo under the cluster's label; idempotent. An address another cluster holds (another
+    label) is left alone: HostAddressError, so that one cluster never takes over, or later removes, another's."""
+    mine = label(cluster_id)
+    holder = _labels().get(address)
+    if holder == mine:
+        return
+    if holder is not None:
+        raise HostAddressError(f"{address} is already on {DEVICE} with label {holder} (another cluster's)")
+    _ip("addr", "add", f"{address}/32", "dev", DEVICE, "label", mine)
 
 
 def remove_address(address: str, cluster_id: str) -> bool:
@@ -57,11 +64,16 @@ def remove_address(address: str, cluster_id: str) -> bool:
     return True
 
 
+def _labels() -> dict[str, str]:
+    """{address: label} of the IPv4 addresses on lo."""
+    links = json.loads(_ip("-j", "-4", "addr", "show", "dev", DEVICE) or "[]")
+    return {a["local"]: a.get("label", DEVICE) for link in links for a in link.get("addr_info", [])}
+
+
 def cluster_addresses(cluster_id: str) -> list[str]:
     """The IPv4 addresses on lo labelled for this cluster."""
     want = label(cluster_id)
-    links = json.loads(_ip("-j", "-4", "addr", "show", "dev", DEVICE) or "[]")
-    return [a["local"] for link in links for a in link.get("addr_info", []) if a.get("label") == want]
+    return [address for address, lab in _labels().items() if lab == want]
 
 
 def remove_cluster_addresses(cluster_id: str) -> list[str]:

@@ -13,3 +13,4 @@ def test_label_carries_the_cluster_id():
 def test_too_long_an_id_is_refused_with_the_limit():
     with pytest.raises(ValueError, match="at most 10 characters"):
         hostaddr.label("12345678901")
+
