@@ -8,15 +8,19 @@ lookup) as the baseline, each in its own process. The same load goes to each in 
 - queries/s: a closed loop of 32 UDP queries in flight from one client process for `--seconds`: first
   ClusterIP A queries only (one record, the echo's shape: like for like), then the cluster mix: ClusterIP A,
   headless A (10 records), SRV of a headless named port (10 records + 10 additional) and an NXDOMAIN;
-- latency p50/p99: of the same queries, send to receive, in the client.
+- latency p50/p99: of the same queries, send to receive, in the client;
+- propagation: 200 EndpointSlices written one by one (each a new hostname of a headless Service), from
+  the create's acknowledgement to the first query that finds the name (queries every millisecond or so),
+  beside the same writes' arrival on a plain API watch in the benchmark's process (the "echo" column here:
+  what the informer path costs before DNS adds its own).
 
 Printed as a table with the ratio kubelab / echo. Client and servers share the machine (with 32 queries in
 flight, latency is mostly waiting in line: p50 is about 32 / queries per second); `--quick` runs 2 s per
 phase (a smoke test).
 
-Still to come: "pod Ready to its name resolving" (issue 14, target p99 under 500 ms) needs the
-EndpointSlice controller (services/endpoints) and real pods, which are not on this branch; it belongs
-here once they are.
+Still to come: "pod Ready to its name resolving" (issue 14, target p99 under 500 ms) adds the EndpointSlice
+controller (services/endpoints) and real pods to the propagation path measured here; they are not on this
+branch, and it belongs here once they are.
 """
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ import sys
 import time
 from pathlib import Path
 
+import dns.asyncquery
 import dns.message
 import dns.query
 
@@ -134,6 +139,48 @@ async def measure(port: int, seconds: float, mix: bool, concurrency: int = CONCU
             "p99_ms": round(lat[int(len(lat) * 0.99)] * 1000, 2), "answered": len(lat), "lost": load.lost}
 
 
+async def propagation(api: str, dns_port: int, samples: int) -> dict:
+    """EndpointSlice create acknowledged -> its hostname resolves, beside the same writes' watch delivery (an
+    API client's watch in this process: the informer path alone)."""
+    arrived: dict[str, float] = {}
+    async with Client(api) as client:
+        svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "prop", "namespace": "bench"},
+               "spec": {"clusterIP": "None", "ports": [{"name": "web", "port": 80}]}}
+        await client.create(manifest.from_dict(svc))
+        _, rv = await client.list("EndpointSlice", namespace="bench")
+
+        async def watch() -> None:
+            async for ev in client.watch("EndpointSlice", namespace="bench", resource_version=rv):
+                arrived.setdefault(ev.object.metadata.name, time.perf_counter())
+        dns_ms, watch_ms = [], []
+        async with asyncio.TaskGroup() as tg:
+            watcher = tg.create_task(watch())
+            for i in range(samples):
+                name = f"prop-{i}"
+                eps = {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+                       "metadata": {"name": name, "namespace": "bench", "labels": {"kubernetes.io/service-name": "prop"}},
+                       "addressType": "IPv4", "endpoints": [{"addresses": [f"198.18.250.{i % 250 + 1}"],
+                                                              "hostname": f"h{i}", "conditions": {"ready": True}}]}
+                started = time.perf_counter()
+                await client.create(manifest.from_dict(eps))
+                query = dns.message.make_query(f"h{i}.prop.bench.svc.cluster.local", "A")
+                while True:
+                    r = await dns.asyncquery.udp(query, "127.0.0.1", port=dns_port, timeout=1.0)
+                    if r.answer:
+                        break
+                    await asyncio.sleep(0.001)
+                dns_ms.append((time.perf_counter() - started) * 1000)
+                while name not in arrived:
+                    await asyncio.sleep(0.001)
+                watch_ms.append((arrived[name] - started) * 1000)
+            watcher.cancel()
+    dns_ms.sort()
+    watch_ms.sort()
+    pick = lambda xs, q: round(xs[min(len(xs) - 1, int(len(xs) * q))], 1)  # noqa: E731
+    return {"dns_p50_ms": pick(dns_ms, 0.5), "dns_p99_ms": pick(dns_ms, 0.99),
+            "watch_p50_ms": pick(watch_ms, 0.5), "watch_p99_ms": pick(watch_ms, 0.99), "samples": samples}
+
+
 def start(argv: list[str], log: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, *argv], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                             stdout=open(log, "ab"), stderr=subprocess.STDOUT)
@@ -146,7 +193,7 @@ def answers(port: int, name: str) -> bool:
         return False
 
 
-def run(seconds: float, logs: Path) -> dict:
+def run(seconds: float, logs: Path, samples: int) -> dict:
     redis = RedisProcess(persistent=False).start()
     api = ApiServerProcess(redis.url).start()
     procs = []
@@ -167,6 +214,7 @@ def run(seconds: float, logs: Path) -> dict:
             cpu = cpu_seconds(proc.pid)
             out[name] = asyncio.run(measure(port, seconds, mix))
             out[name]["server_cores"] = round((cpu_seconds(proc.pid) - cpu) / seconds, 2)
+        out["propagation"] = asyncio.run(propagation(api.address, dns_port, samples))
         return out
     finally:
         for p in procs:
@@ -181,12 +229,17 @@ def table(res: dict) -> list[tuple[str, str, str, str]]:
     for key, what in (("kubelab_a", "ClusterIP A only"), ("kubelab", "the cluster mix")):
         k = res[key]
         rows += [
-            (f"queries/s, {what}", f"{k['qps']}", f"{e['qps']}", f"{k['qps'] / e['qps']:.2f}"),
+            (f"queries/s, {what} (baseline: echo)", f"{k['qps']}", f"{e['qps']}", f"{k['qps'] / e['qps']:.2f}"),
             (f"latency p50 (ms), {what}", f"{k['p50_ms']}", f"{e['p50_ms']}", f"{k['p50_ms'] / e['p50_ms']:.2f}"),
             (f"latency p99 (ms), {what}", f"{k['p99_ms']}", f"{e['p99_ms']}", f"{k['p99_ms'] / e['p99_ms']:.2f}"),
             (f"server CPU (cores), {what}", f"{k['server_cores']}", f"{e['server_cores']}", ""),
             (f"unanswered after 1 s, {what}", f"{k['lost']}", f"{e['lost']}", ""),
         ]
+    p = res["propagation"]
+    rows += [("slice written -> name resolves, p50 ms (baseline: API watch)", f"{p['dns_p50_ms']}", f"{p['watch_p50_ms']}",
+              f"{p['dns_p50_ms'] / p['watch_p50_ms']:.2f}"),
+             ("slice written -> name resolves, p99 ms (baseline: API watch)", f"{p['dns_p99_ms']}", f"{p['watch_p99_ms']}",
+              f"{p['dns_p99_ms'] / p['watch_p99_ms']:.2f}")]
     return rows
 
 
@@ -201,18 +254,18 @@ def main(argv: list[str] | None = None) -> int:
     info["loadavg_before"] = Path("/proc/loadavg").read_text().split()[0]
     logs = Path(os.environ.get("TMPDIR", "/tmp")) / f"kl-bench-dns-{os.getpid()}"
     logs.mkdir(parents=True, exist_ok=True)
-    res = run(2.0 if a.quick else a.seconds, logs)
+    res = run(2.0 if a.quick else a.seconds, logs, 10 if a.quick else 200)
     print(f"kubelab DNS benchmark{' (--quick)' if a.quick else ''}: {info['date']}\n"
           f"machine: {info['cpus']} CPUs ({info['cpu']}), {info['memory_gb']} GB; Python {info['python']}; "
           f"{info['platform']}; client and servers share the machine, load average before "
           f"{info['loadavg_before']}; logs in {logs}\n")
     rows = table(res)
     width = max(len(r[0]) for r in rows)
-    print(f"{'measure':<{width}}  {'kubelab':>9}  {'echo':>9}  {'ratio':>6}")
+    print(f"{'measure':<{width}}  {'kubelab':>9}  {'baseline':>9}  {'ratio':>6}")
     for r in rows:
         print(f"{r[0]:<{width}}  {r[1]:>9}  {r[2]:>9}  {r[3]:>6}")
     if a.markdown:
-        print("\n| measure | kubelab DNS | dnspython echo | ratio |\n|---|---:|---:|---:|")
+        print("\n| measure | kubelab DNS | baseline | ratio |\n|---|---:|---:|---:|")
         for r in rows:
             print("| " + " | ".join(r) + " |")
     if a.json:

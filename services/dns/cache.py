@@ -56,7 +56,7 @@ class ClusterCache:
     def note_api(self, reachable: bool) -> None:
         """Say what a partition means for DNS (the process's API probe calls this on each change)."""
         if reachable:
-            log.warning("apiserver reachable again: answers follow the cluster's changes again %s", self.counts())
+            log.warning("apiserver reachable again: answers follow the cluster again %s", self.counts())
         else:
             stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.modified))
             log.warning("apiserver unreachable: answering from the last cache, names may be stale "

@@ -79,7 +79,7 @@ class Listener:
             self._changed.clear()  # before reading the Service: a change from here on wakes _wait
             want = self.wanted()
             if want is None and self.bound is None and not waiting_logged:
-                log.warning("waiting for Service %s to learn the address to serve on", self.service_key)
+                log.warning("waiting for the Service that says where to serve service=%s", self.service_key)
                 waiting_logged = True
             if want is not None and want != self.bound:
                 try:

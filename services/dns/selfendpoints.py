@@ -136,5 +136,5 @@ class SelfEndpoints:
             if e.reason == "Invalid":
                 raise TerminalError(f"{kind} {self.key} refused: {e}") from e
             raise
-        log.info("pointed kind=%s key=%s at address=%s ports=%s", kind, self.key, self.serving.ip,
+        log.info("pointed at this server kind=%s key=%s address=%s ports=%s", kind, self.key, self.serving.ip,
                  ",".join(f"{n}:{p}/{proto}" for n, p, proto in self.serving.ports))

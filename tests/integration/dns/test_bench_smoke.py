@@ -13,7 +13,10 @@ def test_quick_dns_benchmark_measures_kubelab_beside_the_echo(tmp_path):
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]
     results = json.loads(out.read_text())["results"]
-    assert set(results) == {"echo", "kubelab_a", "kubelab"}
-    for r in results.values():
+    assert set(results) == {"echo", "kubelab_a", "kubelab", "propagation"}
+    for key in ("echo", "kubelab_a", "kubelab"):
+        r = results[key]
         assert r["qps"] > 0 and r["answered"] > 0 and r["p99_ms"] >= r["p50_ms"] > 0
-    assert "| queries/s, the cluster mix |" in proc.stdout and "machine:" in proc.stdout
+    p = results["propagation"]
+    assert p["samples"] == 10 and p["dns_p99_ms"] >= p["dns_p50_ms"] > 0 and p["watch_p50_ms"] > 0
+    assert "| queries/s, the cluster mix (baseline: echo) |" in proc.stdout and "machine:" in proc.stdout
