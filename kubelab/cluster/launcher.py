@@ -117,7 +117,7 @@ class Launcher:
         try:
             gone = hostaddr.remove_cluster_addresses(cluster_id(str(self.sd.root)))
         except hostaddr.HostAddressError as e:
-            self.say(f"event=host-addresses-left note={str(e)!r}")
+            self.say(f"event=host-addresses-unchecked error={str(e)!r}")
             return
         if gone:
             self.say(f"event=removed name=host-addresses addresses={','.join(gone)}")
