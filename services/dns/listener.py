@@ -102,7 +102,11 @@ class Listener:
                 self._release(old)
         if want.managed:
             await asyncio.to_thread(hostaddr.add_address, want.host, self.cluster_id)
-        await server.start(want.host, want.port)
+        try:
+            await server.start(want.host, want.port)
+        except OSError:
+            self._release(want)  # not serving there: do not leave the address behind
+            raise
         self.bound = Address(server.host, server.port, want.managed)
         if self.fixed is not None:
             self.fixed = self.bound  # port 0 became a real port
