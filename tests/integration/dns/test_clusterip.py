@@ -1,6 +1,7 @@
 """The DNS server on the kube-dns Service's ClusterIP, port 53, as `kubelab up` runs it: the address put on
 this host (lo, labelled with the cluster id), the Service's endpoints pointed at it, the address removed on
 SIGTERM and left behind by SIGKILL (for `kubelab down` to remove)."""
+import socket
 import subprocess
 import sys
 import uuid
@@ -163,5 +164,23 @@ async def test_a_new_kube_dns_address_moves_the_server(client, apiserver, kube_d
         assert hostaddr.cluster_addresses(cluster) == [second]  # the old address is gone from the host
         assert answers(first, name) == []
     finally:
+        server.stop()
+        hostaddr.remove_cluster_addresses(cluster)
+
+
+async def test_port_53_taken_is_logged_and_retried_until_free(client, apiserver, kube_dns_ip):
+    ip, cluster = kube_dns_ip, uuid.uuid4().hex[:8]
+    name = "kube-dns.kube-system.svc.cluster.local"
+    hostaddr.add_address(ip, cluster)
+    squatter = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    squatter.bind((ip, 53))
+    server = ComponentProcess("dns", apiserver.address, "--cluster-id", cluster).start()
+    try:
+        wait_until(lambda: "cannot serve DNS" in server.logs(), 20, 0.1, "the bind failure logged")
+        assert "Address already in use" in server.logs() and server.proc.poll() is None
+        squatter.close()
+        wait_until(lambda: answers(ip, name) == [ip], 30, 0.1, f"{name} answered once port 53 is free")
+    finally:
+        squatter.close()
         server.stop()
         hostaddr.remove_cluster_addresses(cluster)
