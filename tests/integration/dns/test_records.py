@@ -79,3 +79,23 @@ async def test_a_name_follows_its_endpointslice(client, dns_server, ns):
     wait_for_answer(dns_server, name, ["198.18.4.4"])
     await client.delete("EndpointSlice", "db-a", ns)
     wait_until(lambda: dns_server.ask(name).rcode() == dns.rcode.NXDOMAIN, 20, 0.05, f"{name} gone")
+
+
+async def test_externalname_changes_follow_as_the_conformance_test_makes_them(client, dns_server, ns):
+    """e2e dns.go "should provide DNS for ExternalName services": foo, then bar, then a ClusterIP Service."""
+    await client.create(service("dns-test-service-3", ns, type="ExternalName", externalName="foo.example.com",
+                                ports=[]))
+    name = f"dns-test-service-3.{ns}.svc.cluster.local"
+    wait_for_answer(dns_server, name, ["foo.example.com."], rdtype="CNAME")
+    svc = await client.get("Service", "dns-test-service-3", ns)
+    svc.spec.external_name = "bar.example.com"
+    await client.update(svc)
+    wait_for_answer(dns_server, name, ["bar.example.com."], rdtype="CNAME")
+    ip = random_service_ip()
+    svc = await client.get("Service", "dns-test-service-3", ns)
+    svc.spec.type, svc.spec.external_name, svc.spec.cluster_ip = "ClusterIP", "", ip
+    svc.spec.cluster_ips[:] = [ip]
+    svc.spec.ports.add(name="http", port=80, protocol="TCP").target_port.number_value = 80
+    await client.update(svc)
+    wait_for_answer(dns_server, name, [ip])
+    assert dns_server.ask(name, "CNAME").answer == []
