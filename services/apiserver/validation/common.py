@@ -18,14 +18,14 @@ from google.protobuf.message import Message
 from kubelab import manifest
 from kubelab.fielderrors import FieldError, Path, invalid
 from kubelab.quantity import canonicalize_quantity, parse_quantity
-from kubelab.validation_names import regex_error
+from kubelab.validation_names import is_qualified_name, regex_error
 
 __all__ = [
     "Errors", "IS_NEGATIVE", "FIELD_IMMUTABLE", "QUANTITY_PATTERN",
     "nonnegative", "int_or_string", "as_json", "go_struct", "quantity", "quantity_errors", "canonical",
     "inclusive_range_error", "is_valid_port_num", "is_valid_port_name", "is_valid_percent",
-    "is_env_var_name", "is_http_header_name", "is_config_map_key", "is_valid_ip",
-    "each", "json_diff",
+    "is_env_var_name", "is_http_header_name", "is_config_map_key", "is_valid_ip", "validate_endpoint_ip",
+    "validate_qualified_name", "each", "json_diff",
 ]
 
 Errors = list[FieldError]
@@ -193,6 +193,34 @@ def is_valid_ip(path: Path, value: str) -> Errors:
     if value != str(ip):
         return [invalid(path, value, f'must be in canonical form ("{ip}")')]
     return []
+
+
+def validate_endpoint_ip(value: str, path: Path) -> Errors:
+    """ValidateEndpointIP (formerly ValidateNonSpecialIP), for Endpoints, EndpointSlices and external IPs:
+    unspecified, loopback and link-local addresses make no sense as somewhere to send traffic."""
+    try:
+        ip = ipaddress.ip_address(value)
+    except ValueError:
+        return [invalid(path, value, "must be a valid IP address")]
+    errs = []
+    if ip.is_unspecified:
+        errs.append(invalid(path, value, f"may not be unspecified ({value})"))
+    if ip.is_loopback:
+        errs.append(invalid(path, value, "may not be in the loopback range (127.0.0.0/8, ::1/128)"))
+    if ip.is_link_local and not ip.is_multicast:
+        errs.append(invalid(path, value, "may not be in the link-local range (169.254.0.0/16, fe80::/10)"))
+    if ip in _LINK_LOCAL_MULTICAST[ip.version]:
+        errs.append(invalid(path, value, "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)"))
+    return errs
+
+
+# Go's net.IP.IsLinkLocalMulticast: 224.0.0.0/24, and ff02::/16 (the message says /10, as upstream's does)
+_LINK_LOCAL_MULTICAST = {4: ipaddress.ip_network("224.0.0.0/24"), 6: ipaddress.ip_network("ff02::/16")}
+
+
+def validate_qualified_name(value: str, path: Path) -> Errors:
+    """ValidateQualifiedName (appProtocol and the like)."""
+    return [invalid(path, value, msg) for msg in is_qualified_name(value)]
 
 
 def each(values: Iterable[str], check, path: Path) -> Errors:
