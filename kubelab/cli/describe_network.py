@@ -53,6 +53,23 @@ def _ingress(svc: Message) -> str:
     return ", ".join(i.ip or i.hostname for i in svc.status.load_balancer.ingress)
 
 
+def _optional(w: PrefixWriter, rows: list[tuple[str, object]]) -> None:
+    """The `Title:\tvalue` lines kubectl writes only when the value is set."""
+    for title, value in rows:
+        if value:
+            w.write(0, f"{title}:\t{value}\n")
+
+
+def _service_port(w: PrefixWriter, p: Message, slices: list[Message]) -> None:
+    name = p.name or "<unset>"
+    w.write(0, f"Port:\t{name}\t{p.port}/{p.protocol}\n")
+    w.write(0, f"TargetPort:\t{_int_or_str(p.target_port) or '0'}/{p.protocol}\n")
+    _optional(w, [("AppProtocol", p.app_protocol)])
+    if p.node_port:
+        w.write(0, f"NodePort:\t{name}\t{p.node_port}/{p.protocol}\n")
+    w.write(0, f"Endpoints:\t{format_endpoint_slices(slices, p.name)}\n")
+
+
 def describe_service(svc: Message, related: Related, w: PrefixWriter) -> None:
     spec = svc.spec
     _meta(w, svc)
@@ -63,34 +80,16 @@ def describe_service(svc: Message, related: Related, w: PrefixWriter) -> None:
     w.write(0, f"IP Families:\t{','.join(spec.ip_families) or '<none>'}\n")
     w.write(0, f"IP:\t{spec.cluster_ip}\n")
     w.write(0, f"IPs:\t{','.join(spec.cluster_ips) or '<none>'}\n")
-    if spec.external_ips:
-        w.write(0, f"External IPs:\t{','.join(spec.external_ips)}\n")
-    if spec.load_balancer_ip:
-        w.write(0, f"Desired LoadBalancer IP:\t{spec.load_balancer_ip}\n")
-    if spec.external_name:
-        w.write(0, f"External Name:\t{spec.external_name}\n")
-    if svc.status.load_balancer.ingress:
-        w.write(0, f"LoadBalancer Ingress:\t{_ingress(svc)}\n")
+    _optional(w, [("External IPs", ",".join(spec.external_ips)), ("Desired LoadBalancer IP", spec.load_balancer_ip),
+                  ("External Name", spec.external_name), ("LoadBalancer Ingress", _ingress(svc))])
     for p in spec.ports:
-        name = p.name or "<unset>"
-        w.write(0, f"Port:\t{name}\t{p.port}/{p.protocol}\n")
-        w.write(0, f"TargetPort:\t{_int_or_str(p.target_port) or '0'}/{p.protocol}\n")
-        if p.app_protocol:
-            w.write(0, f"AppProtocol:\t{p.app_protocol}\n")
-        if p.node_port:
-            w.write(0, f"NodePort:\t{name}\t{p.node_port}/{p.protocol}\n")
-        w.write(0, f"Endpoints:\t{format_endpoint_slices(related.endpoint_slices, p.name)}\n")
+        _service_port(w, p, related.endpoint_slices)
     w.write(0, f"Session Affinity:\t{spec.session_affinity}\n")
-    if spec.external_traffic_policy:
-        w.write(0, f"External Traffic Policy:\t{spec.external_traffic_policy}\n")
-    if spec.internal_traffic_policy:
-        w.write(0, f"Internal Traffic Policy:\t{spec.internal_traffic_policy}\n")
-    if spec.health_check_node_port:
-        w.write(0, f"HealthCheck NodePort:\t{spec.health_check_node_port}\n")
-    if spec.load_balancer_source_ranges:
-        w.write(0, f"LoadBalancer Source Ranges:\t{','.join(spec.load_balancer_source_ranges)}\n")
-    if spec.HasField("traffic_distribution"):
-        w.write(0, f"Traffic Distribution:\t{spec.traffic_distribution}\n")
+    _optional(w, [("External Traffic Policy", spec.external_traffic_policy),
+                  ("Internal Traffic Policy", spec.internal_traffic_policy),
+                  ("HealthCheck NodePort", spec.health_check_node_port),
+                  ("LoadBalancer Source Ranges", ",".join(spec.load_balancer_source_ranges)),
+                  ("Traffic Distribution", spec.traffic_distribution)])
 
 
 def describe_endpoints(ep: Message, related: Related, w: PrefixWriter) -> None:

@@ -16,7 +16,7 @@ from typing import Any, Iterable
 from google.protobuf.message import Message
 
 from kubelab import manifest
-from kubelab.fielderrors import FieldError, Path, invalid
+from kubelab.fielderrors import FieldError, Path, invalid, not_supported, required
 from kubelab.quantity import canonicalize_quantity, parse_quantity
 from kubelab.validation_names import is_qualified_name, regex_error
 
@@ -25,7 +25,7 @@ __all__ = [
     "nonnegative", "int_or_string", "as_json", "go_struct", "quantity", "quantity_errors", "canonical",
     "inclusive_range_error", "is_valid_port_num", "is_valid_port_name", "is_valid_percent",
     "is_env_var_name", "is_http_header_name", "is_config_map_key", "is_valid_ip", "validate_endpoint_ip",
-    "validate_qualified_name", "each", "json_diff",
+    "validate_qualified_name", "validate_port_protocol", "PROTOCOLS", "each", "json_diff",
 ]
 
 Errors = list[FieldError]
@@ -216,6 +216,22 @@ def validate_endpoint_ip(value: str, path: Path) -> Errors:
 
 # Go's net.IP.IsLinkLocalMulticast: 224.0.0.0/24, and ff02::/16 (the message says /10, as upstream's does)
 _LINK_LOCAL_MULTICAST = {4: ipaddress.ip_network("224.0.0.0/24"), 6: ipaddress.ip_network("ff02::/16")}
+
+
+PROTOCOLS = ["SCTP", "TCP", "UDP"]
+
+
+def validate_port_protocol(protocol: str | None, app_protocol: str | None, path: Path) -> Errors:
+    """A port's `protocol` (required, TCP/UDP/SCTP) and `appProtocol` (a qualified name), as Service,
+    Endpoints and EndpointSlice ports check them; None means unset."""
+    errs: Errors = []
+    if protocol is None:
+        errs.append(required(path.child("protocol")))
+    elif protocol not in PROTOCOLS:
+        errs.append(not_supported(path.child("protocol"), protocol, PROTOCOLS))
+    if app_protocol is not None:
+        errs += validate_qualified_name(app_protocol, path.child("appProtocol"))
+    return errs
 
 
 def validate_qualified_name(value: str, path: Path) -> Errors:

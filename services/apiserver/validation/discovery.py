@@ -12,8 +12,7 @@ from kubelab.api.v1 import discovery_pb2
 from kubelab.fielderrors import Path, duplicate, invalid, not_supported, required, too_many
 from kubelab.validation_names import is_dns1123_label, is_dns1123_subdomain, name_is_dns_subdomain
 
-from .common import FIELD_IMMUTABLE, Errors, each, validate_endpoint_ip, validate_qualified_name
-from .endpoints import PROTOCOLS
+from .common import FIELD_IMMUTABLE, Errors, each, validate_endpoint_ip, validate_port_protocol
 from .meta import name_rule, validate_labels, validate_object_meta, validate_object_meta_update
 
 __all__ = ["validate_endpoint_slice", "validate_endpoint_slice_update"]
@@ -93,12 +92,8 @@ def _ports(ports, path: Path) -> Errors:
         if port.name in names:
             errs.append(duplicate(p.child("name"), port.name))
         names.add(port.name)
-        if not port.HasField("protocol"):
-            errs.append(required(p.child("protocol")))
-        elif port.protocol not in PROTOCOLS:
-            errs.append(not_supported(p.child("protocol"), port.protocol, PROTOCOLS))
-        if port.HasField("app_protocol"):
-            errs += validate_qualified_name(port.app_protocol, p.child("appProtocol"))
+        errs += validate_port_protocol(port.protocol if port.HasField("protocol") else None,
+                                       port.app_protocol if port.HasField("app_protocol") else None, p)
     return errs
 
 

@@ -8,15 +8,13 @@ loopback advertise address and are written without validation (see bootstrap.py)
 from __future__ import annotations
 
 from kubelab.api.v1 import core_pb2
-from kubelab.fielderrors import Path, invalid, not_supported, required
+from kubelab.fielderrors import Path, invalid, required
 from kubelab.validation_names import is_dns1123_label, name_is_dns_subdomain
 
-from .common import Errors, each, is_valid_ip, is_valid_port_num, validate_endpoint_ip, validate_qualified_name
+from .common import Errors, each, is_valid_ip, is_valid_port_num, validate_endpoint_ip, validate_port_protocol
 from .meta import name_rule, validate_object_meta, validate_object_meta_update
 
-__all__ = ["validate_endpoints", "validate_endpoints_update", "PROTOCOLS"]
-
-PROTOCOLS = ["SCTP", "TCP", "UDP"]
+__all__ = ["validate_endpoints", "validate_endpoints_update"]
 
 
 def _address(addr: core_pb2.EndpointAddress, path: Path) -> Errors:
@@ -35,13 +33,8 @@ def _port(port: core_pb2.EndpointPort, require_name: bool, path: Path) -> Errors
     elif port.name:
         errs += each([port.name], is_dns1123_label, path.child("name"))
     errs += [invalid(path.child("port"), port.port, m) for m in is_valid_port_num(port.port)]
-    if not port.protocol:
-        errs.append(required(path.child("protocol")))
-    elif port.protocol not in PROTOCOLS:
-        errs.append(not_supported(path.child("protocol"), port.protocol, PROTOCOLS))
-    if port.HasField("app_protocol"):
-        errs += validate_qualified_name(port.app_protocol, path.child("appProtocol"))
-    return errs
+    return errs + validate_port_protocol(port.protocol or None,
+                                         port.app_protocol if port.HasField("app_protocol") else None, path)
 
 
 def _subsets(subsets, path: Path) -> Errors:

@@ -12,13 +12,12 @@ from kubelab.validation_names import is_dns1123_label, name_is_dns_subdomain
 
 from .common import (
     Errors, each, go_struct, int_or_string, is_valid_ip, is_valid_port_name, is_valid_port_num, validate_endpoint_ip,
-    validate_qualified_name,
+    validate_port_protocol, validate_qualified_name,
 )
 from .meta import name_rule, validate_labels, validate_object_meta, validate_object_meta_update
 
 __all__ = ["validate_service", "validate_service_update", "MAX_CLIENT_IP_AFFINITY_SECONDS"]
 
-PROTOCOLS = ["SCTP", "TCP", "UDP"]
 _SERVICE_TYPES = ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"]
 _POLICIES = ["Cluster", "Local"]
 _IP_FAMILIES = ["IPv4", "IPv6"]
@@ -45,10 +44,7 @@ def _service_port(sp: core_pb2.ServicePort, require_name: bool, names: set[str],
             errs.append(duplicate(path.child("name"), sp.name))
         names.add(sp.name)
     errs += [invalid(path.child("port"), sp.port, m) for m in is_valid_port_num(sp.port)]
-    if not sp.protocol:
-        errs.append(required(path.child("protocol")))
-    elif sp.protocol not in PROTOCOLS:
-        errs.append(not_supported(path.child("protocol"), sp.protocol, PROTOCOLS))
+    errs += validate_port_protocol(sp.protocol or None, None, path)
     target = int_or_string(sp.target_port)  # ValidatePortNumOrName
     check = is_valid_port_num if isinstance(target, int) else is_valid_port_name
     errs += [invalid(path.child("targetPort"), target, m) for m in check(target)]
