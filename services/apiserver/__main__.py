@@ -15,7 +15,7 @@ from kubelab.api.registry import KINDS
 from kubelab.process import stop_grpc_server
 from services.apiserver.bootstrap import SystemServices, ensure_namespaces
 from services.apiserver.config import Config
-from services.apiserver.ipallocator import ServiceRange
+from services.apiserver.ipallocator import PortRange, ServiceRange
 from services.apiserver.resources import Resources
 from services.apiserver.servicer import SERVICE, ApiServerServicer
 from services.apiserver.store import Store
@@ -39,8 +39,9 @@ def advertise_address(cfg: Config) -> str:
 async def serve(cfg: Config) -> None:
     try:
         service_range = ServiceRange.parse(cfg.service_cluster_ip_range)
+        node_ports = PortRange.parse(cfg.service_node_port_range)
     except ValueError as e:
-        raise SystemExit(f"--service-cluster-ip-range: {e}") from None
+        raise SystemExit(f"service ranges: {e}") from None
     store = Store(cfg.redis, cfg.history)
     resources: Resources | None = None
 
@@ -48,7 +49,7 @@ async def serve(cfg: Config) -> None:
         await ensure_namespaces(resources)
 
     cache = WatchCache(store, [k.kind for k in KINDS], cfg.history, cfg.watch_queue, on_reset=on_reset)
-    resources = Resources(store, cache, service_range=service_range)
+    resources = Resources(store, cache, service_range=service_range, node_ports=node_ports)
     system = SystemServices(resources, service_range, advertise_address(cfg), int(cfg.listen.rpartition(":")[2]))
 
     async def bootstrap():

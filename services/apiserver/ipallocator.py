@@ -1,14 +1,16 @@
-"""The ClusterIP range and the order in which a free address is looked for (pure; no storage).
+"""The ClusterIP and NodePort ranges and the order in which a free value is looked for (pure; no storage).
 
-Mirrors k/k `pkg/registry/core/service/ipallocator` (`bitmap.go`, `interfaces.go`) with KEP-3070's
+Mirrors k/k `pkg/registry/core/service/ipallocator` and `portallocator` with KEP-3070's
 reserved band: a range of `size` allocatable addresses (network and broadcast addresses excluded) is
 split at `offset = min(max(16, size/16), 256)` (0 when size <= 16). Dynamic allocation starts at a
 random address of the upper band `[offset, size)` and scans forward with wrap-around; only when the
 upper band is full does it scan the lower band `[0, offset)` from a random start. The lower band is
 thus left for static addresses: index 1 (`kubernetes`) and index 10 (`kube-dns`).
 
-Which addresses are taken lives in Redis (see `store.py`); this module only answers "is this address
-in the range" and "in which order should candidates be tried".
+NodePorts work the same way over `--service-node-port-range` with a static band of
+`min(max(16, size/32), 128)` ports (86 for 30000-32767). Which values are taken lives in Redis (see
+`store.py`); this module only answers "is this value in the range" and "in which order should
+candidates be tried".
 """
 from __future__ import annotations
 
@@ -17,23 +19,40 @@ import random
 from dataclasses import dataclass
 from typing import Iterator
 
-__all__ = ["ServiceRange", "ErrNotInRange", "ERR_ALLOCATED", "ERR_FULL", "range_offset"]
+__all__ = ["ServiceRange", "PortRange", "ErrNotInRange", "ERR_ALLOCATED", "ERR_PORT_ALLOCATED", "ERR_FULL",
+           "range_offset", "port_range_offset", "scan"]
 
 ERR_ALLOCATED = "provided IP is already allocated"
+ERR_PORT_ALLOCATED = "provided port is already allocated"
 ERR_FULL = "range is full"
 
 
 class ErrNotInRange(ValueError):
-    def __init__(self, ip: str):
-        super().__init__(f"provided IP {ip} is not in the valid range")
+    pass
 
 
 def range_offset(size: int) -> int:
-    """calculateRangeOffset: the size of the band kept for static addresses."""
-    min_offset, max_offset, step = 16, 256, 16
-    if size < min_offset:
+    """ipallocator's calculateRangeOffset: the size of the band kept for static addresses."""
+    if size < 16:
         return 0
-    return min(max(min_offset, size // step), max_offset)
+    return min(max(16, size // 16), 256)
+
+
+def port_range_offset(size: int) -> int:
+    """portallocator's calculateRangeOffset: min(max(16, size/32), 128); 86 for 30000-32767."""
+    if size < 16:
+        return 0
+    return min(max(16, size // 32), 128)
+
+
+def scan(size: int, offset: int, rng: random.Random) -> Iterator[int]:
+    """randomScanStrategyWithOffset: every index once, the upper band [offset, size) first from a random
+    start with wrap-around, then the lower band [0, offset) the same way."""
+    for lo, hi in ((offset, size), (0, offset)):
+        count = hi - lo
+        start = rng.randrange(count) if count > 0 else 0
+        for i in range(count):
+            yield lo + (start + i) % count
 
 
 @dataclass(frozen=True)
@@ -72,23 +91,37 @@ class ServiceRange:
     def index_of(self, ip: str) -> int:
         """The bitmap index of `ip`; ErrNotInRange when the range cannot hand it out."""
         addr = ipaddress.ip_address(ip)
-        if addr.version != self.network.version or addr not in self.network:
-            raise ErrNotInRange(ip)
-        index = int(addr) - int(self.network.network_address) - 1
-        if not 0 <= index < self.size:
-            raise ErrNotInRange(ip)
+        index = int(addr) - int(self.network.network_address) - 1 if addr.version == self.network.version else -1
+        if addr not in self.network or not 0 <= index < self.size:
+            raise ErrNotInRange(f"provided IP {ip} is not in the valid range")
         return index
 
     def candidates(self, rng: random.Random | None = None) -> Iterator[str]:
         """Every allocatable address once, in randomScanStrategyWithOffset's order."""
-        rng = rng or random.Random()
-        yield from self._band(self.offset, self.size, rng)
-        yield from self._band(0, self.offset, rng)
+        return (self.address(i) for i in scan(self.size, self.offset, rng or random.Random()))
 
-    def _band(self, lo: int, hi: int, rng: random.Random) -> Iterator[str]:
-        count = hi - lo
-        if count <= 0:
-            return
-        start = rng.randrange(count)
-        for i in range(count):
-            yield self.address(lo + (start + i) % count)
+
+@dataclass(frozen=True)
+class PortRange:
+    """`--service-node-port-range` (default 30000-32767, as kube-apiserver's)."""
+
+    base: int = 30000
+    size: int = 2768
+
+    @classmethod
+    def parse(cls, text: str) -> "PortRange":
+        lo, sep, hi = text.partition("-")
+        first, last = int(lo), int(hi) if sep else int(lo)
+        if not 0 < first <= last <= 65535:
+            raise ValueError(f"invalid port range {text!r}")
+        return cls(first, last - first + 1)
+
+    def __str__(self) -> str:
+        return f"{self.base}-{self.base + self.size - 1}"
+
+    def check(self, port: int) -> None:
+        if not self.base <= port < self.base + self.size:
+            raise ErrNotInRange(f"provided port is not in the valid range. The range of valid ports is {self}")
+
+    def candidates(self, rng: random.Random | None = None) -> Iterator[int]:
+        return (self.base + i for i in scan(self.size, port_range_offset(self.size), rng or random.Random()))

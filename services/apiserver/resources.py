@@ -22,8 +22,8 @@ from services.apiserver import errors, strategy
 from services.apiserver.admission import admit_create
 from services.apiserver.defaults import apply_defaults
 from services.apiserver.filters import Filter
-from services.apiserver.ipallocator import ServiceRange
-from services.apiserver.serviceregistry import ServiceIPs, held_ips, prepare_update
+from services.apiserver.ipallocator import PortRange, ServiceRange
+from services.apiserver.serviceregistry import ServiceAllocator, held, prepare_update
 from services.apiserver.store import KeyExists, KeyNotFound, Replayed, RevisionConflict, Store
 from services.apiserver.validation import validate, validate_status_update, validate_update
 from services.apiserver.watchcache import WatchCache
@@ -60,11 +60,11 @@ def _held(info: KindInfo, obj: Message) -> bool:
 
 class Resources:
     def __init__(self, store: Store, cache: WatchCache, clock: Callable[[], float] = time.time,
-                 service_range: ServiceRange | None = None):
+                 service_range: ServiceRange | None = None, node_ports: PortRange | None = None):
         self.store = store
         self.cache = cache
         self.clock = clock
-        self.service_ips = ServiceIPs(store, service_range or ServiceRange.parse(DEFAULT_SERVICE_CIDR))
+        self.services = ServiceAllocator(store, service_range or ServiceRange.parse(DEFAULT_SERVICE_CIDR), node_ports)
 
     # ---- reads ----
 
@@ -148,21 +148,21 @@ class Resources:
         apply_defaults(msg)
         admit_create(msg, self._storage_classes)
         if info.kind == "Service":
-            self._check_valid(info, msg, self.service_ips.init_ip_families(msg))
+            self._check_valid(info, msg, self.services.init_ip_families(msg))
         if not skip_validation:
             self._check_valid(info, msg, validate(msg))
         if info.namespaced:
             await self._check_namespace(meta.namespace)
         key = object_key(info, meta.namespace, meta.name)
 
-        async def write(claims: list[str]) -> int:
+        async def write(claims: list[str], _releases: list[str]) -> int:
             return 0 if dry_run else await self.store.create(info.kind, key, self._stored(msg), request_id, claims)
 
         try:
             if info.kind == "Service":
-                rv = await self.service_ips.create(msg, write, dry_run)
+                rv = await self.services.write(msg, None, write, dry_run)
             else:
-                rv = await write([])
+                rv = await write([], [])
         except KeyExists:
             raise errors.already_exists(info, meta.name) from None
         except Replayed as e:
@@ -198,13 +198,13 @@ class Resources:
 
     @staticmethod
     def _held(info: KindInfo, obj: Message) -> list[str]:
-        """The ClusterIPs a stored object holds, released when it goes."""
-        return held_ips(obj) if info.kind == "Service" else []
+        """The ClusterIPs and NodePorts a stored object holds, released when it goes."""
+        return held(obj) if info.kind == "Service" else []
 
     async def _write(self, info: KindInfo, new: Message, expected: int,
                      old: Message | None = None) -> tuple[Message, bool]:
         """Store an updated object; a terminating object whose last finalizer went is removed. A Service
-        update (old given) claims or releases its ClusterIPs in the same write."""
+        update (old given) claims or releases its ClusterIPs and NodePorts in the same write."""
         key = object_key(info, new.metadata.namespace, new.metadata.name)
         meta = new.metadata
         gone = (meta.HasField("deletion_timestamp") and not _held(info, new)
@@ -213,7 +213,7 @@ class Resources:
             if gone:
                 rv = await self.store.delete(info.kind, key, self._stored(new), expected, self._held(info, new))
             elif info.kind == "Service" and old is not None:
-                rv = await self.service_ips.update(new, old, lambda claims, releases: self.store.update(
+                rv = await self.services.write(new, old, lambda claims, releases: self.store.update(
                     info.kind, key, self._stored(new), expected, claims, releases))
             else:
                 rv = await self.store.update(info.kind, key, self._stored(new), expected)
@@ -231,7 +231,7 @@ class Resources:
         apply_defaults(msg)  # before the generation is decided: defaults a client left out are no spec change
         if info.kind == "Service":
             prepare_update(msg, old)
-            self._check_valid(info, msg, self.service_ips.init_ip_families(msg))
+            self._check_valid(info, msg, self.services.init_ip_families(msg))
         strategy.prepare_for_update(info, msg, old)
         if not skip_validation:
             self._check_valid(info, msg, validate_update(msg, old))

@@ -6,16 +6,16 @@ Layout (prefix ``kl:``):
   ``rv:<Kind>``       hash ``namespace/name`` -> resourceVersion of that object
   ``events``          stream; entry id ``<rev>-0``, fields type, kind, key, data
   ``req:<id>``        the key a Create with that request id wrote; expires after REQUEST_ID_TTL
-  ``service-ips``     hash ClusterIP -> ``namespace/name`` of the Service holding it
+  ``service-allocations``  hash ClusterIP, or ``nodeport:<port>``, -> ``namespace/name`` of the Service holding it
 
 Every write is one Lua script: check the expected resourceVersion, bump the revision,
 store or remove the object, append the change to the stream (trimmed to about
 ``history`` entries). A conflict is an expected result, reported by exception.
 
-A write may also claim and release ClusterIPs in the same script (`claims`, `releases`): an address
-held by another Service fails the whole write (`IPTaken`), so two API servers creating Services at
-the same moment can never hand out one address twice, and an address is never held by a Service
-that was not stored. Releases only drop addresses this object holds.
+A write may also claim and release ClusterIPs and NodePorts in the same script (`claims`, `releases`): a
+value held by another Service fails the whole write (`Taken`), so two API servers creating Services at
+the same moment can never hand out one address or port twice, and nothing is held by a Service that
+was not stored. Releases only drop values this object holds.
 
 A create may carry the caller's request id. The script records which key it created under it, and a
 second create with the same id writes nothing and reports that key (`Replayed`): a client that retries
@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 PREFIX = "kl:"
 REV = PREFIX + "rev"
 STREAM = PREFIX + "events"
-SERVICE_IPS = PREFIX + "service-ips"
+SERVICE_ALLOCATIONS = PREFIX + "service-allocations"
 
 _WRITE = """
 local op = ARGV[2]
@@ -45,9 +45,9 @@ if op == 'create' and ARGV[7] ~= '' then
   local prior = redis.call('GET', KEYS[5])
   if prior then return {-4, prior} end
 end
-for ip in string.gmatch(ARGV[9], '%S+') do
-  local holder = redis.call('HGET', KEYS[6], ip)
-  if holder and holder ~= ARGV[1] then return {-5, ip} end
+for item in string.gmatch(ARGV[9], '%S+') do
+  local holder = redis.call('HGET', KEYS[6], item)
+  if holder and holder ~= ARGV[1] then return {-5, item} end
 end
 local cur = redis.call('HGET', KEYS[2], ARGV[1])
 if op == 'create' then
@@ -71,11 +71,11 @@ redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], rev .. '-0',
 if op == 'create' and ARGV[7] ~= '' then
   redis.call('SET', KEYS[5], ARGV[1], 'EX', ARGV[8])
 end
-for ip in string.gmatch(ARGV[10], '%S+') do
-  if redis.call('HGET', KEYS[6], ip) == ARGV[1] then redis.call('HDEL', KEYS[6], ip) end
+for item in string.gmatch(ARGV[10], '%S+') do
+  if redis.call('HGET', KEYS[6], item) == ARGV[1] then redis.call('HDEL', KEYS[6], item) end
 end
-for ip in string.gmatch(ARGV[9], '%S+') do
-  redis.call('HSET', KEYS[6], ip, ARGV[1])
+for item in string.gmatch(ARGV[9], '%S+') do
+  redis.call('HSET', KEYS[6], item, ARGV[1])
 end
 return {rev, ''}
 """
@@ -101,12 +101,12 @@ class Replayed(StoreError):
         self.key = key
 
 
-class IPTaken(StoreError):
-    """A claimed ClusterIP is held by another Service: nothing written."""
+class Taken(StoreError):
+    """A claimed ClusterIP or NodePort is held by another Service: nothing written."""
 
-    def __init__(self, ip: str):
-        super().__init__(ip)
-        self.ip = ip
+    def __init__(self, item: str):
+        super().__init__(item)
+        self.item = item
 
 
 class RevisionConflict(StoreError):
@@ -168,12 +168,12 @@ class Store:
 
     async def _run(self, op: str, kind: str, key: str, data: bytes, expected: str = "", request_id: str = "",
                    claims: Iterable[str] = (), releases: Iterable[str] = ()) -> int:
-        res = await self._write(keys=[_obj(kind), _rv(kind), REV, STREAM, f"{PREFIX}req:{request_id}", SERVICE_IPS],
+        res = await self._write(keys=[_obj(kind), _rv(kind), REV, STREAM, f"{PREFIX}req:{request_id}", SERVICE_ALLOCATIONS],
                                 args=[key, op, expected, data, self.history, kind, request_id, REQUEST_ID_TTL,
                                       " ".join(claims), " ".join(releases)])
         code = int(res[0])
         if code == -5:
-            raise IPTaken(res[1].decode())
+            raise Taken(res[1].decode())
         if code == -4:
             raise Replayed(res[1].decode())
         if code == -1:
@@ -185,7 +185,7 @@ class Store:
         return code
 
     async def create(self, kind: str, key: str, data: bytes, request_id: str = "", claims: Iterable[str] = ()) -> int:
-        """Store a new object; raises KeyExists, IPTaken, or Replayed when request_id was used before."""
+        """Store a new object; raises KeyExists, Taken, or Replayed when request_id was used before."""
         return await self._run("create", kind, key, data, request_id=request_id, claims=claims)
 
     async def update(self, kind: str, key: str, data: bytes, expected_rv: int | None,
@@ -207,9 +207,9 @@ class Store:
     async def mark_bootstrapped(self, name: str) -> None:
         await self.redis.set(f"{PREFIX}bootstrapped:{name}", 1)
 
-    async def service_ips(self) -> set[str]:
-        """The ClusterIPs held now."""
-        return {ip.decode() for ip in await self.redis.hkeys(SERVICE_IPS)}
+    async def service_allocations(self) -> set[str]:
+        """The ClusterIPs and `nodeport:<port>`s held now."""
+        return {item.decode() for item in await self.redis.hkeys(SERVICE_ALLOCATIONS)}
 
     async def get(self, kind: str, key: str) -> tuple[bytes, int] | None:
         async with self.redis.pipeline(transaction=True) as pipe:

@@ -176,3 +176,39 @@ async def test_two_apiservers_never_hand_out_one_address(two_apiservers):
     finally:
         for c in clients:
             await c.close()
+
+
+async def test_node_ports_allocated_checked_and_released(client):
+    svc = await client.create(service(unique("np"), type="NodePort",
+                                      ports=[{"name": "dns", "port": 53, "protocol": "UDP"},
+                                             {"name": "dns-tcp", "port": 53, "protocol": "TCP"}]))
+    udp, tcp = (p.node_port for p in svc.spec.ports)
+    assert udp == tcp and 30086 <= udp <= 32767  # one per port number; the upper band first
+    name = unique("np")
+    static = await client.create(service(name, type="NodePort", ports=[{"port": 80, "nodePort": 30080}]))
+    assert static.spec.ports[0].node_port == 30080
+    other = unique("np")
+    with pytest.raises(ApiError) as e:
+        await client.create(service(other, type="NodePort", ports=[{"port": 80, "nodePort": 30080}]))
+    assert e.value.message == (f'Service "{other}" is invalid: spec.ports[0].nodePort: Invalid value: 30080: '
+                               "provided port is already allocated")
+    with pytest.raises(ApiError) as e:
+        await client.create(service(other, type="NodePort", ports=[{"port": 80, "nodePort": 80}]))
+    assert e.value.message == (f'Service "{other}" is invalid: spec.ports[0].nodePort: Invalid value: 80: '
+                               "provided port is not in the valid range. The range of valid ports is 30000-32767")
+    static.spec.type = "ClusterIP"  # the NodePort goes with the type (dropTypeDependentFields)
+    as_cluster_ip = await client.update(static)
+    assert as_cluster_ip.spec.ports[0].node_port == 0
+    reused = await client.create(service(other, type="NodePort", ports=[{"port": 80, "nodePort": 30080}]))
+    assert reused.spec.ports[0].node_port == 30080
+    await client.delete("Service", other, "default")
+    again = await client.create(service(unique("np"), type="NodePort", ports=[{"port": 80, "nodePort": 30080}]))
+    assert again.spec.ports[0].node_port == 30080
+
+
+async def test_update_without_node_port_keeps_it(client):
+    svc = await client.create(service(unique("keepnp"), type="NodePort"))
+    port = svc.spec.ports[0].node_port
+    svc.spec.ports[0].node_port = 0
+    svc.metadata.labels["x"] = "y"
+    assert (await client.update(svc)).spec.ports[0].node_port == port
