@@ -23,7 +23,8 @@ from services.apiserver.admission import admit_create
 from services.apiserver.defaults import apply_defaults
 from services.apiserver.filters import Filter
 from services.apiserver.ipallocator import PortRange, ServiceRange
-from services.apiserver.serviceregistry import ServiceAllocator, held, prepare_update
+from services.apiserver.serviceallocator import ServiceAllocator
+from services.apiserver.serviceregistry import held, prepare_update
 from services.apiserver.store import KeyExists, KeyNotFound, Replayed, RevisionConflict, Store
 from services.apiserver.validation import validate, validate_status_update, validate_update
 from services.apiserver.watchcache import WatchCache

@@ -207,9 +207,10 @@ class Store:
     async def mark_bootstrapped(self, name: str) -> None:
         await self.redis.set(f"{PREFIX}bootstrapped:{name}", 1)
 
-    async def service_allocations(self) -> set[str]:
-        """The ClusterIPs and `nodeport:<port>`s held now."""
-        return {item.decode() for item in await self.redis.hkeys(SERVICE_ALLOCATIONS)}
+    async def held_among(self, items: list[str]) -> set[str]:
+        """Which of these ClusterIPs and `nodeport:<port>`s are held now."""
+        holders = await self.redis.hmget(SERVICE_ALLOCATIONS, items) if items else []
+        return {item for item, holder in zip(items, holders) if holder is not None}
 
     async def get(self, kind: str, key: str) -> tuple[bytes, int] | None:
         async with self.redis.pipeline(transaction=True) as pipe:

@@ -4,7 +4,8 @@ import pytest
 
 from kubelab.manifest import from_dict, to_dict
 from services.apiserver.ipallocator import ServiceRange
-from services.apiserver.serviceregistry import ServiceAllocator, held, prepare_update
+from services.apiserver.serviceallocator import ServiceAllocator
+from services.apiserver.serviceregistry import held, prepare_update
 
 ALLOC = ServiceAllocator(None, ServiceRange.parse("198.19.0.0/16"))
 
