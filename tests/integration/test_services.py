@@ -150,7 +150,8 @@ def two_apiservers():
     """Two API servers on one Redis with a /27 range: 30 addresses, .1 and .10 taken by bootstrap."""
     redis = RedisProcess(persistent=False).start()
     args = ("--service-cluster-ip-range", "198.19.200.0/27")
-    servers = [ApiServerProcess(redis.url, *args).start() for _ in range(2)]
+    servers = [ApiServerProcess(redis.url, *args, "--advertise-address", f"192.0.2.{10 + i}").start()
+               for i in range(2)]
     yield servers
     for s in servers:
         s.stop()
@@ -212,3 +213,16 @@ async def test_update_without_node_port_keeps_it(client):
     svc.spec.ports[0].node_port = 0
     svc.metadata.labels["x"] = "y"
     assert (await client.update(svc)).spec.ports[0].node_port == port
+
+
+async def test_each_apiserver_adds_its_address_to_the_kubernetes_endpoints(two_apiservers):
+    client = Client(two_apiservers[0].address, retry_deadline=20)
+    try:
+        async def both():
+            ep = await client.get("Endpoints", "kubernetes", "default")
+            eps = await client.get("EndpointSlice", "kubernetes", "default")
+            ips = sorted(a.ip for s in ep.subsets for a in s.addresses)
+            return ips == ["192.0.2.10", "192.0.2.11"] and sorted(e.addresses[0] for e in eps.endpoints) == ips
+        await eventually(both, timeout=40, what="both API servers in the kubernetes Endpoints and EndpointSlice")
+    finally:
+        await client.close()
