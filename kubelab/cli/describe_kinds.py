@@ -1,4 +1,4 @@
-"""kubectl describe pages for workloads, nodes and namespaces (storage: describe_storage; services: describe_network)."""
+"""kubectl describe pages for workloads, nodes and namespaces (storage and services have their own modules)."""
 
 from __future__ import annotations
 

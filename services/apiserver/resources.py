@@ -198,7 +198,7 @@ class Resources:
         return expected
 
     @staticmethod
-    def _held(info: KindInfo, obj: Message) -> list[str]:
+    def _service_holds(info: KindInfo, obj: Message) -> list[str]:
         """The ClusterIPs and NodePorts a stored object holds, released when it goes."""
         return held(obj) if info.kind == "Service" else []
 
@@ -212,7 +212,8 @@ class Resources:
                 and (info.kind != "Pod" or meta.deletion_grace_period_seconds == 0))
         try:
             if gone:
-                rv = await self.store.delete(info.kind, key, self._stored(new), expected, self._held(info, new))
+                rv = await self.store.delete(info.kind, key, self._stored(new), expected,
+                                             self._service_holds(info, new))
             elif info.kind == "Service" and old is not None:
                 rv = await self.services.write(new, old, lambda claims, releases: self.store.update(
                     info.kind, key, self._stored(new), expected, claims, releases))
@@ -317,7 +318,7 @@ class Resources:
                 meta.deletion_grace_period_seconds = grace
             return await self._write(info, obj, current)
         try:
-            rv = await self.store.delete(info.kind, key, self._stored(obj), current, self._held(info, obj))
+            rv = await self.store.delete(info.kind, key, self._stored(obj), current, self._service_holds(info, obj))
         except RevisionConflict:
             raise errors.conflict(info.resource, meta.name) from None
         except KeyNotFound:

@@ -167,5 +167,6 @@ class ServiceAllocator:
             i = next(i for i, p in enumerate(svc.spec.ports) if p.node_port == port)
             err = invalid(Path("spec", "ports").index(i).child("nodePort"), port, reason)
         else:
-            err = invalid(Path("spec", "clusterIPs"), list(svc.spec.cluster_ips), f"failed to allocate IP {item}: {reason}")
+            err = invalid(Path("spec", "clusterIPs"), list(svc.spec.cluster_ips),
+                          f"failed to allocate IP {item}: {reason}")
         return errors.invalid(registry.by_kind("Service"), svc.metadata.name, [err])

@@ -168,7 +168,8 @@ class Store:
 
     async def _run(self, op: str, kind: str, key: str, data: bytes, expected: str = "", request_id: str = "",
                    claims: Iterable[str] = (), releases: Iterable[str] = ()) -> int:
-        res = await self._write(keys=[_obj(kind), _rv(kind), REV, STREAM, f"{PREFIX}req:{request_id}", SERVICE_ALLOCATIONS],
+        res = await self._write(keys=[_obj(kind), _rv(kind), REV, STREAM, f"{PREFIX}req:{request_id}",
+                                      SERVICE_ALLOCATIONS],
                                 args=[key, op, expected, data, self.history, kind, request_id, REQUEST_ID_TTL,
                                       " ".join(claims), " ".join(releases)])
         code = int(res[0])

@@ -24,6 +24,7 @@ _IP_FAMILIES = ["IPv4", "IPv6"]
 _IP_FAMILY_POLICIES = ["PreferDualStack", "RequireDualStack", "SingleStack"]
 MAX_CLIENT_IP_AFFINITY_SECONDS = 86400
 SPEC = Path("spec")
+LB_ONLY = "may only be used when `type` is 'LoadBalancer'"
 
 
 def _is_headless(svc: core_pb2.Service) -> bool:
@@ -58,7 +59,8 @@ def _type_rules(svc: core_pb2.Service) -> Errors:
     if not s.ports and not _is_headless(svc) and s.type != "ExternalName":
         errs.append(required(SPEC.child("ports")))
     if s.type in ("LoadBalancer", "NodePort") and _is_headless(svc):
-        errs.append(invalid(SPEC.child("clusterIPs").index(0), "None", f"may not be set to 'None' for {s.type} services"))
+        errs.append(invalid(SPEC.child("clusterIPs").index(0), "None",
+                            f"may not be set to 'None' for {s.type} services"))
     if s.type == "ExternalName":
         for field, json in (("cluster_ips", "clusterIPs"), ("ip_families", "ipFamilies")):
             if getattr(s, field):
@@ -164,7 +166,8 @@ def _node_ports_and_duplicates(s: core_pb2.ServiceSpec) -> Errors:
     for i, sp in enumerate(s.ports):
         if (sp.protocol, sp.port) in ports:  # the key is a ServicePort with only protocol and port set
             key = go_struct(core_pb2.ServicePort(protocol=sp.protocol, port=sp.port))
-            errs.append(duplicate(SPEC.child("ports").index(i), dataclasses.replace(key, AppProtocol=None, TargetPort=0)))
+            key = dataclasses.replace(key, AppProtocol=None, TargetPort=0)  # Go's zero values
+            errs.append(duplicate(SPEC.child("ports").index(i), key))
         ports.add((sp.protocol, sp.port))
     return errs
 
@@ -180,16 +183,16 @@ def _external_ips(s: core_pb2.ServiceSpec) -> Errors:
 def _load_balancer_fields(s: core_pb2.ServiceSpec) -> Errors:
     errs, lb = [], s.type == "LoadBalancer"
     if s.load_balancer_source_ranges and not lb:  # upstream spells this path with a capital L
-        errs.append(forbidden(SPEC.child("LoadBalancerSourceRanges"), "may only be used when `type` is 'LoadBalancer'"))
+        errs.append(forbidden(SPEC.child("LoadBalancerSourceRanges"), LB_ONLY))
     if s.HasField("allocate_load_balancer_node_ports") and not lb:
-        errs.append(forbidden(SPEC.child("allocateLoadBalancerNodePorts"), "may only be used when `type` is 'LoadBalancer'"))
+        errs.append(forbidden(SPEC.child("allocateLoadBalancerNodePorts"), LB_ONLY))
     if lb and not s.HasField("allocate_load_balancer_node_ports"):
         errs.append(required(Path("allocateLoadBalancerNodePorts")))  # sic: no spec. prefix upstream
     if s.HasField("load_balancer_class"):
         if lb:
             errs += validate_qualified_name(s.load_balancer_class, SPEC.child("loadBalancerClass"))
         else:
-            errs.append(forbidden(SPEC.child("loadBalancerClass"), "may only be used when `type` is 'LoadBalancer'"))
+            errs.append(forbidden(SPEC.child("loadBalancerClass"), LB_ONLY))
     return errs
 
 
