@@ -44,9 +44,11 @@ async def serve(cfg: Config) -> None:
         raise SystemExit(f"service ranges: {e}") from None
     store = Store(cfg.redis, cfg.history)
     resources: Resources | None = None
+    system: SystemServices | None = None
 
-    async def on_reset():
+    async def on_reset():  # Redis lost everything: what exists from the start is back at once
         await ensure_namespaces(resources)
+        await system.reconcile_once()
 
     cache = WatchCache(store, [k.kind for k in KINDS], cfg.history, cfg.watch_queue, on_reset=on_reset)
     resources = Resources(store, cache, service_range=service_range, node_ports=node_ports)

@@ -127,11 +127,14 @@ class SystemServices:
 
     async def run(self, interval: float = RECONCILE_INTERVAL) -> None:
         while True:
-            try:
-                await self.reconcile()
-            except Exception as e:  # Redis away, or a conflict with another API server: next round
-                log.warning("system services not reconciled error=%r", str(e))
+            await self.reconcile_once()
             await asyncio.sleep(interval)
+
+    async def reconcile_once(self) -> None:
+        try:
+            await self.reconcile()
+        except Exception as e:  # Redis away, or a conflict with another API server: next round
+            log.warning("system services not reconciled error=%r", str(e))
 
     async def reconcile(self) -> None:
         if await _create(self.resources, kubernetes_service(self.range, self.port)):

@@ -24,7 +24,7 @@ __all__ = [
     "Errors", "IS_NEGATIVE", "FIELD_IMMUTABLE", "QUANTITY_PATTERN",
     "nonnegative", "int_or_string", "as_json", "go_struct", "quantity", "quantity_errors", "canonical",
     "inclusive_range_error", "is_valid_port_num", "is_valid_port_name", "is_valid_percent",
-    "is_env_var_name", "is_http_header_name", "is_config_map_key", "is_valid_ip", "validate_endpoint_ip",
+    "is_env_var_name", "is_http_header_name", "is_config_map_key", "is_valid_ip", "is_valid_cidr", "validate_endpoint_ip",
     "validate_qualified_name", "validate_port_protocol", "PROTOCOLS", "each", "json_diff",
 ]
 
@@ -192,6 +192,17 @@ def is_valid_ip(path: Path, value: str) -> Errors:
         return [invalid(path, value, "must not be an IPv4-mapped IPv6 address")]
     if value != str(ip):
         return [invalid(path, value, f'must be in canonical form ("{ip}")')]
+    return []
+
+
+def is_valid_cidr(path: Path, value: str) -> Errors:
+    """IsValidCIDR: a valid network in canonical form."""
+    try:
+        net = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return [invalid(path, value, "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)")]
+    if value != str(net):
+        return [invalid(path, value, f'must be in canonical form ("{net}")')]
     return []
 
 

@@ -11,7 +11,7 @@ from kubelab.fielderrors import Path, duplicate, forbidden, invalid, not_support
 from kubelab.validation_names import is_dns1123_label, name_is_dns_subdomain
 
 from .common import (
-    Errors, each, go_struct, int_or_string, is_valid_ip, is_valid_port_name, is_valid_port_num, validate_endpoint_ip,
+    Errors, each, go_struct, int_or_string, is_valid_cidr, is_valid_ip, is_valid_port_name, is_valid_port_num, validate_endpoint_ip,
     validate_port_protocol, validate_qualified_name,
 )
 from .meta import name_rule, validate_labels, validate_object_meta, validate_object_meta_update
@@ -182,8 +182,11 @@ def _external_ips(s: core_pb2.ServiceSpec) -> Errors:
 
 def _load_balancer_fields(s: core_pb2.ServiceSpec) -> Errors:
     errs, lb = [], s.type == "LoadBalancer"
-    if s.load_balancer_source_ranges and not lb:  # upstream spells this path with a capital L
-        errs.append(forbidden(SPEC.child("LoadBalancerSourceRanges"), LB_ONLY))
+    ranges = SPEC.child("LoadBalancerSourceRanges")  # upstream spells this path with a capital L
+    if s.load_balancer_source_ranges and not lb:
+        errs.append(forbidden(ranges, LB_ONLY))
+    for i, cidr in enumerate(s.load_balancer_source_ranges):  # space-padding tolerated, as upstream
+        errs += is_valid_cidr(ranges.index(i), cidr.strip())
     if s.HasField("allocate_load_balancer_node_ports") and not lb:
         errs.append(forbidden(SPEC.child("allocateLoadBalancerNodePorts"), LB_ONLY))
     if lb and not s.HasField("allocate_load_balancer_node_ports"):

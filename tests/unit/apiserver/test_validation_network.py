@@ -68,6 +68,9 @@ SLICE = {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "metadata
       "lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. "
       "'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"]),
     ({"spec__type": "ExternalName", "spec__clusterIP": "DELETE"}, ["spec.externalName: Required value"]),
+    ({"spec__type": "LoadBalancer", "spec__clusterIP": "DELETE", "spec__loadBalancerSourceRanges": ["10.0.0/8"]},
+     ['spec.LoadBalancerSourceRanges[0]: Invalid value: "10.0.0/8": must be a valid CIDR value, (e.g. 10.9.8.0/24 '
+      'or 2001:db8::/64)']),
     ({"spec__type": "ExternalName", "spec__clusterIP": "DELETE", "spec__externalName": "foo.example.com.",
       "spec__ipFamilyPolicy": "SingleStack"},
      ["spec.ipFamilyPolicy: Forbidden: may not be set for ExternalName services"]),
