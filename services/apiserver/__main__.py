@@ -77,10 +77,11 @@ async def serve(cfg: Config) -> None:
         loop.add_signal_handler(sig, stop.set)
 
     async def watch_health():
-        """SERVING while the cache follows Redis; NOT_SERVING while Redis is away."""
+        """SERVING while the cache follows Redis, once what exists from the start was written (as kube-apiserver's
+        readyz waits for its bootstrap-controller); NOT_SERVING while Redis is away."""
         last = None
         while True:
-            status = health_pb2.HealthCheckResponse.SERVING if cache.ready else \
+            status = health_pb2.HealthCheckResponse.SERVING if cache.ready and system.done_once else \
                 health_pb2.HealthCheckResponse.NOT_SERVING
             if status != last:
                 await health_servicer.set("", status)

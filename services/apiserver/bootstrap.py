@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 RECONCILE_INTERVAL = 10.0  # seconds; kube-apiserver's --endpoint-reconciler interval
+RETRY_INTERVAL = 0.2  # seconds between attempts until the first round succeeded
 KUBE_DNS = "kube-dns"
 
 
@@ -124,17 +125,21 @@ class SystemServices:
         self.advertise = advertise
         self.port = port
         self.trusted = ipaddress.ip_address(advertise).is_loopback  # see the module docstring
+        self.done_once = False  # the API server reports SERVING only after (kube-apiserver's readyz does too)
 
     async def run(self, interval: float = RECONCILE_INTERVAL) -> None:
+        """Reconcile every interval; until the first round succeeds, every RETRY_INTERVAL."""
         while True:
-            await self.reconcile_once()
-            await asyncio.sleep(interval)
+            self.done_once = await self.reconcile_once() or self.done_once
+            await asyncio.sleep(interval if self.done_once else RETRY_INTERVAL)
 
-    async def reconcile_once(self) -> None:
+    async def reconcile_once(self) -> bool:
         try:
             await self.reconcile()
+            return True
         except Exception as e:  # Redis away, or a conflict with another API server: next round
             log.warning("system services not reconciled error=%r", str(e))
+            return False
 
     async def reconcile(self) -> None:
         if await _create(self.resources, kubernetes_service(self.range, self.port)):
