@@ -128,11 +128,16 @@ def describe_endpointslice(eps: Message, related: Related, w: PrefixWriter) -> N
         w.write(2, "Conditions:\n")
         ready = ("true" if e.conditions.ready else "false") if e.conditions.HasField("ready") else "<unset>"
         w.write(3, f"Ready:\t{ready}\n")
-        w.write(2, f"Hostname:\t{e.hostname if e.HasField('hostname') else '<unset>'}\n")
+        _field_or_unset(w, e, "Hostname", "hostname")
         if e.HasField("target_ref"):
             w.write(2, f"TargetRef:\t{e.target_ref.kind}/{e.target_ref.name}\n")
-        w.write(2, f"NodeName:\t{e.node_name if e.HasField('node_name') else '<unset>'}\n")
-        w.write(2, f"Zone:\t{e.zone if e.HasField('zone') else '<unset>'}\n")
+        _field_or_unset(w, e, "NodeName", "node_name")
+        _field_or_unset(w, e, "Zone", "zone")
+
+
+def _field_or_unset(w: PrefixWriter, endpoint: Message, title: str, field: str) -> None:
+    """An optional endpoint field at level 2, `<unset>` when nil."""
+    w.write(2, f"{title}:\t{getattr(endpoint, field) if endpoint.HasField(field) else '<unset>'}\n")
 
 
 DESCRIBERS.update({"Service": describe_service, "Endpoints": describe_endpoints,
