@@ -99,3 +99,14 @@ async def test_externalname_changes_follow_as_the_conformance_test_makes_them(cl
     await client.update(svc)
     wait_for_answer(dns_server, name, [ip])
     assert dns_server.ask(name, "CNAME").answer == []
+
+
+async def test_the_kubernetes_service_resolves_over_udp_and_tcp(client, dns_server):
+    """e2e dns.go "should provide DNS for the cluster" [Conformance], on the API server's bootstrap Service."""
+    ip = (await client.get("Service", "kubernetes", "default")).spec.cluster_ip
+    wait_for_answer(dns_server, "kubernetes.default.svc.cluster.local", [ip])
+    assert addresses(dns_server.ask("kubernetes.default.svc.cluster.local", tcp=True)) == [ip]
+    reverse = ".".join(reversed(ip.split("."))) + ".in-addr.arpa"
+    assert addresses(dns_server.ask(reverse, "PTR")) == ["kubernetes.default.svc.cluster.local."]
+    srv = dns_server.ask("_https._tcp.kubernetes.default.svc.cluster.local", "SRV")
+    assert addresses(srv) == ["0 100 443 kubernetes.default.svc.cluster.local."]
