@@ -129,8 +129,9 @@ class PodWorker(PodLifecycle):
             self.publish()
             return VOLUME_RETRY
         await self.kill_unhealthy()
-        delays = [d for d in (await self._run_containers(pod_files)) if d is not None]
-        self.publish()
+        delays = await self._run_containers(pod_files)
+        delays.append(self.publish())
+        delays = [d for d in delays if d is not None]
         return min(delays) if delays else None
 
     async def _run_containers(self, pod_files) -> list[float | None]:
@@ -202,7 +203,9 @@ class PodWorker(PodLifecycle):
         self.sources = sources
         return problems
 
-    def publish(self) -> None:
+    def publish(self) -> float | None:
+        """Hand the status to the status manager; seconds until a started run is relisted (then publish
+        again), if one waits for that."""
         policy = self.pod.spec.restart_policy or "Always"
         init_done = next_init_step(list(self.pod.spec.init_containers),
                                    {s.name: s.observed() for s in self.init_slots}, policy).action == "done"
@@ -214,9 +217,12 @@ class PodWorker(PodLifecycle):
                 return is_sidecar(slot.spec) or (slot.exit_code != 0 and policy != "Never")
             return init_done and should_restart(policy, slot.exit_code)
 
-        status = build_pod_status(self.pod, [s.view(restarting(s)) for s in self.init_slots],
-                                  [s.view(restarting(s)) for s in self.slots], pod_ip=self.pod_ip,
+        now = time.time()
+        status = build_pod_status(self.pod, [s.view(restarting(s), now) for s in self.init_slots],
+                                  [s.view(restarting(s), now) for s in self.slots], pod_ip=self.pod_ip,
                                   host_ip=self.ctx.host_ip, start_time=self.record.start_time if self.record else 0,
-                                  now=time.time())
+                                  now=now)
         self.terminal = status.phase in ("Succeeded", "Failed")
         self.ctx.status.set_status(self.uid, self.key, status)
+        relists = [d for d in (s.seen_running_in(now) for s in self.all_slots()) if d]
+        return min(relists) if relists else None
