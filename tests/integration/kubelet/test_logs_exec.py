@@ -67,7 +67,7 @@ async def test_follow_and_previous(node, client, apiserver):
           containers:
           - name: c
             image: busybox
-            command: ["/bin/sh", "-c", "for i in 1 2 3; do echo tick $i; sleep 0.3; done; exit 1"]
+            command: ["/bin/sh", "-c", "for i in 1 2 3; do echo tick $i; sleep 0.6; done; exit 1"]  # outlives a relist: seen running
         """)
     await client.create_manifest(manifest, "default")
     await wait_pod(client, "counter", lambda p: container_state(p)[0] == "running")
