@@ -26,6 +26,7 @@ from kubelab.cluster.ports import HOST, allocate, join, split
 from kubelab.cluster.specs import PROXY, REDIS, planned_instances, proc_spec, route_target
 from kubelab.cluster.state import ClusterState, ProcessRecord, StateDir
 from kubelab.cluster.status import health_of
+from kubelab.leaderelection import default_identity
 
 __all__ = ["ClusterError", "Launcher", "UpOptions"]
 
@@ -42,6 +43,13 @@ class UpOptions:
     """An external Redis instead of the embedded one."""
     timeout: float = 60.0
     """Seconds each start step may take to become healthy."""
+    replicas: dict[str, int] | None = None
+    """Copies of leader-elected components ({"scheduler": 2}); others keep what was recorded."""
+
+
+#: How the launcher hands a process its leader-election identity (ProcessConfig.leader_elect_identity).
+IDENTITY_ENV = "KUBELAB_LEADER_ELECT_IDENTITY"
+LEADER_ELECT = "--leader-elect"
 
 
 def _port(addr: str) -> int | None:
@@ -192,6 +200,11 @@ class Launcher:
         """Settle nodes, Redis and ports for this `up`; drop records of instances no longer planned."""
         if opts.nodes is not None:
             state.nodes = opts.nodes
+        for name, count in (opts.replicas or {}).items():
+            if count == registry.component(name).replicas:
+                state.replicas.pop(name, None)
+            else:
+                state.replicas[name] = count
         if opts.redis_url:
             state.redis_url, state.embedded_redis = opts.redis_url, False
         elif not state.redis_url:
@@ -254,6 +267,9 @@ class Launcher:
             with open(log, "a") as f:
                 f.write(f"ts={time.strftime('%Y-%m-%dT%H:%M:%S')} component=kubelab event=start name={name}\n")
             rec.upstream = spec.upstream
+            rec.identity = ""
+            if LEADER_ELECT in spec.argv:  # a fresh identity per start, so that `ps` can tell it from the last
+                rec.identity = spec.env[IDENTITY_ENV] = default_identity(name)
             rec.pid, rec.start_time = procs.spawn(spec.argv, env=spec.env, log=log, cwd=self.sd.root)
             rec.desired = "running"
             self.sd.save(state)
