@@ -19,6 +19,7 @@ from services.kubelet.containers import ContainerSlot, load_runs
 from services.kubelet.decisions import is_sidecar, next_init_step, should_restart
 from services.kubelet.hostpath import HostPathError
 from services.kubelet.ipam import PoolExhausted
+from services.kubelet.mountwait import MountWait
 from services.kubelet.podcontext import PodContext
 from services.kubelet.podlifecycle import PodLifecycle
 from services.kubelet.podsetup import PodRecord, load_pod_record, save_pod_record, spec_hash, write_pod_files
@@ -31,8 +32,6 @@ log = logging.getLogger(__name__)
 
 RESYNC = 30.0
 VOLUME_RETRY = 2.0
-#: Seconds between two events about the same volume problem (the check itself runs every VOLUME_RETRY).
-VOLUME_EVENT_INTERVAL = 30.0
 
 
 class PodWorker(PodLifecycle):
@@ -44,8 +43,7 @@ class PodWorker(PodLifecycle):
         """The pod has Succeeded or Failed: it no longer counts against --max-pods."""
         self.volumes_pending = False
         """Some volume is not ready: storage objects' changes wake this worker."""
-        self._reported: dict[str, tuple[str, float]] = {}
-        """Volume name -> (message, when) of the last event about it."""
+        self._mount_wait = MountWait(ctx.attach_mount_timeout)
 
     # --- what the kubelet calls -----------------------------------------------------------------
 
@@ -119,13 +117,9 @@ class PodWorker(PodLifecycle):
         pod_files = write_pod_files(self.ctx.paths, pod, self.pod_ip, self.ctx.cluster_dns, self.ctx.cluster_domain)
         problems = self._set_up_volumes()
         self.volumes_pending = bool(problems)
+        for reason, message in self._mount_wait.events(problems, time.monotonic()):
+            self.event("Warning", reason, message)
         if problems:
-            now = time.monotonic()
-            for p in problems:
-                last = self._reported.get(p.name)
-                if last is None or last[0] != p.message or now - last[1] >= VOLUME_EVENT_INTERVAL:
-                    self.event("Warning", p.reason, p.message)
-                    self._reported[p.name] = (p.message, now)
             self.publish()
             return VOLUME_RETRY
         await self.kill_unhealthy()
