@@ -104,9 +104,11 @@ class Controller:
                 self.queue.add(key)
 
         def update(old: Message, new: Message) -> None:
-            # An owner change (adoption, orphaning) concerns both owners.
+            # An owner change (adoption, orphaning) concerns both owners; a label change both the
+            # selectors that matched before and those that match now.
             enqueue(new)
-            if list(old.metadata.owner_references) != list(new.metadata.owner_references):
+            if list(old.metadata.owner_references) != list(new.metadata.owner_references) or \
+                    dict(old.metadata.labels) != dict(new.metadata.labels):
                 enqueue(old)
         return ResourceEventHandler(enqueue, update, enqueue)
 
