@@ -50,7 +50,9 @@ class EndpointsReconciler:
         self.trigger_times = TriggerTimeTracker()
 
     def watches(self):
-        return [("Pod", self.members.pod_keys)]
+        # Endpoints map to no key here (a deleted one is requeued by `wire`), but as a source their cache
+        # is synced before the first reconcile, which must not take an existing object for a missing one.
+        return [("Pod", self.members.pod_keys), ("Endpoints", lambda ep: [])]
 
     def wire(self, controller: Controller) -> None:
         """Requeue a deleted Endpoints object's key (onEndpointsDelete): the Service may still want it."""
