@@ -20,7 +20,7 @@ from kubelab.errors import ApiError
 from kubelab.events import WARNING, EventRecorder
 from kubelab.informer import InformerFactory, key_of, split_key
 from services.endpoints.endpoints_decisions import desired_endpoints
-from services.endpoints.membership import ServiceMembership
+from services.endpoints.membership import ServiceMembership, pod_endpoints_changed
 from services.endpoints.slice_writer import namespace_terminating
 from services.endpoints.tracker import WriteTracker
 from services.endpoints.trigger_time import TriggerTimeTracker
@@ -52,7 +52,7 @@ class EndpointsReconciler:
     def watches(self):
         # Endpoints map to no key here (a deleted one is requeued by `wire`), but as a source their cache
         # is synced before the first reconcile, which must not take an existing object for a missing one.
-        return [("Pod", self.members.pod_keys), ("Endpoints", lambda ep: [])]
+        return [("Pod", self.members.pod_keys, pod_endpoints_changed), ("Endpoints", lambda ep: [])]
 
     def wire(self, controller: Controller) -> None:
         """Requeue a deleted Endpoints object's key (onEndpointsDelete): the Service may still want it."""

@@ -20,7 +20,7 @@ from kubelab.api.v1 import core_pb2, discovery_pb2
 from kubelab.controller import Result
 from kubelab.events import WARNING, EventRecorder
 from kubelab.informer import BY_NAMESPACE, InformerFactory
-from services.endpoints.membership import ServiceMembership
+from services.endpoints.membership import ServiceMembership, pod_endpoints_changed
 from services.endpoints.slice_decisions import DEFAULT_MAX_ENDPOINTS_PER_SLICE, SliceSnapshot, plan_slices
 from services.endpoints.slice_writer import SliceWriter
 from services.endpoints.tracker import WriteTracker
@@ -54,7 +54,7 @@ class EndpointSliceReconciler:
         self.writer = SliceWriter(client, self.written.wrote)
 
     def watches(self):
-        return [("Pod", self.members.pod_keys), ("Node", self.members.node_keys),
+        return [("Pod", self.members.pod_keys, pod_endpoints_changed), ("Node", self.members.node_keys),
                 ("EndpointSlice", self.slice_keys)]
 
     def slice_keys(self, es: discovery_pb2.EndpointSlice) -> list[str]:

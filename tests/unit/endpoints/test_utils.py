@@ -67,3 +67,17 @@ def test_address_types_and_selector():
 def test_trigger_time_format_is_rfc3339nano():
     assert utils.format_trigger_time(0, 0) == "1970-01-01T00:00:00Z"
     assert utils.format_trigger_time(1, 500_000_000) == "1970-01-01T00:00:01.5Z"
+
+
+def test_pod_updates_that_matter_to_endpoints():
+    from services.endpoints.membership import pod_endpoints_changed
+    base = pod("a")
+    assert not pod_endpoints_changed(base, pod("a"))
+    assert not pod_endpoints_changed(base, pod("a", phase="Pending"))
+    assert pod_endpoints_changed(base, pod("a", phase="Failed"))
+    assert pod_endpoints_changed(base, pod("a", ready=False))
+    assert pod_endpoints_changed(base, pod("a", "198.18.9.9"))
+    assert pod_endpoints_changed(base, pod("a", terminating=True))
+    assert pod_endpoints_changed(base, pod("a", labels={"app": "x"}))
+    assert pod_endpoints_changed(base, pod("a", hostname="h"))
+    assert pod_endpoints_changed(base, pod("a", subdomain="s"))
