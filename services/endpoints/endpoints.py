@@ -14,7 +14,6 @@ import logging
 import time
 from collections.abc import Callable
 
-from kubelab.api.v1 import core_pb2
 from kubelab.controller import Controller, Result
 from kubelab.errors import ApiError
 from kubelab.events import WARNING, EventRecorder

@@ -13,7 +13,8 @@ from kubelab.labels import Selector, selector_from_set
 from kubelab.podutil import is_pod_terminal
 
 __all__ = [
-    "IPV4", "IPV6", "SERVICE_NAME_LABEL", "MANAGED_BY_LABEL", "HEADLESS_LABEL", "CONTROLLER_NAME", "TRIGGER_TIME_ANNOTATION",
+    "IPV4", "IPV6", "SERVICE_NAME_LABEL", "MANAGED_BY_LABEL", "HEADLESS_LABEL", "CONTROLLER_NAME",
+    "TRIGGER_TIME_ANNOTATION",
     "PortNotFound", "should_pod_be_in_endpoints", "should_set_hostname", "find_port", "is_service_ip_set",
     "service_selector", "pod_ips_of_family", "address_types", "format_trigger_time", "handles",
 ]

@@ -100,3 +100,19 @@ async def test_a_relabelled_pod_leaves_and_returns(client, ns, endpoints):
     await client.update(pod)
     await wait_views(client, ns, "relabel", {})
     assert slice_view(await slices_of(client, ns, "relabel")) == {}
+
+
+async def test_syncs_that_change_nothing_write_nothing(client, ns, endpoints):
+    await client.create(service("quiet", {"app": "quiet"}, [{"name": "http", "port": 80}]), ns)
+    await run_pod(client, ns, "p", "198.18.1.10", labels={"app": "quiet"})
+    (es,) = await wait_views(client, ns, "quiet", {"p": [("http", 80)]})
+    ep = await client.get("Endpoints", "quiet", ns)
+    svc = await client.get("Service", "quiet", ns)
+    svc.metadata.annotations["touched"] = "yes"  # brings the Service back to both controllers
+    await client.update(svc)
+    # A sync point: a Service queued after it, done once its slice and Endpoints exist.
+    await client.create(service("later", {"app": "later"}, [{"name": "http", "port": 80}]), ns)
+    await wait_views(client, ns, "later", {})
+    (after,) = await slices_of(client, ns, "quiet")
+    assert after.metadata.resource_version == es.metadata.resource_version
+    assert (await client.get("Endpoints", "quiet", ns)).metadata.resource_version == ep.metadata.resource_version
