@@ -40,7 +40,9 @@ def _address(pod: core_pb2.Pod, svc: core_pb2.Service) -> core_pb2.EndpointAddre
     ips = pod_ips_of_family(pod, family)
     if not ips:
         return None
-    epa = core_pb2.EndpointAddress(ip=ips[0], node_name=pod.spec.node_name)
+    epa = core_pb2.EndpointAddress(ip=ips[0])
+    if pod.spec.node_name:  # validation rejects an empty node name
+        epa.node_name = pod.spec.node_name
     epa.target_ref.kind, epa.target_ref.namespace = "Pod", pod.metadata.namespace
     epa.target_ref.name, epa.target_ref.uid = pod.metadata.name, pod.metadata.uid
     if should_set_hostname(pod, svc):
