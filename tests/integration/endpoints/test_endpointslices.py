@@ -49,6 +49,7 @@ async def test_slices_for_pods_integer_and_named_target_ports(client, ns, endpoi
     (es,) = await wait_views(client, ns, "example-int-port", {"pod1": [("example", 3000)],
                                                               "pod2": [("example", 3000)]})
     assert [(p.name, p.port, p.protocol) for p in es.ports] == [("example", 3000, "TCP")]
+    assert "service.kubernetes.io/headless" not in es.metadata.labels  # a ClusterIP Service
     refs = {ep.target_ref.name: ep.target_ref for ep in es.endpoints}
     for pod in (pod1, pod2):
         ref = refs[pod.metadata.name]
