@@ -150,3 +150,24 @@ async def test_many_pods_fill_slices_of_the_configured_size(client, ns, controll
     # [3, 2, 2]); never more than 3 in a slice, and no slice more than the 7 endpoints need.
     sizes = [len(s.endpoints) for s in slices]
     assert max(sizes) == 3 and sum(sizes) == 7 and len(sizes) == 3
+
+
+async def test_a_node_zone_change_reaches_the_endpoints(client, ns, endpoints):
+    node = core_pb2.Node()
+    node.metadata.name = f"zoned-{ns}"
+    node.metadata.labels["topology.kubernetes.io/zone"] = "zone-a"
+    await client.create(node)
+    try:
+        await client.create(service("zoned", {"app": "zoned"}, [{"name": "http", "port": 80}]), ns)
+        await run_pod(client, ns, "p", "198.18.1.24", labels={"app": "zoned"}, node=node.metadata.name)
+
+        async def zone_is(want):
+            slices = await slices_of(client, ns, "zoned")
+            return [ep.zone for es in slices for ep in es.endpoints] == [want]
+        await wait_for(lambda: zone_is("zone-a"), 30, "the endpoint in zone-a")
+        node = await client.get("Node", node.metadata.name)
+        node.metadata.labels["topology.kubernetes.io/zone"] = "zone-b"
+        await client.update(node)
+        await wait_for(lambda: zone_is("zone-b"), 30, "the endpoint in zone-b")
+    finally:
+        await client.delete("Node", node.metadata.name)
