@@ -87,6 +87,7 @@ COMPONENTS: tuple[Component, ...] = (
     Component("replicaset", APISERVER, 10257, help="Deployment and ReplicaSet controllers"),
     Component("statefulset", APISERVER, 10258, help="StatefulSet controller"),
     Component("lifecycle", APISERVER, 10261, help="garbage collector and node lifecycle"),
+    Component("endpoints", APISERVER, 10262, help="EndpointSlice and Endpoints controllers"),
     Component("dns", APISERVER, 10263, leader_elect=False, help="cluster DNS on the kube-dns ClusterIP"),
     Component("kubelet", APISERVER, 10250, per_node=True, help="node agent: runs pods, mounts volumes"),
 )
