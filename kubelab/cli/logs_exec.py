@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import os
 import sys
+import termios
 import threading
 
 import grpc
@@ -101,13 +104,32 @@ async def cmd_logs(ctx: Session) -> int:
 
 
 def _stdin_chunks(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue) -> None:
-    """In a thread: read stdin and hand the chunks to the event loop (None at EOF)."""
-    stream = sys.stdin.buffer
+    """In a thread: read stdin and hand the chunks to the event loop (None at EOF).
+
+    os.read on the descriptor, not sys.stdin.buffer: the thread is still blocked reading when the command
+    ends, and a daemon thread holding the buffered reader's lock aborts the interpreter at exit
+    (`Fatal Python error: _enter_buffered_busy`)."""
+    fd = sys.stdin.fileno()
     while True:
-        data = stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536)
+        try:
+            data = os.read(fd, 65536)
+        except OSError:  # EIO: the terminal went away
+            data = b""
         loop.call_soon_threadsafe(queue.put_nowait, data or None)
         if not data:
             return
+
+
+@contextlib.contextmanager
+def _terminal_kept():
+    """Put the terminal's modes back as they were, however the command ends."""
+    fd = sys.stdin.fileno() if sys.stdin is not None else -1
+    saved = termios.tcgetattr(fd) if fd >= 0 and os.isatty(fd) else None
+    try:
+        yield
+    finally:
+        if saved is not None:
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
 async def _requests(start: kubelet_pb2.ExecStart, stdin: bool):
@@ -130,12 +152,23 @@ async def cmd_exec(ctx: Session) -> int:
     if pod.status.phase in ("Succeeded", "Failed"):
         raise CliError(f"error: cannot exec into a container in a completed pod; current phase is "
                        f"{pod.status.phase}")
+    if args.stdin and args.tty and not sys.stdin.isatty():  # kubectl's SetupTTY
+        print("Unable to use a TTY - input is not a terminal or the right kind of file", file=sys.stderr)
     start = kubelet_pb2.ExecStart(namespace=pod.metadata.namespace, pod=pod.metadata.name, uid=pod.metadata.uid,
                                   container=container, command=command, stdin=args.stdin)
+    with _terminal_kept():
+        code = await _stream_exec(start, args.stdin, address)
+    if code:
+        print(f"command terminated with exit code {code}", file=sys.stderr)
+    return code
+
+
+async def _stream_exec(start: kubelet_pb2.ExecStart, stdin: bool, address: str) -> int:
+    """Run the exec on the kubelet, copying its output here; the command's exit code."""
     code = 0
     async with grpc.aio.insecure_channel(address) as channel:
         try:
-            async for resp in kubelet_pb2_grpc.KubeletStub(channel).Exec(_requests(start, args.stdin)):
+            async for resp in kubelet_pb2_grpc.KubeletStub(channel).Exec(_requests(start, stdin)):
                 kind = resp.WhichOneof("body")
                 if kind == "stdout":
                     sys.stdout.buffer.write(resp.stdout)
@@ -147,8 +180,6 @@ async def cmd_exec(ctx: Session) -> int:
                     code = resp.exit_code
         except grpc.RpcError as e:
             raise _rpc_error(e, address) from None
-    if code:
-        print(f"command terminated with exit code {code}", file=sys.stderr)
     return code
 
 
@@ -175,7 +206,8 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
 def _exec_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("-c", "--container", help="the container (default: the pod's default or first one)")
     p.add_argument("-i", "--stdin", action="store_true", help="pass stdin to the command")
-    p.add_argument("-t", "--tty", action="store_true", help="accepted for kubectl's sake; kubelab has no TTYs")
+    p.add_argument("-t", "--tty", action="store_true",
+                   help="stdin is a terminal (kubelab gives the command no TTY: the terminal stays line-buffered)")
     p.add_argument("-n", "--namespace", metavar="NS", help="the namespace (default: default)")
 
 

@@ -30,6 +30,8 @@ __all__ = [
     "instances",
     "is_available",
     "module_overrides",
+    "parse_replicas",
+    "scalable",
     "services_root",
 ]
 
@@ -65,6 +67,8 @@ class Component:
     """How many copies run side by side (leader election decides who works)."""
     help: str = ""
     """One line for `kubelab ps --help` and the docs."""
+    leader_elect: bool = True
+    """Run with `--leader-elect` (controllers); False for servers whose every copy serves (cluster DNS)."""
 
     @property
     def module(self) -> str:
@@ -83,6 +87,8 @@ COMPONENTS: tuple[Component, ...] = (
     Component("replicaset", APISERVER, 10257, help="Deployment and ReplicaSet controllers"),
     Component("statefulset", APISERVER, 10258, help="StatefulSet controller"),
     Component("lifecycle", APISERVER, 10261, help="garbage collector and node lifecycle"),
+    Component("endpoints", APISERVER, 10262, help="EndpointSlice and Endpoints controllers"),
+    Component("dns", APISERVER, 10263, leader_elect=False, help="cluster DNS on the kube-dns ClusterIP"),
     Component("kubelet", APISERVER, 10250, per_node=True, help="node agent: runs pods, mounts volumes"),
 )
 
@@ -103,16 +109,43 @@ class Instance:
     node: str | None = None
 
 
-def instances(nodes: int, components: tuple[Component, ...] = COMPONENTS) -> list[Instance]:
-    """Every instance of `components` for a cluster of `nodes` nodes, in start order."""
+def instances(nodes: int, components: tuple[Component, ...] = COMPONENTS,
+              replicas: dict[str, int] | None = None) -> list[Instance]:
+    """Every instance of `components` for a cluster of `nodes` nodes, in start order; `replicas` overrides
+    a component's number of copies (named `scheduler-1`, `scheduler-2`, ... as compose names them)."""
     out: list[Instance] = []
     for c in components:
+        count = (replicas or {}).get(c.name, c.replicas)
         if c.per_node:
             out += [Instance(f"node-{i}", c, f"node-{i}") for i in range(1, nodes + 1)]
-        elif c.replicas == 1:
+        elif count == 1:
             out.append(Instance(c.name, c))
         else:
-            out += [Instance(f"{c.name}-{i}", c) for i in range(1, c.replicas + 1)]
+            out += [Instance(f"{c.name}-{i}", c) for i in range(1, count + 1)]
+    return out
+
+
+def scalable() -> list[str]:
+    """Components that may run as several copies: the leader-elected ones (not the API server, whose
+    address the CLI and every component are given, nor kubelets, one per node)."""
+    return [c.name for c in COMPONENTS if c.upstream == APISERVER and not c.per_node]
+
+
+def parse_replicas(items: list[str]) -> dict[str, int]:
+    """`scheduler=2` items of `up --replicas` as {component: copies}; ValueError says what is wrong."""
+    out: dict[str, int] = {}
+    for item in items:
+        for part in filter(None, item.split(",")):
+            name, sep, count = part.partition("=")
+            if not sep:
+                raise ValueError(f"--replicas {part}: expected COMPONENT=N, as in scheduler=2")
+            if name not in scalable():
+                why = ("kubelets run one per node: use --nodes" if name == "kubelet"
+                       else f"no component named {name!r} runs replicas")
+                raise ValueError(f"--replicas {part}: {why} (components: {', '.join(scalable())})")
+            if not count.isdigit() or int(count) < 1:
+                raise ValueError(f"--replicas {part}: the number of copies must be a whole number, 1 or more")
+            out[name] = int(count)
     return out
 
 
@@ -141,7 +174,7 @@ def command(
         argv += ["--listen", listen, "--redis", upstream]
     else:
         argv += ["--apiserver", upstream, "--listen", listen]
-        if not inst.component.per_node:
+        if not inst.component.per_node and inst.component.leader_elect:
             argv.append("--leader-elect")  # as Kubernetes runs its control plane; `ps` shows the leader
     if metrics_listen and inst.component.has_metrics:
         argv += ["--metrics-listen", metrics_listen]
