@@ -1,7 +1,7 @@
 """`python -m services.proxy`: kube-proxy for one kubelab cluster.
 
 Flags (each also from KUBELAB_<NAME>): the common ones (--apiserver, --listen, --metrics-listen, ...) and
---cluster-id (names the nft table `kubelab-<id>` and the userspace link `kl<id>-svc`; default: the id of
+--cluster-id (names the nft table `kubelab-<id>` and the userspace mode's address label `lo:<id>` on lo; default: the id of
 $KUBELAB_STATE_DIR), --proxy-mode (nftables, userspace; empty: nftables where nft works), --node-name
 (kube-proxy's --hostname-override, for internalTrafficPolicy Local), --cluster-cidr, --min-sync-period
 (1s), --sync-period (30s), --cleanup (remove this cluster's rules and exit, as `kube-proxy --cleanup`).
@@ -45,7 +45,7 @@ class Config(ProcessConfig):
     sync_period: float = 30.0
     """Time between full resyncs even without changes (kube-proxy syncPeriod)."""
     cleanup: bool = False
-    """Remove this cluster's rules (nft table, userspace link) and exit."""
+    """Remove this cluster's rules (nft table, userspace addresses) and exit."""
 
 
 def resolve_cluster_id(cfg: Config) -> str:
@@ -72,17 +72,18 @@ def choose_mode(requested: str) -> tuple[str, str]:
     return "userspace", f"nft cannot be used: {problem}"
 
 
-def link_name(cid: str) -> str:
-    return f"kl{cid}-svc"
+def address_label(cid: str) -> str:
+    """The label of the userspace mode's ClusterIPs on `lo` (at most 15 characters, starting `lo:`)."""
+    return f"lo:{cid}"[:15]
 
 
 def cleanup(cid: str) -> None:
     removed = False
     if not nft.available():  # "" when nft may be used
         removed = nft.delete_table(nft.table_name(cid))
-    ServiceAddresses(link_name(cid)).remove()
-    log.info("cleaned up cluster_id=%s table=%s removed=%s link=%s", cid, nft.table_name(cid), removed,
-             link_name(cid))
+    ServiceAddresses(address_label(cid)).remove()
+    log.info("cleaned up cluster_id=%s table=%s removed=%s label=%s", cid, nft.table_name(cid), removed,
+             address_label(cid))
 
 
 def setup(cfg: Config, cid: str):
@@ -92,7 +93,7 @@ def setup(cfg: Config, cid: str):
         if mode == "nftables":
             backend = NftablesBackend(nft.table_name(cid), cfg.cluster_cidr, cfg.service_cluster_ip_range)
         else:
-            backend = UserspaceProxier(link_name(cid), cfg.service_cluster_ip_range)
+            backend = UserspaceProxier(address_label(cid), cfg.service_cluster_ip_range)
         log.info("proxy mode=%s reason=%r cluster_id=%s table=%s", mode, why, cid, nft.table_name(cid))
         await proc.health.set(MODE_HEALTH + mode, SERVING)
         proxier = Proxier(proc.informers, backend, node_name=cfg.node_name, min_sync_period=cfg.min_sync_period,

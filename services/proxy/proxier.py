@@ -89,15 +89,18 @@ class Proxier:
         try:
             await self._until(stopping, self.services.wait_for_cache_sync())
             await self._until(stopping, self.slices.wait_for_cache_sync())
-            last = 0.0
+            last, failures = 0.0, 0
             while not stopping.is_set():
                 await asyncio.sleep(max(0.0, last + self.min_sync_period - time.monotonic()))
                 self._changed.clear()
                 last = time.monotonic()
                 try:
                     await self.sync_once()
-                except Exception as e:  # retried on the next change or resync; never crash on one bad sync
-                    log.error("sync failed mode=%s error=%s", self.backend.mode, e)
+                    failures = 0
+                except Exception as e:  # retried with backoff; one bad sync never stops the proxy
+                    failures += 1
+                    log.error("sync failed mode=%s failures=%d error=%s", self.backend.mode, failures, e)
+                    await self._until(stopping, asyncio.sleep(min(0.5 * 2 ** failures, 30.0)))
                     self._changed.set()
                 await self._until(stopping, self._changed.wait(), self.sync_period)
         finally:

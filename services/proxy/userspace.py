@@ -7,8 +7,8 @@ UDP with ICMP port-unreachable, as kube-proxy's REJECT does); a uniform random e
 UDP flow, or the ClientIP affinity entry while it is fresh; TCP relayed with half-close; UDP through a flow
 table whose replies leave through the listening socket (source ClusterIP:port).
 
-To bind the ClusterIPs this proxier puts them on a dummy link of the cluster's own (`kl<id>-svc`), and
-removes it on exit: unlike kernel rules, nothing is left forwarding once this process is gone.
+To bind the ClusterIPs this proxier puts them on `lo` under the cluster's own label (`lo:<id>`), and
+removes them on exit: unlike kernel rules, nothing is left forwarding once this process is gone.
 """
 from __future__ import annotations
 
@@ -37,32 +37,38 @@ COPY_CHUNK = 64 * 1024
 
 
 class ServiceAddresses:
-    """ClusterIPs on a dummy link of this cluster, so that listeners can bind them; the rest of the service
-    range unreachable, so that a connection to an address no listener holds fails here instead of leaving
-    the machine by the default route (what kube-proxy's "Drop traffic to unallocated ClusterIPs" does)."""
+    """ClusterIPs on `lo` under a label of this cluster (`lo:<id>`), so that listeners can bind them (not
+    every kernel has the dummy link type); the rest of the service range unreachable, so that a connection
+    to an address no listener holds fails here instead of leaving the machine by the default route (what
+    kube-proxy's "Drop traffic to unallocated ClusterIPs" does)."""
 
-    def __init__(self, link: str, service_cidr: str = ""):
-        self.link, self.service_cidr, self.addresses = link, service_cidr, set()
+    def __init__(self, label: str, service_cidr: str = ""):
+        self.label, self.service_cidr, self.addresses = label, service_cidr, set()
         self._route_added = False
 
-    def _ip(self, *args: str, check: bool = True) -> None:
-        subprocess.run(["ip", *args], check=check, capture_output=True, text=True)
+    @staticmethod
+    def _ip(*args: str, check: bool = True) -> str:
+        done = subprocess.run(["ip", *args], capture_output=True, text=True)
+        if check and done.returncode != 0:
+            raise OSError(f"ip {' '.join(args)}: {done.stderr.strip()}")
+        return done.stdout
 
     def sync(self, wanted: set[str]) -> None:
         if self.service_cidr and not self._route_added:
             done = subprocess.run(["ip", "route", "add", "unreachable", self.service_cidr], capture_output=True)
             self._route_added = done.returncode == 0  # else another cluster's proxy holds it: leave it theirs
-        if wanted and not self.addresses:
-            self._ip("link", "add", self.link, "type", "dummy", check=False)
-            self._ip("link", "set", self.link, "up")
         for ip in sorted(wanted - self.addresses):
-            self._ip("addr", "replace", f"{ip}/32", "dev", self.link)
+            self._ip("addr", "replace", f"{ip}/32", "dev", "lo", "label", self.label)
         for ip in sorted(self.addresses - wanted):
-            self._ip("addr", "del", f"{ip}/32", "dev", self.link, check=False)
+            self._ip("addr", "del", f"{ip}/32", "dev", "lo", check=False)
         self.addresses = set(wanted)
 
     def remove(self) -> None:
-        self._ip("link", "del", self.link, check=False)
+        """Take every address of this label off `lo` (also those of an earlier, killed run)."""
+        for line in self._ip("-o", "-4", "addr", "show", "dev", "lo", "label", self.label, check=False).splitlines():
+            fields = line.split()
+            if "inet" in fields:
+                self._ip("addr", "del", fields[fields.index("inet") + 1], "dev", "lo", check=False)
         if self._route_added:
             self._ip("route", "del", "unreachable", self.service_cidr, check=False)
             self._route_added = False
@@ -179,8 +185,8 @@ class UserspaceProxier:
 
     mode = "userspace"
 
-    def __init__(self, link: str, service_cidr: str = ""):
-        self.addresses = ServiceAddresses(link, service_cidr)
+    def __init__(self, label: str, service_cidr: str = ""):
+        self.addresses = ServiceAddresses(label, service_cidr)
         self.ports: dict[tuple[str, int, str], _Port] = {}
         self._tasks: set[asyncio.Task] = set()
 
@@ -191,7 +197,7 @@ class UserspaceProxier:
 
     async def sync(self, states: list[PortState]) -> None:
         wanted = {(s.port.cluster_ip, s.port.port, s.port.protocol): s for s in states}
-        self.addresses.sync({s.port.cluster_ip for s in states if s.endpoints})
+        self.addresses.sync({s.port.cluster_ip for s in states})
         for key in [k for k in self.ports if k not in wanted]:
             await self._close(self.ports.pop(key))
         for key, st in wanted.items():

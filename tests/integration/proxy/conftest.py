@@ -109,6 +109,8 @@ def request(ip: str, port: int, proto: str = "TCP", timeout: float = 3.0, source
         except OSError as e:
             if e.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH):
                 return "UNREACHABLE"
+            if e.errno == errno.EPERM:  # the host's own UDP datagram hit a reject rule in the output hook
+                return "REJECTED"
             raise
 
 

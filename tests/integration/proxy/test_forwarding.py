@@ -85,7 +85,7 @@ async def test_same_port_tcp_and_udp(proxy, client, backends):
     svc = await client.get("Service", name, "default")
     del svc.spec.ports[1]  # removing one protocol stops only that one
     await client.update(svc)
-    await reaches(ip, 53, {"REFUSED", "TIMEOUT"}, proto="UDP")
+    await reaches(ip, 53, {"REFUSED", "REJECTED"}, proto="UDP")
     assert await answers(ip, 53) == [f"{tcp_ip}:{port}"]
 
 
