@@ -195,11 +195,15 @@ def cluster_id() -> str:
 
 @pytest.fixture(params=MODES)
 def proxy(request, apiserver, cluster_id):
-    p = ProxyProcess(apiserver.address, request.param, cluster_id).start()
-    yield p
-    p.stop()
-    p.cleanup()
+    p = ProxyProcess(apiserver.address, request.param, cluster_id)
+    try:
+        yield p.start()
+    finally:
+        p.stop()
+        p.cleanup()
     assert f"kubelab-{cluster_id}" not in nft_tables()
+    assert f"lo:{cluster_id}" not in subprocess.run(["ip", "addr", "show", "dev", "lo"], capture_output=True,
+                                                     text=True).stdout
 
 
 @pytest.fixture
