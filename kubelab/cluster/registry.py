@@ -65,10 +65,15 @@ class Component:
     """How many copies run side by side (leader election decides who works)."""
     help: str = ""
     """One line for `kubelab ps --help` and the docs."""
+    package: str = ""
+    """Package under `services/` when it differs from the name (`kube-proxy` is services/proxy: the
+    launcher's own TCP proxy is already the process named `proxy`)."""
+    leader_elect: bool = True
+    """Run with `--leader-elect` (control-plane components); kube-proxy does not elect."""
 
     @property
     def module(self) -> str:
-        return f"services.{self.name}"
+        return f"services.{self.package or self.name}"
 
     @property
     def has_metrics(self) -> bool:
@@ -83,6 +88,8 @@ COMPONENTS: tuple[Component, ...] = (
     Component("replicaset", APISERVER, 10257, help="Deployment and ReplicaSet controllers"),
     Component("statefulset", APISERVER, 10258, help="StatefulSet controller"),
     Component("lifecycle", APISERVER, 10261, help="garbage collector and node lifecycle"),
+    Component("kube-proxy", APISERVER, 10256, package="proxy", leader_elect=False,
+              help="Service proxy: ClusterIP:port to endpoints, in nftables rules (or userspace)"),
     Component("kubelet", APISERVER, 10250, per_node=True, help="node agent: runs pods, mounts volumes"),
 )
 
@@ -141,7 +148,7 @@ def command(
         argv += ["--listen", listen, "--redis", upstream]
     else:
         argv += ["--apiserver", upstream, "--listen", listen]
-        if not inst.component.per_node:
+        if not inst.component.per_node and inst.component.leader_elect:
             argv.append("--leader-elect")  # as Kubernetes runs its control plane; `ps` shows the leader
     if metrics_listen and inst.component.has_metrics:
         argv += ["--metrics-listen", metrics_listen]
@@ -191,7 +198,8 @@ def is_available(c: Component, overrides: dict[str, str] | None = None) -> bool:
     spec = importlib.util.find_spec("services")
     if spec is None or not spec.submodule_search_locations:
         return False
-    return any((Path(loc) / c.name / "__main__.py").is_file() for loc in spec.submodule_search_locations)
+    package = c.package or c.name
+    return any((Path(loc) / package / "__main__.py").is_file() for loc in spec.submodule_search_locations)
 
 
 def module_of(c: Component, overrides: dict[str, str] | None = None) -> str:

@@ -14,14 +14,12 @@ from dataclasses import dataclass
 
 from kubelab import logs, nft
 from kubelab.network import DEFAULT_SERVICE_CIDR, cluster_id
-from kubelab.process import Process, ProcessConfig, SERVING, new_config, run
+from kubelab.process import MODE_SERVICE, SERVING, Process, ProcessConfig, new_config, run
 from services.proxy.proxier import NftablesBackend, Proxier
 from services.proxy.userspace import ServiceAddresses, UserspaceProxier
 
 COMPONENT = "kube-proxy"
 MODES = ("nftables", "userspace")
-MODE_HEALTH = "mode/"
-"""Health service `mode/<mode>` is SERVING: how `kubelab ps` learns which mode runs."""
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +93,7 @@ def setup(cfg: Config, cid: str):
         else:
             backend = UserspaceProxier(address_label(cid), cfg.service_cluster_ip_range)
         log.info("proxy mode=%s reason=%r cluster_id=%s table=%s", mode, why, cid, nft.table_name(cid))
-        await proc.health.set(MODE_HEALTH + mode, SERVING)
+        await proc.health.set(MODE_SERVICE + mode, SERVING)
         proxier = Proxier(proc.informers, backend, node_name=cfg.node_name, min_sync_period=cfg.min_sync_period,
                           sync_period=cfg.sync_period)
         proc.add_runnable("proxier", lambda: proxier.run(proc.stopping), leader_only=False)
