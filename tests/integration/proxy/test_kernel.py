@@ -155,3 +155,18 @@ async def test_pod_to_cluster_ip_through_prerouting_and_hairpin(nft_proxy, clien
 def _host_addresses() -> set[str]:
     out = sh("ip", "-o", "-4", "addr", "show")
     return {line.split()[3].split("/")[0] for line in out.splitlines()}
+
+
+async def test_a_killed_userspace_proxy_takes_its_traffic_with_it(apiserver, cluster_id, client, backends):
+    """The contrast that makes the lesson: in userspace mode the relay is the process, so killing it stops
+    every Service at once (kernel rules would have kept them going)."""
+    p = ProxyProcess(apiserver.address, "userspace", cluster_id).start()
+    try:
+        ip, port, eps = await _service(client, backends)
+        p.kill(signal.SIGKILL)
+        assert await answers(ip, 80) == ["REFUSED"]  # its address is still on lo, nobody listens
+    finally:
+        p.stop()
+        p.cleanup()
+    assert f"lo:{cluster_id}" not in subprocess.run(["ip", "addr", "show", "dev", "lo"], capture_output=True,
+                                                     text=True).stdout
