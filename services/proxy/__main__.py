@@ -75,11 +75,11 @@ def address_label(cid: str) -> str:
     return f"lo:{cid}"[:15]
 
 
-def cleanup(cid: str) -> None:
+def cleanup(cfg: Config, cid: str) -> None:
     removed = False
     if not nft.available():  # "" when nft may be used
         removed = nft.delete_table(nft.table_name(cid))
-    ServiceAddresses(address_label(cid)).remove()
+    ServiceAddresses(address_label(cid), cfg.service_cluster_ip_range).remove()
     log.info("cleaned up cluster_id=%s table=%s removed=%s label=%s", cid, nft.table_name(cid), removed,
              address_label(cid))
 
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> None:
     cid = resolve_cluster_id(cfg)
     if cfg.cleanup:
         logs.setup(COMPONENT, cfg.log_level)
-        cleanup(cid)
+        cleanup(cfg, cid)
         return
     run(COMPONENT, cfg, setup(cfg, cid))
 

@@ -19,6 +19,7 @@ import random
 import socket
 import subprocess
 import time
+import zlib
 from dataclasses import dataclass
 
 from services.proxy.endpoints import Endpoint
@@ -44,7 +45,8 @@ class ServiceAddresses:
 
     def __init__(self, label: str, service_cidr: str = ""):
         self.label, self.service_cidr, self.addresses = label, service_cidr, set()
-        self._route_added = False
+        # one route per cluster, told apart by its metric, so that `--cleanup` finds this cluster's own
+        self.route = ["unreachable", service_cidr, "metric", str(zlib.crc32(label.encode()) % 2**31)]
 
     @staticmethod
     def _ip(*args: str, check: bool = True) -> str:
@@ -54,9 +56,8 @@ class ServiceAddresses:
         return done.stdout
 
     def sync(self, wanted: set[str]) -> None:
-        if self.service_cidr and not self._route_added:
-            done = subprocess.run(["ip", "route", "add", "unreachable", self.service_cidr], capture_output=True)
-            self._route_added = done.returncode == 0  # else another cluster's proxy holds it: leave it theirs
+        if self.service_cidr:
+            self._ip("route", "replace", *self.route)
         for ip in sorted(wanted - self.addresses):
             self._ip("addr", "replace", f"{ip}/32", "dev", "lo", "label", self.label)
         for ip in sorted(self.addresses - wanted):
@@ -69,9 +70,8 @@ class ServiceAddresses:
             fields = line.split()
             if "inet" in fields:
                 self._ip("addr", "del", fields[fields.index("inet") + 1], "dev", "lo", check=False)
-        if self._route_added:
-            self._ip("route", "del", "unreachable", self.service_cidr, check=False)
-            self._route_added = False
+        if self.service_cidr:
+            self._ip("route", "del", *self.route, check=False)
         self.addresses = set()
 
 

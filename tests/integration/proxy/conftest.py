@@ -26,6 +26,8 @@ import pytest
 
 from kubelab.client import Client
 from kubelab.manifest import from_dict
+from kubelab.network import DEFAULT_SERVICE_CIDR
+from services.proxy.userspace import ServiceAddresses
 from tests.support import ROOT, ComponentProcess
 
 MODES = ["nftables", "userspace"]
@@ -202,8 +204,16 @@ def proxy(request, apiserver, cluster_id):
         p.stop()
         p.cleanup()
     assert f"kubelab-{cluster_id}" not in nft_tables()
-    assert f"lo:{cluster_id}" not in subprocess.run(["ip", "addr", "show", "dev", "lo"], capture_output=True,
-                                                     text=True).stdout
+    assert_no_userspace_leftovers(cluster_id)
+
+
+def assert_no_userspace_leftovers(cluster_id: str) -> None:
+    """Neither ClusterIPs on lo under the cluster's label nor its unreachable route for the service range."""
+    def ip(*args):
+        return subprocess.run(["ip", *args], capture_output=True, text=True, check=True).stdout
+    assert f"lo:{cluster_id}" not in ip("addr", "show", "dev", "lo")
+    metric = ServiceAddresses(f"lo:{cluster_id}", DEFAULT_SERVICE_CIDR).route[-1]
+    assert f"metric {metric}" not in ip("route", "show", "type", "unreachable")
 
 
 @pytest.fixture

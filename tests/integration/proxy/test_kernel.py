@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from tests.integration.proxy.conftest import (ProxyProcess, answers, cluster_ip, endpoint_slice, nft_tables,
+from tests.integration.proxy.conftest import (ProxyProcess, answers, assert_no_userspace_leftovers, cluster_ip, endpoint_slice, nft_tables,
                                               reaches, service, unique)
 
 READY = {"ready": True}
@@ -168,5 +168,4 @@ async def test_a_killed_userspace_proxy_takes_its_traffic_with_it(apiserver, clu
     finally:
         p.stop()
         p.cleanup()
-    assert f"lo:{cluster_id}" not in subprocess.run(["ip", "addr", "show", "dev", "lo"], capture_output=True,
-                                                     text=True).stdout
+    assert_no_userspace_leftovers(cluster_id)
