@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kubelab.api.v1 import discovery_pb2
-from services.proxy.serviceports import ServicePort, ServicePortName
+from services.proxy.serviceports import ServicePort, ServicePortName, is_ipv4
 
 __all__ = ["SERVICE_NAME_LABEL", "Endpoint", "endpoints_map", "categorize"]
 
@@ -46,13 +46,6 @@ def _endpoint(ep: discovery_pb2.Endpoint, port: int) -> Endpoint:
     )
 
 
-def _is_ipv4(text: str) -> bool:
-    try:
-        return isinstance(ipaddress.ip_address(text), ipaddress.IPv4Address)
-    except ValueError:
-        return False
-
-
 def endpoints_map(slices: Iterable[discovery_pb2.EndpointSlice]) -> dict[ServicePortName, list[Endpoint]]:
     """{ServicePortName: endpoints sorted by ip:port}, from every slice of every Service."""
     seen: dict[ServicePortName, dict[str, Endpoint]] = {}
@@ -65,14 +58,14 @@ def endpoints_map(slices: Iterable[discovery_pb2.EndpointSlice]) -> dict[Service
         if eps.address_type != "IPv4":
             continue
         for port in eps.ports:
-            if not port.HasField("port") or port.port == 0:
+            if not port.HasField("port") or not 0 < port.port < 65536:
                 log.warning("Ignoring invalid endpoint port portName=%s slice=%s/%s", port.name,
                             eps.metadata.namespace, eps.metadata.name)
                 continue
             key = ServicePortName(eps.metadata.namespace, service, port.name, port.protocol or "TCP")
             bucket = seen.setdefault(key, {})
             for ep in eps.endpoints:
-                if ep.addresses and _is_ipv4(ep.addresses[0]):
+                if ep.addresses and is_ipv4(ep.addresses[0]):
                     bucket.setdefault(f"{ep.addresses[0]}:{port.port}", _endpoint(ep, port.port))
     return {key: sorted(bucket.values(), key=lambda e: (ipaddress.ip_address(e.ip), e.port))
             for key, bucket in seen.items()}

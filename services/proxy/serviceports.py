@@ -2,12 +2,13 @@
 servicechangetracker.go and pkg/proxy/util ShouldSkipService, for the ClusterIP part of a Service."""
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 from kubelab.api.v1 import core_pb2
 
 __all__ = ["LABEL_SELECTOR", "DEFAULT_AFFINITY_TIMEOUT", "ServicePortName", "ServicePort", "service_ports",
-           "should_skip"]
+           "should_skip", "is_ipv4"]
 
 LABEL_SELECTOR = "!service.kubernetes.io/service-proxy-name,!service.kubernetes.io/headless"
 """kube-proxy's informers select Services and EndpointSlices with this (cmd/kube-proxy/app/server.go): a
@@ -54,6 +55,13 @@ def should_skip(svc: core_pb2.Service) -> str:
     return ""
 
 
+def is_ipv4(text: str) -> bool:
+    try:
+        return isinstance(ipaddress.ip_address(text), ipaddress.IPv4Address)
+    except ValueError:
+        return False
+
+
 def _affinity_timeout(spec: core_pb2.ServiceSpec) -> int:
     if spec.session_affinity != "ClientIP":
         return 0
@@ -65,13 +73,13 @@ def _affinity_timeout(spec: core_pb2.ServiceSpec) -> int:
 def service_ports(svc: core_pb2.Service) -> list[ServicePort]:
     """The ports kube-proxy programs for `svc` (none if it is skipped). Only the IPv4 ClusterIP: the
     emulator's networks are IPv4."""
-    if should_skip(svc):
-        return []
+    if should_skip(svc) or not is_ipv4(svc.spec.cluster_ip):
+        return []  # an IPv6 (or malformed) ClusterIP: the emulator's networks are IPv4
     spec = svc.spec
     out = []
     for p in spec.ports:
         protocol = p.protocol or "TCP"
-        if protocol not in ("TCP", "UDP"):
+        if protocol not in ("TCP", "UDP") or not 0 < p.port < 65536:
             continue  # SCTP: not supported by the emulator's proxy
         name = ServicePortName(svc.metadata.namespace, svc.metadata.name, p.name, protocol)
         out.append(ServicePort(name, spec.cluster_ip, p.port, protocol, _affinity_timeout(spec),

@@ -28,3 +28,9 @@ def test_session_affinity_timeout_and_local_policy():
     p = service_ports(svc(sessionAffinity="ClientIP", sessionAffinityConfig={"clientIP": {"timeoutSeconds": 60}},
                           internalTrafficPolicy="Local"))[0]
     assert (p.affinity_timeout, p.local_only) == (60, True)
+
+
+def test_ipv6_or_malformed_cluster_ips_and_bad_ports_are_left_out():
+    assert service_ports(svc(clusterIP="fd00::5")) == []
+    assert service_ports(svc(clusterIP="not-an-ip")) == []
+    assert service_ports(svc(ports=[{"name": "a", "port": 0}, {"name": "b", "port": 70000}])) == []
