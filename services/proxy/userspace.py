@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from services.proxy.endpoints import Endpoint
 from services.proxy.nftables import PortState
-from services.proxy.serviceports import ServicePort, ServicePortName
+from services.proxy.serviceports import ServicePort
 
 __all__ = ["UserspaceProxier", "ServiceAddresses"]
 
