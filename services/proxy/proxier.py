@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
 import time
 from typing import Protocol
 
 from kubelab.informer import SharedInformer
 from kubelab.nft import list_table, run as run_nft
+from services.proxy.conntrack import delete_stale_udp_flows
 from services.proxy.endpoints import categorize, endpoints_map
 from services.proxy.nftables import PortState, existing_from_json, render
 from services.proxy.serviceports import LABEL_SELECTOR, service_ports
@@ -36,10 +38,19 @@ class NftablesBackend:
 
     def __init__(self, table: str, cluster_cidr: str = "", service_cidr: str = ""):
         self.table, self.cluster_cidr, self.service_cidr = table, cluster_cidr, service_cidr
+        self._warned = False
 
     def _apply(self, states: list[PortState]) -> None:
         existing = existing_from_json(list_table(self.table))
         run_nft(["-f", "-"], stdin=render(self.table, states, existing, self.cluster_cidr, self.service_cidr))
+        if shutil.which("conntrack") is None:
+            if not self._warned:
+                log.warning("conntrack not found: UDP flows to removed endpoints live on until they time out")
+                self._warned = True
+            return
+        deleted = delete_stale_udp_flows(states)
+        if deleted:
+            log.info("deleted stale UDP conntrack entries count=%d", deleted)
 
     async def sync(self, states: list[PortState]) -> None:
         await asyncio.to_thread(self._apply, states)

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import random
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
 
 import pytest
 
-from tests.integration.proxy.conftest import (ProxyProcess, answers, assert_no_userspace_leftovers, cluster_ip, endpoint_slice, nft_tables,
-                                              reaches, service, unique)
+from tests.integration.proxy.conftest import (ProxyProcess, answers, assert_no_userspace_leftovers, cluster_ip,
+                                              endpoint_slice, eventually, nft_tables, reaches, service, unique)
 
 READY = {"ready": True}
 
@@ -169,3 +170,27 @@ async def test_a_killed_userspace_proxy_takes_its_traffic_with_it(apiserver, clu
         p.stop()
         p.cleanup()
     assert_no_userspace_leftovers(cluster_id)
+
+
+async def test_a_udp_flow_follows_when_its_endpoint_leaves(nft_proxy, client, backends):
+    """One client socket (one conntrack entry) keeps talking to its endpoint until that endpoint leaves
+    the Service; then kube-proxy deletes the entry and the next datagram is DNATed afresh."""
+    port = random.randrange(20000, 40000)
+    first, second = backends.start("UDP", port=port)[0], backends.start("UDP", port=port)[0]
+    name, ip = unique(), cluster_ip()
+    await client.create(service(name, ip, [("dns", 53, "UDP")]))
+    eps = await client.create(endpoint_slice(name, [(first, READY)], [("dns", port, "UDP")]))
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(1.0)
+        s.connect((ip, 53))
+
+        def ask() -> str:
+            try:
+                s.send(b"q")
+                return s.recv(100).decode()
+            except OSError as e:
+                return type(e).__name__
+        await eventually(lambda: ask() == f"{first}:{port}/udp", what="the first endpoint answers")
+        eps.endpoints[0].addresses[0] = second  # the first one leaves, though it still runs
+        await client.update(eps)
+        await eventually(lambda: ask() == f"{second}:{port}/udp", what="the flow moves to the second endpoint")
