@@ -1,6 +1,6 @@
 """Cluster verbs, like docker compose's, and the coursework's failure verbs.
 
-    kubelab up [-d] [--nodes N] [--redis URL] [--timeout S]
+    kubelab up [-d] [--nodes N] [--redis URL] [--timeout S] [--pod-cidr CIDR] [--service-cidr CIDR]
     kubelab down [--purge] [--timeout S]
     kubelab ps [--format table|json]                  (alias: status)
     kubelab component-logs NAME [-f] [--tail N] [--path]   (alias: clogs)
@@ -43,6 +43,10 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--nodes", type=int, metavar="N", help="number of nodes (default: as before, else 3)")
     p.add_argument("--redis", metavar="URL", help="use this Redis instead of starting one")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds each start step may take")
+    p.add_argument("--pod-cidr", metavar="CIDR",
+                   help="pod range, a /24 per node (default: as before, else 198.18.0.0/16 or the next free one)")
+    p.add_argument("--service-cidr", metavar="CIDR",
+                   help="Service range (default: as before, else 198.19.0.0/16 or the next free one)")
     p.set_defaults(func=cmd_up)
 
     p = subparsers.add_parser("down", help="stop every process of the cluster")
@@ -92,7 +96,8 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
 def cmd_up(args: argparse.Namespace) -> int:
     if args.nodes is not None and args.nodes < 0:
         raise ClusterError("--nodes must be 0 or more")
-    opts = UpOptions(nodes=args.nodes, redis_url=args.redis, timeout=args.timeout)
+    opts = UpOptions(nodes=args.nodes, redis_url=args.redis, timeout=args.timeout, pod_cidr=args.pod_cidr,
+                     service_cidr=args.service_cidr)
     if args.detach:
         Launcher(args.state_dir, say=_say).up(opts)
         return 0

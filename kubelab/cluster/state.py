@@ -17,7 +17,8 @@ Layout of a state dir::
       "redis_url": "redis://127.0.0.1:41234/0",     # the real Redis (embedded or --redis)
       "embedded_redis": true,
       "bootstrapped": true,                         # default StorageClasses created
-      "pod_network": 1,                             # node-N's pods get 127.<pod_network>.N.0/24
+      "pod_cidr": "198.18.0.0/16",                  # pods (a /24 per node, allocated by lifecycle)
+      "service_cidr": "198.19.0.0/16",              # ClusterIPs (kube-dns is index 10)
       "processes": {                                # one per process the launcher runs
         "apiserver": {
           "module": "services.apiserver",
@@ -91,7 +92,8 @@ class ClusterState:
     redis_url: str = ""
     embedded_redis: bool = True
     bootstrapped: bool = False
-    pod_network: int = 0
+    pod_cidr: str = ""
+    service_cidr: str = ""
     processes: dict[str, ProcessRecord] = field(default_factory=dict)
 
     def to_json(self) -> str:
@@ -109,7 +111,8 @@ class ClusterState:
             redis_url=d.get("redis_url", ""),
             embedded_redis=bool(d.get("embedded_redis", True)),
             bootstrapped=bool(d.get("bootstrapped", False)),
-            pod_network=int(d.get("pod_network", 0)),
+            pod_cidr=d.get("pod_cidr", ""),
+            service_cidr=d.get("service_cidr", ""),
             processes=procs,
         )
 
