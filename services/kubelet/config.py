@@ -98,8 +98,8 @@ def complete_config(cfg: KubeletConfig) -> KubeletConfig:
     if errors:
         raise SystemExit("kubelet: " + "; ".join(errors))
     node_ip = cfg.node_ip or (node_ip_of(str(net)) if net is not None else "")
-    if cfg.hollow and not node_ip:
-        node_ip = "127.0.0.1"  # hollow nodes have no network: logs and exec only answer that
+    if cfg.hollow and not cfg.node_ip:
+        node_ip = "127.0.0.1"  # hollow nodes have no network (no bridge): logs and exec only say so
     if node_ip:
         try:
             ipaddress.ip_address(node_ip)
