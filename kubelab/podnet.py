@@ -3,7 +3,7 @@ sweep that removes them all (`kubelab down`, the kubelet's `--kill-containers`).
 
 What the kubelet creates per node and per pod (docs/pod-network.md), as a CNI bridge plugin does:
 
-    bridge    kl<id>-br<N>                 node N's bridge, holding the gateway (.1 of its podCIDR)
+    bridge    kl<id>-br<N>                 node-N's bridge, holding the gateway (.1 of its podCIDR)
     netns     kl<id>-<node>-<pod uid>      the pod's network namespace (/run/netns/...)
     veth      kl<id><5 hex>                the host end; the pod end is `eth0` in the pod's namespace
 
@@ -37,10 +37,14 @@ class IpError(RuntimeError):
 
 
 def bridge_name(cluster: str, node: str) -> str:
-    """`kl<id>-br<N>` for node-N; another name gets 3 hex digits of its hash instead of N."""
+    """`kl<id>-br<N>` for node-N (N < 100); another name gets two letters from its hash instead of N
+    (letters, so that they never read as another node's number)."""
     m = _NODE_NUMBER.search(node)
-    suffix = m.group(1) if m and len(m.group(1)) <= 3 else _short_hash(node, 3)
-    return f"{PREFIX}{cluster}-br{suffix}"
+    if m and len(m.group(1)) <= 2:
+        return f"{PREFIX}{cluster}-br{m.group(1)}"
+    h = int(_short_hash(node, 4), 16)
+    letters = "ghijklmnopqrstuvwxyz"
+    return f"{PREFIX}{cluster}-br{letters[h % 20]}{letters[h // 20 % 20]}"
 
 
 def netns_name(cluster: str, node: str, uid: str) -> str:

@@ -45,8 +45,13 @@ def test_kubelet_command():
     argv = command(node2, listen="127.0.0.1:1", upstream="127.0.0.1:2", root_dir="/s/nodes/node-2")
     assert argv == [
         "python", "-m", "services.kubelet", "--node-name", "node-2", "--root-dir", "/s/nodes/node-2",
+        "--cluster-dns", "198.19.0.10", "--cluster-domain", "cluster.local",
         "--apiserver", "127.0.0.1:2", "--listen", "127.0.0.1:1",
     ]
+    compose = command(node2, listen="0.0.0.0:1", upstream="apiserver:6443", root_dir="/s", node_ip="node-2",
+                      service_cidr="10.96.0.0/12")
+    assert compose[7:14] == ["--node-ip", "node-2", "--host-gw", "--cluster-dns", "10.96.0.10", "--cluster-domain",
+                             "cluster.local"]
     assert environment(node2, upstream="127.0.0.1:2", state_dir="/s")["KUBELAB_APISERVER"] == "127.0.0.1:2"
 
 
