@@ -69,7 +69,9 @@ class NodeNetwork:
 
     def ensure_bridge(self) -> None:
         if not Path("/sys/class/net", self.bridge).exists():
-            podnet.ip("link", "add", self.bridge, "type", "bridge")
+            # A fixed address: else the bridge takes its lowest port's, which changes as pods come and go,
+            # and pods would keep sending to the gateway's old MAC.
+            podnet.ip("link", "add", self.bridge, "address", bridge_mac(self.bridge), "type", "bridge")
         podnet.ip(batch=[f"addr replace {self.gateway}/{self.prefix} dev {self.bridge}",
                          f"link set {self.bridge} up"])
         # Per-bridge forwarding is all the kernel needs to route between our bridges (the input device's
@@ -88,9 +90,12 @@ class NodeNetwork:
         if Path(path).exists() and Path("/sys/class/net", veth).exists():
             return path
         self.del_pod(uid, pod_ip)  # half-made by a kubelet that died mid-way: start over
+        # the host may still know a previous pod's MAC for this address (a pod deleted and made again gets
+        # the same IP): forgotten, or it would send there until the entry expires
         podnet.ip(batch=[f"netns add {ns}",
                          f"link add {veth} type veth peer name eth0 netns {ns}",
-                         f"link set {veth} master {self.bridge} up"])
+                         f"link set {veth} master {self.bridge} up",
+                         f"neigh flush to {pod_ip} dev {self.bridge}"])
         in_netns(path, _pod_sysctls)
         podnet.ip(netns=ns, batch=["link set lo up",
                                    f"addr add {pod_ip}/32 dev eth0",
@@ -110,6 +115,8 @@ class NodeNetwork:
             veth = podnet.veth_name(self.cluster, pod_ip)
             if Path("/sys/class/net", veth).exists():
                 podnet.ip("link", "delete", veth, check=False)
+            if Path("/sys/class/net", self.bridge).exists():
+                podnet.ip("neigh", "flush", "to", pod_ip, "dev", self.bridge, check=False)
 
     def sweep(self, keep: set[str]) -> list[str]:
         """Delete namespaces of this node's pods whose uid is not in keep; their uids."""
@@ -119,6 +126,13 @@ class NodeNetwork:
         for uid in gone:
             self.del_pod(uid)
         return gone
+
+
+def bridge_mac(name: str) -> str:
+    """A locally administered unicast MAC derived from the bridge's name."""
+    import hashlib
+    digest = hashlib.sha256(name.encode()).digest()
+    return ":".join(f"{b:02x}" for b in (0x02, *digest[:5]))
 
 
 def _pod_sysctls() -> None:
