@@ -18,6 +18,8 @@ __all__ = ["NodeIpam"]
 
 log = logging.getLogger(__name__)
 
+NO_CIDR_RETRY = 30.0
+
 
 class NodeIpam:
     def __init__(self, client, informers: InformerFactory, events, *, cluster_cidr: str, mask: int = 24):
@@ -41,7 +43,7 @@ class NodeIpam:
         if cidr is None:
             log.warning("no pod CIDR left node=%s cluster_cidr=%s", name, self.cluster)
             self.events.event(node, NORMAL, "CIDRNotAvailable", f"Node {name} status is now: CIDRNotAvailable")
-            return None
+            return Result(requeue_after=NO_CIDR_RETRY)  # a node deleted meanwhile frees one
         node.spec.pod_cidr = cidr
         node.spec.pod_cidrs[:] = [cidr]
         self.pending[name] = cidr
