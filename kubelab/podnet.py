@@ -24,8 +24,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-__all__ = ["IpError", "NETNS_DIR", "bridge_name", "gateway", "netns_name", "netns_path", "veth_name",
-           "ip", "ip_json", "require_ip", "cluster_links", "cluster_namespaces", "remove_cluster_network", "write_sysctl"]
+__all__ = ["IpError", "NETNS_DIR", "bridge_name", "gateway", "netns_name", "netns_path", "veth_name", "ip",
+           "ip_json", "require_ip", "cluster_links", "cluster_namespaces", "remove_cluster_network",
+           "write_sysctl"]
 
 NETNS_DIR = Path("/run/netns")
 PREFIX = "kl"

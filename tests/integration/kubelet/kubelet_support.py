@@ -16,7 +16,7 @@ from pathlib import Path
 from kubelab.client import Client
 from kubelab.cluster.healthcheck import SERVING, check_health
 from kubelab.cluster.networks import AddressRanges, claim_ranges
-from kubelab.cluster.state import ClusterState, StateDir
+from kubelab.cluster.state import StateDir
 from kubelab.network import cluster_id
 from kubelab.podnet import gateway, remove_cluster_network
 from kubelab.errors import ApiError

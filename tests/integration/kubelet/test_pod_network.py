@@ -8,6 +8,7 @@ import asyncio
 import os
 import re
 import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -15,11 +16,13 @@ import pytest
 from kubelab import podnet
 from tests.integration.kubelet.conftest import delete_all_pods
 from tests.integration.kubelet.kubelet_support import KubeletProcess, kill_shims, run_cli, wait_for, wait_pod
+from tests.support import ROOT
 
 SERVE_8080 = '["python3", "-m", "http.server", "8080"]'  # binds 0.0.0.0 and logs each client's address
-ECHO_9000 = ('["python3", "-c", "import socket, threading\\ndef echo(c):\\n    while (d := c.recv(100)): c.sendall(d)\\n'
-             's = socket.create_server((\'0.0.0.0\', 9000))\\nwhile True: threading.Thread(target=echo, '
-             'args=(s.accept()[0],)).start()"]')
+ECHO_9000 = ('["python3", "-c", "import socket, threading\\ndef echo(c):\\n'
+             '    while (d := c.recv(100)): c.sendall(d)\\n'
+             's = socket.create_server((\'0.0.0.0\', 9000))\\n'
+             'while True: threading.Thread(target=echo, args=(s.accept()[0],)).start()"]')
 
 
 def pod(name: str, node: str, command: str = SERVE_8080, extra: str = "", image: str = "python:3") -> str:
@@ -180,12 +183,15 @@ async def test_kubelet_restart_keeps_addresses_and_connections(nodes, client, ap
     reader, writer = await wait_for(lambda: _connect(ip, 9000), 30, what="echo server listening")
     writer.write(b"one")
     assert await reader.readexactly(3) == b"one"
+    stray = podnet.netns_name(node.cluster_id, "node-1", "uid-of-a-pod-long-gone")
+    subprocess.run(["ip", "netns", "add", stray], check=True)  # as a kubelet dying mid-DEL leaves it
     node.stop(9)  # SIGKILL: no goodbye
     node.start()
     writer.write(b"two")
     assert await asyncio.wait_for(reader.readexactly(3), 10) == b"two"
     writer.close()
     await wait_for(lambda: node.logs().count("pod network up") >= 2, 30, what="the restarted kubelet's network up")
+    await wait_for(lambda: stray not in podnet.cluster_namespaces(node.cluster_id), 30, what="the stray netns swept")
     after = await client.get("Pod", "echo", "default")
     assert after.status.pod_ip == ip and after.status.container_statuses[0].restart_count == 0
     assert (await _connect(ip, 9000)) is not None
@@ -231,3 +237,27 @@ async def test_a_new_pod_on_a_reused_address_is_reached_at_once(nodes, client):
     assert await wait_for(lambda: host_get(ip, 8080), 8, what="second serving on the reused address")
     assert open(f"/sys/class/net/{bridge}/address").read() == mac
     assert anchor.status.pod_ip != ip
+
+
+async def test_kill_containers_takes_the_nodes_network_along(apiserver, cluster_dir, client):
+    """`python -m services.kubelet --kill-containers` (what `kubelab down` does for a node) after the
+    kubelet stopped: its containers and every namespace, veth and the bridge of the node are gone."""
+    k = KubeletProcess(apiserver.address, cluster_dir, "node-3").start()
+    try:
+        await client.create_manifest(pod("left", "node-3", command='["sleep", "3600"]'), "default")
+        p = await running(client, "left")
+        k.stop()  # containers and networks outlive a stopped kubelet
+        assert len(podnet.cluster_namespaces(k.cluster_id, "node-3")) == 1
+        bridge = podnet.bridge_name(k.cluster_id, "node-3")
+        assert bridge in podnet.cluster_links(k.cluster_id)
+        res = subprocess.run([sys.executable, "-m", "services.kubelet", *k.args, "--kill-containers"],
+                             capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert "killed_containers=1 removed_network_objects=2" in res.stdout, res.stdout + res.stderr
+        assert podnet.cluster_namespaces(k.cluster_id, "node-3") == []
+        links = podnet.cluster_links(k.cluster_id)
+        assert bridge not in links and podnet.veth_name(k.cluster_id, p.status.pod_ip) not in links
+    finally:
+        k.stop()
+        kill_shims(k.root)
+        k.remove_network()
+        await client.delete("Pod", "left", "default", grace_period_seconds=0)
