@@ -18,7 +18,7 @@ from kubelab import quantity
 from kubelab.network import cluster_id
 from kubelab.process import ProcessConfig
 
-__all__ = ["KubeletConfig", "complete_config", "node_ip_of"]
+__all__ = ["KubeletConfig", "complete_config"]
 
 
 @dataclass(frozen=True)
@@ -65,12 +65,6 @@ class KubeletConfig(ProcessConfig):
     """Do not run: kill every container recorded under --root-dir, then exit (for `kubelab down`)."""
 
 
-def node_ip_of(pod_cidr: str) -> str:
-    """The first host address of the CIDR: the node's own address."""
-    net = ipaddress.ip_network(pod_cidr, strict=False)
-    return str(net.network_address + 1)
-
-
 def complete_config(cfg: KubeletConfig) -> KubeletConfig:
     """Fill derived defaults and check the values; raises SystemExit with what is wrong."""
     errors = []
@@ -97,7 +91,9 @@ def complete_config(cfg: KubeletConfig) -> KubeletConfig:
         errors.append("--backoff-scale must not be negative")
     if errors:
         raise SystemExit("kubelet: " + "; ".join(errors))
-    node_ip = cfg.node_ip or (node_ip_of(str(net)) if net is not None else "")
+    # Without --node-ip the address is the gateway of the Node's podCIDR, known once the Node has one (it
+    # may differ from --pod-cidr: a Node that exists keeps its own, as upstream).
+    node_ip = cfg.node_ip
     if cfg.hollow and not cfg.node_ip:
         node_ip = "127.0.0.1"  # hollow nodes have no network (no bridge): logs and exec only say so
     if node_ip:

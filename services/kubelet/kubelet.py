@@ -130,6 +130,9 @@ class Kubelet:
             log.info("waiting for the node's podCIDR node=%s", self.cfg.node_name)
             await changed.wait()
             changed.clear()
+        if self.cfg.pod_cidr and cidr != self.cfg.pod_cidr:
+            log.warning("the Node has a podCIDR of its own, using it node=%s pod_cidr=%s flag=%s",
+                        self.cfg.node_name, cidr, self.cfg.pod_cidr)
         net = NodeNetwork(self.cfg.cluster_id, self.cfg.node_name, cidr)
         delay = 1.0
         while True:
@@ -259,9 +262,9 @@ class Kubelet:
             await asyncio.gather(*(self.runtime.stop(r, 0) for r in running))
             if self.ctx.network is not None:
                 await asyncio.to_thread(self.ctx.network.del_pod, uid, rec.pod_ip if rec else "")
-            shutil.rmtree(self.paths.pod_dir(uid), ignore_errors=True)
             if rec is not None:
                 shutil.rmtree(self.paths.log_dir(rec.namespace, rec.name, uid), ignore_errors=True)
+            shutil.rmtree(self.paths.pod_dir(uid), ignore_errors=True)  # last: its absence means done
             if self.ctx.ipam is not None:
                 self.ctx.ipam.release(uid)
 

@@ -15,7 +15,9 @@ import pytest
 
 from kubelab import podnet
 from tests.integration.kubelet.conftest import delete_all_pods
-from tests.integration.kubelet.kubelet_support import KubeletProcess, kill_shims, run_cli, wait_for, wait_pod
+from tests.integration.kubelet.kubelet_support import (
+    KubeletProcess, kill_shims, run_cli, wait_for, wait_gone, wait_pod,
+)
 from tests.support import ROOT
 
 SERVE_8080 = '["python3", "-m", "http.server", "8080"]'  # binds 0.0.0.0 and logs each client's address
@@ -231,7 +233,8 @@ async def test_a_new_pod_on_a_reused_address_is_reached_at_once(nodes, client):
     ip, ns = first.status.pod_ip, podnet.netns_name(nodes[0].cluster_id, "node-1", first.metadata.uid)
     await wait_for(lambda: host_get(ip, 8080), 30, what="first serving")
     await client.delete("Pod", "first", "default", grace_period_seconds=1)
-    await wait_for(lambda: ns not in podnet.cluster_namespaces(nodes[0].cluster_id), 30, what="first's netns gone")
+    await wait_gone(client, "Pod", "first", timeout=30)  # confirmed by the kubelet once DEL is done
+    assert ns not in podnet.cluster_namespaces(nodes[0].cluster_id)
     await client.create_manifest(pod("second", "node-1"), "default")
     assert (await running(client, "second")).status.pod_ip == ip  # the lowest free address again
     assert await wait_for(lambda: host_get(ip, 8080), 8, what="second serving on the reused address")
