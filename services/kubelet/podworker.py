@@ -1,12 +1,12 @@
 """One worker per pod (by uid): a level-triggered loop that makes the node match the pod.
 
 Each pass of `sync` reads the latest pod object and what the runtime has, and acts: wait for the node's
-pod network (NetworkNotReady), set up the pod (IP, network namespace, hosts files, volumes), stop containers whose liveness or startup probe failed, run the init
-containers one by one, start or restart (after back-off) the containers, and publish the status.
-Updates of the pod, a container's exit and a probe's change only wake the loop; nothing acts on
-the event itself. On deletion (deletionTimestamp, or the pod gone from the API: force-deleted) the
-worker stops every container (SIGTERM, grace, SIGKILL), removes the pod's directories and logs,
-and confirms the deletion to the API server with grace period 0.
+pod network (NetworkNotReady), set up the pod (IP, network namespace, hosts files, volumes), stop
+containers whose liveness or startup probe failed, run the init containers one by one, start or restart
+(after back-off) the containers, and publish the status. Updates of the pod, a container's exit and a
+probe's change only wake the loop; nothing acts on the event itself. On deletion (deletionTimestamp, or
+the pod gone from the API: force-deleted) the worker stops every container (SIGTERM, grace, SIGKILL),
+removes the pod's directories and logs, and confirms the deletion to the API server with grace period 0.
 """
 from __future__ import annotations
 
