@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
+from kubelab import hostaddr
 from kubelab.client import ApiError
 from kubelab.cluster import procs, proxyctl, registry
 from kubelab.cluster.bootstrap import bootstrap_cluster
@@ -110,6 +111,7 @@ class Launcher:
             removed = self._remove_network()
             if removed:
                 self.say(f"event=removed name=pod-network objects={len(removed)}")
+            self._remove_host_addresses()
             config = proxyctl.read_config(self.sd.proxy_file)
             if config.get("routes"):
                 healed = proxyctl.set_partitioned(config, list(config["routes"]), False)
@@ -117,6 +119,16 @@ class Launcher:
             self.sd.save(state)
         if purge:
             self.purge()
+
+    def _remove_host_addresses(self) -> None:
+        """The kube-dns address the DNS server put on this host: it removes it on SIGTERM, not when killed."""
+        try:
+            gone = hostaddr.remove_cluster_addresses(cluster_id(str(self.sd.root)))
+        except hostaddr.HostAddressError as e:
+            self.say(f"event=host-addresses-unchecked error={str(e)!r}")
+            return
+        if gone:
+            self.say(f"event=removed name=host-addresses addresses={','.join(gone)}")
 
     def purge(self) -> None:
         root = self.sd.root

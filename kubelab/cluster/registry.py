@@ -67,6 +67,8 @@ class Component:
     """How many copies run side by side (leader election decides who works)."""
     help: str = ""
     """One line for `kubelab ps --help` and the docs."""
+    leader_elect: bool = True
+    """Run with `--leader-elect` (controllers); False for servers whose every copy serves (cluster DNS)."""
 
     @property
     def module(self) -> str:
@@ -85,6 +87,7 @@ COMPONENTS: tuple[Component, ...] = (
     Component("replicaset", APISERVER, 10257, help="Deployment and ReplicaSet controllers"),
     Component("statefulset", APISERVER, 10258, help="StatefulSet controller"),
     Component("lifecycle", APISERVER, 10261, help="garbage collector and node lifecycle"),
+    Component("dns", APISERVER, 10263, leader_elect=False, help="cluster DNS on the kube-dns ClusterIP"),
     Component("kubelet", APISERVER, 10250, per_node=True, help="node agent: runs pods, mounts volumes"),
 )
 
@@ -129,7 +132,8 @@ def command(
     """argv (starting with "python") of an instance listening on `listen`, its upstream at `upstream`.
 
     `upstream` is a Redis URL for the API server and HOST:PORT of the API server for the others;
-    `root_dir` is the node's root directory (kubelets only). `pod_cidr` is the cluster's pod range, cut
+    `root_dir` is the node's root directory (kubelets only). `service_cidr` is the API server's
+    `--service-cluster-ip-range` (ClusterIPs come from it). `pod_cidr` is the cluster's pod range, cut
     into nodes' /24s by lifecycle (`--allocate-node-cidrs --cluster-cidr`); kubelets get the kube-dns
     address (index 10 of `service_cidr`) as `--cluster-dns`, and with `node_ip` (compose: every node its own
     network namespace) `--host-gw` routes to the other nodes' pods.
@@ -143,10 +147,10 @@ def command(
     if inst.component.name == "lifecycle":
         argv += ["--allocate-node-cidrs", "--cluster-cidr", pod_cidr]
     if inst.component.upstream == REDIS:
-        argv += ["--listen", listen, "--redis", upstream]
+        argv += ["--listen", listen, "--redis", upstream, "--service-cluster-ip-range", service_cidr]
     else:
         argv += ["--apiserver", upstream, "--listen", listen]
-        if not inst.component.per_node:
+        if not inst.component.per_node and inst.component.leader_elect:
             argv.append("--leader-elect")  # as Kubernetes runs its control plane; `ps` shows the leader
     if metrics_listen and inst.component.has_metrics:
         argv += ["--metrics-listen", metrics_listen]

@@ -60,15 +60,6 @@ def route_target(inst: registry.Instance, state: ClusterState) -> str:
     return state.processes["apiserver"].listen
 
 
-def apiserver_takes_service_range() -> bool:
-    """Whether the installed API server has `--service-cluster-ip-range` (it allocates ClusterIPs from it)."""
-    try:
-        from services.apiserver.config import Config
-    except ImportError:
-        return False
-    return "service_cluster_ip_range" in getattr(Config, "__dataclass_fields__", {})
-
-
 def child_env(extra: dict[str, str]) -> dict[str, str]:
     """The launcher's environment plus extra, with the `services` package importable from anywhere."""
     env = dict(os.environ)
@@ -100,8 +91,6 @@ def proc_spec(name: str, state: ClusterState, sd: StateDir, overrides: dict[str,
     ranges = {k: v for k, v in (("pod_cidr", state.pod_cidr), ("service_cidr", state.service_cidr)) if v}
     argv = registry.command(inst, listen=rec.listen, upstream=upstream, root_dir=root_dir,
                             metrics_listen=rec.metrics_listen or None, **ranges)
-    if inst.component.name == registry.APISERVER and state.service_cidr and apiserver_takes_service_range():
-        argv += ["--service-cluster-ip-range", state.service_cidr]
     argv[0] = sys.executable
     argv[2] = rec.module or registry.module_of(inst.component, overrides)  # as `up` decided
     env = registry.environment(inst, upstream=upstream, state_dir=str(sd.root))

@@ -8,7 +8,7 @@ from kubelab.cluster.registry import APISERVER, REDIS, command, environment, ins
 
 def test_components_in_start_order():
     names = [c.name for c in registry.COMPONENTS]
-    assert names == ["apiserver", "scheduler", "provisioner", "replicaset", "statefulset", "lifecycle", "kubelet"]
+    assert names == ["apiserver", "scheduler", "provisioner", "replicaset", "statefulset", "lifecycle", "dns", "kubelet"]
     assert registry.component("apiserver").upstream == REDIS
     assert all(c.upstream == APISERVER for c in registry.COMPONENTS[1:])
     assert all(c.module == f"services.{c.name}" for c in registry.COMPONENTS)
@@ -34,7 +34,8 @@ def test_replicas_get_numbered_names():
 def test_apiserver_command_and_environment():
     inst = instances(1)[0]
     argv = command(inst, listen="0.0.0.0:6443", upstream="redis://redis:6379/0")
-    assert argv == ["python", "-m", "services.apiserver", "--listen", "0.0.0.0:6443", "--redis", "redis://redis:6379/0"]
+    assert argv == ["python", "-m", "services.apiserver", "--listen", "0.0.0.0:6443", "--redis", "redis://redis:6379/0",
+                    "--service-cluster-ip-range", "198.19.0.0/16"]
     env = environment(inst, upstream="redis://redis:6379/0", state_dir="/s")
     assert env["KUBELAB_REDIS_URL"] == "redis://redis:6379/0"
     assert env["KUBELAB_STATE_DIR"] == "/s" and env["KUBELAB_COMPONENT"] == "apiserver"

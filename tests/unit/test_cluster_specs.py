@@ -61,6 +61,8 @@ def test_components_get_their_clusters_address_ranges(tmp_path):
     state.pod_cidr, state.service_cidr = "100.64.32.0/20", "100.64.48.0/20"
     node = proc_spec("node-2", state, StateDir(tmp_path), OVERRIDES)
     assert node.argv[node.argv.index("--cluster-dns") + 1] == "100.64.48.10"
+    api = proc_spec("apiserver", state, StateDir(tmp_path), OVERRIDES)
+    assert api.argv[api.argv.index("--service-cluster-ip-range") + 1] == "100.64.48.0/20"
     assert node.argv[node.argv.index("--cluster-domain") + 1] == "cluster.local"
     state.processes["lifecycle"] = ProcessRecord(listen="127.0.0.1:400", route_listen="127.0.0.1:401")
     lifecycle = proc_spec("lifecycle", state, StateDir(tmp_path), {**OVERRIDES, "lifecycle": "json"})
