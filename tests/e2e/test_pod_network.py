@@ -1,6 +1,6 @@
 """Pod networks of whole clusters, as a user sees them: lifecycle gives each node its podCIDR, pods get
 addresses from it and serve on them, two clusters side by side get disjoint ranges and bridges of their
-own, and `kubelab down` leaves no bridge, veth, route or namespace behind (checked with `ip`)."""
+own, pods resolve Services through the cluster DNS, and `kubelab down` leaves no bridge, veth, route or namespace behind (checked with `ip`)."""
 from __future__ import annotations
 
 import ipaddress
@@ -76,6 +76,10 @@ async def test_two_clusters_side_by_side_and_down_leaves_nothing(tmp_path):
         assert all(ipaddress.ip_address(ip) in nets[0] for ip in ips)
         wide = await a.kubelab("get", "pods", "-o", "wide")
         assert all(ip in wide for ip in ips)
+        pod = json.loads(await a.kubelab("get", "pods", "-o", "json"))["items"][0]["metadata"]["name"]
+        resolved = await a.kubelab("exec", pod, "--", "python3", "-c",  # the cluster DNS, from the pod's network
+                                   "import socket; print(socket.gethostbyname('kubernetes.default'))")
+        assert resolved.strip() == str(nets[1].network_address + 1)
 
         ids = [cluster_id(str(c.state_dir)) for c in (a, b)]
         seen = [ip_objects(cid) for cid in ids]
