@@ -170,7 +170,7 @@ def command(
     `root_dir` is the node's root directory (kubelets only). `service_cidr` is the API server's
     `--service-cluster-ip-range` (ClusterIPs come from it). `pod_cidr` is the cluster's pod range, cut
     into nodes' /24s by lifecycle (`--allocate-node-cidrs --cluster-cidr`); kubelets get the kube-dns
-    address (index 10 of `service_cidr`) as `--cluster-dns`, and with `node_ip` (compose: every node its own
+    address (index 10 of `service_cidr`) as `--cluster-dns`, kube-proxy both ranges, and with `node_ip` (compose: every node its own
     network namespace) `--host-gw` routes to the other nodes' pods.
     """
     argv = ["python", "-m", inst.component.module]
@@ -181,6 +181,8 @@ def command(
         argv += ["--cluster-dns", service_ip(service_cidr, DNS_SERVICE_INDEX), "--cluster-domain", CLUSTER_DOMAIN]
     if inst.component.name == "lifecycle":
         argv += ["--allocate-node-cidrs", "--cluster-cidr", pod_cidr]
+    if inst.component.name == "kube-proxy":  # which addresses are ClusterIPs; traffic not from pods is masqueraded
+        argv += ["--service-cluster-ip-range", service_cidr, "--cluster-cidr", pod_cidr]
     if inst.component.upstream == REDIS:
         argv += ["--listen", listen, "--redis", upstream, "--service-cluster-ip-range", service_cidr]
     else:
