@@ -184,7 +184,8 @@ async def _exit_code(ctx: Session, opts: RunOptions) -> int:
     term = statuses[0].state.terminated if statuses and statuses[0].state.HasField("terminated") else None
     if term is None or term.exit_code == 0:
         raise CliError(f"error: pod {ns}/{name} failed with unknown exit code")
-    print(f"pod {ns}/{name} terminated ({term.reason})\n{term.message}", file=sys.stderr)
+    text = f"pod {ns}/{name} terminated ({term.reason})\n{term.message}"
+    sys.stderr.write(text if text.endswith("\n") else text + "\n")
     return term.exit_code
 
 
