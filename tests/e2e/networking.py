@@ -2,6 +2,8 @@
 the endpoints a Service has, and a client pod run the way the READMEs run it (`kubelab run -i --rm`)."""
 from __future__ import annotations
 
+import asyncio
+
 from tests.e2e.cluster import Cluster, wait_for
 
 
@@ -23,8 +25,21 @@ async def run_client(cluster: Cluster, ns: str, name: str, script: str, image: s
                      timeout: float = 120) -> tuple[int, list[str], str]:
     """`kubelab run NAME -i --rm --restart=Never --image IMAGE -- sh -c SCRIPT`: (exit code, stdout lines
     without the final `pod "NAME" deleted`, stderr)."""
-    result = await cluster.kubelab("run", "-n", ns, name, "-i", "--rm", "--restart=Never", "--image", image,
-                                   "--", "sh", "-c", script, check=False, timeout=timeout)
+    result = await asyncio.to_thread(cluster.run, "run", "-n", ns, name, "-i", "--rm", "--restart=Never",
+                                     "--image", image, "--", "sh", "-c", script, check=False, timeout=timeout)
     lines = result.stdout.splitlines()
     assert lines and lines[-1] == f'pod "{name}" deleted', (result.stdout, result.stderr)
     return result.returncode, lines[:-1], result.stderr
+
+
+async def dns_address(client) -> str:
+    """The cluster DNS server's address: the kube-dns Service's ClusterIP."""
+    return (await client.get("Service", "kube-dns", "kube-system")).spec.cluster_ip
+
+
+def nslookup_output(dns: str, name: str, addresses: list[tuple[str, str]]) -> str:
+    """What busybox 1.28's nslookup prints for `name` resolving to (address, PTR name) pairs."""
+    lines = [f"Server:    {dns}", f"Address 1: {dns} kube-dns.kube-system.svc.cluster.local", "",
+             f"Name:      {name}"]
+    lines += [f"Address {n}: {ip} {ptr}" for n, (ip, ptr) in enumerate(addresses, 1)]
+    return "\n".join(lines) + "\n"
