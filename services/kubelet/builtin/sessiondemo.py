@@ -137,6 +137,14 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(*whoami(self._current_user(), self.pod))
 
 
+def make_server(host: str, port: int, key: bytes, pod: str) -> ThreadingHTTPServer:
+    """A server with its own, empty session table (one per pod)."""
+    handler = type("BoundHandler", (Handler,), {"sessions": Sessions(), "key": key, "pod": pod})
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    return server
+
+
 def pod_ip() -> str:
     """What the pod's hostname resolves to (the kubelet's /etc/hosts line for the pod)."""
     try:
@@ -155,9 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     if not secret:
         print(f"session-demo: ${args.secret_env} is empty: tokens would be signed with no key", file=sys.stderr)
         return 2
-    handler = type("BoundHandler", (Handler,), {"sessions": Sessions(), "key": secret.encode(),
-                                                 "pod": socket.gethostname()})
-    server = ThreadingHTTPServer((pod_ip(), args.port), handler)
+    server = make_server(pod_ip(), args.port, secret.encode(), socket.gethostname())
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown, daemon=True).start())
     print(f"session-demo listening on {server.server_address[0]}:{args.port} as {socket.gethostname()}",
           flush=True)
