@@ -53,6 +53,7 @@ class Related:
     pods: list[Message] = field(default_factory=list)  # owned pods, pods using a claim, pods on a node
     replica_sets: tuple[list[Message], list[Message]] = ((), ())  # (old, new) of a Deployment
     lease: Message | None = None  # a node's lease
+    endpoint_slices: list[Message] = field(default_factory=list)  # a Service's, by kubernetes.io/service-name
     now: float = field(default_factory=time.time)
 
 
@@ -196,7 +197,7 @@ DESCRIBERS: dict[str, Callable[[Message, Related, PrefixWriter], None]] = {}
 
 def describe(obj: Message, kind: str, related: Related) -> str:
     """The describe page of obj, ending with its events when related.events is not None."""
-    from kubelab.cli import describe_kinds, describe_pods, describe_storage  # noqa: F401  (they register)
+    from kubelab.cli import describe_kinds, describe_network, describe_pods, describe_storage  # noqa: F401
 
     w = PrefixWriter()
     DESCRIBERS.get(kind, describe_generic)(obj, related, w)

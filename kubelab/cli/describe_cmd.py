@@ -62,6 +62,9 @@ async def related_for(ctx: Session, obj: Message, kind: str) -> Related:
         related.pods, _ = await ctx.client.list("Pod", ns)
     elif kind == "Deployment":
         related.replica_sets = await _replica_sets(ctx, obj)
+    elif kind == "Service":
+        related.endpoint_slices, _ = await ctx.client.list(
+            "EndpointSlice", ns, label_selector=f"kubernetes.io/service-name={obj.metadata.name}")
     elif kind == "PersistentVolumeClaim":
         pods, _ = await ctx.client.list("Pod", ns)
         related.pods = [p for p in pods if any(

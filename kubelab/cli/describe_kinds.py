@@ -1,4 +1,4 @@
-"""kubectl describe pages for workloads, nodes, services and namespaces (storage: describe_storage)."""
+"""kubectl describe pages for workloads, nodes and namespaces (storage and services have their own modules)."""
 
 from __future__ import annotations
 
@@ -171,34 +171,6 @@ def describe_node(node: Message, related: Related, w: PrefixWriter) -> None:
     describe_node_resources(w, node, related.pods, related.now)
 
 
-def describe_service(svc: Message, related: Related, w: PrefixWriter) -> None:
-    spec = svc.spec
-    w.write(0, f"Name:\t{svc.metadata.name}\n")
-    w.write(0, f"Namespace:\t{svc.metadata.namespace}\n")
-    labels_multiline(w, "Labels", svc.metadata.labels)
-    annotations_multiline(w, "Annotations", svc.metadata.annotations)
-    w.write(0, f"Selector:\t{fmt.format_labels(spec.selector)}\n")
-    w.write(0, f"Type:\t{spec.type}\n")
-    if spec.HasField("ip_family_policy"):
-        w.write(0, f"IP Family Policy:\t{spec.ip_family_policy}\n")
-    w.write(0, f"IP Families:\t{','.join(spec.ip_families) or '<none>'}\n")
-    w.write(0, f"IP:\t{spec.cluster_ip}\n")
-    w.write(0, f"IPs:\t{','.join(spec.cluster_ips) or '<none>'}\n")
-    if spec.external_name:
-        w.write(0, f"External Name:\t{spec.external_name}\n")
-    for p in spec.ports:
-        name = p.name or "<unset>"
-        w.write(0, f"Port:\t{name}\t{p.port}/{p.protocol}\n")
-        target = _int_or_str(p.target_port) or str(p.port)
-        w.write(0, f"TargetPort:\t{target}/{p.protocol}\n")
-        if p.node_port:
-            w.write(0, f"NodePort:\t{name}\t{p.node_port}/{p.protocol}\n")
-        w.write(0, "Endpoints:\t<none>\n")
-    w.write(0, f"Session Affinity:\t{spec.session_affinity or 'None'}\n")
-    if spec.internal_traffic_policy:
-        w.write(0, f"Internal Traffic Policy:\t{spec.internal_traffic_policy}\n")
-
-
 def describe_namespace(ns: Message, related: Related, w: PrefixWriter) -> None:
     w.write(0, f"Name:\t{ns.metadata.name}\n")
     labels_multiline(w, "Labels", ns.metadata.labels)
@@ -211,5 +183,5 @@ def describe_namespace(ns: Message, related: Related, w: PrefixWriter) -> None:
 
 DESCRIBERS.update({
     "Deployment": describe_deployment, "ReplicaSet": describe_replicaset, "StatefulSet": describe_statefulset,
-    "Node": describe_node, "Service": describe_service, "Namespace": describe_namespace,
+    "Node": describe_node, "Namespace": describe_namespace,
 })

@@ -18,6 +18,7 @@ from kubelab.errors import ApiError
 __all__ = ["cmd_get", "fetch", "OUTPUTS"]
 
 OUTPUTS = ("wide", "json", "yaml", "name")
+ENDPOINTS_DEPRECATED = "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice"
 
 
 def check_output(value: str | None) -> str:
@@ -31,6 +32,8 @@ def check_output(value: str | None) -> str:
 async def fetch(ctx: Session, target: Target, *, label_selector: str = "", field_selector: str = ""
                 ) -> list[Message]:
     """The objects a target names (reporting the missing ones), or every one matching the selectors."""
+    if target.info.kind == "Endpoints":  # the warning a v1.33+ API server sends and kubectl prints
+        ctx.note(ENDPOINTS_DEPRECATED)
     ns = list_namespace(ctx, target.info)
     if target.names:
         if ctx.all_namespaces and target.info.namespaced:

@@ -169,6 +169,55 @@ def service_cells(svc: Message, now: float) -> list[str]:
             fmt.format_labels(dict(spec.selector))]
 
 
+MAX_SHOWN = 3  # kubectl lists at most 3 endpoints or ports, then "+ N more..."
+
+
+def _with_more(shown: list[str], more: bool, count: int, empty: str) -> str:
+    """listWithMoreString."""
+    text = ",".join(shown)
+    if more:
+        return f"{text} + {count - MAX_SHOWN} more..."
+    return text or empty
+
+
+def _host_port(ip: str, port: int) -> str:
+    """net.JoinHostPort: IPv6 addresses in brackets."""
+    return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
+
+
+def format_endpoints(ep: Message, port_names: set[str] | None = None) -> str:
+    """formatEndpoints: ready addresses as ip:port (or ip for a subset without ports), 3 at most."""
+    if not ep.subsets:
+        return "<none>"
+    shown: list[str] = []
+    more, count = False, 0
+    for ss in ep.subsets:
+        pairs = [(a.ip, None) for a in ss.addresses] if not ss.ports else \
+            [(a.ip, p.port) for p in ss.ports if port_names is None or p.name in port_names for a in ss.addresses]
+        count += len(pairs)
+        for ip, port in pairs:
+            if len(shown) == MAX_SHOWN:
+                more = True
+                break
+            shown.append(ip if port is None else _host_port(ip, port))
+    return _with_more(shown, more, count, "")
+
+
+def endpoints_cells(ep: Message, now: float) -> list[str]:
+    return [ep.metadata.name, format_endpoints(ep), _age(ep, now)]
+
+
+def _listed(values: list[str]) -> str:
+    return _with_more(values[:MAX_SHOWN], len(values) > MAX_SHOWN, len(values), "<unset>")
+
+
+def endpointslice_cells(eps: Message, now: float) -> list[str]:
+    """printEndpointSlice: formatDiscoveryPorts (number, else name, else *) and every address, ready or not."""
+    ports = [str(p.port) if p.HasField("port") else (p.name if p.HasField("name") else "*") for p in eps.ports]
+    addresses = [a for e in eps.endpoints for a in e.addresses]
+    return [eps.metadata.name, eps.address_type, _listed(ports), _listed(addresses), _age(eps, now)]
+
+
 def namespace_cells(ns: Message, now: float) -> list[str]:
     return [ns.metadata.name, ns.status.phase, _age(ns, now)]
 
@@ -233,6 +282,8 @@ TABLES: dict[str, Table] = {
         "INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME")), node_cells),
     "Service": Table(_cols("NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE", wide=("SELECTOR",)),
                      service_cells),
+    "Endpoints": Table(_cols("NAME", "ENDPOINTS", "AGE"), endpoints_cells),
+    "EndpointSlice": Table(_cols("NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"), endpointslice_cells),
     "Namespace": Table(_cols("NAME", "STATUS", "AGE"), namespace_cells),
     "Event": Table((Column("LAST SEEN"), Column("TYPE"), Column("REASON"), Column("OBJECT"),
                     Column("SUBOBJECT", True), Column("SOURCE", True), Column("MESSAGE"),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import signal
 
@@ -12,8 +13,9 @@ from grpc_reflection.v1alpha import reflection
 from kubelab import logs
 from kubelab.api.registry import KINDS
 from kubelab.process import stop_grpc_server
-from services.apiserver.bootstrap import ensure_namespaces
+from services.apiserver.bootstrap import SystemServices, ensure_namespaces
 from services.apiserver.config import Config
+from services.apiserver.ipallocator import PortRange, ServiceRange
 from services.apiserver.resources import Resources
 from services.apiserver.servicer import SERVICE, ApiServerServicer
 from services.apiserver.store import Store
@@ -24,15 +26,38 @@ log = logging.getLogger("apiserver")
 SHUTDOWN_GRACE = 2  # seconds in-flight calls get on SIGTERM before they are cancelled
 
 
+def advertise_address(cfg: Config) -> str:
+    """--advertise-address, else the host --listen names (127.0.0.1 for a wildcard)."""
+    host = cfg.advertise_address or cfg.listen.rpartition(":")[0].strip("[]")
+    host = "127.0.0.1" if host in ("", "0.0.0.0", "::", "localhost") else host
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        raise SystemExit(f"--advertise-address: {host!r} is not an IP address") from None
+
+
 async def serve(cfg: Config) -> None:
+    try:
+        service_range = ServiceRange.parse(cfg.service_cluster_ip_range)
+        node_ports = PortRange.parse(cfg.service_node_port_range)
+    except ValueError as e:
+        raise SystemExit(f"service ranges: {e}") from None
     store = Store(cfg.redis, cfg.history)
     resources: Resources | None = None
+    system: SystemServices | None = None
 
-    async def on_reset():
+    async def on_reset():  # Redis lost everything: what exists from the start is back at once
         await ensure_namespaces(resources)
+        await system.reconcile_once()
 
     cache = WatchCache(store, [k.kind for k in KINDS], cfg.history, cfg.watch_queue, on_reset=on_reset)
-    resources = Resources(store, cache)
+    resources = Resources(store, cache, service_range=service_range, node_ports=node_ports)
+    system = SystemServices(resources, service_range, advertise_address(cfg), int(cfg.listen.rpartition(":")[2]))
+
+    async def bootstrap():
+        await ensure_namespaces(resources, wait=True)
+        await system.run()
+
     server = grpc.aio.server(options=[
         ("grpc.max_receive_message_length", 64 << 20), ("grpc.max_send_message_length", 256 << 20),
         # clients ping idle connections (long watches) to notice a dead server; allow it
@@ -52,10 +77,11 @@ async def serve(cfg: Config) -> None:
         loop.add_signal_handler(sig, stop.set)
 
     async def watch_health():
-        """SERVING while the cache follows Redis; NOT_SERVING while Redis is away."""
+        """SERVING while the cache follows Redis, once what exists from the start was written (as kube-apiserver's
+        readyz waits for its bootstrap-controller); NOT_SERVING while Redis is away."""
         last = None
         while True:
-            status = health_pb2.HealthCheckResponse.SERVING if cache.ready else \
+            status = health_pb2.HealthCheckResponse.SERVING if cache.ready and system.done_once else \
                 health_pb2.HealthCheckResponse.NOT_SERVING
             if status != last:
                 await health_servicer.set("", status)
@@ -67,14 +93,16 @@ async def serve(cfg: Config) -> None:
         cache_task = tg.create_task(cache.run())
         health_task = tg.create_task(watch_health())
         await server.start()
-        log.info("apiserver listening address=%s redis=%s history=%d", cfg.listen, cfg.redis, cfg.history)
-        tg.create_task(ensure_namespaces(resources, wait=True))
+        log.info("apiserver listening address=%s redis=%s history=%d service_range=%s advertise=%s", cfg.listen,
+                 cfg.redis, cfg.history, service_range.network, system.advertise)
+        bootstrap_task = tg.create_task(bootstrap())
         await stop.wait()
         log.info("apiserver shutting down")
         await health_servicer.enter_graceful_shutdown()
         await stop_grpc_server(server, SHUTDOWN_GRACE, "apiserver")  # calls still running then are cancelled
         cache_task.cancel()
         health_task.cancel()
+        bootstrap_task.cancel()
     await store.close()
     log.info("apiserver stopped")
 

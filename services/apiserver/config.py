@@ -5,6 +5,8 @@ import argparse
 import os
 from dataclasses import dataclass
 
+from kubelab.network import DEFAULT_SERVICE_CIDR
+
 
 @dataclass(frozen=True)
 class Config:
@@ -22,6 +24,12 @@ class Config:
     """Seconds: a WatchBatched stream sends at most one message per window (0: each event at once)."""
     log_level: str = "info"
     """debug, info, warning or error."""
+    service_cluster_ip_range: str = DEFAULT_SERVICE_CIDR
+    """The CIDR Services' ClusterIPs come from (kube-apiserver's --service-cluster-ip-range)."""
+    service_node_port_range: str = "30000-32767"
+    """The ports NodePort Services' nodePorts come from (kube-apiserver's --service-node-port-range)."""
+    advertise_address: str = ""
+    """The address the `kubernetes` Endpoints point at; empty: the host of --listen."""
 
     @classmethod
     def from_args(cls, argv: list[str] | None = None) -> "Config":
@@ -36,6 +44,12 @@ class Config:
                        help="seconds; a WatchBatched stream sends at most one message per window, so a busy "
                             "stream carries several events per message (0: each event at once)")
         p.add_argument("--log-level", default=env("KUBELAB_LOG_LEVEL", cls.log_level))
+        p.add_argument("--service-cluster-ip-range", default=cls.service_cluster_ip_range,
+                       help="CIDR the Services' ClusterIPs are allocated from (default %(default)s)")
+        p.add_argument("--service-node-port-range", default=cls.service_node_port_range,
+                       help="port range NodePorts are allocated from (default %(default)s)")
+        p.add_argument("--advertise-address", default=cls.advertise_address,
+                       help="IP the default/kubernetes Endpoints point at (default: the host of --listen)")
         a = p.parse_args(argv)
         return cls(a.listen, a.redis, a.history, a.watch_queue, a.bookmark_interval, a.watch_batch_window,
-                   a.log_level)
+                   a.log_level, a.service_cluster_ip_range, a.service_node_port_range, a.advertise_address)

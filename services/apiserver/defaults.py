@@ -11,7 +11,7 @@ from __future__ import annotations
 from google.protobuf.message import Message
 
 from kubelab.api import registry
-from kubelab.api.v1 import apps_pb2, core_pb2
+from kubelab.api.v1 import apps_pb2, core_pb2, discovery_pb2
 
 __all__ = ["apply_defaults", "image_pull_policy"]
 
@@ -155,9 +155,20 @@ def _stateful_set(sts: apps_pb2.StatefulSet) -> None:
         _claim(claim)
 
 
+DEFAULT_CLIENT_IP_SERVICE_AFFINITY_SECONDS = 10800
+
+
+def _session_affinity(spec: core_pb2.ServiceSpec) -> None:
+    _set(spec, "session_affinity", "None")
+    if spec.session_affinity == "None":
+        spec.ClearField("session_affinity_config")
+    elif spec.session_affinity == "ClientIP" and not spec.session_affinity_config.client_ip.HasField("timeout_seconds"):
+        spec.session_affinity_config.client_ip.timeout_seconds = DEFAULT_CLIENT_IP_SERVICE_AFFINITY_SECONDS
+
+
 def _service(svc: core_pb2.Service) -> None:
     spec = svc.spec
-    _set(spec, "session_affinity", "None")
+    _session_affinity(spec)
     _set(spec, "type", "ClusterIP")
     for port in spec.ports:
         _set(port, "protocol", "TCP")
@@ -166,12 +177,27 @@ def _service(svc: core_pb2.Service) -> None:
                 (target.WhichOneof("kind") == "number_value" and target.number_value == 0) or \
                 (target.WhichOneof("kind") == "string_value" and not target.string_value):
             target.number_value = port.port
-    if spec.type in ("NodePort", "LoadBalancer"):
-        _set(spec, "external_traffic_policy", "Cluster")
+    if spec.type in ("NodePort", "LoadBalancer") or (spec.type == "ClusterIP" and spec.external_ips):
+        _set(spec, "external_traffic_policy", "Cluster")  # "externally accessible"
     if spec.type in ("NodePort", "LoadBalancer", "ClusterIP"):
         _set(spec, "internal_traffic_policy", "Cluster")
+    if spec.type == "LoadBalancer":
+        _set(spec, "allocate_load_balancer_node_ports", True)
     if spec.cluster_ip and not spec.cluster_ips:  # the REST strategy keeps clusterIP and clusterIPs in step
         spec.cluster_ips.append(spec.cluster_ip)
+
+
+def _endpoints(ep: core_pb2.Endpoints) -> None:
+    for subset in ep.subsets:
+        for port in subset.ports:
+            _set(port, "protocol", "TCP")
+
+
+def _endpoint_slice(eps: discovery_pb2.EndpointSlice) -> None:
+    """discovery/v1 SetDefaults_EndpointPort: name "" and protocol TCP."""
+    for port in eps.ports:
+        _set(port, "name", "")
+        _set(port, "protocol", "TCP")
 
 
 def _persistent_volume(pv: core_pb2.PersistentVolume) -> None:
@@ -204,6 +230,8 @@ _DEFAULTERS = {
     "ReplicaSet": _replica_set,
     "StatefulSet": _stateful_set,
     "Service": _service,
+    "Endpoints": _endpoints,
+    "EndpointSlice": _endpoint_slice,
     "PersistentVolume": _persistent_volume,
     "PersistentVolumeClaim": _claim,
     "StorageClass": _storage_class,

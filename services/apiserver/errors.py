@@ -10,7 +10,7 @@ from kubelab.api.registry import KindInfo
 from kubelab.errors import ApiError
 
 __all__ = ["ApiError", "not_found", "already_exists", "conflict", "invalid", "bad_request", "expired",
-           "precondition", "forbidden", "unavailable"]
+           "precondition", "forbidden", "unavailable", "internal"]
 
 
 def not_found(info: KindInfo, name: str) -> ApiError:
@@ -57,3 +57,8 @@ def forbidden(message: str) -> ApiError:
 
 def unavailable(message: str) -> ApiError:
     return ApiError(grpc.StatusCode.UNAVAILABLE, "ServiceUnavailable", message)
+
+
+def internal(message: str) -> ApiError:
+    """NewInternalError: a server-side failure the client cannot fix by changing its request."""
+    return ApiError(grpc.StatusCode.INTERNAL, "InternalError", f"Internal error occurred: {message}")

@@ -17,10 +17,14 @@ from google.protobuf.message import Message
 from kubelab import manifest
 from kubelab.api import registry
 from kubelab.api.registry import KindInfo
+from kubelab.network import DEFAULT_SERVICE_CIDR
 from services.apiserver import errors, strategy
 from services.apiserver.admission import admit_create
 from services.apiserver.defaults import apply_defaults
 from services.apiserver.filters import Filter
+from services.apiserver.ipallocator import PortRange, ServiceRange
+from services.apiserver.serviceallocator import ServiceAllocator
+from services.apiserver.serviceregistry import held, prepare_update
 from services.apiserver.store import KeyExists, KeyNotFound, Replayed, RevisionConflict, Store
 from services.apiserver.validation import validate, validate_status_update, validate_update
 from services.apiserver.watchcache import WatchCache
@@ -56,10 +60,12 @@ def _held(info: KindInfo, obj: Message) -> bool:
 
 
 class Resources:
-    def __init__(self, store: Store, cache: WatchCache, clock: Callable[[], float] = time.time):
+    def __init__(self, store: Store, cache: WatchCache, clock: Callable[[], float] = time.time,
+                 service_range: ServiceRange | None = None, node_ports: PortRange | None = None):
         self.store = store
         self.cache = cache
         self.clock = clock
+        self.services = ServiceAllocator(store, service_range or ServiceRange.parse(DEFAULT_SERVICE_CIDR), node_ports)
 
     # ---- reads ----
 
@@ -124,9 +130,10 @@ class Resources:
                                    "because it is being terminated")
 
     async def create(self, msg: Message, default_namespace: str = "", dry_run: bool = False,
-                     request_id: str = "") -> Message:
+                     request_id: str = "", skip_validation: bool = False) -> Message:
         """Admit, default, validate and store a new object. A request_id seen before (a client's retry
-        of a create whose answer it lost) returns the object that first create stored."""
+        of a create whose answer it lost) returns the object that first create stored. skip_validation is
+        for objects the API server writes itself (see bootstrap.py), never for a client's."""
         info = registry.kind_of(msg)
         meta = msg.metadata
         if info.namespaced:
@@ -141,16 +148,22 @@ class Resources:
         strategy.prepare_for_create(info, msg, self.clock())
         apply_defaults(msg)
         admit_create(msg, self._storage_classes)
-        self._check_valid(info, msg, validate(msg))
+        if info.kind == "Service":
+            self._check_valid(info, msg, self.services.init_ip_families(msg))
+        if not skip_validation:
+            self._check_valid(info, msg, validate(msg))
         if info.namespaced:
             await self._check_namespace(meta.namespace)
-        if info.kind == "Service":
-            await self._allocate_cluster_ip(msg)
-        if dry_run:
-            return self._finish(info, msg, 0)
+        key = object_key(info, meta.namespace, meta.name)
+
+        async def write(claims: list[str], _releases: list[str]) -> int:
+            return 0 if dry_run else await self.store.create(info.kind, key, self._stored(msg), request_id, claims)
+
         try:
-            rv = await self.store.create(info.kind, object_key(info, meta.namespace, meta.name), self._stored(msg),
-                                         request_id)
+            if info.kind == "Service":
+                rv = await self.services.write(msg, None, write, dry_run)
+            else:
+                rv = await write([], [])
         except KeyExists:
             raise errors.already_exists(info, meta.name) from None
         except Replayed as e:
@@ -171,15 +184,6 @@ class Resources:
     def _storage_classes(self) -> list[Message]:
         return [c.message() for c in self.cache.objects.get("StorageClass", {}).values()]
 
-    async def _allocate_cluster_ip(self, svc: Message) -> None:
-        if svc.spec.cluster_ip or svc.spec.type == "ExternalName":
-            if svc.spec.cluster_ip and not svc.spec.cluster_ips:
-                svc.spec.cluster_ips.append(svc.spec.cluster_ip)
-            return
-        n = int(await self.store.redis.incr("kl:service-ip"))
-        svc.spec.cluster_ip = f"10.96.{(n // 254) % 256}.{n % 254 + 1}"
-        svc.spec.cluster_ips.append(svc.spec.cluster_ip)
-
     def _expected_rv(self, info: KindInfo, msg: Message, current: int) -> int:
         given = msg.metadata.resource_version
         if not given:
@@ -193,15 +197,26 @@ class Resources:
             raise errors.conflict(info.resource, msg.metadata.name)
         return expected
 
-    async def _write(self, info: KindInfo, new: Message, expected: int) -> tuple[Message, bool]:
-        """Store an updated object; a terminating object whose last finalizer went is removed."""
+    @staticmethod
+    def _service_holds(info: KindInfo, obj: Message) -> list[str]:
+        """The ClusterIPs and NodePorts a stored object holds, released when it goes."""
+        return held(obj) if info.kind == "Service" else []
+
+    async def _write(self, info: KindInfo, new: Message, expected: int,
+                     old: Message | None = None) -> tuple[Message, bool]:
+        """Store an updated object; a terminating object whose last finalizer went is removed. A Service
+        update (old given) claims or releases its ClusterIPs and NodePorts in the same write."""
         key = object_key(info, new.metadata.namespace, new.metadata.name)
         meta = new.metadata
         gone = (meta.HasField("deletion_timestamp") and not _held(info, new)
                 and (info.kind != "Pod" or meta.deletion_grace_period_seconds == 0))
         try:
             if gone:
-                rv = await self.store.delete(info.kind, key, self._stored(new), expected)
+                rv = await self.store.delete(info.kind, key, self._stored(new), expected,
+                                             self._service_holds(info, new))
+            elif info.kind == "Service" and old is not None:
+                rv = await self.services.write(new, old, lambda claims, releases: self.store.update(
+                    info.kind, key, self._stored(new), expected, claims, releases))
             else:
                 rv = await self.store.update(info.kind, key, self._stored(new), expected)
         except RevisionConflict:
@@ -210,15 +225,19 @@ class Resources:
             raise errors.not_found(info, meta.name) from None
         return self._finish(info, new, rv), gone
 
-    async def update(self, msg: Message, default_namespace: str = "") -> Message:
+    async def update(self, msg: Message, default_namespace: str = "", skip_validation: bool = False) -> Message:
         info = registry.kind_of(msg)
         msg.metadata.namespace = (msg.metadata.namespace or default_namespace or "default") if info.namespaced else ""
         old, current = await self._read_for_update(info, msg)
         expected = self._expected_rv(info, msg, current)
         apply_defaults(msg)  # before the generation is decided: defaults a client left out are no spec change
+        if info.kind == "Service":
+            prepare_update(msg, old)
+            self._check_valid(info, msg, self.services.init_ip_families(msg))
         strategy.prepare_for_update(info, msg, old)
-        self._check_valid(info, msg, validate_update(msg, old))
-        return (await self._write(info, msg, expected))[0]
+        if not skip_validation:
+            self._check_valid(info, msg, validate_update(msg, old))
+        return (await self._write(info, msg, expected, old))[0]
 
     async def update_status(self, msg: Message, default_namespace: str = "") -> Message:
         info = registry.kind_of(msg)
@@ -299,7 +318,7 @@ class Resources:
                 meta.deletion_grace_period_seconds = grace
             return await self._write(info, obj, current)
         try:
-            rv = await self.store.delete(info.kind, key, self._stored(obj), current)
+            rv = await self.store.delete(info.kind, key, self._stored(obj), current, self._service_holds(info, obj))
         except RevisionConflict:
             raise errors.conflict(info.resource, meta.name) from None
         except KeyNotFound:

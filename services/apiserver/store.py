@@ -6,10 +6,16 @@ Layout (prefix ``kl:``):
   ``rv:<Kind>``       hash ``namespace/name`` -> resourceVersion of that object
   ``events``          stream; entry id ``<rev>-0``, fields type, kind, key, data
   ``req:<id>``        the key a Create with that request id wrote; expires after REQUEST_ID_TTL
+  ``service-allocations``  hash ClusterIP, or ``nodeport:<port>``, -> ``namespace/name`` of the Service holding it
 
 Every write is one Lua script: check the expected resourceVersion, bump the revision,
 store or remove the object, append the change to the stream (trimmed to about
 ``history`` entries). A conflict is an expected result, reported by exception.
+
+A write may also claim and release ClusterIPs and NodePorts in the same script (`claims`, `releases`): a
+value held by another Service fails the whole write (`Taken`), so two API servers creating Services at
+the same moment can never hand out one address or port twice, and nothing is held by a Service that
+was not stored. Releases only drop values this object holds.
 
 A create may carry the caller's request id. The script records which key it created under it, and a
 second create with the same id writes nothing and reports that key (`Replayed`): a client that retries
@@ -31,12 +37,17 @@ log = logging.getLogger(__name__)
 PREFIX = "kl:"
 REV = PREFIX + "rev"
 STREAM = PREFIX + "events"
+SERVICE_ALLOCATIONS = PREFIX + "service-allocations"
 
 _WRITE = """
 local op = ARGV[2]
 if op == 'create' and ARGV[7] ~= '' then
   local prior = redis.call('GET', KEYS[5])
   if prior then return {-4, prior} end
+end
+for item in string.gmatch(ARGV[9], '%S+') do
+  local holder = redis.call('HGET', KEYS[6], item)
+  if holder and holder ~= ARGV[1] then return {-5, item} end
 end
 local cur = redis.call('HGET', KEYS[2], ARGV[1])
 if op == 'create' then
@@ -60,6 +71,12 @@ redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], rev .. '-0',
 if op == 'create' and ARGV[7] ~= '' then
   redis.call('SET', KEYS[5], ARGV[1], 'EX', ARGV[8])
 end
+for item in string.gmatch(ARGV[10], '%S+') do
+  if redis.call('HGET', KEYS[6], item) == ARGV[1] then redis.call('HDEL', KEYS[6], item) end
+end
+for item in string.gmatch(ARGV[9], '%S+') do
+  redis.call('HSET', KEYS[6], item, ARGV[1])
+end
 return {rev, ''}
 """
 
@@ -82,6 +99,14 @@ class Replayed(StoreError):
     def __init__(self, key: str):
         super().__init__(key)
         self.key = key
+
+
+class Taken(StoreError):
+    """A claimed ClusterIP or NodePort is held by another Service: nothing written."""
+
+    def __init__(self, item: str):
+        super().__init__(item)
+        self.item = item
 
 
 class RevisionConflict(StoreError):
@@ -141,10 +166,15 @@ class Store:
     async def close(self) -> None:
         await self.redis.aclose()
 
-    async def _run(self, op: str, kind: str, key: str, data: bytes, expected: str = "", request_id: str = "") -> int:
-        res = await self._write(keys=[_obj(kind), _rv(kind), REV, STREAM, f"{PREFIX}req:{request_id}"],
-                                args=[key, op, expected, data, self.history, kind, request_id, REQUEST_ID_TTL])
+    async def _run(self, op: str, kind: str, key: str, data: bytes, expected: str = "", request_id: str = "",
+                   claims: Iterable[str] = (), releases: Iterable[str] = ()) -> int:
+        res = await self._write(keys=[_obj(kind), _rv(kind), REV, STREAM, f"{PREFIX}req:{request_id}",
+                                      SERVICE_ALLOCATIONS],
+                                args=[key, op, expected, data, self.history, kind, request_id, REQUEST_ID_TTL,
+                                      " ".join(claims), " ".join(releases)])
         code = int(res[0])
+        if code == -5:
+            raise Taken(res[1].decode())
         if code == -4:
             raise Replayed(res[1].decode())
         if code == -1:
@@ -155,18 +185,33 @@ class Store:
             raise RevisionConflict(int(res[1]))
         return code
 
-    async def create(self, kind: str, key: str, data: bytes, request_id: str = "") -> int:
-        """Store a new object; raises KeyExists, or Replayed when request_id was used before."""
-        return await self._run("create", kind, key, data, request_id=request_id)
+    async def create(self, kind: str, key: str, data: bytes, request_id: str = "", claims: Iterable[str] = ()) -> int:
+        """Store a new object; raises KeyExists, Taken, or Replayed when request_id was used before."""
+        return await self._run("create", kind, key, data, request_id=request_id, claims=claims)
 
-    async def update(self, kind: str, key: str, data: bytes, expected_rv: int | None) -> int:
+    async def update(self, kind: str, key: str, data: bytes, expected_rv: int | None,
+                     claims: Iterable[str] = (), releases: Iterable[str] = ()) -> int:
         """Replace an object; with expected_rv, only if it is still at that revision."""
-        return await self._run("update", kind, key, data, "" if expected_rv is None else str(expected_rv))
+        return await self._run("update", kind, key, data, "" if expected_rv is None else str(expected_rv),
+                               claims=claims, releases=releases)
 
-    async def delete(self, kind: str, key: str, last_state: bytes, expected_rv: int | None) -> int:
+    async def delete(self, kind: str, key: str, last_state: bytes, expected_rv: int | None,
+                     releases: Iterable[str] = ()) -> int:
         """Remove an object; the DELETED event carries last_state."""
         return await self._run("delete", kind, key, last_state,
-                               "" if expected_rv is None else str(expected_rv))
+                               "" if expected_rv is None else str(expected_rv), releases=releases)
+
+    async def bootstrapped(self, name: str) -> bool:
+        """Whether the one-time bootstrap step `name` ran on this store (see bootstrap.py)."""
+        return bool(await self.redis.exists(f"{PREFIX}bootstrapped:{name}"))
+
+    async def mark_bootstrapped(self, name: str) -> None:
+        await self.redis.set(f"{PREFIX}bootstrapped:{name}", 1)
+
+    async def held_among(self, items: list[str]) -> set[str]:
+        """Which of these ClusterIPs and `nodeport:<port>`s are held now."""
+        holders = await self.redis.hmget(SERVICE_ALLOCATIONS, items) if items else []
+        return {item for item, holder in zip(items, holders) if holder is not None}
 
     async def get(self, kind: str, key: str) -> tuple[bytes, int] | None:
         async with self.redis.pipeline(transaction=True) as pipe:

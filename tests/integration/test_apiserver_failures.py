@@ -71,7 +71,9 @@ async def test_two_apiservers_give_the_same_answers(own_redis):
             assert seen_a == seen_b
             la, rva = await ca.list("Service")
             lb, rvb = await cb.list("Service")
-            assert [s.SerializeToString() for s in la] == [s.SerializeToString() for s in lb]
+            # deterministic: map fields (kube-dns's labels) otherwise serialize in hash order, per process
+            assert [s.SerializeToString(deterministic=True) for s in la] == \
+                [s.SerializeToString(deterministic=True) for s in lb]
             obj = await cb.get("Service", "ab0", "default")
             obj.spec.ports[0].port = 81
             await ca.update(obj)

@@ -11,8 +11,8 @@ object as a list of `kubelab.fielderrors.FieldError` (empty when the object is v
 
 Pure functions: no I/O, no clock, inputs are never modified. Modules follow API groups and kinds:
 `meta` (ObjectMeta, labels, selectors), `pod`, `podspec`, `containers`, `env`, `volumes`,
-`resources`, `core` (Namespace, Node, Service, Event), `persistentvolume`, `storage`, `apps`,
-`coordination`, `status`.
+`resources`, `core` (Namespace, Node, Event), `service`, `endpoints`, `discovery` (EndpointSlice),
+`persistentvolume`, `storage`, `apps`, `coordination`, `status`.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from google.protobuf.message import Message
 from kubelab.api import registry
 from kubelab.fielderrors import FieldError
 
-from . import apps, coordination, core, meta, network, persistentvolume, pod, storage
+from . import apps, coordination, core, discovery, endpoints, meta, network, persistentvolume, pod, service, storage
 from .status import validate_workload_status
 
 __all__ = ["validate", "validate_update", "validate_status_update", "FieldError"]
@@ -32,7 +32,7 @@ _CREATE: dict[str, Callable[[Message], list[FieldError]]] = {
     "Namespace": core.validate_namespace,
     "Node": core.validate_node,
     "Pod": pod.validate_pod,
-    "Service": core.validate_service,
+    "Service": service.validate_service,
     "Event": core.validate_event,
     "PersistentVolume": persistentvolume.validate_pv,
     "PersistentVolumeClaim": persistentvolume.validate_pvc,
@@ -43,8 +43,8 @@ _CREATE: dict[str, Callable[[Message], list[FieldError]]] = {
     "StatefulSet": apps.validate_stateful_set,
     "ControllerRevision": apps.validate_controller_revision,
     "Lease": coordination.validate_lease,
-    "Endpoints": network.validate_metadata_only,
-    "EndpointSlice": network.validate_metadata_only,
+    "Endpoints": endpoints.validate_endpoints,
+    "EndpointSlice": discovery.validate_endpoint_slice,
     "ConfigMap": network.validate_metadata_only,
     "Secret": network.validate_metadata_only,
 }
@@ -53,7 +53,9 @@ _UPDATE: dict[str, Callable[[Message, Message], list[FieldError]]] = {
     "Namespace": lambda new, old: meta.validate_object_meta_update(new.metadata, old.metadata),
     "Node": core.validate_node_update,
     "Pod": pod.validate_pod_update,
-    "Service": core.validate_service_update,
+    "Service": service.validate_service_update,
+    "Endpoints": endpoints.validate_endpoints_update,
+    "EndpointSlice": discovery.validate_endpoint_slice_update,
     "PersistentVolume": persistentvolume.validate_pv_update,
     "PersistentVolumeClaim": persistentvolume.validate_pvc_update,
     "StorageClass": storage.validate_storage_class_update,

@@ -16,16 +16,16 @@ from typing import Any, Iterable
 from google.protobuf.message import Message
 
 from kubelab import manifest
-from kubelab.fielderrors import FieldError, Path, invalid
+from kubelab.fielderrors import FieldError, Path, invalid, not_supported, required
 from kubelab.quantity import canonicalize_quantity, parse_quantity
-from kubelab.validation_names import regex_error
+from kubelab.validation_names import is_qualified_name, regex_error
 
 __all__ = [
     "Errors", "IS_NEGATIVE", "FIELD_IMMUTABLE", "QUANTITY_PATTERN",
     "nonnegative", "int_or_string", "as_json", "go_struct", "quantity", "quantity_errors", "canonical",
     "inclusive_range_error", "is_valid_port_num", "is_valid_port_name", "is_valid_percent",
-    "is_env_var_name", "is_http_header_name", "is_config_map_key", "is_valid_ip",
-    "each", "json_diff",
+    "is_env_var_name", "is_http_header_name", "is_config_map_key", "is_valid_ip", "is_valid_cidr", "validate_endpoint_ip",
+    "validate_qualified_name", "validate_port_protocol", "PROTOCOLS", "each", "json_diff",
 ]
 
 Errors = list[FieldError]
@@ -193,6 +193,61 @@ def is_valid_ip(path: Path, value: str) -> Errors:
     if value != str(ip):
         return [invalid(path, value, f'must be in canonical form ("{ip}")')]
     return []
+
+
+def is_valid_cidr(path: Path, value: str) -> Errors:
+    """IsValidCIDR: a valid network in canonical form."""
+    try:
+        net = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return [invalid(path, value, "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)")]
+    if value != str(net):
+        return [invalid(path, value, f'must be in canonical form ("{net}")')]
+    return []
+
+
+def validate_endpoint_ip(value: str, path: Path) -> Errors:
+    """ValidateEndpointIP (formerly ValidateNonSpecialIP), for Endpoints, EndpointSlices and external IPs:
+    unspecified, loopback and link-local addresses make no sense as somewhere to send traffic."""
+    try:
+        ip = ipaddress.ip_address(value)
+    except ValueError:
+        return [invalid(path, value, "must be a valid IP address")]
+    errs = []
+    if ip.is_unspecified:
+        errs.append(invalid(path, value, f"may not be unspecified ({value})"))
+    if ip.is_loopback:
+        errs.append(invalid(path, value, "may not be in the loopback range (127.0.0.0/8, ::1/128)"))
+    if ip.is_link_local and not ip.is_multicast:
+        errs.append(invalid(path, value, "may not be in the link-local range (169.254.0.0/16, fe80::/10)"))
+    if ip in _LINK_LOCAL_MULTICAST[ip.version]:
+        errs.append(invalid(path, value, "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)"))
+    return errs
+
+
+# Go's net.IP.IsLinkLocalMulticast: 224.0.0.0/24, and ff02::/16 (the message says /10, as upstream's does)
+_LINK_LOCAL_MULTICAST = {4: ipaddress.ip_network("224.0.0.0/24"), 6: ipaddress.ip_network("ff02::/16")}
+
+
+PROTOCOLS = ["SCTP", "TCP", "UDP"]
+
+
+def validate_port_protocol(protocol: str | None, app_protocol: str | None, path: Path) -> Errors:
+    """A port's `protocol` (required, TCP/UDP/SCTP) and `appProtocol` (a qualified name), as Service,
+    Endpoints and EndpointSlice ports check them; None means unset."""
+    errs: Errors = []
+    if protocol is None:
+        errs.append(required(path.child("protocol")))
+    elif protocol not in PROTOCOLS:
+        errs.append(not_supported(path.child("protocol"), protocol, PROTOCOLS))
+    if app_protocol is not None:
+        errs += validate_qualified_name(app_protocol, path.child("appProtocol"))
+    return errs
+
+
+def validate_qualified_name(value: str, path: Path) -> Errors:
+    """ValidateQualifiedName (appProtocol and the like)."""
+    return [invalid(path, value, msg) for msg in is_qualified_name(value)]
 
 
 def each(values: Iterable[str], check, path: Path) -> Errors:
