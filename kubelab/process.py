@@ -174,6 +174,8 @@ class Process:
                                          config.leader_elect_resource_namespace, identity, le, events=self.events)
         self.health = health.aio.HealthServicer()
         self.port = 0
+        self.on_api_reachability: list[Callable[[bool], None]] = []
+        """Called with False when the API server stops answering, True when it answers again."""
 
     def is_leader(self) -> bool:
         return self.elector is None or self.elector.is_leader()
@@ -238,6 +240,8 @@ class Process:
                 log.warning("apiserver %s component=%s", "reachable again" if serving else "unreachable",
                             self.component)
                 await self.health.set("", SERVING if serving else NOT_SERVING)
+                for fn in self.on_api_reachability:
+                    fn(serving)
 
     async def serve(self, setup: Callable[[Process], Awaitable[None] | None]) -> None:
         loop = asyncio.get_running_loop()

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
+from kubelab import hostaddr
 from kubelab.client import ApiError
 from kubelab.cluster import procs, proxyctl, registry
 from kubelab.cluster.bootstrap import bootstrap_cluster
@@ -26,6 +27,7 @@ from kubelab.cluster.ports import HOST, allocate, join, split
 from kubelab.cluster.specs import PROXY, REDIS, planned_instances, proc_spec, route_target
 from kubelab.cluster.state import ClusterState, ProcessRecord, StateDir
 from kubelab.cluster.status import health_of
+from kubelab.network import cluster_id
 
 __all__ = ["ClusterError", "Launcher", "UpOptions"]
 
@@ -101,6 +103,7 @@ class Launcher:
             if leftovers:  # pod containers outlive a stopped kubelet, as in Kubernetes, but not `down`
                 procs.terminate(leftovers, min(grace, 5.0), group=False)
                 self.say(f"event=stopped name=containers count={len(leftovers)}")
+            self._remove_host_addresses()
             config = proxyctl.read_config(self.sd.proxy_file)
             if config.get("routes"):
                 healed = proxyctl.set_partitioned(config, list(config["routes"]), False)
@@ -108,6 +111,16 @@ class Launcher:
             self.sd.save(state)
         if purge:
             self.purge()
+
+    def _remove_host_addresses(self) -> None:
+        """The kube-dns address the DNS server put on this host: it removes it on SIGTERM, not when killed."""
+        try:
+            gone = hostaddr.remove_cluster_addresses(cluster_id(str(self.sd.root)))
+        except hostaddr.HostAddressError as e:
+            self.say(f"event=host-addresses-unchecked error={str(e)!r}")
+            return
+        if gone:
+            self.say(f"event=removed name=host-addresses addresses={','.join(gone)}")
 
     def purge(self) -> None:
         root = self.sd.root

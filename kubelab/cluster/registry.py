@@ -65,6 +65,8 @@ class Component:
     """How many copies run side by side (leader election decides who works)."""
     help: str = ""
     """One line for `kubelab ps --help` and the docs."""
+    leader_elect: bool = True
+    """Run with `--leader-elect` (controllers); False for servers whose every copy serves (cluster DNS)."""
 
     @property
     def module(self) -> str:
@@ -83,6 +85,7 @@ COMPONENTS: tuple[Component, ...] = (
     Component("replicaset", APISERVER, 10257, help="Deployment and ReplicaSet controllers"),
     Component("statefulset", APISERVER, 10258, help="StatefulSet controller"),
     Component("lifecycle", APISERVER, 10261, help="garbage collector and node lifecycle"),
+    Component("dns", APISERVER, 10263, leader_elect=False, help="cluster DNS on the kube-dns ClusterIP"),
     Component("kubelet", APISERVER, 10250, per_node=True, help="node agent: runs pods, mounts volumes"),
 )
 
@@ -141,7 +144,7 @@ def command(
         argv += ["--listen", listen, "--redis", upstream]
     else:
         argv += ["--apiserver", upstream, "--listen", listen]
-        if not inst.component.per_node:
+        if not inst.component.per_node and inst.component.leader_elect:
             argv.append("--leader-elect")  # as Kubernetes runs its control plane; `ps` shows the leader
     if metrics_listen and inst.component.has_metrics:
         argv += ["--metrics-listen", metrics_listen]

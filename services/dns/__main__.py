@@ -1,0 +1,110 @@
+"""`python -m services.dns`: the cluster DNS server.
+
+Flags (each also from KUBELAB_<NAME>): --apiserver, --listen (gRPC health), --metrics-listen, --log-level,
+--listen-dns HOST:PORT (instead of the kube-dns ClusterIP on port 53), --upstream HOST:PORT[,...] (instead
+of resolv.conf's nameservers), --resolv-conf, --forward-timeout (2s), --cluster-domain (cluster.local),
+--ttl (30), --cluster-id (default: from $KUBELAB_STATE_DIR), --dns-service (kube-system/kube-dns),
+--shutdown-grace.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from kubelab import hostaddr
+from kubelab.controller import Controller
+from kubelab.network import CLUSTER_DOMAIN, cluster_id
+from kubelab.process import Process, ProcessConfig, new_config, run
+from services.dns.answer import Options
+from services.dns.cache import ClusterCache
+from services.dns.forward import Forwarder, parse_upstream, read_resolv_conf
+from services.dns.listener import Address, Listener
+from services.dns.metrics import DnsMetrics
+from services.dns.selfendpoints import SelfEndpoints, Serving
+from services.dns.server import Resolver
+
+COMPONENT = "dns"
+
+
+@dataclass(frozen=True)
+class Config(ProcessConfig):
+    listen_dns: str = ""
+    """HOST:PORT to serve DNS on; empty: the kube-dns Service's ClusterIP, port 53, added to this host."""
+    upstream: str = ""
+    """HOST:PORT[,HOST:PORT...] of resolvers for names outside the cluster; empty: resolv.conf's nameservers."""
+    resolv_conf: str = "/etc/resolv.conf"
+    """Where the upstream nameservers are read from (once, at start)."""
+    forward_timeout: float = 2.0
+    """Seconds a forwarded query may take in all before the answer is SERVFAIL."""
+    cluster_domain: str = CLUSTER_DOMAIN
+    """The cluster's DNS zone."""
+    ttl: int = 30
+    """TTL of the cluster's records (kubeadm's Corefile: ttl 30)."""
+    cluster_id: str = ""
+    """Names the host address this server adds (label lo:kl<id>); empty: cluster_id($KUBELAB_STATE_DIR)."""
+    dns_service: str = "kube-system/kube-dns"
+    """NAMESPACE/NAME of the Service whose ClusterIP the server serves on and whose endpoints it writes."""
+
+
+def _fixed(cfg: Config) -> Address | None:
+    if not cfg.listen_dns:
+        return None
+    up = parse_upstream(cfg.listen_dns)
+    return Address(up.host, up.port, managed=False)
+
+
+def _cluster_id(cfg: Config) -> str:
+    state_dir = os.environ.get("KUBELAB_STATE_DIR") or cfg.cluster_dir
+    if not cfg.cluster_id and not state_dir:
+        if cfg.listen_dns:
+            return ""
+        raise SystemExit("dns: --cluster-id (or KUBELAB_STATE_DIR) is needed to name the address it adds to "
+                         "this host; or give --listen-dns HOST:PORT")
+    ident = cfg.cluster_id or cluster_id(state_dir)
+    try:
+        hostaddr.label(ident)
+    except ValueError as e:
+        raise SystemExit(f"dns: --cluster-id: {e}") from None
+    return ident
+
+
+def setup(cfg: Config, ident: str):
+    def build(proc: Process) -> None:
+        upstreams = [parse_upstream(u) for u in cfg.upstream.split(",") if u.strip()] if cfg.upstream \
+            else read_resolv_conf(cfg.resolv_conf)
+        metrics = DnsMetrics(proc.metrics.registry)
+        cache = ClusterCache(proc.informers)
+        proc.on_api_reachability.append(cache.note_api)
+        forwarder = Forwarder(upstreams, cfg.forward_timeout, metrics=metrics)
+        zone = cfg.cluster_domain.strip(".").lower() + "."
+        endpoints = SelfEndpoints(proc.client, proc.informers, cfg.dns_service)
+        controller = proc.add_controller(Controller("kube-dns-endpoints", endpoints, proc.informers,
+                                                    for_kind="Service", watches=endpoints.watches()))
+        metrics_port = int(cfg.metrics_listen.rpartition(":")[2]) if cfg.metrics_listen else None
+        listener: Listener
+
+        def options() -> Options:
+            bound = listener.bound
+            return Options(zone, cfg.ttl, (bound.host,) if bound else ())
+
+        def serving(address: Address) -> None:
+            endpoints.serving = Serving(address.host, address.port, metrics_port)
+            controller.queue.add(cfg.dns_service)
+
+        resolver = Resolver(cache.snapshot, options, forwarder, metrics)
+        listener = Listener(resolver, proc.informers.informer("Service"), fixed=_fixed(cfg),
+                            service_key=cfg.dns_service, cluster_id=ident, stopping=proc.stopping,
+                            on_serving=serving)
+        proc.add_runnable("dns-server", listener.run, leader_only=False)
+    return build
+
+
+def main(argv: list[str] | None = None) -> None:
+    cfg = new_config(Config, argv, prog="python -m services.dns",
+                     description="Cluster DNS: Services, endpoints and pods of the cluster as CoreDNS's kubernetes "
+                                 "plugin answers for them, other names forwarded upstream.")
+    run(COMPONENT, cfg, setup(cfg, _cluster_id(cfg)))
+
+
+if __name__ == "__main__":
+    main()

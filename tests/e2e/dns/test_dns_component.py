@@ -1,0 +1,71 @@
+"""The cluster DNS as `kubelab up` runs it: listed by `kubelab ps`, serving on the kube-dns ClusterIP,
+through `kubelab kill`, `start`, `pause`, `partition`, and `kubelab down` taking its address off the host."""
+import asyncio
+import json
+
+import dns.exception
+import pytest
+
+from kubelab import hostaddr
+from kubelab.errors import ApiError
+from kubelab.network import cluster_id
+from tests.e2e.cluster import running_cluster, wait_for
+from tests.integration.dns.conftest import addresses, ask, random_service_ip
+from tests.integration.dns.test_clusterip import kube_dns
+
+NAME = "kube-dns.kube-system.svc.cluster.local"
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    with running_cluster(tmp_path_factory.mktemp("dns-e2e") / "state", 0) as c:
+        yield c
+
+
+def answered(ip: str) -> bool:
+    try:
+        return addresses(ask(NAME, "A", ip, 53, timeout=1.0)) == [ip]
+    except (dns.exception.Timeout, OSError):
+        return False
+
+
+async def eventually(fn, what: str, timeout: float = 30.0):
+    async def cond():
+        return await asyncio.to_thread(fn)
+    return await wait_for(cond, timeout, what)
+
+
+async def test_dns_through_the_failure_verbs_and_down(cluster, client):
+    rows = {r["name"]: r for r in json.loads(cluster.run("ps", "--format", "json").stdout)}
+    assert rows["dns"]["health"] == "SERVING" and rows["dns"]["role"] in ("", "-")
+    # this cluster's own kube-dns address (the API server's bootstrap one may be in use by another cluster)
+    try:
+        await client.delete("Service", "kube-dns", "kube-system")
+    except ApiError as e:
+        assert e.reason == "NotFound", e
+    ip = random_service_ip()
+    await client.create(kube_dns(ip))
+    await eventually(lambda: answered(ip), f"{NAME} answered on {ip}:53")
+
+    await cluster.kubelab("kill", "dns")
+    assert not answered(ip)
+    await cluster.kubelab("start", "dns")
+    await eventually(lambda: answered(ip), "answers after start")
+
+    await cluster.kubelab("pause", "dns")
+    try:
+        assert not answered(ip)
+    finally:
+        await cluster.kubelab("resume", "dns")
+    await eventually(lambda: answered(ip), "answers after resume")
+
+    await cluster.kubelab("partition", "dns")
+    await eventually(lambda: "NOT_SERVING" in cluster.run("ps").stdout, "dns NOT_SERVING while partitioned")
+    assert answered(ip)  # from its last cache
+    await cluster.kubelab("heal", "dns")
+
+    await cluster.kubelab("kill", "dns")  # SIGKILL: the address stays until `down`
+    ident = cluster_id(str(cluster.state_dir))
+    assert hostaddr.cluster_addresses(ident) == [ip]
+    cluster.run("down")
+    assert hostaddr.cluster_addresses(ident) == []
