@@ -10,8 +10,9 @@
         tg.create_task(ctrl.run())
 
 Handlers never act: they compute keys (the object's own key for `for_kind`, its controller owner's key
-for `owns`, any keys a `watches` mapper returns) and enqueue them; reconcile reads the informers'
-caches and converges, so a missed or repeated event changes nothing.
+for `owns`, any keys a `watches` mapper returns, updates filtered by its optional `changed(old, new)`)
+and enqueue them; reconcile reads the informers' caches and converges, so a missed or repeated event
+changes nothing.
 
 Outcomes: `None` or `Result()` -> done (the key's backoff is forgotten); `Result(requeue_after=s)` ->
 done, again in s seconds; `Result(requeue=True)` -> again with rate-limited backoff; `TerminalError` ->
@@ -36,11 +37,13 @@ from kubelab.informer import InformerFactory, ResourceEventHandler, key_of
 from kubelab.workqueue import WorkQueue
 
 __all__ = ["Controller", "Reconciler", "Result", "TerminalError", "ControllerMetrics", "controller_owner_key",
-           "Mapper"]
+           "Mapper", "Changed"]
 
 log = logging.getLogger(__name__)
 
 Mapper = Callable[[Message], Iterable[str]]
+Changed = Callable[[Message, Message], bool]
+"""(old, new) -> whether an update matters to a `watches` mapper's keys (adds and deletes always do)."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,8 @@ def controller_owner_key(obj: Message, owner_kind: str) -> str | None:
 
 class Controller:
     def __init__(self, name: str, reconciler: Reconciler, factory: InformerFactory, *, for_kind: str,
-                 owns: Iterable[str] = (), watches: Iterable[tuple[str, Mapper]] = (), namespace: str = "",
+                 owns: Iterable[str] = (), watches: Iterable[tuple[str, Mapper] | tuple[str, Mapper, Changed]] = (),
+                 namespace: str = "",
                  workers: int = 1, can_act: Callable[[], bool] = lambda: True,
                  metrics: ControllerMetrics | None = None,
                  new_queue: Callable[[str], WorkQueue[str]] = WorkQueue):
@@ -89,7 +93,8 @@ class Controller:
         # Informers are requested now, so that they run (and a standby's caches stay warm) before
         # this controller does.
         sources = [(self.for_kind, lambda o: [key_of(o)])] + [(kind, self._owner_mapper()) for kind in owns]
-        self._sources = [(factory.informer(kind, namespace), mapper) for kind, mapper in sources + list(watches)]
+        self._sources = [(factory.informer(kind, namespace), mapper, changed[0] if changed else None)
+                         for kind, mapper, *changed in sources + list(watches)]
         self.reconciles = 0
 
     def _owner_mapper(self) -> Mapper:
@@ -98,15 +103,19 @@ class Controller:
             return [key] if key else []
         return owner
 
-    def _handler(self, mapper: Mapper) -> ResourceEventHandler:
+    def _handler(self, mapper: Mapper, changed: Changed | None) -> ResourceEventHandler:
         def enqueue(obj: Message) -> None:
             for key in mapper(obj):
                 self.queue.add(key)
 
         def update(old: Message, new: Message) -> None:
-            # An owner change (adoption, orphaning) concerns both owners.
+            if changed is not None and not changed(old, new):
+                return  # an update the reconciler has no use for
+            # An owner change (adoption, orphaning) concerns both owners; a label change both the
+            # selectors that matched before and those that match now.
             enqueue(new)
-            if list(old.metadata.owner_references) != list(new.metadata.owner_references):
+            if list(old.metadata.owner_references) != list(new.metadata.owner_references) or \
+                    dict(old.metadata.labels) != dict(new.metadata.labels):
                 enqueue(old)
         return ResourceEventHandler(enqueue, update, enqueue)
 
@@ -116,9 +125,9 @@ class Controller:
             self.queue = self._new_queue(self.name)
         registrations = []
         try:
-            for inf, mapper in self._sources:
-                registrations.append(inf.add_event_handler(self._handler(mapper)))
-            await asyncio.gather(*(inf.wait_for_cache_sync() for inf, _ in self._sources))
+            for inf, mapper, changed in self._sources:
+                registrations.append(inf.add_event_handler(self._handler(mapper, changed)))
+            await asyncio.gather(*(inf.wait_for_cache_sync() for inf, _, _ in self._sources))
             if self.queue.shutting_down:
                 return
             log.info("controller started controller=%s workers=%d", self.name, self.workers)

@@ -39,6 +39,9 @@ class ApiError(Exception):
     reason: str
     message: str
     causes: list[tuple[str, str]] = field(default_factory=list)
+    answered: bool = False
+    """The API server itself gave this answer (its status carries an ErrorInfo), rather than the
+    transport failing to reach it (refused, timed out): both are UNAVAILABLE in gRPC."""
 
     def __str__(self) -> str:
         return self.message
@@ -66,6 +69,7 @@ def from_rpc_error(err: grpc.RpcError) -> ApiError:
     """Read the reason and causes back out of a gRPC error."""
     code = err.code() if hasattr(err, "code") else grpc.StatusCode.UNKNOWN
     reason, causes = _DEFAULT_REASONS.get(code, code.name.title().replace("_", "")), []
+    answered = False
     try:
         status = rpc_status.from_call(err)
     except (ValueError, AttributeError):
@@ -75,10 +79,10 @@ def from_rpc_error(err: grpc.RpcError) -> ApiError:
             if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
                 info = error_details_pb2.ErrorInfo()
                 detail.Unpack(info)
-                reason = info.reason or reason
+                reason, answered = info.reason or reason, True
             elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
                 bad = error_details_pb2.BadRequest()
                 detail.Unpack(bad)
                 causes = [(v.field, v.description) for v in bad.field_violations]
     message = err.details() if hasattr(err, "details") else str(err)
-    return ApiError(code, reason, message or "", causes)
+    return ApiError(code, reason, message or "", causes, answered)

@@ -1,9 +1,13 @@
 """Events: what a component tells users about an object (`kubelab describe`, `kubelab events`).
 
 `EventRecorder.event(obj, "Normal", "Scheduled", "...")` never blocks and never raises: it puts the
-event on a bounded queue (full -> dropped and counted) that `EventRecorder.run()` drains. Before
-writing, the `EventCorrelator` does what client-go's (tools/record/events_cache.go) does, so a
-controller stuck in a loop cannot flood the API:
+event on a bounded queue that `EventRecorder.run()` drains. An event that is the same as one still
+queued is folded into it (its count grows), so a component repeating itself under load (the scheduler
+failing the same pods every cycle) takes one place per distinct event, not one per repeat. When the
+queue is full of distinct events, a queued repeat of an event already written makes room for one never
+written, and only then is the new one dropped (and counted): the event a user has not seen yet is the
+last one lost. Before writing, the `EventCorrelator` does what client-go's
+(tools/record/events_cache.go) does, so a controller stuck in a loop cannot flood the API:
 
 - the same event again (same source, involvedObject, type, reason and message) patches the one Event
   already written: `count` + 1, `lastTimestamp` now, `firstTimestamp` and name kept;
@@ -19,7 +23,7 @@ import asyncio
 import logging
 import socket
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -121,6 +125,10 @@ class EventCorrelator:
             return CorrelateResult(None, skip=True)
         return CorrelateResult(observed, patch)
 
+    def written_before(self, key: tuple) -> bool:
+        """An event with this event_key has been written (a new one would only raise its count)."""
+        return key in self._seen
+
     def update_state(self, written: core_pb2.Event) -> None:
         """Remember what the server answered (its resourceVersion), keyed by the event itself."""
         self._seen.put(event_key(written), _Seen(written.count, written.first_timestamp, written.metadata.name,
@@ -156,7 +164,7 @@ class EventCorrelator:
             out.metadata.name = seen.name
             out.metadata.resource_version = seen.resource_version
             out.first_timestamp.CopyFrom(seen.first_timestamp)
-            out.count = seen.count + 1
+            out.count = seen.count + max(1, event.count)  # a queued event may carry folded repeats
             patch = {"count": out.count, "message": out.message,
                      "lastTimestamp": out.last_timestamp.ToJsonString()}
         self._seen.put(key, _Seen(out.count, out.first_timestamp, out.metadata.name, out.metadata.resource_version))
@@ -169,6 +177,13 @@ class EventCorrelator:
         accepted = bucket.try_accept(now)
         self._spam.put(key, bucket)
         return not accepted
+
+
+def _fold(into: core_pb2.Event, repeat: core_pb2.Event) -> None:
+    """One queued event standing for both: counts added, the later lastTimestamp."""
+    into.count += repeat.count
+    if repeat.last_timestamp.ToNanoseconds() > into.last_timestamp.ToNanoseconds():
+        into.last_timestamp.CopyFrom(repeat.last_timestamp)
 
 
 def _timestamp(t: float) -> Timestamp:
@@ -191,8 +206,8 @@ class EventRecorder:
         self.host = socket.gethostname() if host is None else host
         self._clock = clock
         self.correlator = correlator or EventCorrelator(clock)
-        # A bounded queue; the head stays until written, so a write cut off by shutdown is flushed.
-        self._pending: deque[core_pb2.Event] = deque()
+        # A bounded queue of distinct events (by event_key), oldest first; a repeat folds into its entry.
+        self._pending: OrderedDict[tuple, core_pb2.Event] = OrderedDict()
         self._queue_size = queue_size
         self._wakeup = asyncio.Event()
         self.dropped = 0
@@ -202,15 +217,37 @@ class EventRecorder:
         if type not in (NORMAL, WARNING):
             log.error("unsupported event type type=%s reason=%s", type, reason)
             return
-        if len(self._pending) >= self._queue_size:
+        try:
+            ev = self.new_event(object_reference(obj), type, reason, message)
+        except Exception:  # an event must never break its caller
+            log.exception("cannot record event reason=%s", reason)
+            return
+        if not self._enqueue(ev):
             self.dropped += 1
             log.warning("event queue full, dropping event reason=%s message=%r", reason, message)
             return
-        try:
-            self._pending.append(self.new_event(object_reference(obj), type, reason, message))
-            self._wakeup.set()
-        except Exception:  # an event must never break its caller
-            log.exception("cannot record event reason=%s", reason)
+        self._wakeup.set()
+
+    def _enqueue(self, ev: core_pb2.Event) -> bool:
+        """Queue the event, folding it into a queued equal one; False if there is no room for it."""
+        key = event_key(ev)
+        queued = self._pending.get(key)
+        if queued is not None:
+            _fold(queued, ev)
+            return True
+        if len(self._pending) >= self._queue_size and not self._make_room():
+            return False
+        self._pending[key] = ev
+        return True
+
+    def _make_room(self) -> bool:
+        """Drop the oldest queued repeat of an event already written (its user has seen it)."""
+        repeat = next((k for k in self._pending if self.correlator.written_before(k)), None)
+        if repeat is None:
+            return False
+        del self._pending[repeat]
+        self.dropped += 1
+        return True
 
     def eventf(self, obj: Message | core_pb2.ObjectReference, type: str, reason: str, fmt: str, *args) -> None:
         self.event(obj, type, reason, fmt % args if args else fmt)
@@ -247,12 +284,18 @@ class EventRecorder:
             log.warning("events not flushed pending=%d", len(self._pending))
 
     async def _write_head(self) -> None:
-        ev = self._pending[0]
+        key, ev = self._pending.popitem(last=False)
         try:
             await self._write(ev)
+        except asyncio.CancelledError:  # shutdown: back at the head, so that flush() writes it
+            queued = self._pending.pop(key, None)
+            if queued is not None:
+                _fold(ev, queued)
+            self._pending[key] = ev
+            self._pending.move_to_end(key, last=False)
+            raise
         except Exception:
             log.exception("cannot write event reason=%s object=%s", ev.reason, ev.involved_object.name)
-        self._pending.popleft()
 
     async def _write(self, ev: core_pb2.Event) -> None:
         result = self.correlator.correlate(ev)

@@ -1,6 +1,6 @@
 """Cluster verbs, like docker compose's, and the coursework's failure verbs.
 
-    kubelab up [-d] [--nodes N] [--redis URL] [--timeout S]
+    kubelab up [-d] [--nodes N] [--replicas COMPONENT=N] [--redis URL] [--timeout S]
     kubelab down [--purge] [--timeout S]
     kubelab ps [--format table|json]                  (alias: status)
     kubelab component-logs NAME [-f] [--tail N] [--path]   (alias: clogs)
@@ -43,6 +43,9 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--nodes", type=int, metavar="N", help="number of nodes (default: as before, else 3)")
     p.add_argument("--redis", metavar="URL", help="use this Redis instead of starting one")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds each start step may take")
+    p.add_argument("--replicas", "--scale", action="append", default=[], metavar="COMPONENT=N",
+                   help="run N copies of a leader-elected component (scheduler-1..N); on a running cluster "
+                   "starts or stops copies, like `docker compose up --scale`")
     p.set_defaults(func=cmd_up)
 
     p = subparsers.add_parser("down", help="stop every process of the cluster")
@@ -92,7 +95,11 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
 def cmd_up(args: argparse.Namespace) -> int:
     if args.nodes is not None and args.nodes < 0:
         raise ClusterError("--nodes must be 0 or more")
-    opts = UpOptions(nodes=args.nodes, redis_url=args.redis, timeout=args.timeout)
+    try:
+        replicas = registry.parse_replicas(args.replicas)
+    except ValueError as e:
+        raise ClusterError(str(e)) from None
+    opts = UpOptions(nodes=args.nodes, redis_url=args.redis, timeout=args.timeout, replicas=replicas)
     if args.detach:
         Launcher(args.state_dir, say=_say).up(opts)
         return 0

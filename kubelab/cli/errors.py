@@ -20,7 +20,12 @@ import grpc
 
 from kubelab.errors import ApiError
 
-__all__ = ["format_api_error", "invalid_message", "source_prefix"]
+__all__ = ["format_api_error", "invalid_message", "source_prefix", "refused"]
+
+
+def refused(server: str) -> str:
+    """kubectl's words for a server nobody listens at (connect: connection refused)."""
+    return f"The connection to the server {server} was refused - did you specify the right host or port?"
 
 _INVALID = re.compile(r'^(?P<kind>[^\s"]+) "(?P<name>[^"]*)" is invalid: ')
 
@@ -52,8 +57,8 @@ def source_prefix(verb: str, source: str | None) -> str:
 def format_api_error(err: ApiError, *, verb: str | None = None, source: str | None = None,
                      server: str | None = None) -> str:
     """One API error as kubectl prints it; verb and source name the manifest file it came from."""
-    if err.code == grpc.StatusCode.UNAVAILABLE and server:
-        return f"The connection to the server {server} was refused - did you specify the right host or port?"
+    if err.code == grpc.StatusCode.UNAVAILABLE and server and not err.answered:
+        return refused(server)
     invalid = invalid_message(err)
     if invalid is not None and not (verb and source):
         return invalid

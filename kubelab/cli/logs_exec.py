@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import os
 import sys
+import termios
 import threading
 
 import grpc
@@ -22,8 +25,8 @@ import grpc
 from kubelab.api.v1 import core_pb2, kubelet_pb2, kubelet_pb2_grpc
 from kubelab.cli.session import CliError, Session, run_verb
 
-__all__ = ["add_commands", "cmd_logs", "cmd_exec", "kubelet_address", "choose_container", "stream_requests",
-           "relay_output", "rpc_error"]
+__all__ = ["add_commands", "cmd_logs", "cmd_exec", "kubelet_address", "choose_container", "pod_target",
+           "stream_requests", "relay_output", "rpc_error", "terminal_kept", "warn_no_tty"]
 
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
 
@@ -102,13 +105,32 @@ async def cmd_logs(ctx: Session) -> int:
 
 
 def _stdin_chunks(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue) -> None:
-    """In a thread: read stdin and hand the chunks to the event loop (None at EOF)."""
-    stream = sys.stdin.buffer
+    """In a thread: read stdin and hand the chunks to the event loop (None at EOF).
+
+    os.read on the descriptor, not sys.stdin.buffer: the thread is still blocked reading when the command
+    ends, and a daemon thread holding the buffered reader's lock aborts the interpreter at exit
+    (`Fatal Python error: _enter_buffered_busy`)."""
+    fd = sys.stdin.fileno()
     while True:
-        data = stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536)
+        try:
+            data = os.read(fd, 65536)
+        except OSError:  # EIO: the terminal went away
+            data = b""
         loop.call_soon_threadsafe(queue.put_nowait, data or None)
         if not data:
             return
+
+
+@contextlib.contextmanager
+def terminal_kept():
+    """Put the terminal's modes back as they were, however the command ends."""
+    fd = sys.stdin.fileno() if sys.stdin is not None else -1
+    saved = termios.tcgetattr(fd) if fd >= 0 and os.isatty(fd) else None
+    try:
+        yield
+    finally:
+        if saved is not None:
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
 async def stream_requests(first, stdin: bool):
@@ -143,6 +165,12 @@ async def relay_output(responses, address: str) -> int:
     return code
 
 
+def warn_no_tty(stdin: bool, tty: bool) -> None:
+    """kubectl's SetupTTY: a TTY asked for while stdin is not a terminal."""
+    if stdin and tty and not sys.stdin.isatty():
+        print("Unable to use a TTY - input is not a terminal or the right kind of file", file=sys.stderr)
+
+
 async def cmd_exec(ctx: Session) -> int:
     args = ctx.args
     command = list(args.command)
@@ -152,11 +180,13 @@ async def cmd_exec(ctx: Session) -> int:
     if pod.status.phase in ("Succeeded", "Failed"):
         raise CliError(f"error: cannot exec into a container in a completed pod; current phase is "
                        f"{pod.status.phase}")
+    warn_no_tty(args.stdin, args.tty)
     start = kubelet_pb2.ExecStart(namespace=pod.metadata.namespace, pod=pod.metadata.name, uid=pod.metadata.uid,
                                   container=container, command=command, stdin=args.stdin)
-    async with grpc.aio.insecure_channel(address) as channel:
-        requests = stream_requests(kubelet_pb2.ExecRequest(start=start), args.stdin)
-        code = await relay_output(kubelet_pb2_grpc.KubeletStub(channel).Exec(requests), address)
+    with terminal_kept():
+        async with grpc.aio.insecure_channel(address) as channel:
+            requests = stream_requests(kubelet_pb2.ExecRequest(start=start), args.stdin)
+            code = await relay_output(kubelet_pb2_grpc.KubeletStub(channel).Exec(requests), address)
     if code:
         print(f"command terminated with exit code {code}", file=sys.stderr)
     return code
@@ -185,7 +215,8 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
 def _exec_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("-c", "--container", help="the container (default: the pod's default or first one)")
     p.add_argument("-i", "--stdin", action="store_true", help="pass stdin to the command")
-    p.add_argument("-t", "--tty", action="store_true", help="accepted for kubectl's sake; kubelab has no TTYs")
+    p.add_argument("-t", "--tty", action="store_true",
+                   help="stdin is a terminal (kubelab gives the command no TTY: the terminal stays line-buffered)")
     p.add_argument("-n", "--namespace", metavar="NS", help="the namespace (default: default)")
 
 

@@ -7,7 +7,8 @@ Without -i (or --attach) it prints `pod/NAME created`. With -i it waits for the 
 its container (the kubelet's Attach: output from the container's start, as kubectl prints the logs
 written before it attached, then the live output; stdin goes to the container), then with
 --restart=Never or OnFailure waits for the pod to finish and exits with the container's exit code; --rm
-deletes the pod at the end (`pod "NAME" deleted`). kubelab has no TTYs: -t is accepted and changes nothing.
+deletes the pod at the end (`pod "NAME" deleted`). kubelab has no TTYs: -t is accepted, and only brings
+kubectl's `Unable to use a TTY - input is not a terminal ...` warning when stdin is not a terminal.
 
 `parse_run` and `new_pod` are pure (kubectl's Complete, Validate and createPod); `cmd_run` does the I/O.
 """
@@ -23,7 +24,7 @@ import grpc
 
 from kubelab.api.v1 import core_pb2, kubelet_pb2, kubelet_pb2_grpc
 from kubelab.cli.durations import parse_duration
-from kubelab.cli.logs_exec import pod_target, relay_output, stream_requests
+from kubelab.cli.logs_exec import pod_target, relay_output, stream_requests, terminal_kept, warn_no_tty
 from kubelab.cli.session import CliError, Session, run_verb
 from kubelab.cli.wait_cmd import wait_until
 from kubelab.errors import ApiError
@@ -161,14 +162,17 @@ async def _wait_for_pod(ctx: Session, name: str, timeout: float, met) -> core_pb
 
 async def _attach(ctx: Session, opts: RunOptions) -> None:
     """Wait until the pod runs (or already finished), then stream its container from the start."""
-    await _wait_for_pod(ctx, opts.name, opts.timeout, lambda p: _running_and_ready(p) or _completed(p))
+    pod = await _wait_for_pod(ctx, opts.name, opts.timeout, lambda p: _running_and_ready(p) or _completed(p))
+    if not _completed(pod):  # kubectl attaches (SetupTTY) to a running pod, and prints the logs of a finished one
+        warn_no_tty(opts.stdin, opts.tty)
     pod, container, address = await pod_target(ctx, opts.name, opts.name, "attach")
     start = kubelet_pb2.AttachStart(namespace=pod.metadata.namespace, pod=pod.metadata.name,
                                     uid=pod.metadata.uid, container=container, stdin=opts.stdin,
                                     from_start=True)
-    async with grpc.aio.insecure_channel(address) as channel:
-        requests = stream_requests(kubelet_pb2.AttachRequest(start=start), opts.stdin)
-        await relay_output(kubelet_pb2_grpc.KubeletStub(channel).Attach(requests), address)
+    with terminal_kept():
+        async with grpc.aio.insecure_channel(address) as channel:
+            requests = stream_requests(kubelet_pb2.AttachRequest(start=start), opts.stdin)
+            await relay_output(kubelet_pb2_grpc.KubeletStub(channel).Attach(requests), address)
 
 
 async def _exit_code(ctx: Session, opts: RunOptions) -> int:

@@ -13,9 +13,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
-import grpc
-
 from kubelab.client import Client
+from kubelab.cli.connect import wait_reachable
 from kubelab.cli.errors import format_api_error
 from kubelab.errors import ApiError
 
@@ -75,6 +74,7 @@ def run_verb(args: argparse.Namespace, verb: Callable[[Session], Awaitable[int]]
     async def main() -> int:
         client = Client(args.server, retry_deadline=CONNECT_DEADLINE, max_backoff=0.5)
         try:
+            await wait_reachable(client.channel, args.server, CONNECT_DEADLINE)
             return await verb(Session(args, client))
         finally:
             await client.close()
@@ -85,11 +85,7 @@ def run_verb(args: argparse.Namespace, verb: Callable[[Session], Awaitable[int]]
         print(str(e).rstrip("\n"), file=sys.stderr)
         return 1
     except ApiError as e:
-        if e.code == grpc.StatusCode.UNAVAILABLE:
-            print(f"The connection to the server {args.server} was refused - did you specify the right host "
-                  "or port?", file=sys.stderr)
-        else:
-            print(format_api_error(e), file=sys.stderr)
+        print(format_api_error(e, server=args.server), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -3,6 +3,8 @@
 Start order: the partition proxy, Redis (unless external), the API server, the default StorageClasses
 (first start only), then every other component that exists and one kubelet per node, all at once. Each
 step waits for health with a deadline. `down` stops in reverse: components, API server, Redis, proxy.
+`up --nodes N` with fewer nodes than before takes the others out cleanly (kubelab/cluster/nodes.py):
+their pods are evicted first, then their kubelets stopped, then their Nodes and Leases deleted.
 
 Every method takes the state dir's lock, so two `kubelab` commands never interleave their changes.
 """
@@ -23,10 +25,12 @@ from kubelab.cluster import procs, proxyctl, registry
 from kubelab.cluster.bootstrap import bootstrap_cluster
 from kubelab.cluster.healthcheck import SERVING
 from kubelab.cluster.networks import claim_pod_network, release_pod_network
+from kubelab.cluster.nodes import drain_nodes, forget_nodes
 from kubelab.cluster.ports import HOST, allocate, join, split
 from kubelab.cluster.specs import PROXY, REDIS, planned_instances, proc_spec, route_target
 from kubelab.cluster.state import ClusterState, ProcessRecord, StateDir
 from kubelab.cluster.status import health_of
+from kubelab.leaderelection import default_identity
 from kubelab.network import cluster_id
 
 __all__ = ["ClusterError", "Launcher", "UpOptions"]
@@ -44,6 +48,13 @@ class UpOptions:
     """An external Redis instead of the embedded one."""
     timeout: float = 60.0
     """Seconds each start step may take to become healthy."""
+    replicas: dict[str, int] | None = None
+    """Copies of leader-elected components ({"scheduler": 2}); others keep what was recorded."""
+
+
+#: How the launcher hands a process its leader-election identity (ProcessConfig.leader_elect_identity).
+IDENTITY_ENV = "KUBELAB_LEADER_ELECT_IDENTITY"
+LEADER_ELECT = "--leader-elect"
 
 
 def _port(addr: str) -> int | None:
@@ -66,6 +77,8 @@ class Launcher:
         with self.sd.locked():
             self.sd.create()
             state = self.sd.load()
+            removed = self._removed_nodes(state, opts)
+            self._drain(state, removed, opts.timeout)  # while their kubelets still run; _plan stops them
             insts = self._plan(state, opts)
             state.pod_network = claim_pod_network(self.sd.root, state.pod_network)
             self.sd.save(state)
@@ -80,6 +93,8 @@ class Launcher:
             self._start_and_wait(state, ["apiserver"], opts.timeout)
             if not state.bootstrapped:
                 self._bootstrap(state)
+            if removed:
+                forget_nodes(state.processes["apiserver"].listen, removed, self.say)
             self._start_and_wait(state, [n for n in names if n != "apiserver"], opts.timeout)
             self.say(f"event=up state_dir={self.sd.root} apiserver={state.processes['apiserver'].listen}")
 
@@ -192,6 +207,25 @@ class Launcher:
                 raise ClusterError(f"{name} is not running")
             self.say(f"event={verb} name={name} pid={rec.pid}")
 
+    @staticmethod
+    def _removed_nodes(state: ClusterState, opts: UpOptions) -> list[str]:
+        """The nodes a smaller --nodes takes out of a cluster that has run (a new one has no Nodes)."""
+        if opts.nodes is None or opts.nodes >= state.nodes or not state.bootstrapped:
+            return []
+        return [f"node-{i}" for i in range(opts.nodes + 1, state.nodes + 1)]
+
+    def _drain(self, state: ClusterState, nodes: list[str], timeout: float) -> None:
+        """Evict the pods of nodes whose kubelets run, through a running API server (docs: Breaking things)."""
+        api = state.processes.get("apiserver")
+        running = [n for n in nodes if n in state.processes
+                   and procs.is_alive(state.processes[n].pid, state.processes[n].start_time)]
+        if not running or api is None or health_of(["apiserver"], state)["apiserver"] != SERVING:
+            return
+        left = drain_nodes(api.listen, running, timeout, self.say)
+        if left:
+            self.say(f"event=deleted_at_once pods={','.join(left)} note='not terminated within {timeout:g}s'")
+        self.say(f"event=drained nodes={','.join(running)}")
+
     def _bootstrap(self, state: ClusterState) -> None:
         addr = state.processes["apiserver"].listen
         try:
@@ -205,6 +239,11 @@ class Launcher:
         """Settle nodes, Redis and ports for this `up`; drop records of instances no longer planned."""
         if opts.nodes is not None:
             state.nodes = opts.nodes
+        for name, count in (opts.replicas or {}).items():
+            if count == registry.component(name).replicas:
+                state.replicas.pop(name, None)
+            else:
+                state.replicas[name] = count
         if opts.redis_url:
             state.redis_url, state.embedded_redis = opts.redis_url, False
         elif not state.redis_url:
@@ -267,6 +306,9 @@ class Launcher:
             with open(log, "a") as f:
                 f.write(f"ts={time.strftime('%Y-%m-%dT%H:%M:%S')} component=kubelab event=start name={name}\n")
             rec.upstream = spec.upstream
+            rec.identity = ""
+            if LEADER_ELECT in spec.argv:  # a fresh identity per start, so that `ps` can tell it from the last
+                rec.identity = spec.env[IDENTITY_ENV] = default_identity(name)
             rec.pid, rec.start_time = procs.spawn(spec.argv, env=spec.env, log=log, cwd=self.sd.root)
             rec.desired = "running"
             self.sd.save(state)

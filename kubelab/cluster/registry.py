@@ -30,6 +30,8 @@ __all__ = [
     "instances",
     "is_available",
     "module_overrides",
+    "parse_replicas",
+    "scalable",
     "services_root",
 ]
 
@@ -85,6 +87,7 @@ COMPONENTS: tuple[Component, ...] = (
     Component("replicaset", APISERVER, 10257, help="Deployment and ReplicaSet controllers"),
     Component("statefulset", APISERVER, 10258, help="StatefulSet controller"),
     Component("lifecycle", APISERVER, 10261, help="garbage collector and node lifecycle"),
+    Component("endpoints", APISERVER, 10262, help="EndpointSlice and Endpoints controllers"),
     Component("dns", APISERVER, 10263, leader_elect=False, help="cluster DNS on the kube-dns ClusterIP"),
     Component("kubelet", APISERVER, 10250, per_node=True, help="node agent: runs pods, mounts volumes"),
 )
@@ -106,16 +109,43 @@ class Instance:
     node: str | None = None
 
 
-def instances(nodes: int, components: tuple[Component, ...] = COMPONENTS) -> list[Instance]:
-    """Every instance of `components` for a cluster of `nodes` nodes, in start order."""
+def instances(nodes: int, components: tuple[Component, ...] = COMPONENTS,
+              replicas: dict[str, int] | None = None) -> list[Instance]:
+    """Every instance of `components` for a cluster of `nodes` nodes, in start order; `replicas` overrides
+    a component's number of copies (named `scheduler-1`, `scheduler-2`, ... as compose names them)."""
     out: list[Instance] = []
     for c in components:
+        count = (replicas or {}).get(c.name, c.replicas)
         if c.per_node:
             out += [Instance(f"node-{i}", c, f"node-{i}") for i in range(1, nodes + 1)]
-        elif c.replicas == 1:
+        elif count == 1:
             out.append(Instance(c.name, c))
         else:
-            out += [Instance(f"{c.name}-{i}", c) for i in range(1, c.replicas + 1)]
+            out += [Instance(f"{c.name}-{i}", c) for i in range(1, count + 1)]
+    return out
+
+
+def scalable() -> list[str]:
+    """Components that may run as several copies: the leader-elected ones (not the API server, whose
+    address the CLI and every component are given, nor kubelets, one per node)."""
+    return [c.name for c in COMPONENTS if c.upstream == APISERVER and not c.per_node]
+
+
+def parse_replicas(items: list[str]) -> dict[str, int]:
+    """`scheduler=2` items of `up --replicas` as {component: copies}; ValueError says what is wrong."""
+    out: dict[str, int] = {}
+    for item in items:
+        for part in filter(None, item.split(",")):
+            name, sep, count = part.partition("=")
+            if not sep:
+                raise ValueError(f"--replicas {part}: expected COMPONENT=N, as in scheduler=2")
+            if name not in scalable():
+                why = ("kubelets run one per node: use --nodes" if name == "kubelet"
+                       else f"no component named {name!r} runs replicas")
+                raise ValueError(f"--replicas {part}: {why} (components: {', '.join(scalable())})")
+            if not count.isdigit() or int(count) < 1:
+                raise ValueError(f"--replicas {part}: the number of copies must be a whole number, 1 or more")
+            out[name] = int(count)
     return out
 
 

@@ -37,7 +37,7 @@ def planned_instances(state: ClusterState, overrides: dict[str, str] | None = No
     """The registry's instances whose code exists, for state.nodes nodes, in start order."""
     overrides = registry.module_overrides() if overrides is None else overrides
     present = tuple(c for c in registry.COMPONENTS if registry.is_available(c, overrides))
-    return registry.instances(state.nodes, present)
+    return registry.instances(state.nodes, present, state.replicas)
 
 
 def redis_addr(url: str) -> str:
@@ -81,7 +81,7 @@ def proc_spec(name: str, state: ClusterState, sd: StateDir, overrides: dict[str,
     if name == PROXY:
         argv = [sys.executable, "-m", "kubelab.cluster.proxy", "--config", str(sd.proxy_file)]
         return ProcSpec(name, argv, child_env({"PYTHONUNBUFFERED": "1"}), PROXY)
-    inst = next((i for i in registry.instances(state.nodes) if i.name == name), None)
+    inst = next((i for i in registry.instances(state.nodes, replicas=state.replicas) if i.name == name), None)
     if inst is None:
         raise KeyError(name)
     if inst.component.upstream == registry.REDIS:

@@ -17,6 +17,7 @@ Layout of a state dir::
       "redis_url": "redis://127.0.0.1:41234/0",     # the real Redis (embedded or --redis)
       "embedded_redis": true,
       "bootstrapped": true,                         # default StorageClasses created
+      "replicas": {"scheduler": 2},                 # `up --replicas`: copies of leader-elected components
       "pod_network": 1,                             # node-N's pods get 127.<pod_network>.N.0/24
       "processes": {                                # one per process the launcher runs
         "apiserver": {
@@ -25,7 +26,8 @@ Layout of a state dir::
           "upstream": "redis://127.0.0.1:41237/0",  # through the proxy; "" for redis and proxy
           "route_listen": "127.0.0.1:41237",        # the proxy port in its upstream path, if any
           "pid": 12345, "start_time": 8812345,      # start_time: /proc/<pid>/stat field 22
-          "desired": "running"                      # running | stopped | killed
+          "desired": "running",                     # running | stopped | killed
+          "identity": "host_scheduler-1_1f2e3d4c"   # its leader-election identity (this start's)
         }, ...
       }
     }
@@ -76,6 +78,8 @@ class ProcessRecord:
     pid: int = 0
     start_time: int = 0
     desired: str = "running"
+    identity: str = ""
+    """The leader-election identity the launcher gave this start of it (`ps` finds the leader by it)."""
 
     @classmethod
     def from_dict(cls, d: dict) -> "ProcessRecord":
@@ -92,6 +96,8 @@ class ClusterState:
     embedded_redis: bool = True
     bootstrapped: bool = False
     pod_network: int = 0
+    replicas: dict[str, int] = field(default_factory=dict)
+    """Copies of a component beyond the registry's default (`kubelab up --replicas scheduler=2`)."""
     processes: dict[str, ProcessRecord] = field(default_factory=dict)
 
     def to_json(self) -> str:
@@ -110,6 +116,7 @@ class ClusterState:
             embedded_redis=bool(d.get("embedded_redis", True)),
             bootstrapped=bool(d.get("bootstrapped", False)),
             pod_network=int(d.get("pod_network", 0)),
+            replicas={k: int(v) for k, v in d.get("replicas", {}).items()},
             processes=procs,
         )
 

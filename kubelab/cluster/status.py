@@ -9,6 +9,7 @@ as `killed` or `stopped` if `kubelab kill`/`stop` did it and `exited` if it died
 from __future__ import annotations
 
 import asyncio
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
@@ -37,26 +38,37 @@ class Row:
         return asdict(self)
 
 
-def leader_roles(apiserver_addr: str, instances: list[registry.Instance], timeout: float = 1.0) -> dict[str, str]:
-    """{instance name: "leader" | "standby"} for instances of components that hold a Lease.
+def leader_roles(apiserver_addr: str, instances: list[registry.Instance], identities: dict[str, str],
+                 timeout: float = 1.0, now: float | None = None) -> dict[str, str]:
+    """{instance name: "leader" | "standby"} for instances of components that elect a leader.
 
-    A component elects its leader on the Lease named after it in kube-system. The holder identity is
-    `<hostname>_<instance>_<random>` (kubelab.leaderelection.default_identity, with the instance from
-    KUBELAB_COMPONENT): the instance named in it leads. Components without such a Lease (or an API
-    server that does not answer within timeout) are left out.
+    A component elects its leader on the Lease named after it in kube-system. An instance leads only if
+    the Lease is unexpired (renewTime + leaseDurationSeconds is ahead) and its holder is this very start
+    of the instance: `identities` has the identity the launcher gave each start. A restarted controller
+    waiting for its previous self's Lease to expire is a standby. Components without such a Lease (or an
+    API server that does not answer within timeout) are left out.
     """
     try:
         leases = asyncio.run(asyncio.wait_for(_kube_system_leases(apiserver_addr), timeout))
     except (ApiError, asyncio.TimeoutError, OSError):
         return {}
+    now = time.time() if now is None else now
     out = {}
     for inst in instances:
         lease = leases.get(inst.component.name)
         if lease is None or inst.component.per_node:
             continue
-        holder = lease.spec.holder_identity
-        out[inst.name] = "leader" if inst.name in holder.split("_") else "standby"
+        held_by = lease.spec.holder_identity if lease_valid(lease, now) else ""
+        out[inst.name] = "leader" if held_by and held_by == identities.get(inst.name) else "standby"
     return out
+
+
+def lease_valid(lease, now: float) -> bool:
+    """The Lease's holder still holds it: renewed less than leaseDurationSeconds ago."""
+    spec = lease.spec
+    if not spec.holder_identity or not spec.HasField("renew_time"):
+        return False
+    return spec.renew_time.ToNanoseconds() / 1e9 + spec.lease_duration_seconds > now
 
 
 async def _kube_system_leases(addr: str) -> dict:
@@ -124,7 +136,9 @@ def rows(sd: StateDir, state: ClusterState | None = None, timeout: float = 1.0) 
     api = state.processes.get("apiserver")
     roles = {}
     if api and health.get("apiserver") == SERVING:
-        roles = leader_roles(api.listen, registry.instances(state.nodes), timeout)
+        identities = {n: r.identity for n, r in state.processes.items()}
+        roles = leader_roles(api.listen, registry.instances(state.nodes, replicas=state.replicas), identities,
+                             timeout)
     out = []
     if not state.embedded_redis and state.redis_url:
         from kubelab.cluster.specs import redis_addr

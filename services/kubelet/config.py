@@ -49,6 +49,9 @@ class KubeletConfig(ProcessConfig):
     """Nameserver written to pods' resolv.conf (dnsPolicy ClusterFirst); empty: the host's nameservers."""
     cluster_domain: str = "cluster.local"
     """The cluster's DNS domain (search paths and pod FQDNs)."""
+    attach_mount_timeout: float = 120.0
+    """Seconds a pod waits for its volumes to be attached and mounted before a FailedMount event
+    (Kubernetes' podAttachAndMountTimeout, 2 minutes); tests shorten it."""
     orphan_cleanup_interval: float = 10.0
     """Seconds between sweeps for containers whose pod no longer exists."""
     kill_containers: bool = False
@@ -97,6 +100,8 @@ def complete_config(cfg: KubeletConfig) -> KubeletConfig:
         errors.append("--heartbeat-interval must be positive")
     if cfg.backoff_scale < 0:
         errors.append("--backoff-scale must not be negative")
+    if cfg.attach_mount_timeout <= 0:
+        errors.append("--attach-mount-timeout must be positive")
     if errors:
         raise SystemExit("kubelet: " + "; ".join(errors))
     node_ip = cfg.node_ip or (node_ip_of(cidr) if net is not None else "127.0.0.1")

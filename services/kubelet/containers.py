@@ -1,5 +1,11 @@
 """One container of a pod as its worker tracks it: the current and previous runs, its prober, and why it
 waits; and how that reads as a container status.
+
+A run is reported running only once the kubelet has seen it running at a relist (k/k `pleg/generic.go`
+relists every second; a sync after a start works from the pod cache of the relist before it). So a
+container that exits within RELIST_PERIOD of its start is never written Running, nor Ready (readiness
+without a probe follows a started, running container): until then the status stays what it was
+before the start (waiting, with the previous run as lastState).
 """
 from __future__ import annotations
 
@@ -15,7 +21,10 @@ from services.kubelet.podstatus import ContainerView, Terminated
 from services.kubelet.prober import ContainerProber
 from services.kubelet.runtime.records import RunRecord, load_run
 
-__all__ = ["ContainerSlot", "terminated_of", "load_runs", "prune_runs"]
+__all__ = ["ContainerSlot", "RELIST_PERIOD", "terminated_of", "load_runs", "prune_runs"]
+
+#: Seconds between two relists of the container runtime (the generic PLEG's relistPeriod).
+RELIST_PERIOD = 1.0
 
 
 @dataclass
@@ -31,6 +40,8 @@ class ContainerSlot:
     """Runs the current run's probes."""
     waiting_reason: str = "ContainerCreating"
     waiting_message: str = ""
+    reason_before_start: tuple[str, str] = ("ContainerCreating", "")
+    """The waiting reason and message shown until a relist sees the current run running."""
 
     @property
     def name(self) -> str:
@@ -64,7 +75,13 @@ class ContainerSlot:
             self.watcher.cancel()
             self.watcher = None
 
-    def view(self, waiting_to_restart: bool) -> ContainerView:
+    def seen_running_in(self, now: float) -> float | None:
+        """Seconds until the relist that sees the current run running (None: no run waits for one)."""
+        if not self.running:
+            return None
+        return max(0.0, self.current.started_at + RELIST_PERIOD - now)
+
+    def view(self, waiting_to_restart: bool, now: float) -> ContainerView:
         """The container's status; waiting_to_restart: it exited and will be started again."""
         base = dict(name=self.name, image=self.spec.image, image_id=images.image_id(self.spec.image),
                     restart_count=self.current.attempt if self.current else 0)
@@ -72,6 +89,10 @@ class ContainerSlot:
         if cur is None:
             return ContainerView(**base, reason=self.waiting_reason, message=self.waiting_message)
         last = terminated_of(self.previous) if self.previous and self.previous.exit else None
+        if self.seen_running_in(now):  # started, not relisted yet: as before the start
+            reason, message = self.reason_before_start
+            base["restart_count"] = self.previous.attempt if self.previous else 0
+            return ContainerView(**base, reason=reason, message=message, last=last)
         if cur.running:
             prober = self.prober
             return ContainerView(**base, state="running", started_at=cur.started_at, container_id=cur.id,

@@ -70,7 +70,8 @@ class Kubelet:
             runtime=self.runtime, ipam=Ipam(cfg.pod_cidr), events=self.events, status=self.status,
             lookups=InformerLookups(*self.storage), client=proc.client, backoff=Backoff.scaled(cfg.backoff_scale),
             allocatable=capacity, python_dir=os.path.dirname(sys.executable), builtin_dir=self.paths.builtin,
-            cluster_dns=cfg.cluster_dns, cluster_domain=cfg.cluster_domain)
+            cluster_dns=cfg.cluster_dns, cluster_domain=cfg.cluster_domain,
+            attach_mount_timeout=cfg.attach_mount_timeout)
         self.agent = NodeAgent(proc.client, self.events, self.ident, heartbeat_interval=cfg.heartbeat_interval,
                                report_frequency=cfg.node_status_report_frequency,
                                volumes_in_use=self.volumes_in_use)

@@ -34,3 +34,5 @@ class PodContext:
     builtin_dir: Path = Path("/nonexistent")
     cluster_dns: str = ""
     cluster_domain: str = "cluster.local"
+    attach_mount_timeout: float = 120.0
+    """Seconds a pod waits for volumes to be attached before a FailedMount event (--attach-mount-timeout)."""

@@ -119,6 +119,7 @@ class PodLifecycle(abc.ABC):
         except StartFailed as e:
             return self._cannot_create(slot, "RunContainerError", str(e))
         slot.previous, slot.current = slot.current, rec
+        slot.reason_before_start = (slot.waiting_reason or "ContainerCreating", slot.waiting_message)
         slot.waiting_reason, slot.waiting_message = "", ""
         prune_runs(ctx.paths.container_dir(self.uid, slot.name), attempt - 1)
         if rec.exit is not None and rec.exit.reason == "StartError":

@@ -19,6 +19,7 @@ from services.kubelet.containers import ContainerSlot, load_runs
 from services.kubelet.decisions import is_sidecar, next_init_step, should_restart
 from services.kubelet.hostpath import HostPathError
 from services.kubelet.ipam import PoolExhausted
+from services.kubelet.mountwait import MountWait
 from services.kubelet.podcontext import PodContext
 from services.kubelet.podlifecycle import PodLifecycle
 from services.kubelet.podsetup import PodRecord, load_pod_record, save_pod_record, spec_hash, write_pod_files
@@ -31,8 +32,6 @@ log = logging.getLogger(__name__)
 
 RESYNC = 30.0
 VOLUME_RETRY = 2.0
-#: Seconds between two events about the same volume problem (the check itself runs every VOLUME_RETRY).
-VOLUME_EVENT_INTERVAL = 30.0
 
 
 class PodWorker(PodLifecycle):
@@ -44,8 +43,7 @@ class PodWorker(PodLifecycle):
         """The pod has Succeeded or Failed: it no longer counts against --max-pods."""
         self.volumes_pending = False
         """Some volume is not ready: storage objects' changes wake this worker."""
-        self._reported: dict[str, tuple[str, float]] = {}
-        """Volume name -> (message, when) of the last event about it."""
+        self._mount_wait = MountWait(ctx.attach_mount_timeout)
 
     # --- what the kubelet calls -----------------------------------------------------------------
 
@@ -119,18 +117,15 @@ class PodWorker(PodLifecycle):
         pod_files = write_pod_files(self.ctx.paths, pod, self.pod_ip, self.ctx.cluster_dns, self.ctx.cluster_domain)
         problems = self._set_up_volumes()
         self.volumes_pending = bool(problems)
+        for reason, message in self._mount_wait.events(problems, time.monotonic()):
+            self.event("Warning", reason, message)
         if problems:
-            now = time.monotonic()
-            for p in problems:
-                last = self._reported.get(p.name)
-                if last is None or last[0] != p.message or now - last[1] >= VOLUME_EVENT_INTERVAL:
-                    self.event("Warning", p.reason, p.message)
-                    self._reported[p.name] = (p.message, now)
             self.publish()
             return VOLUME_RETRY
         await self.kill_unhealthy()
-        delays = [d for d in (await self._run_containers(pod_files)) if d is not None]
-        self.publish()
+        delays = await self._run_containers(pod_files)
+        delays.append(self.publish())
+        delays = [d for d in delays if d is not None]
         return min(delays) if delays else None
 
     async def _run_containers(self, pod_files) -> list[float | None]:
@@ -202,7 +197,9 @@ class PodWorker(PodLifecycle):
         self.sources = sources
         return problems
 
-    def publish(self) -> None:
+    def publish(self) -> float | None:
+        """Hand the status to the status manager; seconds until a started run is relisted (then publish
+        again), if one waits for that."""
         policy = self.pod.spec.restart_policy or "Always"
         init_done = next_init_step(list(self.pod.spec.init_containers),
                                    {s.name: s.observed() for s in self.init_slots}, policy).action == "done"
@@ -214,9 +211,12 @@ class PodWorker(PodLifecycle):
                 return is_sidecar(slot.spec) or (slot.exit_code != 0 and policy != "Never")
             return init_done and should_restart(policy, slot.exit_code)
 
-        status = build_pod_status(self.pod, [s.view(restarting(s)) for s in self.init_slots],
-                                  [s.view(restarting(s)) for s in self.slots], pod_ip=self.pod_ip,
+        now = time.time()
+        status = build_pod_status(self.pod, [s.view(restarting(s), now) for s in self.init_slots],
+                                  [s.view(restarting(s), now) for s in self.slots], pod_ip=self.pod_ip,
                                   host_ip=self.ctx.host_ip, start_time=self.record.start_time if self.record else 0,
-                                  now=time.time())
+                                  now=now)
         self.terminal = status.phase in ("Succeeded", "Failed")
         self.ctx.status.set_status(self.uid, self.key, status)
+        relists = [d for d in (s.seen_running_in(now) for s in self.all_slots()) if d]
+        return min(relists) if relists else None

@@ -8,7 +8,8 @@ from kubelab.cluster.registry import APISERVER, REDIS, command, environment, ins
 
 def test_components_in_start_order():
     names = [c.name for c in registry.COMPONENTS]
-    assert names == ["apiserver", "scheduler", "provisioner", "replicaset", "statefulset", "lifecycle", "dns", "kubelet"]
+    assert names == ["apiserver", "scheduler", "provisioner", "replicaset", "statefulset", "lifecycle", "endpoints",
+                     "dns", "kubelet"]
     assert registry.component("apiserver").upstream == REDIS
     assert all(c.upstream == APISERVER for c in registry.COMPONENTS[1:])
     assert all(c.module == f"services.{c.name}" for c in registry.COMPONENTS)
@@ -29,6 +30,33 @@ def test_kubelets_are_named_after_their_nodes():
 def test_replicas_get_numbered_names():
     c = registry.Component("scheduler", APISERVER, 1, replicas=2)
     assert [i.name for i in instances(1, (c,))] == ["scheduler-1", "scheduler-2"]
+
+
+def test_replicas_of_up_override_the_registry():
+    names = [i.name for i in instances(1, replicas={"scheduler": 3})]
+    assert names[:4] == ["apiserver", "scheduler-1", "scheduler-2", "scheduler-3"]
+    assert "replicaset" in names
+
+
+@pytest.mark.parametrize("items,parsed", [
+    (["scheduler=2"], {"scheduler": 2}),
+    (["scheduler=2,replicaset=3", "lifecycle=1"], {"scheduler": 2, "replicaset": 3, "lifecycle": 1}),
+])
+def test_parse_replicas(items, parsed):
+    assert registry.parse_replicas(items) == parsed
+
+
+@pytest.mark.parametrize("item,message", [
+    ("scheduler", "--replicas scheduler: expected COMPONENT=N, as in scheduler=2"),
+    ("scheduler=0", "--replicas scheduler=0: the number of copies must be a whole number, 1 or more"),
+    ("scheduler=two", "--replicas scheduler=two: the number of copies must be a whole number, 1 or more"),
+    ("kubelet=2", "--replicas kubelet=2: kubelets run one per node: use --nodes (components: scheduler,"),
+    ("apiserver=2", "--replicas apiserver=2: no component named 'apiserver' runs replicas (components: "),
+])
+def test_parse_replicas_says_what_is_wrong(item, message):
+    with pytest.raises(ValueError) as e:
+        registry.parse_replicas([item])
+    assert str(e.value).startswith(message)
 
 
 def test_apiserver_command_and_environment():

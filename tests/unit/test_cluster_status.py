@@ -8,7 +8,8 @@ import time
 
 from kubelab.cluster import procs
 from kubelab.cluster.state import ClusterState, ProcessRecord
-from kubelab.cluster.status import Row, format_table, state_of
+from kubelab.api.v1 import coordination_pb2
+from kubelab.cluster.status import Row, format_table, lease_valid, state_of
 
 
 def _state(**recs) -> ClusterState:
@@ -62,3 +63,17 @@ def test_table_is_aligned():
     assert lines[0].split() == ["NAME", "PID", "STATE", "HEALTH", "ROLE", "ADDRESS"]
     assert lines[2].split() == ["node-1", "-", "killed", "-", "-", "127.0.0.1:2"]
     assert lines[1].index("running") == lines[2].index("killed") == lines[0].index("STATE")
+
+
+def _lease(holder: str, renewed: float, duration: int = 15) -> coordination_pb2.Lease:
+    lease = coordination_pb2.Lease()
+    lease.spec.holder_identity = holder
+    lease.spec.lease_duration_seconds = duration
+    lease.spec.renew_time.FromNanoseconds(int(renewed * 1e9))
+    return lease
+
+
+def test_a_lease_is_held_until_its_duration_after_the_last_renewal():
+    assert lease_valid(_lease("h_scheduler_1", renewed=100.0), now=114.9)
+    assert not lease_valid(_lease("h_scheduler_1", renewed=100.0), now=115.1)
+    assert not lease_valid(_lease("", renewed=100.0), now=101.0)  # released

@@ -141,3 +141,33 @@ async def test_run_again_after_being_cancelled():
     assert h.reconciler.calls == ["ns/a", "ns/a"]
     h.ctrl.shut_down()
     await task
+
+
+def labelled(name: str, rv: int, **labels) -> core_pb2.Pod:
+    p = pod(name, None, rv)
+    p.metadata.labels.update(labels)
+    return p
+
+
+async def test_watches_map_label_changes_to_old_and_new_keys_and_filter_updates():
+    f = InformerFactory(client=None)
+    rsi, pods = f.informer("ReplicaSet"), f.informer("Pod")
+    for inf in (rsi, pods):
+        inf._replace([], "1")
+        inf._synced.set()
+    reconciler = Scripted({})
+    by_app = lambda p: [f"ns/{p.metadata.labels['app']}"] if "app" in p.metadata.labels else []  # noqa: E731
+    wanted = lambda old, new: old.metadata.labels != new.metadata.labels  # noqa: E731
+    ctrl = Controller("test", reconciler, f, for_kind="ReplicaSet", watches=[("Pod", by_app, wanted)])
+    async with asyncio.TaskGroup() as tg:
+        run = tg.create_task(ctrl.run())
+        pods._apply("ADDED", labelled("p", 2, app="a"), "2")
+        await settle()
+        pods._apply("MODIFIED", labelled("p", 3, app="a"), "3")  # filtered out
+        await settle()
+        assert reconciler.calls == ["ns/a"]
+        pods._apply("MODIFIED", labelled("p", 4, app="b"), "4")  # both the old and the new key
+        await settle()
+        assert sorted(reconciler.calls[1:]) == ["ns/a", "ns/b"]
+        ctrl.shut_down()
+        await run

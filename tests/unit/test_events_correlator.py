@@ -115,4 +115,28 @@ def test_record_never_raises_and_drops_when_full():
     assert rec.pending() == 0
     for _ in range(5):
         rec.event(pod(), "Normal", "R", "m")
-    assert rec.pending() == 2 and rec.dropped == 3
+    assert rec.pending() == 1 and rec.dropped == 0  # repeats fold into the queued event
+    rec.event(pod("web-1", uid="u2"), "Normal", "R", "m")
+    rec.event(pod("web-2", uid="u3"), "Normal", "R", "m")
+    assert rec.pending() == 2 and rec.dropped == 1
+
+
+def test_a_full_queue_drops_a_repeat_of_a_written_event_before_a_first_one():
+    rec = EventRecorder(client=None, component="c", host="h", queue_size=2, clock=FakeClock(T0))
+    seen = rec.new_event(object_reference(pod()), "Warning", "FailedScheduling", "0/3 nodes")
+    rec.correlator.update_state(written(seen, "7"))
+    rec.event(pod(), "Warning", "FailedScheduling", "0/3 nodes")  # a repeat of what users saw already
+    rec.event(pod("web-1", uid="u2"), "Warning", "FailedScheduling", "0/3 nodes")
+    rec.event(pod("web-2", uid="u3"), "Warning", "FailedScheduling", "0/3 nodes")  # never seen: takes its place
+    assert [e.involved_object.name for e in rec._pending.values()] == ["web-1", "web-2"] and rec.dropped == 1
+
+
+def test_a_folded_event_raises_the_written_count_by_its_repeats():
+    clock = FakeClock(T0)
+    rec = recorder(clock)
+    first = rec.correlator.correlate(rec.new_event(object_reference(pod()), "Warning", "R", "m")).event
+    rec.correlator.update_state(written(first, "5"))
+    folded = rec.new_event(object_reference(pod()), "Warning", "R", "m")
+    folded.count = 4
+    result = rec.correlator.correlate(folded)
+    assert result.patch["count"] == 5 and result.event.metadata.name == first.metadata.name

@@ -5,8 +5,10 @@ Actual state: the volume's VolumeAttachments. Attachments to nodes no longer des
 (detach) first, unless that node's kubelet still reports the volume in `status.volumesInUse` (still
 mounted): then the detach waits, at most `max_unmount_wait` (Kubernetes' maxWaitForUnmountDuration, 6
 minutes) before it is forced. Then each desired node gets an attachment, except that a ReadWriteOnce or
-ReadWriteOncePod volume attached to another node is not attached again: its pods on the waiting node get
-a `FailedAttachVolume` "Multi-Attach error" event, once per node, until the other node detaches.
+ReadWriteOncePod volume attached to another node is not attached again: every pod on the waiting node
+that needs the volume gets a `FailedAttachVolume` "Multi-Attach error" event (reportMultiAttachError
+sends one to each of the volume's scheduled pods on that node), once per pod, so that a pod that lands
+on the node later is told too, until the other node detaches.
 ReadWriteMany and ReadOnlyMany volumes attach to every node that wants them.
 """
 from __future__ import annotations
@@ -20,7 +22,7 @@ from kubelab.api.v1 import core_pb2, storage_pb2
 from services.provisioner.volumeutil import is_multi_attach_forbidden
 
 __all__ = ["ATTACHER", "attachment_name", "is_attachable", "AttachSnapshot", "AttachPlan", "decide_attach",
-           "multi_attach_message", "unique_volume_name", "MAX_UNMOUNT_WAIT"]
+           "multi_attach_message", "pod_key", "unique_volume_name", "MAX_UNMOUNT_WAIT"]
 
 ATTACHER = "network-disk.kubelab.io"
 MAX_UNMOUNT_WAIT = 360.0
@@ -49,7 +51,7 @@ class AttachSnapshot:
     pods: Sequence[core_pb2.Pod]
     """Scheduled pods that are not terminated and use a claim bound to the volume."""
     reported: Collection[str] = ()
-    """Nodes whose Multi-Attach error has been reported already."""
+    """Pods (pod_key) that have been told their Multi-Attach error already."""
     in_use: Collection[str] = ()
     """Nodes whose kubelet reports the volume in use (mounted)."""
     now: float = 0.0
@@ -69,7 +71,7 @@ class AttachPlan:
     events: tuple[tuple[core_pb2.Pod, str], ...] = ()
     """(pod, message) FailedAttachVolume events."""
     waiting: frozenset[str] = frozenset()
-    """Nodes kept waiting by a Multi-Attach error (all of them reported after this plan)."""
+    """Pods (pod_key) kept waiting by a Multi-Attach error (all of them told after this plan)."""
     unmounting: Mapping[str, float] = field(default_factory=dict)
     """Nodes whose detach waits for the kubelet to unmount the volume, and since when."""
 
@@ -94,14 +96,20 @@ def decide_attach(s: AttachSnapshot) -> AttachPlan:
     attach, waiting, events = [], set(), []
     for node in sorted((n for n in desired if n not in existing), key=lambda n: _first_pod(desired[n])):
         if forbidden and attached:
-            waiting.add(node)
-            if node not in s.reported:
-                users = [p for n in sorted(attached) for p in desired.get(n, ())]
-                events += [(pod, multi_attach_message(s.volume_name, pod, users)) for pod in desired[node]]
+            users = [p for n in sorted(attached) for p in desired.get(n, ())]
+            for pod in desired[node]:
+                waiting.add(pod_key(pod))
+                if pod_key(pod) not in s.reported:
+                    events.append((pod, multi_attach_message(s.volume_name, pod, users)))
             continue
         attach.append(node)
         attached.add(node)
     return AttachPlan(tuple(detach), tuple(attach), mark, tuple(events), frozenset(waiting), unmounting)
+
+
+def pod_key(pod: core_pb2.Pod) -> str:
+    """One pod, this incarnation of it: a pod recreated under the same name is told again."""
+    return f"{pod.metadata.namespace}/{pod.metadata.name}/{pod.metadata.uid}"
 
 
 def _first_pod(pods: list[core_pb2.Pod]) -> tuple:

@@ -16,6 +16,8 @@ from kubelab.errors import ApiError
 from tests.integration.kubelet.kubelet_support import KubeletProcess, kill_shims
 
 NAMESPACE = "default"
+#: Seconds the kubelet waits for a disk to be attached before it says FailedMount (Kubernetes: 120).
+ATTACH_MOUNT_TIMEOUT = 4
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +29,8 @@ def cluster_dir():
 
 @pytest.fixture(scope="module")
 def kubelet(apiserver, cluster_dir):
-    k = KubeletProcess(apiserver.address, cluster_dir, "node-1").start()
+    k = KubeletProcess(apiserver.address, cluster_dir, "node-1", "--attach-mount-timeout", str(ATTACH_MOUNT_TIMEOUT)
+                       ).start()
     yield k
     k.stop()
     kill_shims(k.root)

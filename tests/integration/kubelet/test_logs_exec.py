@@ -57,6 +57,7 @@ async def _logs_with(apiserver, lines: int, *args):
 
 
 async def test_follow_and_previous(node, client, apiserver):
+    # ticks for about 2 s: it outlives the kubelet's one-second relist, so it is seen running
     manifest = textwrap.dedent("""\
         apiVersion: v1
         kind: Pod
@@ -67,7 +68,7 @@ async def test_follow_and_previous(node, client, apiserver):
           containers:
           - name: c
             image: busybox
-            command: ["/bin/sh", "-c", "for i in 1 2 3; do echo tick $i; sleep 0.3; done; exit 1"]
+            command: ["/bin/sh", "-c", "for i in 1 2 3; do echo tick $i; sleep 0.6; done; exit 1"]
         """)
     await client.create_manifest(manifest, "default")
     await wait_pod(client, "counter", lambda p: container_state(p)[0] == "running")

@@ -7,6 +7,7 @@ import textwrap
 from kubelab.api.v1 import storage_pb2
 from services.kubelet.volumes import NETWORK_DISK_DRIVER, attachment_name
 from tests.integration.kubelet.kubelet_support import container_state, pod_events, wait_for, wait_gone, wait_pod
+from tests.integration.kubelet.conftest import ATTACH_MOUNT_TIMEOUT
 
 RNG_COMMAND = '["/bin/sh","-c","while true; do shuf -i 0-100 -n 1 >> /opt/number.txt; sleep 1; done"]'
 
@@ -126,13 +127,17 @@ async def test_network_disk_mounts_only_once_attached(node, client):
     await bound_claim(client, "disk", f"csi: {{driver: {NETWORK_DISK_DRIVER}, volumeHandle: pv-disk}}")
     await set_claim_bound(client, "disk")
     await client.create_manifest(rng_pod("rng-disk", "persistentVolumeClaim: {claimName: disk}"), "default")
-    await wait_pod(client, "rng-disk", lambda p: container_state(p)[1] == "ContainerCreating")
+    created = (await wait_pod(client, "rng-disk", lambda p: container_state(p)[1] == "ContainerCreating")
+               ).metadata.creation_timestamp.seconds
     va_name = attachment_name("pv-disk", NETWORK_DISK_DRIVER, "node-1")
 
-    async def waiting_for_attachment():  # the kubelet's claim cache may first still see it unbound
+    async def timed_out():  # the kubelet's claim cache may first still see it unbound
         return [e for e in await _events_with(client, "rng-disk", "FailedMount")
-                if va_name in e.message and "unattached volumes=[data]" in e.message]
-    await wait_for(waiting_for_attachment, what="FailedMount event naming the VolumeAttachment")
+                if "unattached volumes=[data]" in e.message]
+    [event] = await wait_for(timed_out, ATTACH_MOUNT_TIMEOUT + 20, what="FailedMount after the attach wait")
+    assert event.message == ("Unable to attach or mount volumes: unmounted volumes=[data], unattached "
+                             "volumes=[data]: timed out waiting for the condition")
+    assert event.first_timestamp.seconds - created >= ATTACH_MOUNT_TIMEOUT - 1  # whole seconds
     va = storage_pb2.VolumeAttachment(api_version="storage.k8s.io/v1", kind="VolumeAttachment")
     va.metadata.name = va_name
     va.spec.attacher, va.spec.node_name = NETWORK_DISK_DRIVER, "node-1"

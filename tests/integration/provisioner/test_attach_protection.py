@@ -42,6 +42,12 @@ async def test_network_disk_follows_its_pod_to_another_node(client, start_provis
     assert event.message == f'Multi-Attach error for volume "{volume}" Volume is already used by pod(s) first'
     assert set(await attachments(client, volume)) == {"node-1"}
 
+    # Another pod that needs the disk lands on node-2 after the first was told: it is told too.
+    await client.create(pod("third", ns, "disk", node="node-2"))
+    [event] = await wait_for(lambda: events_for(client, ns, "third", "FailedAttachVolume"), what="Multi-Attach, third")
+    assert event.message == f'Multi-Attach error for volume "{volume}" Volume is already used by pod(s) first'
+    assert len(await events_for(client, ns, "second", "FailedAttachVolume")) == 1
+
     # The first pod goes: the disk is detached from node-1, then attached to node-2.
     await client.delete("Pod", "first", ns, grace_period_seconds=0)
     await wait_for(lambda: attached_to("node-2"), what="attached to node-2")

@@ -4,7 +4,7 @@ from kubelab.api.v1 import core_pb2, storage_pb2
 from kubelab.informer import InformerFactory
 from services.provisioner.attachdetach.controller import AttachDetach
 from services.provisioner.attachdetach.decision import (
-    AttachPlan, AttachSnapshot, attachment_name, decide_attach, multi_attach_message, unique_volume_name,
+    AttachPlan, AttachSnapshot, attachment_name, decide_attach, multi_attach_message, pod_key, unique_volume_name,
 )
 from services.provisioner.indexes import add_indexes
 from services.provisioner.protection.decision import (
@@ -55,18 +55,28 @@ def test_detach_then_attach_to_the_new_node_in_one_pass():
     assert plan.detach == (attachment_name("pvc-1", "node-1"),) and plan.attach == ("node-2",)
 
 
-def test_rwo_disk_in_use_elsewhere_is_a_multi_attach_error_once_per_node():
+def test_rwo_disk_in_use_elsewhere_is_a_multi_attach_error_once_per_pod():
     first, second = pod("web-a", "data", node="node-1"), pod("web-b", "data", node="node-2", created=2000)
     plan = decide(disk(), [attachment("node-1")], [first, second])
-    assert plan.attach == () and plan.waiting == {"node-2"}
+    assert plan.attach == () and plan.waiting == {pod_key(second)}
     assert plan.events == ((second, 'Multi-Attach error for volume "pvc-1" Volume is already used by pod(s) web-a'),)
-    assert decide(disk(), [attachment("node-1")], [first, second], reported={"node-2"}).events == ()
+    assert decide(disk(), [attachment("node-1")], [first, second], reported={pod_key(second)}).events == ()
+
+
+def test_every_pod_waiting_on_the_node_is_told_even_one_that_comes_later():
+    first = pod("web-a", "data", node="node-1")
+    second, third = pod("web-b", "data", node="node-2", created=2000), pod("web-c", "data", node="node-2", created=3000)
+    plan = decide(disk(), [attachment("node-1")], [first, second], reported={pod_key(second)})
+    assert plan.events == ()
+    later = decide(disk(), [attachment("node-1")], [first, second, third], reported=plan.waiting)
+    assert [p.metadata.name for p, _ in later.events] == ["web-c"]
+    assert later.waiting == {pod_key(second), pod_key(third)}
 
 
 def test_oldest_pod_gets_the_disk_when_both_arrive_together():
     late, early = pod("late", "data", node="node-1", created=2000), pod("early", "data", node="node-2", created=1000)
     plan = decide(disk(), pods=[late, early])
-    assert plan.attach == ("node-2",) and plan.waiting == {"node-1"}
+    assert plan.attach == ("node-2",) and plan.waiting == {pod_key(late)}
 
 
 def test_detach_waits_while_the_kubelet_reports_the_disk_mounted_then_is_forced():
@@ -75,13 +85,13 @@ def test_detach_waits_while_the_kubelet_reports_the_disk_mounted_then_is_forced(
     assert plan.detach == () and plan.attach == () and plan.unmounting == {"node-1": 100.0}
     assert plan.events == ((waiting, 'Multi-Attach error for volume "pvc-1" Volume is already exclusively attached '
                                      "to one node and can't be attached to another"),)
-    later = decide(disk(), [attachment("node-1")], [waiting], {"node-2"}, in_use={"node-1"}, now=200.0,
+    later = decide(disk(), [attachment("node-1")], [waiting], {pod_key(waiting)}, in_use={"node-1"}, now=200.0,
                    detach_since={"node-1": 100.0})
     assert later.detach == () and later.unmounting == {"node-1": 100.0} and later.events == ()
-    forced = decide(disk(), [attachment("node-1")], [waiting], {"node-2"}, in_use={"node-1"}, now=460.0,
+    forced = decide(disk(), [attachment("node-1")], [waiting], {pod_key(waiting)}, in_use={"node-1"}, now=460.0,
                     detach_since={"node-1": 100.0})
     assert forced.detach == (attachment_name("pvc-1", "node-1"),) and forced.attach == ("node-2",)
-    unmounted = decide(disk(), [attachment("node-1")], [waiting], {"node-2"}, now=200.0, detach_since={"node-1": 100.0})
+    unmounted = decide(disk(), [attachment("node-1")], [waiting], {pod_key(waiting)}, now=200.0, detach_since={"node-1": 100.0})
     assert unmounted.detach == (attachment_name("pvc-1", "node-1"),) and unmounted.unmounting == {}
 
 
