@@ -17,7 +17,7 @@ __all__ = [
     "QUALIFIED_NAME_MAX_LENGTH", "LABEL_VALUE_MAX_LENGTH",
     "is_dns1123_label", "is_dns1123_subdomain", "is_dns1035_label", "is_qualified_name",
     "is_valid_label_value", "name_is_dns_subdomain", "name_is_dns_label", "name_is_dns1035_label",
-    "max_len_error", "regex_error", "empty_error",
+    "max_len_error", "regex_error", "empty_error", "is_env_var_name", "is_config_map_key",
 ]
 
 DNS1123_LABEL_MAX_LENGTH = 63
@@ -155,3 +155,36 @@ def name_is_dns_label(name: str, prefix: bool = False) -> list[str]:
 def name_is_dns1035_label(name: str, prefix: bool = False) -> list[str]:
     """apimachinery's NameIsDNS1035Label; `prefix=True` checks a generateName."""
     return is_dns1035_label(_mask_trailing_dash(name) if prefix else name)
+
+
+_ENV_VAR_NAME_FMT = "[-._a-zA-Z][-._a-zA-Z0-9]*"
+_CONFIG_MAP_KEY_FMT = "[-._a-zA-Z0-9]+"
+
+
+def _chdir_prefix(value: str) -> list[str]:
+    if value == ".":
+        return ["must not be '.'"]
+    if value == "..":
+        return ["must not be '..'"]
+    if value.startswith(".."):
+        return ["must not start with '..'"]
+    return []
+
+
+def is_env_var_name(value: str) -> list[str]:
+    errs = []
+    if not re.fullmatch(_ENV_VAR_NAME_FMT, value):
+        errs.append(regex_error("a valid environment variable name must consist of alphabetic characters, "
+                                "digits, '_', '-', or '.', and must not start with a digit",
+                                _ENV_VAR_NAME_FMT, "my.env-name", "MY_ENV.NAME", "MyEnvName1"))
+    return errs + _chdir_prefix(value)
+
+
+def is_config_map_key(value: str) -> list[str]:
+    errs = []
+    if len(value) > 253:
+        errs.append("must be no more than 253 characters")
+    if not re.fullmatch(_CONFIG_MAP_KEY_FMT, value):
+        errs.append(regex_error("a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
+                                _CONFIG_MAP_KEY_FMT, "key.name", "KEY_NAME", "key-name"))
+    return errs + _chdir_prefix(value)

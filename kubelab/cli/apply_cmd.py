@@ -161,4 +161,6 @@ async def cmd_apply(ctx: Session) -> int:
 
 
 async def cmd_create(ctx: Session) -> int:
+    if not ctx.args.filename:
+        raise CliError("error: must specify one of -f and -k")
     return await _run(ctx, "create")

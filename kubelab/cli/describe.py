@@ -197,7 +197,8 @@ DESCRIBERS: dict[str, Callable[[Message, Related, PrefixWriter], None]] = {}
 
 def describe(obj: Message, kind: str, related: Related) -> str:
     """The describe page of obj, ending with its events when related.events is not None."""
-    from kubelab.cli import describe_kinds, describe_network, describe_pods, describe_storage  # noqa: F401
+    from kubelab.cli import (describe_config, describe_kinds, describe_network, describe_pods,  # noqa: F401
+                             describe_storage)
 
     w = PrefixWriter()
     DESCRIBERS.get(kind, describe_generic)(obj, related, w)

@@ -181,12 +181,44 @@ def describe_volumes(w: PrefixWriter, volumes, space: str = "") -> None:
             opt = v.secret.HasField("optional") and v.secret.optional
             w.write(2, f"Type:\tSecret (a volume populated by a Secret)\n    SecretName:\t{v.secret.secret_name}\n"
                        f"    Optional:\t{fmt.bool_str(opt)}\n")
+        elif v.HasField("projected"):
+            describe_projected(w, v.projected)
+        elif v.HasField("downward_api"):
+            describe_downward_api(w, v.downward_api)
         elif v.HasField("nfs"):
             describe_nfs(w, v.nfs)
         elif v.HasField("gce_persistent_disk"):
             describe_gce_pd(w, v.gce_persistent_disk)
         else:
             w.write(1, "<unknown>\n")
+
+
+def _go_optional(ref: Message) -> str:
+    """kubectl prints the *bool with %v: `<nil>` when unset (an address otherwise; kubelab prints the value)."""
+    return fmt.bool_str(ref.optional) if ref.HasField("optional") else "<nil>"
+
+
+def describe_projected(w: PrefixWriter, projected: Message) -> None:
+    w.write(2, "Type:\tProjected (a volume that contains injected data from multiple sources)\n")
+    for source in projected.sources:
+        if source.HasField("secret"):
+            w.write(2, f"SecretName:\t{source.secret.name}\n    SecretOptionalName:\t{_go_optional(source.secret)}\n")
+        elif source.HasField("downward_api"):
+            w.write(2, "DownwardAPI:\ttrue\n")
+        elif source.HasField("config_map"):
+            w.write(2, f"ConfigMapName:\t{source.config_map.name}\n"
+                       f"    ConfigMapOptional:\t{_go_optional(source.config_map)}\n")
+        elif source.HasField("service_account_token"):
+            w.write(2, f"TokenExpirationSeconds:\t{source.service_account_token.expiration_seconds}\n")
+
+
+def describe_downward_api(w: PrefixWriter, dapi: Message) -> None:
+    w.write(2, "Type:\tDownwardAPI (a volume populated by information about the pod)\n    Items:\n")
+    for item in dapi.items:
+        if item.HasField("field_ref"):
+            w.write(3, f"{item.field_ref.field_path} -> {item.path}\n")
+        if item.HasField("resource_field_ref"):
+            w.write(3, f"{item.resource_field_ref.resource} -> {item.path}\n")
 
 
 def describe_nfs(w: PrefixWriter, nfs: Message) -> None:

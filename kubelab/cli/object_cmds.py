@@ -2,6 +2,8 @@
 
     kubelab apply -f FILE|DIR|- [-n NS] [-R]
     kubelab create -f FILE|DIR|- [-n NS] [-R]
+    kubelab create configmap NAME [--from-literal K=V] [--from-file [K=]PATH] [--from-env-file PATH]
+    kubelab create secret generic NAME [--from-literal K=V] [--from-file [K=]PATH] [--type TYPE]
     kubelab get KIND [NAME...] | KIND/NAME... [-o wide|json|yaml|name|jsonpath=...] [-w] [-l SEL]
                 [--field-selector SEL] [-n NS | -A] [--show-labels] [--no-headers]
     kubelab describe KIND [NAME...] | KIND/NAME... [-l SEL] [-n NS | -A]
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 
+from kubelab.cli import create_cmds
 from kubelab.cli.session import run_verb
 
 __all__ = ["add_commands"]
@@ -64,10 +67,12 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     _namespace_flags(p, all_namespaces=False)
     p.set_defaults(func=_verb("apply_cmd", "cmd_apply"))
 
-    p = subparsers.add_parser("create", help="create objects from manifests (like kubectl create -f)")
-    _file_flags(p, required=True)
+    p = subparsers.add_parser("create", help="create objects from manifests (like kubectl create -f), "
+                                             "or a configmap or secret")
+    _file_flags(p, required=False)
     _namespace_flags(p, all_namespaces=False)
     p.set_defaults(func=_verb("apply_cmd", "cmd_create"))
+    create_cmds.add_create_subcommands(p, _verb)
 
     p = subparsers.add_parser("get", help="list objects in kubectl's tables, or as YAML/JSON")
     p.add_argument("resources", nargs="*", metavar="KIND [NAME...]")

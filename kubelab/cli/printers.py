@@ -259,6 +259,14 @@ def controllerrevision_cells(cr: Message, now: float) -> list[str]:
     return [cr.metadata.name, controller, str(cr.revision), _age(cr, now)]
 
 
+def configmap_cells(cm: Message, now: float) -> list[str]:
+    return [cm.metadata.name, str(len(cm.data) + len(cm.binary_data)), _age(cm, now)]
+
+
+def secret_cells(secret: Message, now: float) -> list[str]:
+    return [secret.metadata.name, secret.type, str(len(secret.data)), _age(secret, now)]
+
+
 def default_cells(obj: Message, now: float) -> list[str]:
     return [obj.metadata.name, _age(obj, now)]
 
@@ -285,6 +293,8 @@ TABLES: dict[str, Table] = {
     "Endpoints": Table(_cols("NAME", "ENDPOINTS", "AGE"), endpoints_cells),
     "EndpointSlice": Table(_cols("NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"), endpointslice_cells),
     "Namespace": Table(_cols("NAME", "STATUS", "AGE"), namespace_cells),
+    "ConfigMap": Table(_cols("NAME", "DATA", "AGE"), configmap_cells),
+    "Secret": Table(_cols("NAME", "TYPE", "DATA", "AGE"), secret_cells),
     "Event": Table((Column("LAST SEEN"), Column("TYPE"), Column("REASON"), Column("OBJECT"),
                     Column("SUBOBJECT", True), Column("SOURCE", True), Column("MESSAGE"),
                     Column("FIRST SEEN", True), Column("COUNT", True), Column("NAME", True)), event_cells),

@@ -73,7 +73,7 @@ def _container(c: core_pb2.Container) -> None:
 
 
 _POD_VOLUME_SOURCES = ("host_path", "empty_dir", "persistent_volume_claim", "config_map", "secret",
-                       "gce_persistent_disk", "nfs")
+                       "gce_persistent_disk", "nfs", "projected", "downward_api")
 
 
 def _volume(v: core_pb2.Volume) -> None:
@@ -81,9 +81,13 @@ def _volume(v: core_pb2.Volume) -> None:
         v.empty_dir.SetInParent()
     if v.HasField("host_path"):
         _set(v.host_path, "type", "")
-    for field in ("config_map", "secret"):
+    for field in ("config_map", "secret", "projected", "downward_api"):
         if v.HasField(field):
             _set(getattr(v, field), "default_mode", DEFAULT_FILE_MODE)
+    files = list(v.downward_api.items) + [f for s in v.projected.sources for f in s.downward_api.items]
+    for f in files:
+        if f.HasField("field_ref"):
+            _set(f.field_ref, "api_version", "v1")
 
 
 def _pod_spec(spec: core_pb2.PodSpec) -> None:
@@ -224,7 +228,12 @@ def _storage_class(sc) -> None:
     _set(sc, "volume_binding_mode", "Immediate")
 
 
+def _secret(secret: core_pb2.Secret) -> None:
+    _set(secret, "type", "Opaque")
+
+
 _DEFAULTERS = {
+    "Secret": _secret,
     "Pod": _pod,
     "Deployment": _deployment,
     "ReplicaSet": _replica_set,

@@ -29,7 +29,16 @@ def qos_class(spec: core_pb2.PodSpec) -> str:
     return "Guaranteed"
 
 
+def merge_string_data(secret: core_pb2.Secret) -> None:
+    """Secret.stringData is write-only: merged into data (its keys win), never stored (v1 -> internal conversion)."""
+    for key, value in secret.string_data.items():
+        secret.data[key] = value.encode()
+    secret.ClearField("string_data")
+
+
 def prepare_for_create(info: KindInfo, msg: Message, now: float) -> None:
+    if info.kind == "Secret":
+        merge_string_data(msg)
     meta = msg.metadata
     meta.uid = str(uuid.uuid4())
     now_timestamp(meta.creation_timestamp, now)
@@ -59,6 +68,8 @@ def spec_changed(new: Message, old: Message) -> bool:
 
 def prepare_for_update(info: KindInfo, new: Message, old: Message) -> None:
     """Keep what clients may not set through Update; bump generation on spec changes."""
+    if info.kind == "Secret":
+        merge_string_data(new)
     meta, prev = new.metadata, old.metadata
     meta.uid = prev.uid
     meta.creation_timestamp.CopyFrom(prev.creation_timestamp)

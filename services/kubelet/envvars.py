@@ -2,21 +2,32 @@
 
 Order: a default PATH and HOME, `HOSTNAME`, then `env` in order, each value expanded with the
 variables defined before it (`$(VAR)`; `$$` is a literal `$`; unknown references stay as written).
-`valueFrom` reads the pod's fields (downward API) and resource limits; configMap and secret keys fail
-with Kubernetes' CreateContainerConfigError wording, since this API has neither kind. Pure.
+`envFrom` (ConfigMaps and Secrets, with a prefix) comes before `env`, so `env` wins; `valueFrom` reads the
+pod's fields (downward API), resource limits, and ConfigMap and Secret keys (missing ones fail with the
+kubelet's CreateContainerConfigError wording unless `optional`). Service variables (serviceenv) come
+last and never replace a variable of the pod's own. Pure: objects are read through `EnvLookups`.
 """
 from __future__ import annotations
 
 import math
 import os
 import re
+from typing import Protocol
 
 from kubelab import quantity
 from kubelab.api.v1 import core_pb2
+from kubelab.validation_names import is_env_var_name
+from services.kubelet.serviceenv import service_env
 
-__all__ = ["EnvError", "container_env", "expand", "DEFAULT_PATH"]
+__all__ = ["EnvError", "EnvLookups", "container_env", "expand", "object_data", "DEFAULT_PATH"]
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+class EnvLookups(Protocol):
+    def config_map(self, namespace: str, name: str) -> core_pb2.ConfigMap | None: ...
+    def secret(self, namespace: str, name: str) -> core_pb2.Secret | None: ...
+    def services(self) -> list[core_pb2.Service]: ...
 
 
 class EnvError(Exception):
@@ -81,38 +92,95 @@ def resource_value(container: core_pb2.Container, ref: core_pb2.ResourceFieldSel
 
 
 def _value_from(pod: core_pb2.Pod, container: core_pb2.Container, var: core_pb2.EnvVar, pod_ip: str,
-                host_ip: str, allocatable: dict[str, str]) -> str | None:
+                host_ip: str, allocatable: dict[str, str], objects: _Objects) -> str | None:
     src = var.value_from
     if src.HasField("field_ref"):
         return field_value(pod, src.field_ref.field_path, pod_ip, host_ip)
     if src.HasField("resource_field_ref"):
         return resource_value(container, src.resource_field_ref, allocatable)
-    for field, kind in (("config_map_key_ref", "configmap"), ("secret_key_ref", "secret")):
+    for field, kind in (("config_map_key_ref", "ConfigMap"), ("secret_key_ref", "Secret")):
         if src.HasField(field):
             ref = getattr(src, field)
-            if ref.HasField("optional") and ref.optional:
+            optional = ref.HasField("optional") and ref.optional
+            data = objects.data(kind, ref.name, optional)
+            if data is None:
                 return None
-            raise EnvError(f'{kind} "{ref.name}" not found')
+            if ref.key not in data:
+                if optional:
+                    return None
+                raise EnvError(f"couldn't find key {ref.key} in {kind} {pod.metadata.namespace}/{ref.name}")
+            return data[ref.key]
     return ""
 
 
-def container_env(pod: core_pb2.Pod, container: core_pb2.Container, *, pod_ip: str, host_ip: str,
-                  hostname: str, allocatable: dict[str, str] | None = None,
-                  extra_path: str = "") -> dict[str, str]:
-    """The environment the container's process starts with."""
-    path = DEFAULT_PATH + (os.pathsep + extra_path if extra_path else "")
-    env: dict[str, str] = {"PATH": path, "HOSTNAME": hostname}
+class _Objects:
+    """The ConfigMaps and Secrets one container's environment reads, each looked up once (as the kubelet
+    caches them per call)."""
+
+    def __init__(self, lookups: EnvLookups | None, namespace: str):
+        self.lookups, self.namespace = lookups, namespace
+        self.seen: dict[tuple[str, str], dict[str, str] | None] = {}
+
+    def data(self, kind: str, name: str, optional: bool) -> dict[str, str] | None:
+        """The object's data as strings; None when it is missing and optional; EnvError when missing."""
+        if (kind, name) not in self.seen:
+            get = None if self.lookups is None else (self.lookups.config_map if kind == "ConfigMap"
+                                                     else self.lookups.secret)
+            obj = get(self.namespace, name) if get else None
+            self.seen[kind, name] = None if obj is None else object_data(obj)
+        data = self.seen[kind, name]
+        if data is None and not optional:
+            raise EnvError(f'{kind.lower()} "{name}" not found')  # the kubelet's object cache's NotFound
+        return data
+
+
+def object_data(obj: core_pb2.ConfigMap | core_pb2.Secret) -> dict[str, str]:
+    """A ConfigMap's `data` (binaryData is not for variables) or a Secret's data, as text."""
+    if isinstance(obj, core_pb2.Secret):
+        return {k: v.decode("utf-8", "replace") for k, v in obj.data.items()}
+    return dict(obj.data)
+
+
+def _env_from(pod: core_pb2.Pod, container: core_pb2.Container, objects: _Objects,
+              warnings: list[str]) -> dict[str, str]:
+    """envFrom, in order (later sources win); keys that are no variable names are skipped with a warning."""
+    env: dict[str, str] = {}
     for src in container.env_from:
-        ref = src.config_map_ref if src.HasField("config_map_ref") else src.secret_ref
-        kind = "configmap" if src.HasField("config_map_ref") else "secret"
-        raise EnvError(f'{kind} "{ref.name}" not found')
+        kind = "ConfigMap" if src.HasField("config_map_ref") else "Secret"
+        ref = src.config_map_ref if kind == "ConfigMap" else src.secret_ref
+        data = objects.data(kind, ref.name, False)  # the API's envFrom refs carry no `optional` (yet)
+        invalid = []
+        for key, value in (data or {}).items():
+            name = src.prefix + key
+            if is_env_var_name(name):
+                invalid.append(name)
+            else:
+                env[name] = value
+        if invalid:
+            warnings.append(f"Keys [{', '.join(sorted(invalid))}] from the EnvFrom {kind[0].lower() + kind[1:]} "
+                            f"{pod.metadata.namespace}/{ref.name} were skipped since they are considered invalid "
+                            "environment variable names.")
+    return env
+
+
+def container_env(pod: core_pb2.Pod, container: core_pb2.Container, *, pod_ip: str, host_ip: str,
+                  hostname: str, allocatable: dict[str, str] | None = None, extra_path: str = "",
+                  lookups: EnvLookups | None = None, warnings: list[str] | None = None) -> dict[str, str]:
+    """The environment the container's process starts with; `warnings` collects the messages of the
+    InvalidEnvironmentVariableNames events the kubelet reports."""
+    path = DEFAULT_PATH + (os.pathsep + extra_path if extra_path else "")
+    objects = _Objects(lookups, pod.metadata.namespace)
+    links = pod.spec.enable_service_links if pod.spec.HasField("enable_service_links") else True
+    services = service_env(lookups.services() if lookups else [], pod.metadata.namespace, links)
+    env: dict[str, str] = {"PATH": path, "HOSTNAME": hostname}
+    env.update(_env_from(pod, container, objects, warnings if warnings is not None else []))
     for var in container.env:
-        if var.HasField("value_from"):
-            value = _value_from(pod, container, var, pod_ip, host_ip, allocatable or {})
+        if var.HasField("value_from") and not var.value:
+            value = _value_from(pod, container, var, pod_ip, host_ip, allocatable or {}, objects)
             if value is None:
                 continue
         else:
-            value = expand(var.value, env)
+            value = expand(var.value, {**services, **env})
         env[var.name] = value
     env.setdefault("HOME", "/root")
-    return env
+    return {**services, **env}  # the pod's own variables win over the Services'

@@ -1,8 +1,10 @@
-"""One node's kubelet: informers of its pods (spec.nodeName) and of the storage objects, one worker per pod,
-the node agent, the status manager and the orphan sweep.
+"""One node's kubelet: informers of its pods (spec.nodeName), of the storage objects, of ConfigMaps, Secrets
+and Services, one worker per pod, the node agent, the status manager and the orphan sweep.
 
 Handlers only hand the latest pod to its worker (created on first sight, keyed by uid) or tell it
-the pod is gone; PVC, PV and VolumeAttachment changes wake the workers still waiting for volumes.
+the pod is gone; PVC, PV and VolumeAttachment changes wake the workers still waiting for volumes;
+a ConfigMap or Secret change wakes the workers of the pods that read it (a container waiting for a
+key starts, projected files are rewritten). Services are only read (their environment variables).
 The orphan sweep (after the first list, then periodically) stops the containers and removes the
 directories of pods the API no longer has: pods force-deleted while this kubelet was down.
 """
@@ -26,6 +28,7 @@ from services.kubelet.ipam import Ipam
 from services.kubelet.node import NodeAgent, NodeIdentity, default_capacity
 from services.kubelet.paths import NodePaths
 from services.kubelet.podcontext import PodContext
+from services.kubelet.podrefs import referenced_objects
 from services.kubelet.podsetup import load_pod_record
 from services.kubelet.podworker import PodWorker
 from services.kubelet.runtime.runtime import ContainerRuntime
@@ -37,10 +40,22 @@ log = logging.getLogger(__name__)
 
 
 class InformerLookups:
-    """VolumeLookups over the process's shared informers."""
+    """VolumeLookups and EnvLookups over the process's shared informers."""
 
-    def __init__(self, pvcs: SharedInformer, pvs: SharedInformer, attachments: SharedInformer):
+    def __init__(self, pvcs: SharedInformer, pvs: SharedInformer, attachments: SharedInformer,
+                 config_maps: SharedInformer | None = None, secrets: SharedInformer | None = None,
+                 services: SharedInformer | None = None):
         self.pvcs, self.pvs, self.attachments = pvcs, pvs, attachments
+        self.config_maps, self.secrets, self.service_informer = config_maps, secrets, services
+
+    def config_map(self, namespace: str, name: str):
+        return self.config_maps.get(f"{namespace}/{name}") if self.config_maps else None
+
+    def secret(self, namespace: str, name: str):
+        return self.secrets.get(f"{namespace}/{name}") if self.secrets else None
+
+    def services(self) -> list:
+        return self.service_informer.list() if self.service_informer else []
 
     def pvc(self, namespace: str, name: str):
         return self.pvcs.get(f"{namespace}/{name}")
@@ -60,6 +75,9 @@ class Kubelet:
         self.pods = factory.informer("Pod", field_selector=f"spec.nodeName={cfg.node_name}")
         self.storage = [factory.informer(k) for k in ("PersistentVolumeClaim", "PersistentVolume",
                                                         "VolumeAttachment")]
+        # What pods' environments and projected volumes read (all namespaces: a small cluster's worth).
+        self.objects = [factory.informer(k) for k in ("ConfigMap", "Secret")]
+        self.services = factory.informer("Service")
         self.events = EventRecorder(proc.client, "kubelet", host=cfg.node_name)
         self.status = StatusManager(proc.client, self.pods.get)
         self.runtime = ContainerRuntime()
@@ -68,7 +86,8 @@ class Kubelet:
         self.ctx = PodContext(
             node_name=cfg.node_name, host_ip=cfg.node_ip, paths=self.paths, cluster_dir=Path(cfg.cluster_dir),
             runtime=self.runtime, ipam=Ipam(cfg.pod_cidr), events=self.events, status=self.status,
-            lookups=InformerLookups(*self.storage), client=proc.client, backoff=Backoff.scaled(cfg.backoff_scale),
+            lookups=InformerLookups(*self.storage, *self.objects, self.services), client=proc.client,
+            backoff=Backoff.scaled(cfg.backoff_scale),
             allocatable=capacity, python_dir=os.path.dirname(sys.executable), builtin_dir=self.paths.builtin,
             cluster_dns=cfg.cluster_dns, cluster_domain=cfg.cluster_domain,
             attach_mount_timeout=cfg.attach_mount_timeout)
@@ -93,13 +112,16 @@ class Kubelet:
                 tg.create_task(self.status.run(), name="status")
                 tg.create_task(self.agent.run(), name="node")
                 await self.pods.wait_for_cache_sync()
-                for inf in self.storage:
+                for inf in self.storage + self.objects + [self.services]:
                     await inf.wait_for_cache_sync()
                 self.pods.add_event_handler(on_add=self._on_pod, on_update=lambda old, new: self._on_pod(new),
                                             on_delete=self._on_pod_deleted)
                 for inf in self.storage:
                     inf.add_event_handler(on_add=self._on_storage, on_update=lambda old, new: self._on_storage(new),
                                           on_delete=self._on_storage)
+                for inf in self.objects:
+                    inf.add_event_handler(on_add=self._on_object, on_update=lambda old, new: self._on_object(new),
+                                          on_delete=self._on_object)
                 tg.create_task(self._sweep_orphans(), name="orphans")
                 log.info("kubelet running node=%s pods=%d", self.cfg.node_name, len(self.workers))
                 await self.proc.stopping.wait()
@@ -162,6 +184,13 @@ class Kubelet:
     def _on_storage(self, _obj) -> None:
         for worker in self.workers.values():
             if worker.volumes_pending:
+                worker.wake()
+
+    def _on_object(self, obj) -> None:
+        """A ConfigMap or Secret changed: wake the pods that read it."""
+        ref = (type(obj).__name__, obj.metadata.name)
+        for worker in self.workers.values():
+            if worker.pod.metadata.namespace == obj.metadata.namespace and ref in referenced_objects(worker.pod):
                 worker.wake()
 
     async def _sweep_orphans(self) -> None:

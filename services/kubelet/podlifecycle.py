@@ -103,14 +103,18 @@ class PodLifecycle(abc.ABC):
 
     async def start(self, slot: ContainerSlot, pod_files: list[Mount]) -> None:
         attempt, ctx = slot.attempts, self.ctx
+        warnings: list[str] = []
         try:
             spec = new_run_spec(self.pod, slot.spec, attempt, pod_ip=self.pod_ip, host_ip=ctx.host_ip,
                                 allocatable=ctx.allocatable, python_dir=ctx.python_dir, sources=self.sources,
-                                pod_files=pod_files, builtin_dir=ctx.builtin_dir)
+                                pod_files=pod_files, builtin_dir=ctx.builtin_dir, lookups=ctx.lookups,
+                                warnings=warnings)
         except EnvError as e:
             return self._cannot_create(slot, "CreateContainerConfigError", str(e))
         except (NoCommand, MountError) as e:
             return self._cannot_create(slot, "CreateContainerError", str(e))
+        for warning in warnings:
+            self.event("Warning", "InvalidEnvironmentVariableNames", warning)
         self.event("Normal", "Pulled", f'Container image "{slot.spec.image}" already present on machine', slot)
         ns, name = self.pod.metadata.namespace, self.pod.metadata.name
         try:

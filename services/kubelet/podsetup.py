@@ -14,7 +14,7 @@ from pathlib import Path
 
 from kubelab.api.v1 import core_pb2
 from services.kubelet import builtin, images
-from services.kubelet.envvars import container_env, expand
+from services.kubelet.envvars import EnvLookups, container_env, expand
 from services.kubelet.hostfiles import hosts_file, pod_hostname, resolv_conf
 from services.kubelet.hostpath import secure_join
 from services.kubelet.paths import NodePaths
@@ -110,11 +110,13 @@ def spec_hash(container: core_pb2.Container) -> str:
 
 def new_run_spec(pod: core_pb2.Pod, container: core_pb2.Container, attempt: int, *, pod_ip: str, host_ip: str,
                  allocatable: dict[str, str], python_dir: str, sources: dict[str, VolumeSource],
-                 pod_files: list[Mount], builtin_dir: Path) -> RunSpec:
-    """Raises EnvError, NoCommand or MountError when the container cannot be created."""
+                 pod_files: list[Mount], builtin_dir: Path, lookups: EnvLookups | None = None,
+                 warnings: list[str] | None = None) -> RunSpec:
+    """Raises EnvError, NoCommand or MountError when the container cannot be created; `warnings` collects
+    the environment's InvalidEnvironmentVariableNames messages."""
     hostname = pod_hostname(pod)
     env = container_env(pod, container, pod_ip=pod_ip, host_ip=host_ip, hostname=hostname,
-                        allocatable=allocatable, extra_path=python_dir)
+                        allocatable=allocatable, extra_path=python_dir, lookups=lookups, warnings=warnings)
     command = images.container_command(container)
     if command.builtin == "nginx" or images.builtin_of(container.image) == "nginx":
         ports = [str(p.container_port) for p in container.ports if (p.protocol or "TCP") == "TCP"]

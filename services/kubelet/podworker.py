@@ -176,15 +176,21 @@ class PodWorker(PodLifecycle):
         return True
 
     def _set_up_volumes(self) -> list[VolumeProblem]:
-        ctx = VolumeContext(self.ctx.paths, self.ctx.cluster_dir, self.ctx.node_name, self.ctx.lookups)
+        ctx = VolumeContext(self.ctx.paths, self.ctx.cluster_dir, self.ctx.node_name, self.ctx.lookups,
+                            self.ctx.allocatable)
         problems: list[VolumeProblem] = []
         sources: dict[str, VolumeSource] = {}
         for vol in self.pod.spec.volumes:
-            if vol.name in self.sources:  # set up once; a mounted volume stays as it is
-                sources[vol.name] = self.sources[vol.name]
+            mounted = self.sources.get(vol.name)
+            if mounted is not None and mounted.payload is None:  # set up once; a mounted volume stays as it is
+                sources[vol.name] = mounted
                 continue
-            res = resolve_volume(self.pod, vol, ctx)
+            res = resolve_volume(self.pod, vol, ctx)  # projected files: rewritten when their objects changed
             if isinstance(res, VolumeProblem):
+                if mounted is not None:  # the object went away: the containers keep the last files
+                    log.warning("cannot update volume pod=%s volume=%s error=%s", self.key, vol.name, res.message)
+                    sources[vol.name] = mounted
+                    continue
                 problems.append(res)
                 continue
             try:

@@ -7,6 +7,10 @@
       csi network-disk.kubelab.io   <cluster-dir>/disks/<volumeHandle>, only once a VolumeAttachment
                                csi-<sha256(pv + attacher + node)> for this node says attached
       nfs shared.kubelab.io  <cluster-dir>/shared/<path>
+    configMap, secret, downwardAPI, projected
+                             <root>/var/lib/kubelet/pods/<uid>/volumes/kubernetes.io~configmap/<name> (~secret,
+                             ~downward-api, ~projected): files written by the atomic writer, mounted read-only,
+                             rewritten at each sync when their objects change (projection, atomicwriter)
 
 `resolve_volume` decides from the objects (through `VolumeLookups`) and returns a `VolumeSource` to set
 up, or a `VolumeProblem`: the event to report while the pod waits in ContainerCreating.
@@ -14,13 +18,15 @@ up, or a `VolumeProblem`: the event to report while the pod waits in ContainerCr
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from kubelab.api.v1 import core_pb2, storage_pb2
+from services.kubelet.atomicwriter import FileProjection, write_payload
 from services.kubelet.hostpath import HostPathError, check_host_path, secure_join
 from services.kubelet.paths import NodePaths
+from services.kubelet.projection import PROJECTED_KINDS, ProjectionError, volume_payload
 
 __all__ = ["VolumeLookups", "VolumeContext", "VolumeSource", "VolumeProblem", "resolve_volume",
            "attachment_name", "set_up", "NETWORK_DISK_DRIVER", "SHARED_SERVER"]
@@ -33,6 +39,8 @@ class VolumeLookups(Protocol):
     def pvc(self, namespace: str, name: str) -> core_pb2.PersistentVolumeClaim | None: ...
     def pv(self, name: str) -> core_pb2.PersistentVolume | None: ...
     def attachment(self, name: str) -> storage_pb2.VolumeAttachment | None: ...
+    def config_map(self, namespace: str, name: str) -> core_pb2.ConfigMap | None: ...
+    def secret(self, namespace: str, name: str) -> core_pb2.Secret | None: ...
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,8 @@ class VolumeContext:
     cluster_dir: Path
     node_name: str
     lookups: VolumeLookups
+    allocatable: dict[str, str] = field(default_factory=dict)
+    """The node's allocatable resources: a downwardAPI file's limit when the container sets none."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,8 @@ class VolumeSource:
     """How users see the path in messages (the node path, or the host path)."""
     unique_name: str = ""
     """Kubernetes' unique volume name for attachable volumes (node status volumesInUse)."""
+    payload: dict[str, FileProjection] | None = field(default=None, compare=False)
+    """The files of a configMap, secret, downwardAPI or projected volume, written at set-up."""
 
 
 @dataclass(frozen=True)
@@ -81,16 +93,30 @@ def resolve_volume(pod: core_pb2.Pod, vol: core_pb2.Volume, ctx: VolumeContext) 
                             host_path_type=hp.type if hp.HasField("type") else "", shown=hp.path)
     if vol.HasField("persistent_volume_claim"):
         return _claim(pod, vol, ctx)
+    projected = next((k for k in PROJECTED_KINDS if vol.HasField(k)), None)
+    if projected is not None:
+        return _projected(pod, vol, projected, ctx)
     kinds = [f.name for f, _ in vol.ListFields() if f.name != "name"]
     kind = kinds[0] if kinds else "unknown"
     return VolumeProblem(vol.name, "FailedMount",
                          f'MountVolume.SetUp failed for volume "{vol.name}" : kubelab does not support '
-                         f"{_camel(kind)} volumes (supported: emptyDir, hostPath, persistentVolumeClaim)")
+                         f"{_camel(kind)} volumes (supported: emptyDir, hostPath, persistentVolumeClaim, "
+                         "configMap, secret, downwardAPI, projected)")
 
 
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(p.title() for p in rest)
+
+
+def _projected(pod: core_pb2.Pod, vol: core_pb2.Volume, kind: str,
+               ctx: VolumeContext) -> VolumeSource | VolumeProblem:
+    try:
+        payload = volume_payload(pod, vol, ctx.lookups, ctx.allocatable)
+    except ProjectionError as e:
+        return VolumeProblem(vol.name, "FailedMount", f'MountVolume.SetUp failed for volume "{vol.name}" : {e}')
+    path = ctx.paths.pod_dir(pod.metadata.uid) / "volumes" / PROJECTED_KINDS[kind] / vol.name
+    return VolumeSource(vol.name, path, read_only=True, kind=_camel(kind), shown=str(path), payload=payload)
 
 
 def _claim(pod: core_pb2.Pod, vol: core_pb2.Volume, ctx: VolumeContext) -> VolumeSource | VolumeProblem:
@@ -159,7 +185,13 @@ def _network_disk(pv_name: str, name: str, handle: str, read_only: bool,
 
 
 def set_up(source: VolumeSource) -> None:
-    """Create or check the volume's directory; HostPathError says what is wrong."""
+    """Create or check the volume's directory (write its files); HostPathError says what is wrong."""
+    if source.payload is not None:
+        try:
+            write_payload(source.path, source.payload)
+        except OSError as e:
+            raise HostPathError(f"cannot write {source.shown}: {e.strerror or e}") from None
+        return
     try:
         check_host_path(source.path, source.shown or str(source.path), source.host_path_type)
     except OSError as e:

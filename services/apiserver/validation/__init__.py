@@ -12,6 +12,7 @@ object as a list of `kubelab.fielderrors.FieldError` (empty when the object is v
 Pure functions: no I/O, no clock, inputs are never modified. Modules follow API groups and kinds:
 `meta` (ObjectMeta, labels, selectors), `pod`, `podspec`, `containers`, `env`, `volumes`,
 `resources`, `core` (Namespace, Node, Event), `service`, `endpoints`, `discovery` (EndpointSlice),
+`configmap` (ConfigMap, Secret),
 `persistentvolume`, `storage`, `apps`, `coordination`, `status`.
 """
 from __future__ import annotations
@@ -23,7 +24,8 @@ from google.protobuf.message import Message
 from kubelab.api import registry
 from kubelab.fielderrors import FieldError
 
-from . import apps, coordination, core, discovery, endpoints, meta, network, persistentvolume, pod, service, storage
+from . import (apps, configmap, coordination, core, discovery, endpoints, meta, persistentvolume, pod, service,
+               storage)
 from .status import validate_workload_status
 
 __all__ = ["validate", "validate_update", "validate_status_update", "FieldError"]
@@ -45,8 +47,8 @@ _CREATE: dict[str, Callable[[Message], list[FieldError]]] = {
     "Lease": coordination.validate_lease,
     "Endpoints": endpoints.validate_endpoints,
     "EndpointSlice": discovery.validate_endpoint_slice,
-    "ConfigMap": network.validate_metadata_only,
-    "Secret": network.validate_metadata_only,
+    "ConfigMap": configmap.validate_config_map,
+    "Secret": configmap.validate_secret,
 }
 
 _UPDATE: dict[str, Callable[[Message, Message], list[FieldError]]] = {
@@ -65,6 +67,8 @@ _UPDATE: dict[str, Callable[[Message, Message], list[FieldError]]] = {
     "StatefulSet": apps.validate_stateful_set_update,
     "ControllerRevision": apps.validate_controller_revision_update,
     "Lease": coordination.validate_lease_update,
+    "ConfigMap": configmap.validate_config_map_update,
+    "Secret": configmap.validate_secret_update,
 }
 
 

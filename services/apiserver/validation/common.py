@@ -18,7 +18,7 @@ from google.protobuf.message import Message
 from kubelab import manifest
 from kubelab.fielderrors import FieldError, Path, invalid, not_supported, required
 from kubelab.quantity import canonicalize_quantity, parse_quantity
-from kubelab.validation_names import is_qualified_name, regex_error
+from kubelab.validation_names import is_config_map_key, is_env_var_name, is_qualified_name, regex_error
 
 __all__ = [
     "Errors", "IS_NEGATIVE", "FIELD_IMMUTABLE", "QUANTITY_PATTERN",
@@ -115,9 +115,7 @@ def quantity_errors(text: str, path: Path) -> Errors:
 
 _PORT_NAME_CHARSET = re.compile(r"[-a-z0-9]+")
 _PERCENT = re.compile(r"[0-9]+%")
-_ENV_VAR_NAME_FMT = "[-._a-zA-Z][-._a-zA-Z0-9]*"
 _HTTP_HEADER_FMT = "[-A-Za-z0-9]+"
-_CONFIG_MAP_KEY_FMT = "[-._a-zA-Z0-9]+"
 
 
 def is_valid_port_num(port: int) -> list[str]:
@@ -146,40 +144,11 @@ def is_valid_percent(percent: str) -> list[str]:
                         "[0-9]+%", "1%", "93%")]
 
 
-def _chdir_prefix(value: str) -> list[str]:
-    if value == ".":
-        return ["must not be '.'"]
-    if value == "..":
-        return ["must not be '..'"]
-    if value.startswith(".."):
-        return ["must not start with '..'"]
-    return []
-
-
-def is_env_var_name(value: str) -> list[str]:
-    errs = []
-    if not re.fullmatch(_ENV_VAR_NAME_FMT, value):
-        errs.append(regex_error("a valid environment variable name must consist of alphabetic characters, "
-                                "digits, '_', '-', or '.', and must not start with a digit",
-                                _ENV_VAR_NAME_FMT, "my.env-name", "MY_ENV.NAME", "MyEnvName1"))
-    return errs + _chdir_prefix(value)
-
-
 def is_http_header_name(value: str) -> list[str]:
     if re.fullmatch(_HTTP_HEADER_FMT, value):
         return []
     return [regex_error("a valid HTTP header must consist of alphanumeric characters or '-'",
                         _HTTP_HEADER_FMT, "X-Header-Name")]
-
-
-def is_config_map_key(value: str) -> list[str]:
-    errs = []
-    if len(value) > 253:
-        errs.append("must be no more than 253 characters")
-    if not re.fullmatch(_CONFIG_MAP_KEY_FMT, value):
-        errs.append(regex_error("a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
-                                _CONFIG_MAP_KEY_FMT, "key.name", "KEY_NAME", "key-name"))
-    return errs + _chdir_prefix(value)
 
 
 def is_valid_ip(path: Path, value: str) -> Errors:

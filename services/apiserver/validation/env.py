@@ -8,7 +8,7 @@ from kubelab.validation_names import is_qualified_name, name_is_dns_subdomain
 
 from .common import Errors, is_config_map_key, is_env_var_name
 
-__all__ = ["validate_env"]
+__all__ = ["validate_env", "validate_field_ref"]
 
 _ENV_FIELD_PATHS = {"metadata.name", "metadata.namespace", "metadata.uid", "spec.nodeName",
                     "spec.serviceAccountName", "status.hostIP", "status.hostIPs", "status.podIP",
@@ -20,7 +20,8 @@ _RESOURCE_FIELD_PATHS = {"limits.cpu", "limits.memory", "limits.ephemeral-storag
 _SUBSCRIPTED = re.compile(r"(metadata\.(?:labels|annotations))\['(.*)'\]", re.S)
 
 
-def _field_ref(ref, path: Path) -> Errors:
+def validate_field_ref(ref, path: Path, allowed: set[str] = _ENV_FIELD_PATHS) -> Errors:
+    """validateObjectFieldSelector: a supported fieldPath, or labels/annotations subscripted by a valid key."""
     if not ref.api_version:
         return [required(path.child("apiVersion"))]
     if not ref.field_path:
@@ -32,8 +33,8 @@ def _field_ref(ref, path: Path) -> Errors:
     if ref.field_path not in _CONVERTIBLE_FIELD_PATHS:
         return [invalid(path.child("fieldPath"), ref.field_path,
                         f"error converting fieldPath: field label not supported: {ref.field_path}")]
-    if ref.field_path not in _ENV_FIELD_PATHS:
-        return [not_supported(path.child("fieldPath"), ref.field_path, sorted(_ENV_FIELD_PATHS))]
+    if ref.field_path not in allowed:
+        return [not_supported(path.child("fieldPath"), ref.field_path, sorted(allowed))]
     return []
 
 
@@ -50,7 +51,7 @@ def _value_from(ev, path: Path) -> Errors:
     src, errs, n = ev.value_from, [], 0
     if src.HasField("field_ref"):
         n += 1
-        errs += _field_ref(src.field_ref, path.child("fieldRef"))
+        errs += validate_field_ref(src.field_ref, path.child("fieldRef"))
     if src.HasField("resource_field_ref"):
         n += 1
         res, p = src.resource_field_ref.resource, path.child("resourceFieldRef")

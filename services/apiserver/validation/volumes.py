@@ -11,19 +11,19 @@ from kubelab.fielderrors import Path, forbidden, invalid, not_supported, require
 from kubelab.validation_names import is_valid_label_value, name_is_dns_subdomain
 
 from .common import Errors
-from .containers import validate_local_descending_path, validate_path_no_backsteps
+from .containers import validate_path_no_backsteps
 from .meta import validate_label_name
+from .projected import FILE_MODE_ERROR, key_to_paths, validate_downward_api_source, validate_projected_source
 
 __all__ = ["validate_volume_source", "validate_node_selector", "validate_node_selector_term",
            "validate_host_path", "HOST_PATH_TYPES"]
 
 HOST_PATH_TYPES = ["", "BlockDevice", "CharDevice", "Directory", "DirectoryOrCreate", "File",
                    "FileOrCreate", "Socket"]
-FILE_MODE_ERROR = "must be a number between 0 and 0777 (octal), both inclusive"
 # (proto field, JSON name), in the order Kubernetes checks them.
 _POD_SOURCES = [("empty_dir", "emptyDir"), ("host_path", "hostPath"), ("gce_persistent_disk", "gcePersistentDisk"),
                 ("secret", "secret"), ("nfs", "nfs"), ("persistent_volume_claim", "persistentVolumeClaim"),
-                ("config_map", "configMap")]
+                ("downward_api", "downwardAPI"), ("config_map", "configMap"), ("projected", "projected")]
 _PV_SOURCES = [("host_path", "hostPath"), ("gce_persistent_disk", "gcePersistentDisk"), ("nfs", "nfs"),
                ("local", "local"), ("csi", "csi")]
 
@@ -34,22 +34,6 @@ def validate_host_path(hp, path: Path) -> Errors:
     errs = validate_path_no_backsteps(hp.path, path.child("path"))
     if hp.HasField("type") and hp.type not in HOST_PATH_TYPES:
         errs.append(not_supported(path.child("type"), hp.type, HOST_PATH_TYPES))
-    return errs
-
-
-def _key_to_paths(items, path: Path) -> Errors:
-    errs: Errors = []
-    for i, kp in enumerate(items):
-        p = path.index(i)
-        if not kp.key:
-            errs.append(required(p.child("key")))
-        if not kp.path:
-            errs.append(required(p.child("path")))
-        errs += validate_local_descending_path(kp.path, p.child("path"))
-        if kp.path.startswith("..") and not kp.path.startswith("../"):
-            errs.append(invalid(p.child("path"), kp.path, "must not start with '..'"))
-        if kp.HasField("mode") and not 0 <= kp.mode <= 0o777:
-            errs.append(invalid(p.child("mode"), kp.mode, FILE_MODE_ERROR))
     return errs
 
 
@@ -79,7 +63,9 @@ def _source(kind: str, src, path: Path) -> Errors:
             errs.append(required(path.child("secretName" if kind == "secret" else "name")))
         if src.HasField("default_mode") and not 0 <= src.default_mode <= 0o777:
             errs.append(invalid(path.child("defaultMode"), src.default_mode, FILE_MODE_ERROR))
-        errs += _key_to_paths(src.items, path.child("items"))
+        errs += key_to_paths(src.items, path.child("items"))
+    elif kind in ("downward_api", "projected"):
+        errs += (validate_downward_api_source if kind == "downward_api" else validate_projected_source)(src, path)
     elif kind == "local":
         if not src.path:
             return [required(path.child("path"))]

@@ -160,9 +160,9 @@ def test_attachment_name_is_kubernetes():
 
 
 def test_unsupported_volume_kinds_say_so(tmp_path):
-    vol = core_pb2.Volume(name="cfg", config_map=core_pb2.ConfigMapVolumeSource(name="x"))
+    vol = core_pb2.Volume(name="inline", csi=core_pb2.CSIVolumeSource(driver="x"))
     res = resolve_volume(new_pod(), vol, ctx(tmp_path, Lookups()))
-    assert isinstance(res, VolumeProblem) and "configMap volumes" in res.message
+    assert isinstance(res, VolumeProblem) and "csi volumes" in res.message
 
 
 def test_paths_layout():
