@@ -28,6 +28,7 @@ from kubelab.cli.logs_exec import pod_target, relay_output, stream_requests, ter
 from kubelab.cli.session import CliError, Session, run_verb
 from kubelab.cli.wait_cmd import wait_until
 from kubelab.errors import ApiError
+from kubelab.validation_names import is_env_var_name
 
 __all__ = ["RunOptions", "parse_run", "new_pod", "cmd_run", "add_commands"]
 
@@ -82,11 +83,11 @@ def parse_labels(text: str) -> dict[str, str]:
 
 
 def parse_envs(pairs: list[str]) -> list[tuple[str, str]]:
-    """K=V pairs; the name's syntax is the API server's to check (spec.containers[0].env[i].name)."""
+    """K=V pairs (kubectl's parseEnvs)."""
     envs = []
     for pair in pairs:
         name, found, value = pair.partition("=")
-        if not found or not name:
+        if not found or not name or is_env_var_name(name):
             raise CliError(f"error: invalid env: {pair}")
         envs.append((name, value))
     return envs

@@ -72,6 +72,7 @@ def test_attach_without_stdin_and_no_attach_with_it():
      "error: invalid restart policy: always, valid values are: Always, OnFailure, Never"),
     (["x", "--image", "busybox", "--env", "NOVALUE"], "error: invalid env: NOVALUE"),
     (["x", "--image", "busybox", "--env", "=v"], "error: invalid env: =v"),
+    (["x", "--image", "busybox", "--env", "1A=v"], "error: invalid env: 1A=v"),
     (["x", "--image", "busybox", "-l", "a=b=c"], "error: unexpected label spec: a=b=c"),
     (["x", "--image", "busybox", "-l", "=b"], "error: unexpected empty label key"),
     (["x", "--image", "busybox", "--bogus"], "error: unknown flag: --bogus"),
