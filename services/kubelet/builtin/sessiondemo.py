@@ -155,7 +155,8 @@ def pod_ip() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="session-demo", description=__doc__.split("\n\n")[0])
-    p.add_argument("--port", type=int, default=int(os.environ.get("SESSION_DEMO_PORT", DEFAULT_PORT)))
+    # no SESSION_DEMO_PORT variable: a Service named session-demo sets that one (tcp://IP:PORT) in every pod
+    p.add_argument("--port", type=int, default=DEFAULT_PORT)
     p.add_argument("--secret-env", default="SESSION_DEMO_SECRET",
                    help="the environment variable holding the token signing key")
     args = p.parse_args(argv)

@@ -30,7 +30,7 @@ for i in $(seq {REQUESTS}); do curl -s -H "Authorization: Bearer $TOKEN" http://
 async def deployed(cluster, client, ns) -> set[str]:
     """Apply the manifest and wait until the Service has the three pods as ready endpoints; their names."""
     out = (await cluster.kubelab("apply", "-n", ns, "-f", str(MANIFEST))).stdout
-    assert out == "service/session-demo created\ndeployment.apps/session-demo created\n"
+    assert out == "secret/session-demo created\nservice/session-demo created\ndeployment.apps/session-demo created\n"
     await cluster.kubelab("rollout", "status", "-n", ns, "deployment/session-demo", "--timeout", "120s")
     pods, _ = await client.list("Pod", ns, label_selector="app=session-demo")
     live = [p for p in pods if not p.metadata.HasField("deletion_timestamp")]
