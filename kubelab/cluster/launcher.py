@@ -14,6 +14,8 @@ from __future__ import annotations
 import contextlib
 import shutil
 import signal
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +29,7 @@ from kubelab.cluster.healthcheck import SERVING
 from kubelab.cluster.networks import claim_pod_network, release_pod_network
 from kubelab.cluster.nodes import drain_nodes, forget_nodes
 from kubelab.cluster.ports import HOST, allocate, join, split
-from kubelab.cluster.specs import PROXY, REDIS, planned_instances, proc_spec, route_target
+from kubelab.cluster.specs import PROXY, REDIS, child_env, planned_instances, proc_spec, route_target
 from kubelab.cluster.state import ClusterState, ProcessRecord, StateDir
 from kubelab.cluster.status import health_of
 from kubelab.leaderelection import default_identity
@@ -119,6 +121,7 @@ class Launcher:
                 procs.terminate(leftovers, min(grace, 5.0), group=False)
                 self.say(f"event=stopped name=containers count={len(leftovers)}")
             self._remove_host_addresses()
+            self._remove_service_rules()
             config = proxyctl.read_config(self.sd.proxy_file)
             if config.get("routes"):
                 healed = proxyctl.set_partitioned(config, list(config["routes"]), False)
@@ -136,6 +139,16 @@ class Launcher:
             return
         if gone:
             self.say(f"event=removed name=host-addresses addresses={','.join(gone)}")
+    def _remove_service_rules(self) -> None:
+        """kube-proxy leaves its rules in the kernel when it stops, as upstream's does; `down` removes them
+        with the proxy's own one-shot `--cleanup` (its nft table and userspace addresses)."""
+        proxy = registry.component("kube-proxy")
+        if not registry.is_available(proxy, self.overrides):
+            return
+        argv = [sys.executable, "-m", registry.module_of(proxy, self.overrides), "--cleanup", "--cluster-id",
+                cluster_id(str(self.sd.root))]
+        done = subprocess.run(argv, env=child_env({}), capture_output=True, text=True, timeout=60)
+        self.say(f"event=cleaned name=kube-proxy ok={done.returncode == 0}")
 
     def purge(self) -> None:
         root = self.sd.root

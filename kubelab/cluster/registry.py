@@ -67,12 +67,15 @@ class Component:
     """How many copies run side by side (leader election decides who works)."""
     help: str = ""
     """One line for `kubelab ps --help` and the docs."""
+    package: str = ""
+    """Package under `services/` when it differs from the name (`kube-proxy` is services/proxy: the
+    launcher's own TCP proxy is already the process named `proxy`)."""
     leader_elect: bool = True
-    """Run with `--leader-elect` (controllers); False for servers whose every copy serves (cluster DNS)."""
+    """Run with `--leader-elect` (control-plane components); kube-proxy does not elect."""
 
     @property
     def module(self) -> str:
-        return f"services.{self.name}"
+        return f"services.{self.package or self.name}"
 
     @property
     def has_metrics(self) -> bool:
@@ -89,6 +92,8 @@ COMPONENTS: tuple[Component, ...] = (
     Component("lifecycle", APISERVER, 10261, help="garbage collector and node lifecycle"),
     Component("endpoints", APISERVER, 10262, help="EndpointSlice and Endpoints controllers"),
     Component("dns", APISERVER, 10263, leader_elect=False, help="cluster DNS on the kube-dns ClusterIP"),
+    Component("kube-proxy", APISERVER, 10256, package="proxy", leader_elect=False,
+              help="Service proxy: ClusterIP:port to endpoints, in nftables rules (or userspace)"),
     Component("kubelet", APISERVER, 10250, per_node=True, help="node agent: runs pods, mounts volumes"),
 )
 
@@ -224,7 +229,8 @@ def is_available(c: Component, overrides: dict[str, str] | None = None) -> bool:
     spec = importlib.util.find_spec("services")
     if spec is None or not spec.submodule_search_locations:
         return False
-    return any((Path(loc) / c.name / "__main__.py").is_file() for loc in spec.submodule_search_locations)
+    package = c.package or c.name
+    return any((Path(loc) / package / "__main__.py").is_file() for loc in spec.submodule_search_locations)
 
 
 def module_of(c: Component, overrides: dict[str, str] | None = None) -> str:

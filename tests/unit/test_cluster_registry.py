@@ -9,10 +9,17 @@ from kubelab.cluster.registry import APISERVER, REDIS, command, environment, ins
 def test_components_in_start_order():
     names = [c.name for c in registry.COMPONENTS]
     assert names == ["apiserver", "scheduler", "provisioner", "replicaset", "statefulset", "lifecycle", "endpoints",
-                     "dns", "kubelet"]
+                     "dns", "kube-proxy", "kubelet"]
     assert registry.component("apiserver").upstream == REDIS
     assert all(c.upstream == APISERVER for c in registry.COMPONENTS[1:])
-    assert all(c.module == f"services.{c.name}" for c in registry.COMPONENTS)
+    assert all(c.module == f"services.{c.package or c.name}" for c in registry.COMPONENTS)
+    assert registry.component("kube-proxy").module == "services.proxy"
+
+
+def test_kube_proxy_does_not_elect_a_leader():
+    [proxy] = [i for i in instances(1) if i.name == "kube-proxy"]
+    assert "--leader-elect" not in command(proxy, listen="127.0.0.1:1", upstream="127.0.0.1:2")
+    assert "--leader-elect" in command(instances(1)[1], listen="127.0.0.1:1", upstream="127.0.0.1:2")
 
 
 def test_ports_are_distinct():

@@ -1,0 +1,230 @@
+"""kube-proxy as a real process against a real API server, forwarding real sockets through real kernel
+rules (or its userspace relay). The tests write Services and EndpointSlices themselves (the endpoints
+controller is not needed) pointing at small TCP/UDP servers on 127.x addresses that answer with their
+own address, so that a client sees which endpoint it reached.
+
+Kernel objects are named per test run (`kubelab-<id>` tables, `kl<id>-svc` links) and ClusterIPs are
+random in 198.19.128.0/17, so that tests of other clusters on this machine never collide; every object is
+removed at the end (the proxy's `--cleanup`).
+"""
+from __future__ import annotations
+
+import asyncio
+import errno
+import itertools
+import random
+import secrets
+import socket
+import socketserver
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+import pytest
+
+from kubelab.client import Client
+from kubelab.manifest import from_dict
+from kubelab.network import DEFAULT_SERVICE_CIDR
+from services.proxy.userspace import ServiceAddresses
+from tests.support import ROOT, ComponentProcess
+
+MODES = ["nftables", "userspace"]
+_loopback = itertools.count(random.randrange(2, 200) * 256)
+
+
+def loopback_ip() -> str:
+    """A 127.x.y.z nobody else in this run uses (127.0.0.0/8 is all on lo)."""
+    n = next(_loopback)
+    return f"127.{100 + (n >> 16) % 100}.{(n >> 8) % 256}.{n % 254 + 1}"
+
+
+def cluster_ip() -> str:
+    return f"198.19.{random.randrange(128, 255)}.{random.randrange(1, 255)}"
+
+
+def unique(prefix: str = "svc") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+# --- backends: servers that say who they are --------------------------------------------------------
+
+class _TCPHandler(socketserver.BaseRequestHandler):
+    def handle(self):
+        ip, port = self.server.server_address
+        self.request.recv(1024)
+        self.request.sendall(f"{ip}:{port}".encode())
+
+
+class _UDPHandler(socketserver.BaseRequestHandler):
+    def handle(self):
+        _, sock = self.request
+        ip, port = self.server.server_address
+        sock.sendto(f"{ip}:{port}/udp".encode(), self.client_address)
+
+
+class _ReusingTCP(socketserver.ThreadingTCPServer):
+    allow_reuse_address = daemon_threads = True
+
+
+class Backends:
+    """TCP/UDP servers started by a test, all shut down at its end."""
+
+    def __init__(self):
+        self.servers = []
+
+    def start(self, proto: str = "TCP", ip: str | None = None, port: int | None = None) -> str:
+        ip = ip or loopback_ip()
+        port = port or random.randrange(20000, 40000)
+        server = (_ReusingTCP((ip, port), _TCPHandler) if proto == "TCP"
+                  else socketserver.ThreadingUDPServer((ip, port), _UDPHandler))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.servers.append(server)
+        return ip, port
+
+    def stop(self):
+        for s in self.servers:
+            s.shutdown()
+            s.server_close()
+
+
+# --- clients ----------------------------------------------------------------------------------------
+
+def request(ip: str, port: int, proto: str = "TCP", timeout: float = 3.0, source: str | None = None) -> str:
+    """One request; the answer (the endpoint's ip:port), or 'REFUSED' / 'TIMEOUT'."""
+    kind = socket.SOCK_STREAM if proto == "TCP" else socket.SOCK_DGRAM
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.settimeout(timeout)
+        if source:
+            s.bind((source, 0))
+        try:
+            s.connect((ip, port))
+            s.sendall(b"hello\n")
+            return s.recv(1024).decode()
+        except ConnectionRefusedError:
+            return "REFUSED"
+        except ConnectionResetError:
+            return "RESET"
+        except (socket.timeout, TimeoutError):
+            return "TIMEOUT"
+        except OSError as e:
+            if e.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH):
+                return "UNREACHABLE"
+            if e.errno == errno.EPERM:  # the host's own UDP datagram hit a reject rule in the output hook
+                return "REJECTED"
+            raise
+
+
+async def answers(ip, port, proto="TCP", n=1, **kw) -> list[str]:
+    return await asyncio.to_thread(lambda: [request(ip, port, proto, **kw) for _ in range(n)])
+
+
+async def eventually(check, timeout: float = 20.0, what: str = "condition"):
+    """Poll `check()` (sync, run in a thread) until it returns something truthy."""
+    deadline, last = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        last = await asyncio.to_thread(check)
+        if last:
+            return last
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
+
+
+async def reaches(ip, port, expected: set[str] | str, proto="TCP", timeout=20.0):
+    """Wait until ip:port answers from one of `expected` (or with 'REFUSED'/'TIMEOUT')."""
+    expected = {expected} if isinstance(expected, str) else expected
+
+    def check():
+        got = request(ip, port, proto, timeout=1.0)
+        return got if got in expected else None
+    return await eventually(check, timeout, f"{ip}:{port}/{proto} -> {sorted(expected)}")
+
+
+# --- API objects ------------------------------------------------------------------------------------
+
+def service(name, ip, ports, ns="default", labels=None, affinity=None, timeout=None, itp=None):
+    spec = {"clusterIP": ip, "clusterIPs": [ip], "type": "ClusterIP", "ports": [
+        {"name": n, "port": p, "protocol": proto, "targetPort": p} for n, p, proto in ports]}
+    if affinity:
+        spec["sessionAffinity"] = affinity
+        if timeout:
+            spec["sessionAffinityConfig"] = {"clientIP": {"timeoutSeconds": timeout}}
+    if itp:
+        spec["internalTrafficPolicy"] = itp
+    return from_dict({"apiVersion": "v1", "kind": "Service",
+                      "metadata": {"name": name, "namespace": ns, "labels": labels or {}}, "spec": spec})
+
+
+def endpoint_slice(svc_name, endpoints, ports, ns="default", name=None, labels=None):
+    """`endpoints`: [(ip, {"ready": bool, ...})]; `ports`: [(name, port, protocol)]."""
+    return from_dict({
+        "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+        "metadata": {"name": name or unique(svc_name), "namespace": ns, "labels": {
+            "kubernetes.io/service-name": svc_name,
+            "endpointslice.kubernetes.io/managed-by": "test.kubelab.io", **(labels or {})}},
+        "addressType": "IPv4",
+        "endpoints": [{"addresses": [ip], "conditions": cond} for ip, cond in endpoints],
+        "ports": [{"name": n, "port": p, "protocol": proto} for n, p, proto in ports]})
+
+
+# --- fixtures ---------------------------------------------------------------------------------------
+
+class ProxyProcess(ComponentProcess):
+    def __init__(self, apiserver: str, mode: str, cluster_id: str):
+        super().__init__("proxy", apiserver, "--cluster-id", cluster_id, "--proxy-mode", mode,
+                         "--min-sync-period", "0.05", "--sync-period", "5s", name=f"proxy-{mode}")
+        self.mode, self.cluster_id = mode, cluster_id
+
+    def start(self):
+        super().start()
+        self.wait_serving(timeout=30)
+        return self
+
+    def cleanup(self) -> None:
+        subprocess.run([sys.executable, "-m", "services.proxy", "--cluster-id", self.cluster_id, "--cleanup"],
+                       cwd=ROOT, check=True, capture_output=True, timeout=60)
+
+
+def nft_tables() -> str:
+    return subprocess.run(["nft", "list", "tables"], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.fixture
+def cluster_id() -> str:
+    return "t" + secrets.token_hex(4)[:7]
+
+
+@pytest.fixture(params=MODES)
+def proxy(request, apiserver, cluster_id):
+    p = ProxyProcess(apiserver.address, request.param, cluster_id)
+    try:
+        yield p.start()
+    finally:
+        p.stop()
+        p.cleanup()
+    assert f"kubelab-{cluster_id}" not in nft_tables()
+    assert_no_userspace_leftovers(cluster_id)
+
+
+def assert_no_userspace_leftovers(cluster_id: str) -> None:
+    """Neither ClusterIPs on lo under the cluster's label nor its unreachable route for the service range."""
+    def ip(*args):
+        return subprocess.run(["ip", *args], capture_output=True, text=True, check=True).stdout
+    assert f"lo:{cluster_id}" not in ip("addr", "show", "dev", "lo")
+    metric = ServiceAddresses(f"lo:{cluster_id}", DEFAULT_SERVICE_CIDR).route[-1]
+    assert f"metric {metric}" not in ip("route", "show", "type", "unreachable")
+
+
+@pytest.fixture
+def backends():
+    b = Backends()
+    yield b
+    b.stop()
+
+
+@pytest.fixture
+async def client(apiserver):
+    c = Client(apiserver.address, retry_deadline=20)
+    yield c
+    await c.close()
