@@ -4,12 +4,15 @@ Service, reached by name from a `kubelab run` client pod.
 - a login kept as a cookie session lives in one pod's memory: of 30 requests through the Service, those
   served by that pod say "logged in", all others "not logged in", and (2/3 expected) at least 5 land
   elsewhere (the chance of fewer, with uniform choice, is below 1e-7);
-- a signed token works on every replica: 30 requests all "logged in", served by more than one pod.
+- a signed token works on every replica: 30 requests all "logged in", served by more than one pod;
+- with `sessionAffinity: ClientIP` (the README's sed) the cookie works on all 30: one client, one pod.
 """
 from __future__ import annotations
 
 import re
+import subprocess
 
+from tests.e2e.cluster import KUBELAB, ROOT
 from tests.e2e.networking import run_client, wait_for_endpoints
 from tests.e2e.stateless.conftest import MANIFEST
 
@@ -68,3 +71,18 @@ async def test_a_token_works_on_every_replica(cluster, client, ns):
     assert all(said == "logged in as alice" for said, _ in got), got
     served = {pod for _, pod in got}
     assert served <= pods and len(served) >= 2, served
+
+
+async def test_client_ip_affinity_keeps_a_client_on_the_sessions_pod(cluster, client, ns):
+    await deployed(cluster, client, ns)
+    sticky = MANIFEST.read_text().replace("  type: ClusterIP\n", "  type: ClusterIP\n  sessionAffinity: ClientIP\n")
+    assert "sessionAffinity: ClientIP" in sticky
+    applied = subprocess.run([*KUBELAB, "--state-dir", str(cluster.state_dir), "apply", "-n", ns, "-f", "-"],
+                             input=sticky, env=cluster.env, capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert applied.stdout == ("secret/session-demo unchanged\nservice/session-demo configured\n"
+                              "deployment.apps/session-demo unchanged\n"), applied.stderr
+    code, lines, err = await run_client(cluster, ns, "client", COOKIE)
+    assert code == 0, err
+    (login, holder), *rest = answers(lines)
+    assert login == "logged in as alice" and len(rest) == REQUESTS
+    assert rest == [("logged in as alice", holder)] * REQUESTS
