@@ -1,9 +1,9 @@
-"""Pod IPs from the node's pod CIDR (a /24 of loopback addresses locally: every 127.x.y.z is routed to `lo`
-on Linux, so a pod's server can bind its own address and two pods can use the same port).
+"""Pod IPs from the node's podCIDR (host-local IPAM, as the CNI bridge plugin's): each pod's address goes
+on the eth0 of its own network namespace (podnetwork.py).
 
-The network address, the broadcast address and `.1` (the node's own address, its InternalIP and the
-pods' hostIP) are never handed out. Addresses go round-robin, as the CNI `host-local` plugin that most
-clusters use hands them out (`allocator.go`: the search starts after the last reserved address): a pod
+The network address, the broadcast address and `.1` (the gateway on the node's bridge: the node's own
+address, its InternalIP and the pods' hostIP) are never handed out. Addresses go round-robin, as
+host-local hands them out (`allocator.go`: the search starts after the last reserved address): a pod
 deleted and recreated gets a new address, which is why the StatefulSet tutorial tells you to use names,
 never IPs. Allocations are remembered in the pod records on disk, so a restarted kubelet rebuilds this
 table with `reserve` and keeps every pod's address (it then goes on after the highest one). Pure.

@@ -2,7 +2,8 @@
 
     python shim.py <run-dir>/spec.json       (standard library only; run as a script)
 
-It enters new mount and UTS namespaces, builds the container's root, starts the command and stays
+It joins the pod's network namespace (`netns` in the spec: all containers of a pod share it, so
+localhost is the pod), enters new mount and UTS namespaces, builds the container's root, starts the command and stays
 its parent, so the kubelet may die and come back while the container runs on:
 
 1. root: an overlay with the host's `/` as its read-only lower layer and a tmpfs upper layer (the
@@ -32,7 +33,7 @@ import sys
 import threading
 import time
 
-CLONE_NEWNS, CLONE_NEWUTS = 0x00020000, 0x04000000
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWNET = 0x00020000, 0x04000000, 0x40000000
 MS_RDONLY, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 32, 4096, 16384, 1 << 18
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -141,7 +142,18 @@ def bind(source, target, read_only, own_root):
         mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY)
 
 
+def join_netns(path):
+    """Before the mount namespace is unshared: /run/netns is the host's view."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        _check(_libc.setns(fd, CLONE_NEWNET), f"setns {path}")
+    finally:
+        os.close(fd)
+
+
 def set_up(spec):
+    if spec.get("netns"):
+        join_netns(spec["netns"])
     _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWUTS), "unshare")
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     root = build_root(spec)
