@@ -15,13 +15,13 @@ import argparse
 import os
 import sys
 
-from kubelab.cli import cluster_cmds, logs_exec, node_cmds, object_cmds, rollout_cmds, rollout_deploy
+from kubelab.cli import cluster_cmds, logs_exec, node_cmds, object_cmds, rollout_cmds, rollout_deploy, run_cmd
 from kubelab.cluster.state import STATE_DIR_ENV, find_apiserver, resolve_state_dir
 
 __all__ = ["COMMAND_MODULES", "SERVER_ENV", "build_parser", "main"]
 
 #: The command groups, in the order `kubelab --help` lists them.
-COMMAND_MODULES = (cluster_cmds, object_cmds, logs_exec, rollout_cmds, rollout_deploy, node_cmds)
+COMMAND_MODULES = (cluster_cmds, object_cmds, logs_exec, run_cmd, rollout_cmds, rollout_deploy, node_cmds)
 
 SERVER_ENV = "KUBELAB_SERVER"
 

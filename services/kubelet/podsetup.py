@@ -130,4 +130,5 @@ def new_run_spec(pod: core_pb2.Pod, container: core_pb2.Container, attempt: int,
     return RunSpec(uid=pod.metadata.uid, namespace=pod.metadata.namespace, pod=pod.metadata.name,
                    container=container.name, attempt=attempt, argv=argv, env=run_env,
                    working_dir=container.working_dir or "/", hostname=hostname, mounts=mounts,
-                   spec_hash=spec_hash(container), netns=netns)
+                   spec_hash=spec_hash(container), netns=netns, stdin=container.stdin,
+                   stdin_once=container.stdin_once)

@@ -49,6 +49,9 @@ class RunSpec:
     spec_hash: str = ""
     netns: str = ""
     """The pod's network namespace (/run/netns/...) the shim joins; "" for hostNetwork pods."""
+    stdin: bool = False
+    """The container's `stdin`: its command reads what an attach sends (the run's `stdin` FIFO)."""
+    stdin_once: bool = False
 
     @property
     def key(self) -> str:
@@ -73,6 +76,7 @@ class ContainerRuntime:
         doc = {"argv": spec.argv, "env": spec.env, "working_dir": spec.working_dir, "hostname": spec.hostname, "netns": spec.netns,
                "rootfs": str(run_dir / "rootfs"), "scratch": str(run_dir / "scratch"), "log_path": str(log_path),
                "mounts": [{"source": m.source, "target": m.target, "read_only": m.read_only} for m in spec.mounts],
+               "stdin": spec.stdin, "stdin_once": spec.stdin_once,
                "meta": {"uid": spec.uid, "namespace": spec.namespace, "pod": spec.pod, "container": spec.container,
                         "attempt": spec.attempt, "spec_hash": spec.spec_hash, "log_path": str(log_path)}}
         write_json(run_dir / "spec.json", doc)

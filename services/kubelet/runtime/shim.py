@@ -16,6 +16,10 @@ its parent, so the kubelet may die and come back while the container runs on:
    (`2024-01-02T03:04:05.123456789Z stdout F <line>`, as Kubernetes keeps /var/log/pods);
 5. `state.json` (pid and start ticks) once the command runs; `exit.json` (exit code, signal, reason,
    time) when it ends; processes left in its group are killed then, as when a container's PID 1 exits.
+6. with `stdin` in the spec (the container's `stdin: true`), the command's stdin is a pipe fed from the
+   FIFO `<run-dir>/stdin`, which an attach (the kubelet's Attach) opens for writing; with `stdin_once`
+   the command sees end-of-file when the first attach closes it, as containerd-shim does. Without
+   `stdin` the command reads /dev/null.
 
 A command that cannot start ends with exit code 128 and reason StartError (as containerd reports it).
 If the run directory disappears (the node's state dir purged), the container is killed.
@@ -160,13 +164,12 @@ def set_up(spec):
     return root
 
 
-def run_child(spec, root, errw, out_w, err_w):
+def run_child(spec, root, errw, out_w, err_w, in_r):
     """In the forked child: become the container's process; on failure report why through errw."""
     try:
         os.dup2(out_w, 1)
         os.dup2(err_w, 2)
-        devnull = os.open("/dev/null", os.O_RDONLY)
-        os.dup2(devnull, 0)
+        os.dup2(in_r if in_r is not None else os.open("/dev/null", os.O_RDONLY), 0)
         os.setpgid(0, 0)
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, signal.SIG_DFL)
@@ -207,6 +210,33 @@ def relay(fd, stream, log, lock):
                 log.flush()
 
 
+def open_stdin(spec, run_dir):
+    """The read end of the command's stdin pipe, fed from the attach FIFO; None without stdin."""
+    if not spec.get("stdin"):
+        return None
+    fifo = os.path.join(run_dir, "stdin")
+    os.mkfifo(fifo, 0o600)
+    in_r, in_w = os.pipe2(os.O_CLOEXEC)
+    threading.Thread(target=relay_stdin, args=(fifo, in_w, bool(spec.get("stdin_once"))), daemon=True).start()
+    return in_r
+
+
+def relay_stdin(fifo, in_w, once):
+    """Copy each attacher's input into the command's stdin; with once, close it after the first."""
+    try:
+        while True:
+            with open(fifo, "rb", buffering=0) as attached:  # blocks until an attach opens it for writing
+                while data := attached.read(65536):
+                    os.write(in_w, data)
+            if once:
+                return
+    except OSError:
+        return  # the command is gone (EPIPE) or the run directory was removed
+    finally:
+        if once:
+            os.close(in_w)
+
+
 def watch_run_dir(path, pgid, stop):
     while not stop.wait(2.0):
         if not os.path.isdir(path):
@@ -233,11 +263,12 @@ def main(spec_path):
     errr, errw = os.pipe2(os.O_CLOEXEC)
     out_r, out_w = os.pipe2(os.O_CLOEXEC)
     err_r, err_w = os.pipe2(os.O_CLOEXEC)
+    in_r = open_stdin(spec, run_dir)
     pid = os.fork()
     if pid == 0:
         os.close(errr)
-        run_child(spec, root, errw, out_w, err_w)
-    for fd in (errw, out_w, err_w):
+        run_child(spec, root, errw, out_w, err_w, in_r)
+    for fd in (errw, out_w, err_w) + ((in_r,) if in_r is not None else ()):
         os.close(fd)
     started_at = time.time()
     try:
