@@ -3,10 +3,11 @@
 
 - `ensure_bridge`: the node's bridge `kl<id>-br<N>` holding the gateway (.1 of the node's podCIDR),
   forwarding on, ICMP redirects off. Idempotent: a restarted kubelet finds it as it was.
-- `add_pod` (CNI ADD): the pod's network namespace, a veth pair (host end on the bridge, `eth0` inside),
-  `lo` up, the pod IP as a /32 on eth0 with an on-link route to the gateway and the default route via
-  it. A /32 sends every packet, even to a pod on the same bridge, through the host's IP layer: so the
-  service proxy's prerouting DNAT applies and conntrack sees both directions. Idempotent and cheap
+- `add_pod` (CNI ADD): the pod's network namespace, a veth pair (host end on the bridge in hairpin mode,
+  `eth0` inside), `lo` up, the pod IP as a /32 on eth0 with an on-link route to the gateway and the
+  default route via it. A /32 sends every packet, even to a pod on the same bridge, through the host's
+  IP layer: so the service proxy's prerouting DNAT applies and conntrack sees both directions; hairpin
+  mode lets a pod's packet DNATed to itself go back out of its own port. Idempotent and cheap
   when done (two stat calls), so every pod sync may call it; it never disturbs a running pod.
 - `del_pod` (CNI DEL): the namespace and veth go; deleting what is already gone is fine.
 - `sweep`: namespaces of this node's pods that no longer exist (a kubelet that died mid-way).
@@ -92,9 +93,13 @@ class NodeNetwork:
         self.del_pod(uid, pod_ip)  # half-made by a kubelet that died mid-way: start over
         # the host may still know a previous pod's MAC for this address (a pod deleted and made again gets
         # the same IP): forgotten, or it would send there until the entry expires
+        # hairpin: the bridge may send a frame back out of the port it came in by; a pod's packet to its
+        # own Service is DNATed to itself, and where br_netfilter is on, forwarded that way (CNI bridge's
+        # hairpinMode, the kubelet's hairpin-veth; docs/pod-network.md, "Hairpin")
         podnet.ip(batch=[f"netns add {ns}",
                          f"link add {veth} type veth peer name eth0 netns {ns}",
                          f"link set {veth} master {self.bridge} up",
+                         f"link set {veth} type bridge_slave hairpin on",
                          f"neigh flush to {pod_ip} dev {self.bridge}"])
         in_netns(path, _pod_sysctls)
         podnet.ip(netns=ns, batch=["link set lo up",

@@ -3,6 +3,7 @@ through prerouting and forward), hairpin, and rules that outlive the proxy proce
 existing Services keep working and changes stop; restarted, it resyncs; `--cleanup` leaves nothing."""
 from __future__ import annotations
 
+import ipaddress
 import random
 import signal
 import socket
@@ -12,6 +13,8 @@ import textwrap
 
 import pytest
 
+from kubelab import podnet
+from services.kubelet.podnetwork import NodeNetwork
 from tests.integration.proxy.conftest import (ProxyProcess, answers, assert_no_userspace_leftovers, cluster_ip,
                                               endpoint_slice, eventually, nft_tables, reaches, service, unique)
 
@@ -90,20 +93,14 @@ def sh(*args: str) -> str:
     return subprocess.run(args, check=True, capture_output=True, text=True).stdout
 
 
-class Netns:
-    """A network namespace `kl<id>-<tag>` with a veth to the host and a /30 routed through the host."""
+class Pod:
+    """A pod's network as the kubelet makes it (`NodeNetwork.add_pod`): a namespace whose eth0 is a veth
+    on its node's bridge, with a /32 and the bridge's gateway as the default route."""
 
-    def __init__(self, cluster_id: str, tag: str, subnet: int):
-        self.name, self.host_if = f"kl{cluster_id}-{tag}", f"kl{cluster_id}{tag}"
-        self.host_ip, self.ip = f"198.18.{subnet}.1", f"198.18.{subnet}.2"
-        sh("ip", "netns", "add", self.name)
-        sh("ip", "link", "add", self.host_if, "type", "veth", "peer", "name", "eth0", "netns", self.name)
-        sh("ip", "addr", "add", f"{self.host_ip}/30", "dev", self.host_if)
-        sh("ip", "link", "set", self.host_if, "up")
-        sh("sysctl", "-q", f"net.ipv4.conf.{self.host_if}.forwarding=1")
-        for cmd in (["addr", "add", f"{self.ip}/30", "dev", "eth0"], ["link", "set", "eth0", "up"],
-                    ["link", "set", "lo", "up"], ["route", "add", "default", "via", self.host_ip]):
-            sh("ip", "-n", self.name, *cmd)
+    def __init__(self, node: NodeNetwork, tag: str, pod_ip: str):
+        self.ip, self.gateway = pod_ip, node.gateway
+        self.name = node.netns(tag)
+        node.add_pod(tag, pod_ip)
 
     def popen(self, code: str, *args: str) -> subprocess.Popen:
         return subprocess.Popen(["ip", "netns", "exec", self.name, sys.executable, "-c", code, *args],
@@ -112,28 +109,41 @@ class Netns:
     def run(self, code: str, *args: str) -> str:
         return sh("ip", "netns", "exec", self.name, sys.executable, "-c", code, *args).strip()
 
-    def remove(self) -> None:
-        subprocess.run(["ip", "link", "del", self.host_if], capture_output=True)
-        subprocess.run(["ip", "netns", "del", self.name], capture_output=True)
+
+def _free_pod_cidrs(n: int) -> list[str]:
+    """n /24s of 198.18.200.0-198.18.254.0 (no test cluster's nodes use them) that no route covers yet."""
+    free = [f"198.18.{i}.0/24" for i in random.sample(range(200, 255), 55)]
+    return [cidr for cidr in free if not podnet.ip_json("route", "show", "root", cidr)][:n]
 
 
 @pytest.fixture
 def pods(cluster_id):
-    """make(tag): a namespace on its own 198.18.<n>.0/30 (n from a range no node's podCIDR uses in tests)."""
-    subnets, made = iter(random.sample(range(200, 255), 4)), []
+    """make(tag, node): a pod on node-1's or node-2's bridge, built by the kubelet's own pod network code.
 
-    def make(tag: str) -> Netns:
-        made.append(Netns(cluster_id, tag, next(subnets)))
+    The bridges call the iptables hooks themselves (br_netfilter's per-bridge `nf_call_iptables`), as
+    every bridge does on a machine where bridge-nf-call-iptables is on (Docker sets it): the layout in
+    which a pod's packet DNATed back to itself must leave by the port it came in by (hairpin)."""
+    cidrs, nodes, made = _free_pod_cidrs(2), {}, []
+
+    def make(tag: str, node: str = "node-1") -> Pod:
+        if node not in nodes:
+            nodes[node] = NodeNetwork(cluster_id, node, cidrs[len(nodes)])
+            nodes[node].ensure_bridge()
+            podnet.ip("link", "set", nodes[node].bridge, "type", "bridge", "nf_call_iptables", "1")
+        host = ipaddress.ip_network(nodes[node].pod_cidr).network_address + 2 + len(made)
+        made.append(Pod(nodes[node], tag, str(host)))
         return made[-1]
-    yield make
-    for ns in made:
-        ns.remove()
+    try:
+        yield make
+    finally:
+        podnet.remove_cluster_network(cluster_id)
 
 
 async def test_pod_to_cluster_ip_through_prerouting_and_hairpin(nft_proxy, client, pods):
-    """A client pod reaches a server pod through the ClusterIP (DNAT in nat-prerouting, forwarded by the
-    host), and the server pod reaches itself through its own Service (hairpin: masqueraded)."""
-    server, caller = pods("s"), pods("c")
+    """Client pods reach a server pod through the ClusterIP (DNAT in nat-prerouting) from the server's
+    bridge and from another node's, with their own addresses as the source, and the server pod reaches
+    itself through its own Service (hairpin: masqueraded to its gateway), every time."""
+    server, neighbour, far = pods("s"), pods("c"), pods("f", "node-2")
     port = random.randrange(20000, 40000)
     proc = server.popen(SERVER, server.ip, str(port))
     try:
@@ -141,13 +151,14 @@ async def test_pod_to_cluster_ip_through_prerouting_and_hairpin(nft_proxy, clien
         name, ip = unique(), cluster_ip()
         await client.create(service(name, ip, [("http", 80, "TCP")]))
         await client.create(endpoint_slice(name, [(server.ip, READY)], [("http", port, "TCP")]))
-        await reaches(ip, 80, {f"{server.ip} from {a}" for a in ("127.0.0.1", "192.0.2.2", server.host_ip)}
+        await reaches(ip, 80, {f"{server.ip} from {a}" for a in ("127.0.0.1", "192.0.2.2")}
                       | {f"{server.ip} from {a}" for a in _host_addresses()})
         # the pod's own address arrives: pod-to-Service traffic is not masqueraded
-        assert caller.run(CLIENT, ip, "80") == f"{server.ip} from {caller.ip}"
-        # hairpin: the server's own connection comes back to it from the host side, not from itself
-        assert server.run(CLIENT, ip, "80") == f"{server.ip} from {server.host_ip}"
-        assert caller.run(CLIENT, ip, "81") == "ConnectionRefusedError"  # a port the Service lacks
+        assert neighbour.run(CLIENT, ip, "80") == f"{server.ip} from {neighbour.ip}"
+        assert far.run(CLIENT, ip, "80") == f"{server.ip} from {far.ip}"
+        # hairpin: the server's own connections come back to it from its gateway, not from itself
+        assert [server.run(CLIENT, ip, "80") for _ in range(5)] == [f"{server.ip} from {server.gateway}"] * 5
+        assert neighbour.run(CLIENT, ip, "81") == "ConnectionRefusedError"  # a port the Service lacks
     finally:
         proc.kill()
         proc.wait()
