@@ -1,8 +1,8 @@
 """Service proxy benchmark: ``python -m bench.proxy [--connections 2000] [--markdown]``.
 
 TCP connection setup latency, one connection = connect + one request/response + close, through a
-ClusterIP and directly to the endpoint, in the same run against the same server (a threaded TCP server on
-a 127.x address), in both proxy modes: the kernel's DNAT (nftables) and the userspace relay. The two paths
+ClusterIP and directly to the endpoint, in the same run against the same server (a threaded TCP server in
+a pod's network namespace on a bridge of its own, as the kubelet makes them), in both proxy modes: the kernel's DNAT (nftables) and the userspace relay. The two paths
 are measured in alternating blocks so that a busy moment of the machine falls on both. Real API server on
 a real Redis, the real proxy process.
 """

@@ -9,8 +9,7 @@ import pytest
 from kubelab.client import Client
 from kubelab.network import cluster_id
 from tests.e2e.test_cluster_verbs import Cluster
-from tests.integration.proxy.conftest import (Backends, answers, cluster_ip, endpoint_slice, nft_tables, reaches,
-                                              service, unique)
+from tests.integration.proxy.conftest import Backends, answers, endpoint_slice, nft_tables, reaches, service, unique
 
 
 @pytest.fixture
@@ -35,9 +34,10 @@ async def test_proxy_in_a_cluster_survives_kill_and_partition_and_down_cleans_up
     assert rows["kube-proxy"]["role"] == "nftables"
     table = f"kubelab-{cluster_id(str(cluster.state_dir))}"
     ep_ip, port = backends.start()
-    name, ip = unique(), cluster_ip()
+    name = unique()
     async with Client(rows["apiserver"]["address"], retry_deadline=20) as client:
-        await client.create(service(name, ip, [("http", 80, "TCP")]))
+        # the API server allocates from this cluster's own Service range (clusters side by side differ)
+        ip = (await client.create(service(name, None, [("http", 80, "TCP")]))).spec.cluster_ip
         eps = await client.create(endpoint_slice(name, [(ep_ip, {"ready": True})], [("http", port, "TCP")]))
         await reaches(ip, 80, f"{ep_ip}:{port}")
         assert table in nft_tables()

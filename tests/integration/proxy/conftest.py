@@ -1,17 +1,20 @@
 """kube-proxy as a real process against a real API server, forwarding real sockets through real kernel
 rules (or its userspace relay). The tests write Services and EndpointSlices themselves (the endpoints
-controller is not needed) pointing at small TCP/UDP servers on 127.x addresses that answer with their
-own address, so that a client sees which endpoint it reached.
+controller is not needed) pointing at small TCP/UDP servers that answer with their own address, so that
+a client sees which endpoint it reached. Each server listens in a pod's network namespace, built by the
+kubelet's own pod network code (`NodeNetwork`) on a bridge of the test's own: endpoint addresses must be
+routable (the API server refuses loopback ones, as Kubernetes does).
 
-Kernel objects are named per test run (`kubelab-<id>` tables, `kl<id>-svc` links) and ClusterIPs are
-random in 198.19.128.0/17, so that tests of other clusters on this machine never collide; every object is
-removed at the end (the proxy's `--cleanup`).
+Kernel objects are named per test run (`kubelab-<id>` tables, `kl<id>-…` bridges, veths and namespaces)
+and ClusterIPs are random in 198.19.128.0/17, pod ranges free /24s of 198.18.200.0-198.18.254.0, so that
+tests of other clusters on this machine never collide; every object is removed at the end (the proxy's
+`--cleanup`, `TestNetwork.close`).
 """
 from __future__ import annotations
 
 import asyncio
 import errno
-import itertools
+import ipaddress
 import random
 import secrets
 import socket
@@ -24,20 +27,15 @@ import uuid
 
 import pytest
 
+from kubelab import podnet
 from kubelab.client import Client
 from kubelab.manifest import from_dict
 from kubelab.network import DEFAULT_SERVICE_CIDR
+from services.kubelet.podnetwork import NodeNetwork, in_netns
 from services.proxy.userspace import ServiceAddresses
 from tests.support import ROOT, ComponentProcess
 
 MODES = ["nftables", "userspace"]
-_loopback = itertools.count(random.randrange(2, 200) * 256)
-
-
-def loopback_ip() -> str:
-    """A 127.x.y.z nobody else in this run uses (127.0.0.0/8 is all on lo)."""
-    n = next(_loopback)
-    return f"127.{100 + (n >> 16) % 100}.{(n >> 8) % 256}.{n % 254 + 1}"
 
 
 def cluster_ip() -> str:
@@ -46,6 +44,41 @@ def cluster_ip() -> str:
 
 def unique(prefix: str = "svc") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+# --- pod networks ------------------------------------------------------------------------------------
+
+def free_pod_cidr() -> str:
+    """A /24 of 198.18.200.0-198.18.254.0 (no cluster's nodes use them) that no route covers yet."""
+    for i in random.sample(range(200, 255), 55):
+        if not podnet.ip_json("route", "show", "root", f"198.18.{i}.0/24"):
+            return f"198.18.{i}.0/24"
+    raise RuntimeError("no free /24 left in 198.18.200.0-198.18.254.0")
+
+
+class TestNetwork:
+    """Nodes' bridges and pods' namespaces of one test, made by the kubelet's pod network code under the
+    id `net_id`; `close` removes them all."""
+    __test__ = False
+
+    def __init__(self, net_id: str):
+        self.id, self.nodes, self.pods = net_id, {}, 0
+
+    def node(self, name: str = "node-1") -> NodeNetwork:
+        if name not in self.nodes:
+            self.nodes[name] = NodeNetwork(self.id, name, free_pod_cidr())
+            self.nodes[name].ensure_bridge()
+        return self.nodes[name]
+
+    def add_pod(self, tag: str, node: str = "node-1") -> tuple[str, str]:
+        """CNI ADD of a pod with the next free address of the node's range: (netns path, pod IP)."""
+        net = self.node(node)
+        self.pods += 1
+        pod_ip = str(ipaddress.ip_network(net.pod_cidr).network_address + 1 + self.pods)
+        return net.add_pod(tag, pod_ip), pod_ip
+
+    def close(self) -> None:
+        podnet.remove_cluster_network(self.id)
 
 
 # --- backends: servers that say who they are --------------------------------------------------------
@@ -69,24 +102,32 @@ class _ReusingTCP(socketserver.ThreadingTCPServer):
 
 
 class Backends:
-    """TCP/UDP servers started by a test, all shut down at its end."""
+    """TCP/UDP servers started by a test, each in a pod's network namespace of its own (a new one per
+    address), all shut down and their network removed at its end."""
 
     def __init__(self):
-        self.servers = []
+        self.servers, self.network, self.netns = [], TestNetwork("e" + secrets.token_hex(4)[:7]), {}
 
-    def start(self, proto: str = "TCP", ip: str | None = None, port: int | None = None) -> str:
-        ip = ip or loopback_ip()
+    def start(self, proto: str = "TCP", ip: str | None = None, port: int | None = None) -> tuple[str, int]:
+        """A server on ip (an address an earlier start returned) or a new pod's; (ip, port)."""
+        if ip is None:
+            path, ip = self.network.add_pod(f"b{len(self.netns)}")
+            self.netns[ip] = path
         port = port or random.randrange(20000, 40000)
-        server = (_ReusingTCP((ip, port), _TCPHandler) if proto == "TCP"
-                  else socketserver.ThreadingUDPServer((ip, port), _UDPHandler))
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        self.servers.append(server)
+        made = []
+        # the socket belongs to the namespace it is made in, whichever thread serves it later
+        in_netns(self.netns[ip], lambda: made.append(
+            _ReusingTCP((ip, port), _TCPHandler) if proto == "TCP"
+            else socketserver.ThreadingUDPServer((ip, port), _UDPHandler)))
+        threading.Thread(target=made[0].serve_forever, daemon=True).start()
+        self.servers.append(made[0])
         return ip, port
 
     def stop(self):
         for s in self.servers:
             s.shutdown()
             s.server_close()
+        self.network.close()
 
 
 # --- clients ----------------------------------------------------------------------------------------
@@ -144,8 +185,11 @@ async def reaches(ip, port, expected: set[str] | str, proto="TCP", timeout=20.0)
 # --- API objects ------------------------------------------------------------------------------------
 
 def service(name, ip, ports, ns="default", labels=None, affinity=None, timeout=None, itp=None):
-    spec = {"clusterIP": ip, "clusterIPs": [ip], "type": "ClusterIP", "ports": [
+    """A ClusterIP Service; ip None lets the API server allocate one from the cluster's range."""
+    spec = {"type": "ClusterIP", "ports": [
         {"name": n, "port": p, "protocol": proto, "targetPort": p} for n, p, proto in ports]}
+    if ip:
+        spec.update(clusterIP=ip, clusterIPs=[ip])
     if affinity:
         spec["sessionAffinity"] = affinity
         if timeout:

@@ -3,20 +3,20 @@ through prerouting and forward), hairpin, and rules that outlive the proxy proce
 existing Services keep working and changes stop; restarted, it resyncs; `--cleanup` leaves nothing."""
 from __future__ import annotations
 
-import ipaddress
 import random
 import signal
 import socket
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
 from kubelab import podnet
-from services.kubelet.podnetwork import NodeNetwork
-from tests.integration.proxy.conftest import (ProxyProcess, answers, assert_no_userspace_leftovers, cluster_ip,
-                                              endpoint_slice, eventually, nft_tables, reaches, service, unique)
+from tests.integration.proxy.conftest import (ProxyProcess, TestNetwork, answers, assert_no_userspace_leftovers,
+                                              cluster_ip, endpoint_slice, eventually, nft_tables, reaches, service,
+                                              unique)
 
 READY = {"ready": True}
 
@@ -97,10 +97,9 @@ class Pod:
     """A pod's network as the kubelet makes it (`NodeNetwork.add_pod`): a namespace whose eth0 is a veth
     on its node's bridge, with a /32 and the bridge's gateway as the default route."""
 
-    def __init__(self, node: NodeNetwork, tag: str, pod_ip: str):
-        self.ip, self.gateway = pod_ip, node.gateway
-        self.name = node.netns(tag)
-        node.add_pod(tag, pod_ip)
+    def __init__(self, network: TestNetwork, tag: str, node: str):
+        path, self.ip = network.add_pod(tag, node)
+        self.name, self.gateway = Path(path).name, network.node(node).gateway
 
     def popen(self, code: str, *args: str) -> subprocess.Popen:
         return subprocess.Popen(["ip", "netns", "exec", self.name, sys.executable, "-c", code, *args],
@@ -110,12 +109,6 @@ class Pod:
         return sh("ip", "netns", "exec", self.name, sys.executable, "-c", code, *args).strip()
 
 
-def _free_pod_cidrs(n: int) -> list[str]:
-    """n /24s of 198.18.200.0-198.18.254.0 (no test cluster's nodes use them) that no route covers yet."""
-    free = [f"198.18.{i}.0/24" for i in random.sample(range(200, 255), 55)]
-    return [cidr for cidr in free if not podnet.ip_json("route", "show", "root", cidr)][:n]
-
-
 @pytest.fixture
 def pods(cluster_id):
     """make(tag, node): a pod on node-1's or node-2's bridge, built by the kubelet's own pod network code.
@@ -123,20 +116,16 @@ def pods(cluster_id):
     The bridges call the iptables hooks themselves (br_netfilter's per-bridge `nf_call_iptables`), as
     every bridge does on a machine where bridge-nf-call-iptables is on (Docker sets it): the layout in
     which a pod's packet DNATed back to itself must leave by the port it came in by (hairpin)."""
-    cidrs, nodes, made = _free_pod_cidrs(2), {}, []
+    network = TestNetwork(cluster_id)
 
     def make(tag: str, node: str = "node-1") -> Pod:
-        if node not in nodes:
-            nodes[node] = NodeNetwork(cluster_id, node, cidrs[len(nodes)])
-            nodes[node].ensure_bridge()
-            podnet.ip("link", "set", nodes[node].bridge, "type", "bridge", "nf_call_iptables", "1")
-        host = ipaddress.ip_network(nodes[node].pod_cidr).network_address + 2 + len(made)
-        made.append(Pod(nodes[node], tag, str(host)))
-        return made[-1]
+        if node not in network.nodes:
+            podnet.ip("link", "set", network.node(node).bridge, "type", "bridge", "nf_call_iptables", "1")
+        return Pod(network, tag, node)
     try:
         yield make
     finally:
-        podnet.remove_cluster_network(cluster_id)
+        network.close()
 
 
 async def test_pod_to_cluster_ip_through_prerouting_and_hairpin(nft_proxy, client, pods):
