@@ -3,7 +3,11 @@ the endpoints a Service has, and a client pod run the way the READMEs run it (`k
 from __future__ import annotations
 
 import asyncio
+import re
+import subprocess
 
+from kubelab.network import cluster_id
+from kubelab.nft import table_name
 from tests.e2e.cluster import Cluster, wait_for
 
 
@@ -19,6 +23,29 @@ async def wait_for_endpoints(client, ns: str, service: str, addresses: set[str],
     async def match():
         return await ready_addresses(client, ns, service) == addresses
     await wait_for(match, timeout, f"service {ns}/{service} to have ready endpoints {sorted(addresses)}")
+
+
+def proxy_chain(cluster: Cluster, ns: str, service: str) -> str:
+    """The rules the kube-proxy programmed for the Service's first port: its `service-...` chain in the
+    cluster's nftables table (`nft list table ip kubelab-<id>`), "" before it has one."""
+    table = table_name(cluster_id(str(cluster.state_dir)))
+    out = subprocess.run(["nft", "list", "table", "ip", table], capture_output=True, text=True).stdout
+    chain = re.search(rf"chain service-\w+-{re.escape(ns)}/{re.escape(service)}/\S+ {{\n(.*?)\n\t}}", out, re.S)
+    return chain.group(1) if chain else ""
+
+
+async def wait_for_proxy(cluster: Cluster, ns: str, service: str, count: int, affinity: bool = False,
+                         timeout: float = 30) -> None:
+    """Until the kube-proxy balances the Service over `count` endpoints (`numgen random mod count`), with
+    ClientIP affinity sets or without. It programs the kernel at most once per minSyncPeriod (1 s), so for
+    a moment after a Service or EndpointSlice changes new connections still follow the old rules: a test of
+    balancing waits for this, as upstream's e2e checks retry."""
+    def programmed():
+        rules = proxy_chain(cluster, ns, service)
+        return f"numgen random mod {count} " in rules and ("ip saddr @affinity-" in rules) == affinity
+    await wait_for(lambda: asyncio.to_thread(programmed), timeout,
+                   f"the kube-proxy to balance {ns}/{service} over {count} endpoints"
+                   + (" with ClientIP affinity" if affinity else ""))
 
 
 async def run_client(cluster: Cluster, ns: str, name: str, script: str, image: str = "busybox",

@@ -13,7 +13,7 @@ import re
 import subprocess
 
 from tests.e2e.cluster import KUBELAB, ROOT
-from tests.e2e.networking import run_client, wait_for_endpoints
+from tests.e2e.networking import run_client, wait_for_endpoints, wait_for_proxy
 from tests.e2e.stateless.conftest import MANIFEST
 
 REQUESTS = 30
@@ -39,6 +39,7 @@ async def deployed(cluster, client, ns) -> set[str]:
     live = [p for p in pods if not p.metadata.HasField("deletion_timestamp")]
     assert len(live) == 3
     await wait_for_endpoints(client, ns, "session-demo", {p.status.pod_ip for p in live})
+    await wait_for_proxy(cluster, ns, "session-demo", 3)
     return {p.metadata.name for p in live}
 
 
@@ -83,6 +84,7 @@ async def test_client_ip_affinity_keeps_a_client_on_the_sessions_pod(cluster, cl
     # stringData is write-only, so a Secret written with it always differs from its manifest: `configured`
     assert applied.stdout == ("secret/session-demo configured\nservice/session-demo configured\n"
                               "deployment.apps/session-demo unchanged\n"), applied.stderr
+    await wait_for_proxy(cluster, ns, "session-demo", 3, affinity=True)
     code, lines, err = await run_client(cluster, ns, "client", COOKIE)
     assert code == 0, err
     (login, holder), *rest = answers(lines)
