@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
+import functools
+import ipaddress
+import itertools
 import os
+import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -14,16 +18,46 @@ from pathlib import Path
 
 import redis
 
+from kubelab import podnet
 from kubelab.cluster.healthcheck import SERVING, check_health
+from kubelab.cluster.networks import AddressRanges, held_ranges
+from kubelab.cluster.ports import allocate
 from kubelab.cluster.redis_server import find_redis_server, redis_argv
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port on 127.0.0.1 that no other test process or cluster on this machine is handed meanwhile
+    (kubelab.cluster.ports leases it machine-wide)."""
+    return allocate({"port": None})["port"]
+
+
+@functools.cache
+def host_ranges() -> AddressRanges:
+    """Pod and Service ranges held machine-wide for this test process (kubelab.cluster.networks) by tests
+    that put addresses, routes and rules on this host without a cluster: clusters and other test workers
+    beside them get other ranges. Released when the process exits."""
+    stack = contextlib.ExitStack()
+    ranges = stack.enter_context(held_ranges(f"pytest {Path.cwd()}"))
+    atexit.register(stack.close)
+    return ranges
+
+
+def service_ip() -> str:
+    """A random address of the upper half of host_ranges()' Service range (the API server allocates from
+    the whole range, so a test choosing it rarely meets an allocated one)."""
+    net = ipaddress.ip_network(host_ranges().services)
+    return str(net.network_address + random.randrange(net.num_addresses // 2, net.num_addresses - 1))
+
+
+def free_pod_subnet() -> str:
+    """A /24 of host_ranges()' pod range that no route covers yet (no bridge or veth of this process's)."""
+    subnets = list(ipaddress.ip_network(host_ranges().pods).subnets(new_prefix=24))
+    for net in random.sample(subnets, len(subnets)):
+        if not podnet.ip_json("route", "show", "root", str(net)):
+            return str(net)
+    raise RuntimeError(f"no free /24 left in {host_ranges().pods}")
 
 
 def wait_until(cond, timeout: float = 10.0, interval: float = 0.02, what: str = "condition"):
@@ -111,6 +145,28 @@ class ApiServerProcess:
 
     def logs(self) -> str:
         return self.log.read_text()
+
+
+_db = itertools.count(1)
+
+
+@contextlib.contextmanager
+def apiserver_on(redis_server: RedisProcess, *args: str):
+    """An API server (with ARGS) on a Redis database of its own, emptied first, stopped at the end."""
+    url = redis_server.url.rsplit("/", 1)[0] + f"/{next(_db) % 16}"
+    redis.Redis.from_url(url).flushdb()
+    server = ApiServerProcess(url, "--history", "500", *args).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def held_range_apiserver(redis_server: RedisProcess):
+    """A module's API server allocating ClusterIPs from the Service range this process holds (host_ranges),
+    for tests whose Services get addresses and rules on this host."""
+    with apiserver_on(redis_server, "--service-cluster-ip-range", host_ranges().services) as server:
+        yield server
 
 
 class ComponentProcess:

@@ -9,25 +9,28 @@ others): pods `100.64.0.0/20` and Services `100.64.16.0/20`, then `100.64.32.0/2
 ... (a /20 of pods is 16 nodes' /24s). Each `up` claims its ranges for its state dir in a machine-wide
 table (a small JSON file under a lock): the recorded or requested ones if no other cluster's overlap
 them, else the first free candidate. Entries of state dirs that no longer exist (purged) are dropped.
+
+Tests that put Service or pod addresses on this host without a cluster (kube-proxy's and the DNS server's
+integration tests) hold ranges from the same table for their process (`held_ranges`): a cluster started
+beside them (or another test worker) then never routes, drops or answers their addresses. Such an entry
+is dropped once its process has exited, however it ended.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import ipaddress
-import json
 import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from kubelab.cluster.state import write_atomic
+from kubelab.cluster.state import locked_json
 from kubelab.network import DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, NODE_CIDR_MASK
 
 __all__ = ["NETWORKS_ENV", "AddressRanges", "RangeError", "candidate", "check_ranges", "claim_ranges",
-           "release_ranges", "table_path"]
+           "held_ranges", "release_ranges", "table_path"]
 
 NETWORKS_ENV = "KUBELAB_NETWORKS_FILE"
 SHARED_SPACE = ipaddress.ip_network("100.64.0.0/10")
@@ -87,16 +90,30 @@ def check_ranges(pods: str, services: str) -> AddressRanges:
 
 @contextlib.contextmanager
 def _locked_table(path: Path) -> Iterator[dict[str, dict]]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_suffix(".lock"), "a+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            table = json.loads(path.read_text()) if path.exists() else {}
-        except ValueError:
-            table = {}  # a damaged table only costs the reuse of ranges of live clusters until their next up
-        live = {k: v for k, v in table.items() if (Path(k) / "cluster.json").is_file()}
-        yield live
-        write_atomic(path, json.dumps(live, indent=2, sort_keys=True) + "\n")
+    with locked_json(path) as table:
+        for key in [k for k, v in table.items() if not _live(k, v)]:
+            del table[key]
+        yield table
+
+
+def _live(key: str, entry: dict) -> bool:
+    """A cluster's entry lives while its state dir does; a process's (held_ranges) while the process does."""
+    if "pid" not in entry:
+        return (Path(key) / "cluster.json").is_file()
+    try:
+        os.kill(entry["pid"], 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # another user's process: alive
+    return True
+
+
+def _first_free(others: dict[str, dict]) -> AddressRanges:
+    i = 0
+    while _overlapping(choice := candidate(i), others) is not None:
+        i += 1  # IndexError once all are taken: hundreds of clusters
+    return choice
 
 
 def _overlapping(ranges: AddressRanges, others: dict[str, dict]) -> str | None:
@@ -121,9 +138,7 @@ def claim_ranges(state_dir: Path, wanted: AddressRanges | None = None, path: Pat
                                  f"cluster in {holder}; choose others with --pod-cidr and --service-cidr")
             choice = wanted
         else:
-            i = 0
-            while _overlapping(choice := candidate(i), others) is not None:
-                i += 1  # IndexError once all are taken: hundreds of clusters
+            choice = _first_free(others)
         table[me] = {"pods": choice.pods, "services": choice.services}
     return choice
 
@@ -133,3 +148,18 @@ def release_ranges(state_dir: Path, path: Path | None = None) -> None:
     me = str(Path(state_dir).absolute())
     with _locked_table(path or table_path()) as table:
         table.pop(me, None)
+
+
+@contextlib.contextmanager
+def held_ranges(owner: str, path: Path | None = None) -> Iterator[AddressRanges]:
+    """The first free pair of ranges, held for this process (under `owner`, a name for people reading the
+    table) until the with block ends or the process exits."""
+    key = f"{owner} (pid {os.getpid()})"
+    with _locked_table(path or table_path()) as table:
+        choice = _first_free({k: v for k, v in table.items() if k != key})
+        table[key] = {"pods": choice.pods, "services": choice.services, "pid": os.getpid()}
+    try:
+        yield choice
+    finally:
+        with _locked_table(path or table_path()) as table:
+            table.pop(key, None)

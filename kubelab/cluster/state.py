@@ -181,6 +181,21 @@ class StateDir:
                 fcntl.flock(f, fcntl.LOCK_UN)
 
 
+@contextlib.contextmanager
+def locked_json(path: Path) -> Iterator[dict]:
+    """A small machine-wide JSON table (address ranges, port leases), changed in the with block and written
+    back, under an exclusive lock on its .lock file so that concurrent `up`s and test workers take turns."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_suffix(".lock"), "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            table = json.loads(path.read_text()) if path.exists() else {}
+        except ValueError:
+            table = {}  # damaged: its owners' claims are forgotten, and renewed by their next use
+        yield table
+        write_atomic(path, json.dumps(table, indent=2, sort_keys=True) + "\n")
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write so that a reader sees the old or the new file, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)

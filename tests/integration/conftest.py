@@ -1,11 +1,7 @@
-import itertools
-
 import pytest
 
 from kubelab.client import Client
-from tests.support import ApiServerProcess, RedisProcess
-
-_db = itertools.count(1)
+from tests.support import RedisProcess, apiserver_on
 
 
 @pytest.fixture(scope="session")
@@ -18,12 +14,8 @@ def redis_server():
 @pytest.fixture(scope="module")
 def apiserver(redis_server):
     """One API server per test module, on a Redis database of its own."""
-    url = redis_server.url.rsplit("/", 1)[0] + f"/{next(_db) % 16}"
-    import redis
-    redis.Redis.from_url(url).flushdb()
-    server = ApiServerProcess(url, "--history", "500").start()
-    yield server
-    server.stop()
+    with apiserver_on(redis_server) as server:
+        yield server
 
 
 @pytest.fixture

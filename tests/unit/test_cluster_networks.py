@@ -1,8 +1,12 @@
 """Address ranges: one pair per cluster on the machine, kept across ups, freed when the state dir goes."""
 
+import json
+import subprocess
+
 import pytest
 
-from kubelab.cluster.networks import AddressRanges, RangeError, candidate, check_ranges, claim_ranges, release_ranges
+from kubelab.cluster.networks import (AddressRanges, RangeError, candidate, check_ranges, claim_ranges, held_ranges,
+                                      release_ranges)
 
 DEFAULTS = AddressRanges("198.18.0.0/16", "198.19.0.0/16")
 
@@ -40,6 +44,19 @@ def test_requested_ranges_must_not_overlap_another_clusters(tmp_path):
     with pytest.raises(RangeError, match=f"overlap the ranges of the cluster in {a}"):
         claim_ranges(b, AddressRanges("198.18.4.0/22", "10.96.0.0/16"), table)
     assert claim_ranges(b, AddressRanges("10.244.0.0/16", "10.96.0.0/16"), table).pods == "10.244.0.0/16"
+
+
+def test_ranges_held_by_a_process_are_skipped_until_released_or_the_process_is_gone(tmp_path):
+    table = tmp_path / "ranges.json"
+    with held_ranges("test", table) as held:
+        assert held == DEFAULTS
+        assert claim_ranges(_cluster(tmp_path, "a"), None, table) == candidate(1)
+    assert claim_ranges(_cluster(tmp_path, "b"), None, table) == DEFAULTS  # released at the end of the block
+    gone = subprocess.run(["sh", "-c", "echo $$"], capture_output=True, text=True, check=True).stdout.strip()
+    entries = json.loads(table.read_text())
+    entries["crashed test"] = {**vars(candidate(2)), "pid": int(gone)}
+    table.write_text(json.dumps(entries))
+    assert claim_ranges(_cluster(tmp_path, "c"), None, table) == candidate(2)  # its process has exited
 
 
 def test_candidates_are_disjoint():

@@ -17,7 +17,7 @@ import pytest
 
 from kubelab import manifest
 from kubelab.cluster import proxyctl
-from tests.support import ROOT, ComponentProcess, free_port, wait_until
+from tests.support import ROOT, ComponentProcess, free_port, held_range_apiserver, service_ip, wait_until
 
 ECHO_ADDRESS = "192.0.2.1"
 
@@ -160,9 +160,14 @@ def ready(ip: str, hostname: str | None = None) -> dict:
 
 
 def random_service_ip() -> str:
-    """An address of the default service range (198.19.0.0/16) that no other test picks by chance."""
-    n = int.from_bytes(os.urandom(2), "big")
-    return f"198.19.{100 + n % 150}.{2 + (n >> 8) % 250}"
+    """An address of the Service range this process holds (the DNS server puts kube-dns's on lo)."""
+    return service_ip()
+
+
+@pytest.fixture(scope="module")
+def apiserver(redis_server):
+    """The module's API server, allocating ClusterIPs from the Service range this process holds."""
+    yield from held_range_apiserver(redis_server)
 
 
 __all__ = ["DnsProcess", "EchoServer", "PartitionProxy", "ask", "addresses", "wait_for_answer", "service",

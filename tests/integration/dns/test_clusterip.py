@@ -1,6 +1,7 @@
 """The DNS server on the kube-dns Service's ClusterIP, port 53, as `kubelab up` runs it: the address put on
 this host (lo, labelled with the cluster id), the Service's endpoints pointed at it, the address removed on
 SIGTERM and left behind by SIGKILL (for `kubelab down` to remove)."""
+import ipaddress
 import socket
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from kubelab import hostaddr, manifest
 from kubelab.errors import ApiError
 from tests.integration.dns.conftest import addresses, ask, random_service_ip
 from tests.e2e.cluster import wait_for
-from tests.support import ComponentProcess, free_port, wait_until
+from tests.support import ComponentProcess, free_pod_subnet, free_port, wait_until
 
 
 def kube_dns(ip: str):
@@ -110,9 +111,9 @@ class PodNetwork:
     itself, which services/kubelet builds)."""
 
     def __init__(self, ident: str):
-        n = int.from_bytes(uuid.uuid4().bytes[:1], "big") & 0xFC
+        subnet = ipaddress.ip_network(free_pod_subnet()).network_address  # of the pod range this process holds
         self.netns, self.host_if, self.pod_if = f"kl{ident}-pod", f"kl{ident}-h", f"kl{ident}-p"
-        self.host_ip, self.pod_ip = f"198.18.255.{n + 1}", f"198.18.255.{n + 2}"
+        self.host_ip, self.pod_ip = str(subnet + 1), str(subnet + 2)
         for cmd in (["netns", "add", self.netns],
                     ["link", "add", self.host_if, "type", "veth", "peer", "name", self.pod_if],
                     ["link", "set", self.pod_if, "netns", self.netns],

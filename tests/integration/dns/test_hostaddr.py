@@ -4,11 +4,12 @@ import uuid
 import pytest
 
 from kubelab import hostaddr
+from tests.support import service_ip
 
 
 def test_an_address_is_added_once_and_never_taken_from_another_cluster():
-    """An address of the benchmarking range that no cluster uses."""
-    mine, theirs, address = "t" + uuid.uuid4().hex[:8], "t" + uuid.uuid4().hex[:8], "198.19.254.253"
+    """An address of the Service range this test process holds (no cluster uses it)."""
+    mine, theirs, address = "t" + uuid.uuid4().hex[:8], "t" + uuid.uuid4().hex[:8], service_ip()
     try:
         hostaddr.add_address(address, mine)
         hostaddr.add_address(address, mine)  # idempotent

@@ -6,9 +6,10 @@ kubelet's own pod network code (`NodeNetwork`) on a bridge of the test's own: en
 routable (the API server refuses loopback ones, as Kubernetes does).
 
 Kernel objects are named per test run (`kubelab-<id>` tables, `kl<id>-…` bridges, veths and namespaces)
-and ClusterIPs are random in 198.19.128.0/17, pod ranges free /24s of 198.18.200.0-198.18.254.0, so that
-tests of other clusters on this machine never collide; every object is removed at the end (the proxy's
-`--cleanup`, `TestNetwork.close`).
+and addresses come from ranges this test process holds machine-wide (tests.support.host_ranges: the API
+server's and kube-proxy's Service range, ClusterIPs random in its upper half, pod ranges free /24s), so
+that clusters and other test workers on this machine never collide; every object is removed at the end
+(the proxy's `--cleanup`, `TestNetwork.close`).
 """
 from __future__ import annotations
 
@@ -30,16 +31,16 @@ import pytest
 from kubelab import podnet
 from kubelab.client import Client
 from kubelab.manifest import from_dict
-from kubelab.network import DEFAULT_SERVICE_CIDR
 from services.kubelet.podnetwork import NodeNetwork, in_netns
 from services.proxy.userspace import ServiceAddresses
-from tests.support import ROOT, ComponentProcess
+from tests.support import (ROOT, ComponentProcess, free_pod_subnet, held_range_apiserver, host_ranges,
+                           service_ip)
 
 MODES = ["nftables", "userspace"]
 
 
 def cluster_ip() -> str:
-    return f"198.19.{random.randrange(128, 255)}.{random.randrange(1, 255)}"
+    return service_ip()
 
 
 def unique(prefix: str = "svc") -> str:
@@ -47,14 +48,6 @@ def unique(prefix: str = "svc") -> str:
 
 
 # --- pod networks ------------------------------------------------------------------------------------
-
-def free_pod_cidr() -> str:
-    """A /24 of 198.18.200.0-198.18.254.0 (no cluster's nodes use them) that no route covers yet."""
-    for i in random.sample(range(200, 255), 55):
-        if not podnet.ip_json("route", "show", "root", f"198.18.{i}.0/24"):
-            return f"198.18.{i}.0/24"
-    raise RuntimeError("no free /24 left in 198.18.200.0-198.18.254.0")
-
 
 class TestNetwork:
     """Nodes' bridges and pods' namespaces of one test, made by the kubelet's pod network code under the
@@ -66,7 +59,7 @@ class TestNetwork:
 
     def node(self, name: str = "node-1") -> NodeNetwork:
         if name not in self.nodes:
-            self.nodes[name] = NodeNetwork(self.id, name, free_pod_cidr())
+            self.nodes[name] = NodeNetwork(self.id, name, free_pod_subnet())
             self.nodes[name].ensure_bridge()
         return self.nodes[name]
 
@@ -217,6 +210,7 @@ def endpoint_slice(svc_name, endpoints, ports, ns="default", name=None, labels=N
 class ProxyProcess(ComponentProcess):
     def __init__(self, apiserver: str, mode: str, cluster_id: str):
         super().__init__("proxy", apiserver, "--cluster-id", cluster_id, "--proxy-mode", mode,
+                         "--service-cluster-ip-range", host_ranges().services,
                          "--min-sync-period", "0.05", "--sync-period", "5s", name=f"proxy-{mode}")
         self.mode, self.cluster_id = mode, cluster_id
 
@@ -226,12 +220,19 @@ class ProxyProcess(ComponentProcess):
         return self
 
     def cleanup(self) -> None:
-        subprocess.run([sys.executable, "-m", "services.proxy", "--cluster-id", self.cluster_id, "--cleanup"],
+        subprocess.run([sys.executable, "-m", "services.proxy", "--cluster-id", self.cluster_id, "--cleanup",
+                        "--service-cluster-ip-range", host_ranges().services],
                        cwd=ROOT, check=True, capture_output=True, timeout=60)
 
 
 def nft_tables() -> str:
     return subprocess.run(["nft", "list", "tables"], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.fixture(scope="module")
+def apiserver(redis_server):
+    """The module's API server, allocating ClusterIPs from the Service range this process holds."""
+    yield from held_range_apiserver(redis_server)
 
 
 @pytest.fixture
@@ -256,7 +257,7 @@ def assert_no_userspace_leftovers(cluster_id: str) -> None:
     def ip(*args):
         return subprocess.run(["ip", *args], capture_output=True, text=True, check=True).stdout
     assert f"lo:{cluster_id}" not in ip("addr", "show", "dev", "lo")
-    metric = ServiceAddresses(f"lo:{cluster_id}", DEFAULT_SERVICE_CIDR).route[-1]
+    metric = ServiceAddresses(f"lo:{cluster_id}", host_ranges().services).route[-1]
     assert f"metric {metric}" not in ip("route", "show", "type", "unreachable")
 
 
