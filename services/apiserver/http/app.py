@@ -1,0 +1,264 @@
+"""The HTTP API's aiohttp application: routes, content negotiation, and errors as Status.
+
+Each handler decodes, makes one call into Resources (the same verbs, validation and store as gRPC) or
+the watch cache, and encodes. Only JSON is spoken (kubectl and the Python clients accept it whatever
+else they offer); a single object or a list comes as a Table when the Accept header asks for one.
+"""
+from __future__ import annotations
+
+import json
+import grpc
+import logging
+import time
+
+from aiohttp import web
+
+from kubelab import manifest
+from kubelab.errors import ApiError
+from services.apiserver import errors
+from services.apiserver.http import discovery, objects, paths, status, tables
+from services.apiserver.http.patches import patch_function
+from services.apiserver.http.scale import scale_of, with_replicas
+from services.apiserver.http.watch import is_watch, serve_watch
+from services.apiserver.resources import Resources
+from services.apiserver.watchcache import NotReady
+
+__all__ = ["new_app"]
+
+log = logging.getLogger(__name__)
+TARGET = web.AppKey("target", object)
+
+
+def _json(body: dict, code: int = 200, headers: dict | None = None) -> web.Response:
+    return web.Response(body=json.dumps(body, separators=(",", ":")).encode(), status=code,
+                        content_type="application/json", headers=headers)
+
+
+def _status_response(err: ApiError, target: paths.Target | None) -> web.Response:
+    body = status.status_body(err, target.info if target else None, target.name if target else "")
+    return _json(body, body["code"])
+
+
+@web.middleware
+async def _errors(request: web.Request, handler):
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except ApiError as e:
+        return _status_response(e, request.get("target"))
+    except NotReady as e:
+        return _status_response(errors.unavailable(str(e)), None)
+    except Exception as e:  # a bad request or a storage outage must not take the server down
+        if type(e).__module__.startswith("redis"):
+            return _status_response(errors.unavailable(f"storage unavailable: {e}"), None)
+        log.exception("internal error path=%s", request.path)
+        return _status_response(errors.internal(str(e)), None)
+
+
+def _dry_run(values: list[str]) -> bool:
+    for v in values:
+        if v != "All":
+            raise errors.bad_request(f'dryRun: Unsupported value: "{v}": supported values: "All"')
+    return bool(values)
+
+
+class Api:
+    def __init__(self, resources: Resources, bookmark_interval: float):
+        self.resources = resources
+        self.cache = resources.cache
+        self.bookmark_interval = bookmark_interval
+
+    # ---- discovery ----
+
+    async def version(self, request):
+        return _json(discovery.version())
+
+    async def core(self, request):
+        return _json(discovery.core_versions())
+
+    async def groups(self, request):
+        return _json(discovery.group_list())
+
+    async def core_resources(self, request):
+        return _json(discovery.resource_list("", "v1"))
+
+    async def group_resources(self, request):
+        doc = discovery.resource_list(request.match_info["group"], request.match_info["version"])
+        if doc is None:
+            raise status.not_found_path()
+        return _json(doc)
+
+    # ---- resources ----
+
+    async def core_resource(self, request):
+        return await self._resource(request, "", "v1")
+
+    async def group_resource(self, request):
+        return await self._resource(request, request.match_info["group"], request.match_info["version"])
+
+    async def _resource(self, request: web.Request, group: str, version: str):
+        target = paths.parse(group, version, request.match_info["tail"])
+        if target is None:
+            raise status.not_found_path()
+        request["target"] = target
+        verb = request.method
+        if not target.name:
+            handler = {"GET": self.list, "POST": self.create, "DELETE": self.delete_collection}.get(verb)
+        else:
+            handler = {"GET": self.get, "PUT": self.replace, "PATCH": self.patch, "DELETE": self.delete,
+                       "POST": self.post_subresource}.get(verb)
+        if handler is None:
+            raise ApiError(grpc.StatusCode.UNIMPLEMENTED, "MethodNotAllowed",
+                           f"the server does not allow this method on the requested resource")
+        return await handler(request, target)
+
+    def _object(self, request: web.Request, msg, code: int = 200) -> web.Response:
+        if tables.wants_table(request.headers.get("Accept", "")):
+            table = tables.new_table(msg.kind, [msg], time.time(), include=request.query.get("includeObject",
+                                                                                             "Metadata"))
+            return _json(table, code)
+        return _json(manifest.to_dict(msg), code)
+
+    async def list(self, request: web.Request, t: paths.Target):
+        q = request.query
+        if is_watch(q):
+            return await serve_watch(request, self.cache, t.info, t.namespace, self.bookmark_interval,
+                                     tables.wants_table(request.headers.get("Accept", "")))
+        items, rev = await self.resources.list(t.info, t.namespace, q.get("labelSelector", ""),
+                                               q.get("fieldSelector", ""))
+        items, cont = objects.page(items, rev, q.get("limit", ""), q.get("continue", ""))
+        msgs = [c.message() for c in items]
+        if tables.wants_table(request.headers.get("Accept", "")):
+            return _json(tables.new_table(t.info.kind, msgs, time.time(), str(rev), cont,
+                                          q.get("includeObject", "Metadata")))
+        return _json(objects.list_body(t.info, [manifest.to_dict(m) for m in msgs], rev, cont))
+
+    async def get(self, request: web.Request, t: paths.Target):
+        if t.subresource not in ("", "status", "scale"):
+            return await self.get_subresource(request, t)
+        msg = await self.resources.get(t.info, t.namespace, t.name)
+        if t.subresource == "scale":
+            return _json(scale_of(msg))
+        return self._object(request, msg)
+
+    async def get_subresource(self, request: web.Request, t: paths.Target):
+        raise status.not_found_path()
+
+    async def create(self, request: web.Request, t: paths.Target):
+        msg = objects.decode(objects.parse_json(await request.read()), t.info)
+        dry = _dry_run(request.query.getall("dryRun", []))
+        created = await self.resources.create(msg, t.namespace, dry)
+        return self._object(request, created, 201)
+
+    async def replace(self, request: web.Request, t: paths.Target):
+        data = objects.parse_json(await request.read())  # no Content-Type is JSON (kubectl scale sends none)
+        dry = _dry_run(request.query.getall("dryRun", []))
+        if t.subresource == "scale":
+            return await self._scale(t, lambda obj: with_replicas(obj, data), dry)
+        if t.subresource not in ("", "status"):
+            raise status.not_found_path()
+        msg = objects.decode(data, t.info)
+        if msg.metadata.name != t.name:
+            raise errors.bad_request("the name of the object "
+                                     f"({msg.metadata.name}) does not match the name on the URL ({t.name})")
+        if t.subresource == "status":
+            return self._object(request, await self.resources.update_status(msg, t.namespace, dry_run=dry))
+        return self._object(request, await self.resources.update(msg, t.namespace, dry_run=dry))
+
+    async def patch(self, request: web.Request, t: paths.Target):
+        apply = patch_function(request.headers.get("Content-Type", ""), await request.read(), t,
+                               request.query.get("fieldManager", ""))
+        dry = _dry_run(request.query.getall("dryRun", []))
+        if t.subresource == "scale":
+            return await self._scale(t, lambda obj: with_replicas(obj, apply(scale_of(manifest.from_dict(obj)))),
+                                     dry)
+        if t.subresource not in ("", "status"):
+            raise status.not_found_path()
+        try:
+            msg = await self.resources.patch(t.info, t.namespace, t.name, apply, t.subresource == "status", dry)
+        except ApiError as e:
+            if e.reason != "NotFound" or not getattr(apply, "creates", False):
+                raise
+            msg = await self.resources.create(apply.new_object(), t.namespace, dry)  # server-side apply
+            return self._object(request, msg, 201)
+        return self._object(request, msg)
+
+    async def _scale(self, t: paths.Target, change, dry: bool):
+        if t.info.kind not in discovery.SCALABLE:
+            raise status.not_found_path()
+        msg = await self.resources.patch(t.info, t.namespace, t.name, change, False, dry)
+        return _json(scale_of(msg))
+
+    async def delete(self, request: web.Request, t: paths.Target):
+        if t.subresource:
+            raise status.not_found_path()
+        opts = _delete_options(request.query, objects.parse_json(await request.read()))
+        obj, gone = await self.resources.delete(t.info, t.namespace, t.name, *opts)
+        return self._object(request, obj)
+
+    async def delete_collection(self, request: web.Request, t: paths.Target):
+        q = request.query
+        opts = _delete_options(q, objects.parse_json(await request.read()))
+        items, rev = await self.resources.list(t.info, t.namespace, q.get("labelSelector", ""),
+                                               q.get("fieldSelector", ""))
+        deleted = []
+        for c in items:
+            try:
+                obj, _ = await self.resources.delete(t.info, c.namespace, c.name, *opts)
+            except ApiError as e:
+                if e.reason != "NotFound":
+                    raise
+                continue
+            deleted.append(manifest.to_dict(obj))
+        return _json(objects.list_body(t.info, deleted, rev))
+
+    async def post_subresource(self, request: web.Request, t: paths.Target):
+        body = objects.parse_json(await request.read())
+        if t.info.kind != "Pod" or not isinstance(body, dict):
+            raise status.not_found_path()
+        if t.subresource == "binding":
+            uid = (body.get("metadata") or {}).get("uid", "")
+            await self.resources.bind(t.namespace, t.name, (body.get("target") or {}).get("name", ""), uid)
+            return _json(status.success(201), 201)
+        if t.subresource == "eviction":
+            opts = _delete_options(request.query, body.get("deleteOptions") or {})
+            await self.resources.delete(t.info, t.namespace, t.name, *opts)
+            return _json(status.success(201), 201)
+        raise status.not_found_path()
+
+
+def _delete_options(query, body) -> tuple:
+    """DeleteOptions from the body (kubectl) or the query (the Python client may use either)."""
+    if not isinstance(body, dict):
+        raise errors.bad_request("DeleteOptions: the body must be a JSON object")
+    grace = body.get("gracePeriodSeconds", query.get("gracePeriodSeconds"))
+    try:
+        grace = None if grace is None else int(grace)
+    except ValueError:
+        raise errors.bad_request(f'gracePeriodSeconds: Invalid value: "{grace}": must be an integer') from None
+    pre = body.get("preconditions") or {}
+    policy = body.get("propagationPolicy") or query.get("propagationPolicy", "")
+    if body.get("orphanDependents") is True:
+        policy = policy or "Orphan"
+    dry = _dry_run(body.get("dryRun") or query.getall("dryRun", []))
+    return grace, pre.get("uid"), pre.get("resourceVersion"), policy, dry
+
+
+async def _not_found(request):
+    raise status.not_found_path()
+
+
+def new_app(resources: Resources, bookmark_interval: float = 60.0) -> web.Application:
+    api = Api(resources, bookmark_interval)
+    app = web.Application(middlewares=[_errors], client_max_size=16 << 20)
+    r = app.router
+    r.add_get("/version", api.version)
+    r.add_get("/api", api.core)
+    r.add_get("/apis", api.groups)
+    r.add_get("/api/v1", api.core_resources)
+    r.add_get("/apis/{group}/{version}", api.group_resources)
+    r.add_route("*", "/api/v1/{tail:.+}", api.core_resource)
+    r.add_route("*", "/apis/{group}/{version}/{tail:.+}", api.group_resource)
+    r.add_route("*", "/{tail:.*}", _not_found)
+    return app

@@ -1,0 +1,89 @@
+"""Request bodies to API messages and messages to Kubernetes JSON; list pages and their continue tokens."""
+from __future__ import annotations
+
+import base64
+import json
+
+import yaml
+from google.protobuf.message import Message
+
+from kubelab import manifest
+from kubelab.api.registry import KindInfo
+from services.apiserver import errors
+
+__all__ = ["parse_json", "decode", "list_body", "page", "encode_continue"]
+
+
+def parse_json(body: bytes, what: str = "body") -> object:
+    try:
+        return json.loads(body) if body.strip() else {}
+    except ValueError as e:
+        raise errors.bad_request(f"error decoding {what}: {e}") from None
+
+
+def parse_yaml(body: bytes) -> object:
+    try:
+        return yaml.safe_load(body) or {}
+    except yaml.YAMLError as e:
+        raise errors.bad_request(f"error converting YAML to JSON: {e}") from None
+
+
+def decode(data: object, info: KindInfo) -> Message:
+    """A request's object, decoded strictly (unknown fields are errors, in Kubernetes' words)."""
+    if not isinstance(data, dict):
+        raise errors.bad_request(f"{info.kind} in version \"{info.version}\" cannot be handled as a {info.kind}: "
+                                 "the body is not a JSON object")
+    data = {"apiVersion": info.api_version, "kind": info.kind, **data}
+    if data.get("kind") != info.kind or data.get("apiVersion") != info.api_version:
+        raise errors.bad_request(f"the API version in the data ({data.get('apiVersion')}) does not match the "
+                                 f"expected API version ({info.api_version})" if data.get("kind") == info.kind
+                                 else f"the kind in the data ({data.get('kind')}) does not match the expected "
+                                      f"kind ({info.kind})")
+    _drop_nulls(data.get("metadata"))
+    try:
+        return manifest.from_dict(data)
+    except manifest.StrictDecodingError as e:
+        raise errors.bad_request(str(e)) from None
+    except manifest.ManifestError as e:
+        raise errors.bad_request(str(e)) from None
+
+
+def _drop_nulls(meta: object) -> None:
+    """kubectl sends `"creationTimestamp": null`; a null is an absent field in Kubernetes' decoder."""
+    if isinstance(meta, dict):
+        for key in [k for k, v in meta.items() if v is None]:
+            del meta[key]
+
+
+def encode_continue(rv: int, after: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"rv": rv, "start": after}).encode()).decode()
+
+
+def _decode_continue(token: str) -> str:
+    try:
+        return json.loads(base64.urlsafe_b64decode(token.encode()))["start"]
+    except (ValueError, KeyError, TypeError):
+        raise errors.bad_request("continue key is not valid: invalid continue token") from None
+
+
+def page(items: list, rev: int, limit: str, cont: str) -> tuple[list, str]:
+    """One page of a list sorted by (namespace, name), and the token for the next one ('' at the end).
+    A later page reads the list as it is then (kube-apiserver would serve the first page's revision)."""
+    if cont:
+        start = _decode_continue(cont)
+        items = [c for c in items if f"{c.namespace}/{c.name}" > start]
+    try:
+        n = int(limit) if limit else 0
+    except ValueError:
+        raise errors.bad_request(f'limit: Invalid value: "{limit}": must be an integer') from None
+    if n <= 0 or len(items) <= n:
+        return items, ""
+    last = items[n - 1]
+    return items[:n], encode_continue(rev, f"{last.namespace}/{last.name}")
+
+
+def list_body(info: KindInfo, items: list[dict], rev: int, cont: str = "") -> dict:
+    meta: dict = {"resourceVersion": str(rev)}
+    if cont:
+        meta["continue"] = cont
+    return {"kind": f"{info.kind}List", "apiVersion": info.api_version, "metadata": meta, "items": items}
