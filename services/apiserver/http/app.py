@@ -6,6 +6,7 @@ else they offer); a single object or a list comes as a Table when the Accept hea
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import grpc
 import logging
@@ -16,7 +17,7 @@ from aiohttp import web
 from kubelab import manifest
 from kubelab.errors import ApiError
 from services.apiserver import errors
-from services.apiserver.http import discovery, objects, paths, status, tables
+from services.apiserver.http import discovery, objects, openapi, paths, status, tables
 from services.apiserver.http.patches import patch_function
 from services.apiserver.http.scale import scale_of, with_replicas
 from services.apiserver.http.watch import is_watch, serve_watch
@@ -29,9 +30,12 @@ log = logging.getLogger(__name__)
 TARGET = web.AppKey("target", object)
 
 
-def _json(body: dict, code: int = 200, headers: dict | None = None) -> web.Response:
-    return web.Response(body=json.dumps(body, separators=(",", ":")).encode(), status=code,
-                        content_type="application/json", headers=headers)
+def _json(body: dict, code: int = 200, warnings: list[str] = ()) -> web.Response:
+    resp = web.Response(body=json.dumps(body, separators=(",", ":")).encode(), status=code,
+                        content_type="application/json")
+    for w in warnings:  # kubectl prints each as "Warning: <text>"
+        resp.headers.add("Warning", f'299 - "{w}"'.replace("\n", " "))
+    return resp
 
 
 def _status_response(err: ApiError, target: paths.Target | None) -> web.Response:
@@ -89,6 +93,17 @@ class Api:
             raise status.not_found_path()
         return _json(doc)
 
+    async def openapi_root(self, request):
+        return _json(openapi.root())
+
+    async def openapi_document(self, request):
+        found = openapi.document(request.match_info.get("group", ""), request.match_info["version"])
+        if found is None:
+            raise status.not_found_path()
+        body, digest = found
+        return web.Response(body=body, content_type="application/json",
+                            headers={"Etag": f'"{digest}"', "Cache-Control": "public, immutable"})
+
     # ---- resources ----
 
     async def core_resource(self, request):
@@ -113,12 +128,19 @@ class Api:
                            f"the server does not allow this method on the requested resource")
         return await handler(request, target)
 
-    def _object(self, request: web.Request, msg, code: int = 200) -> web.Response:
+    def _object(self, request: web.Request, msg, code: int = 200, warnings: list[str] = ()) -> web.Response:
         if tables.wants_table(request.headers.get("Accept", "")):
             table = tables.new_table(msg.kind, [msg], time.time(), include=request.query.get("includeObject",
                                                                                              "Metadata"))
-            return _json(table, code)
-        return _json(manifest.to_dict(msg), code)
+            return _json(table, code, warnings)
+        return _json(manifest.to_dict(msg), code, warnings)
+
+    @staticmethod
+    def _decode(request: web.Request, t: paths.Target, data, warnings: list[str]):
+        """The body's object (fieldValidation: Strict, Warn (the default) or Ignore); errors about it name it."""
+        msg = objects.decode(data, t.info, request.query.get("fieldValidation", "Warn"), warnings)
+        request["target"] = dataclasses.replace(t, name=msg.metadata.name or t.name)
+        return msg
 
     async def list(self, request: web.Request, t: paths.Target):
         q = request.query
@@ -146,10 +168,11 @@ class Api:
         raise status.not_found_path()
 
     async def create(self, request: web.Request, t: paths.Target):
-        msg = objects.decode(objects.parse_json(await request.read()), t.info)
+        warnings: list[str] = []
+        msg = self._decode(request, t, objects.parse_json(await request.read()), warnings)
         dry = _dry_run(request.query.getall("dryRun", []))
         created = await self.resources.create(msg, t.namespace, dry)
-        return self._object(request, created, 201)
+        return self._object(request, created, 201, warnings)
 
     async def replace(self, request: web.Request, t: paths.Target):
         data = objects.parse_json(await request.read())  # no Content-Type is JSON (kubectl scale sends none)
@@ -158,13 +181,16 @@ class Api:
             return await self._scale(t, lambda obj: with_replicas(obj, data), dry)
         if t.subresource not in ("", "status"):
             raise status.not_found_path()
-        msg = objects.decode(data, t.info)
+        warnings: list[str] = []
+        msg = self._decode(request, t, data, warnings)
         if msg.metadata.name != t.name:
             raise errors.bad_request("the name of the object "
                                      f"({msg.metadata.name}) does not match the name on the URL ({t.name})")
         if t.subresource == "status":
-            return self._object(request, await self.resources.update_status(msg, t.namespace, dry_run=dry))
-        return self._object(request, await self.resources.update(msg, t.namespace, dry_run=dry))
+            updated = await self.resources.update_status(msg, t.namespace, dry_run=dry)
+        else:
+            updated = await self.resources.update(msg, t.namespace, dry_run=dry)
+        return self._object(request, updated, 200, warnings)
 
     async def patch(self, request: web.Request, t: paths.Target):
         apply = patch_function(request.headers.get("Content-Type", ""), await request.read(), t,
@@ -258,6 +284,9 @@ def new_app(resources: Resources, bookmark_interval: float = 60.0) -> web.Applic
     r.add_get("/apis", api.groups)
     r.add_get("/api/v1", api.core_resources)
     r.add_get("/apis/{group}/{version}", api.group_resources)
+    r.add_get("/openapi/v3", api.openapi_root)
+    r.add_get("/openapi/v3/api/{version}", api.openapi_document)
+    r.add_get("/openapi/v3/apis/{group}/{version}", api.openapi_document)
     r.add_route("*", "/api/v1/{tail:.+}", api.core_resource)
     r.add_route("*", "/apis/{group}/{version}/{tail:.+}", api.group_resource)
     r.add_route("*", "/{tail:.*}", _not_found)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import yaml
 from google.protobuf.message import Message
@@ -28,8 +29,12 @@ def parse_yaml(body: bytes) -> object:
         raise errors.bad_request(f"error converting YAML to JSON: {e}") from None
 
 
-def decode(data: object, info: KindInfo) -> Message:
-    """A request's object, decoded strictly (unknown fields are errors, in Kubernetes' words)."""
+def decode(data: object, info: KindInfo, validation: str = "Strict", warnings: list[str] | None = None) -> Message:
+    """A request's object. fieldValidation Strict (kubectl's default): unknown fields are errors, in
+    Kubernetes' words; Warn: they are dropped and reported in warnings; Ignore: they are dropped."""
+    if validation not in ("Strict", "Warn", "Ignore", ""):
+        raise errors.bad_request(f'fieldValidation: Unsupported value: "{validation}": supported values: '
+                                 '"Ignore", "Strict", "Warn"')
     if not isinstance(data, dict):
         raise errors.bad_request(f"{info.kind} in version \"{info.version}\" cannot be handled as a {info.kind}: "
                                  "the body is not a JSON object")
@@ -39,20 +44,28 @@ def decode(data: object, info: KindInfo) -> Message:
                                  f"expected API version ({info.api_version})" if data.get("kind") == info.kind
                                  else f"the kind in the data ({data.get('kind')}) does not match the expected "
                                       f"kind ({info.kind})")
-    _drop_nulls(data.get("metadata"))
     try:
         return manifest.from_dict(data)
     except manifest.StrictDecodingError as e:
-        raise errors.bad_request(str(e)) from None
+        unknown = [p for p, problem in zip(e.paths, e.problems) if problem.startswith("unknown field")]
+        if validation in ("Strict", "") or len(unknown) != len(e.problems):
+            raise errors.bad_request(str(e)) from None
+        for path in unknown:
+            _drop(data, path)
+        if warnings is not None and validation == "Warn":
+            warnings += [f'unknown field "{p}"' for p in unknown]
+        return decode(data, info, "Strict")
     except manifest.ManifestError as e:
         raise errors.bad_request(str(e)) from None
 
 
-def _drop_nulls(meta: object) -> None:
-    """kubectl sends `"creationTimestamp": null`; a null is an absent field in Kubernetes' decoder."""
-    if isinstance(meta, dict):
-        for key in [k for k, v in meta.items() if v is None]:
-            del meta[key]
+def _drop(data: dict, path: str) -> None:
+    """Remove the field at a decoder path such as `spec.template.spec.containers[0].ports[0].x`."""
+    steps = [int(s) if s.isdigit() else s for s in re.findall(r"[^.\[\]]+", path)]
+    parent = data
+    for step in steps[:-1]:
+        parent = parent[step]
+    parent.pop(steps[-1], None)
 
 
 def encode_continue(rv: int, after: str) -> str:
