@@ -57,7 +57,7 @@ def _field_schema(f: FieldDescriptor, schemas: dict) -> dict:
         one = {"allOf": [{"$ref": f"#/components/schemas/{schema_name(mt)}"}], "default": {}}
     else:
         one = dict(_SCALARS.get(f.type, {"type": "string"}))
-    if f.label == F.LABEL_REPEATED:
+    if f.is_repeated:
         return {"type": "array", "items": one, "description": f"[]{_type_name(f)}"}
     return {**one, "description": _type_name(f)}
 
