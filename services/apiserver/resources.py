@@ -248,8 +248,8 @@ class Resources:
         strategy.prepare_for_update(info, msg, old)
         if not skip_validation:
             self._check_valid(info, msg, validate_update(msg, old))
-        if dry_run:
-            return msg
+        if dry_run or self._stored(msg) == self._stored(old):
+            return msg  # an update that changes nothing writes nothing (resourceVersion unchanged)
         return (await self._write(info, msg, expected, old))[0]
 
     async def update_status(self, msg: Message, default_namespace: str = "", dry_run: bool = False) -> Message:
@@ -261,7 +261,7 @@ class Resources:
         expected = self._expected_rv(info, msg, current)
         merged = strategy.prepare_for_status_update(msg, old)
         self._check_valid(info, merged, validate_status_update(merged, old))
-        if dry_run:
+        if dry_run or self._stored(merged) == self._stored(old):
             return merged
         return (await self._write(info, merged, expected))[0]
 

@@ -60,6 +60,16 @@ async def _errors(request: web.Request, handler):
         return _status_response(errors.internal(str(e)), None)
 
 
+async def _body(request: web.Request) -> object:
+    """The request's JSON (no Content-Type is JSON too). Kubernetes' protobuf encoding is not spoken:
+    kubelab's messages are not Kubernetes' generated.proto, so such a body is refused, not misread."""
+    if request.content_type.startswith("application/vnd.kubernetes.protobuf"):
+        raise ApiError(grpc.StatusCode.INVALID_ARGUMENT, "UnsupportedMediaType",
+                       f'the body of the request was in an unknown format - accepted media types include: '
+                       f'application/json, application/yaml')
+    return objects.parse_json(await request.read())
+
+
 def _dry_run(values: list[str]) -> bool:
     for v in values:
         if v != "All":
@@ -169,13 +179,13 @@ class Api:
 
     async def create(self, request: web.Request, t: paths.Target):
         warnings: list[str] = []
-        msg = self._decode(request, t, objects.parse_json(await request.read()), warnings)
+        msg = self._decode(request, t, await _body(request), warnings)
         dry = _dry_run(request.query.getall("dryRun", []))
         created = await self.resources.create(msg, t.namespace, dry)
         return self._object(request, created, 201, warnings)
 
     async def replace(self, request: web.Request, t: paths.Target):
-        data = objects.parse_json(await request.read())  # no Content-Type is JSON (kubectl scale sends none)
+        data = await _body(request)  # no Content-Type is JSON (kubectl scale sends none)
         dry = _dry_run(request.query.getall("dryRun", []))
         if t.subresource == "scale":
             return await self._scale(t, lambda obj: with_replicas(obj, data), dry)
@@ -219,13 +229,13 @@ class Api:
     async def delete(self, request: web.Request, t: paths.Target):
         if t.subresource:
             raise status.not_found_path()
-        opts = _delete_options(request.query, objects.parse_json(await request.read()))
+        opts = _delete_options(request.query, await _body(request))
         obj, gone = await self.resources.delete(t.info, t.namespace, t.name, *opts)
         return self._object(request, obj)
 
     async def delete_collection(self, request: web.Request, t: paths.Target):
         q = request.query
-        opts = _delete_options(q, objects.parse_json(await request.read()))
+        opts = _delete_options(q, await _body(request))
         items, rev = await self.resources.list(t.info, t.namespace, q.get("labelSelector", ""),
                                                q.get("fieldSelector", ""))
         deleted = []
@@ -240,7 +250,7 @@ class Api:
         return _json(objects.list_body(t.info, deleted, rev))
 
     async def post_subresource(self, request: web.Request, t: paths.Target):
-        body = objects.parse_json(await request.read())
+        body = await _body(request)
         if t.info.kind != "Pod" or not isinstance(body, dict):
             raise status.not_found_path()
         if t.subresource == "binding":

@@ -1,0 +1,55 @@
+"""An API server serving the HTTP API on a real Redis, a kubeconfig for it, and kubectl."""
+import itertools
+import subprocess
+
+import pytest
+import redis
+import yaml
+
+from kubelab.cluster.kubeconfig import kubeconfig
+from tests.kubectl import kubectl_binary
+from tests.support import ApiServerProcess, free_port
+
+_db = itertools.count(11)
+
+
+class Kubectl:
+    def __init__(self, binary: str, config: str, tmp):
+        self.binary, self.config, self.tmp = binary, config, tmp
+
+    def __call__(self, *args: str, check: bool = True, timeout: float = 60, stdin: str | None = None,
+                 env: dict | None = None) -> subprocess.CompletedProcess:
+        import os
+        full_env = {**os.environ, "KUBECONFIG": self.config, "HOME": str(self.tmp), **(env or {})}
+        result = subprocess.run([self.binary, *args], capture_output=True, text=True, timeout=timeout,
+                                input=stdin, env=full_env)
+        if check and result.returncode != 0:
+            raise AssertionError(f"kubectl {' '.join(args)} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
+        return result
+
+    def out(self, *args: str, **kw) -> str:
+        return self(*args, **kw).stdout
+
+
+@pytest.fixture(scope="module")
+def http_apiserver(redis_server):
+    url = redis_server.url.rsplit("/", 1)[0] + f"/{next(_db) % 16}"
+    redis.Redis.from_url(url).flushdb()
+    port = free_port()
+    server = ApiServerProcess(url, "--history", "200", "--http-listen", f"127.0.0.1:{port}",
+                              "--bookmark-interval", "1").start()
+    server.http = f"127.0.0.1:{port}"
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def kubeconfig_file(http_apiserver, tmp_path_factory):
+    path = tmp_path_factory.mktemp("kube") / "kubeconfig"
+    path.write_text(yaml.safe_dump(kubeconfig(http_apiserver.http)))
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def kubectl(kubeconfig_file, tmp_path_factory):
+    return Kubectl(kubectl_binary(), kubeconfig_file, tmp_path_factory.mktemp("home"))
