@@ -17,7 +17,7 @@ from aiohttp import web
 from kubelab import manifest
 from kubelab.errors import ApiError
 from services.apiserver import errors
-from services.apiserver.http import discovery, objects, openapi, paths, status, tables
+from services.apiserver.http import discovery, objects, openapi, paths, podproxy, status, tables
 from services.apiserver.http.patches import patch_function
 from services.apiserver.http.scale import scale_of, with_replicas
 from services.apiserver.http.watch import is_watch, serve_watch
@@ -175,6 +175,10 @@ class Api:
         return self._object(request, msg)
 
     async def get_subresource(self, request: web.Request, t: paths.Target):
+        if t.info.kind == "Pod" and t.subresource == "log":
+            return await podproxy.serve_log(request, self.resources, t.namespace, t.name)
+        if t.info.kind == "Pod" and t.subresource == "exec":
+            return await podproxy.serve_exec(request, self.resources, t.namespace, t.name)
         raise status.not_found_path()
 
     async def create(self, request: web.Request, t: paths.Target):
@@ -250,6 +254,8 @@ class Api:
         return _json(objects.list_body(t.info, deleted, rev))
 
     async def post_subresource(self, request: web.Request, t: paths.Target):
+        if t.info.kind == "Pod" and t.subresource == "exec":  # kubectl's SPDY fallback; WebSocket goes by GET
+            return await podproxy.serve_exec(request, self.resources, t.namespace, t.name)
         body = await _body(request)
         if t.info.kind != "Pod" or not isinstance(body, dict):
             raise status.not_found_path()
