@@ -46,3 +46,26 @@ def _fetch(target: Path) -> None:
     part.write_bytes(binary)
     part.chmod(0o755)
     part.replace(target)
+
+
+class Kubectl:
+    """`kubectl ARGS` on one kubeconfig, with its own HOME (so its discovery cache is the test's own)."""
+
+    def __init__(self, kubeconfig: str, home: str):
+        self.binary = kubectl_binary()
+        self.env = {**os.environ, "KUBECONFIG": kubeconfig, "HOME": home}
+
+    def __call__(self, *args: str, check: bool = True, timeout: float = 120, stdin: str | None = None):
+        r = subprocess.run([self.binary, *args], capture_output=True, text=True, timeout=timeout, input=stdin,
+                           env=self.env)
+        if check and r.returncode != 0:
+            raise AssertionError(f"kubectl {' '.join(args)} failed ({r.returncode}):\n{r.stdout}{r.stderr}")
+        return r
+
+    def out(self, *args: str, **kw) -> str:
+        return self(*args, **kw).stdout
+
+    def popen(self, *args: str) -> subprocess.Popen:
+        """A long-running kubectl (`get -w`): read its stdout line by line, kill it when done."""
+        return subprocess.Popen([self.binary, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=self.env)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import grpc
 import logging
 import time
 
+import grpc
 from aiohttp import web
 
 from kubelab import manifest
@@ -65,7 +65,7 @@ async def _body(request: web.Request) -> object:
     kubelab's messages are not Kubernetes' generated.proto, so such a body is refused, not misread."""
     if request.content_type.startswith("application/vnd.kubernetes.protobuf"):
         raise ApiError(grpc.StatusCode.INVALID_ARGUMENT, "UnsupportedMediaType",
-                       f'the body of the request was in an unknown format - accepted media types include: '
+                       'the body of the request was in an unknown format - accepted media types include: '
                        f'application/json, application/yaml')
     return objects.parse_json(await request.read())
 
@@ -135,7 +135,7 @@ class Api:
                        "POST": self.post_subresource}.get(verb)
         if handler is None:
             raise ApiError(grpc.StatusCode.UNIMPLEMENTED, "MethodNotAllowed",
-                           f"the server does not allow this method on the requested resource")
+                           "the server does not allow this method on the requested resource")
         return await handler(request, target)
 
     def _object(self, request: web.Request, msg, code: int = 200, warnings: list[str] = ()) -> web.Response:
@@ -160,11 +160,10 @@ class Api:
         items, rev = await self.resources.list(t.info, t.namespace, q.get("labelSelector", ""),
                                                q.get("fieldSelector", ""))
         items, cont = objects.page(items, rev, q.get("limit", ""), q.get("continue", ""))
-        msgs = [c.message() for c in items]
         if tables.wants_table(request.headers.get("Accept", "")):
-            return _json(tables.new_table(t.info.kind, msgs, time.time(), str(rev), cont,
+            return _json(tables.new_table(t.info.kind, [c.message() for c in items], time.time(), str(rev), cont,
                                           q.get("includeObject", "Metadata")))
-        return _json(objects.list_body(t.info, [manifest.to_dict(m) for m in msgs], rev, cont))
+        return web.Response(body=objects.list_json(t.info, items, rev, cont), content_type="application/json")
 
     async def get(self, request: web.Request, t: paths.Target):
         if t.subresource not in ("", "status", "scale"):

@@ -9,14 +9,13 @@ metadata.managedFields; conflicts between managers are not detected.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import grpc
 from typing import Callable
 
+import grpc
 import jsonpatch
 import yaml
 
-from kubelab import manifest, strategicpatch
+from kubelab import strategicpatch
 from services.apiserver import errors
 from services.apiserver.http import objects
 from services.apiserver.http.paths import Target
@@ -112,5 +111,5 @@ def patch_function(content_type: str, body: bytes, target: Target, manager: str)
     if media == STRATEGIC:
         return _strategic(doc, target)
     raise errors.ApiError(grpc.StatusCode.INVALID_ARGUMENT, "UnsupportedMediaType",
-                          f'the body of the request was in an unknown format - accepted media types include: '
+                          'the body of the request was in an unknown format - accepted media types include: '
                           f'{JSON}, {MERGE}, {APPLY}, {STRATEGIC}')

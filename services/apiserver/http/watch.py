@@ -8,19 +8,18 @@ stream cleanly, and without it the stream stays open 30 to 60 minutes, as kube-a
 from __future__ import annotations
 
 import json
-import grpc
 import logging
 import random
 import time
 
+import grpc
 from aiohttp import web
 
-from kubelab import manifest
 from kubelab.api.registry import KindInfo
 from kubelab.errors import ApiError
 from services.apiserver import errors
 from services.apiserver.filters import Filter
-from services.apiserver.http import status, tables
+from services.apiserver.http import objects, status, tables
 from services.apiserver.watchcache import NotReady, TooLarge, TooOld, WatchCache, WatchClosed
 
 __all__ = ["serve_watch", "is_watch"]
@@ -47,12 +46,12 @@ class _Encoder:
     def __init__(self, info: KindInfo, table: bool, include: str):
         self.info, self.table, self.include, self.headers = info, table, include, True
 
-    def event(self, etype: str, msg) -> bytes:
-        if self.table:
-            obj = tables.new_table(self.info.kind, [msg], time.time(), include=self.include, headers=self.headers)
-            self.headers = False
-        else:
-            obj = manifest.to_dict(msg)
+    def event(self, etype: str, cached) -> bytes:
+        if not self.table:
+            return b'{"type":"%s","object":%s}\n' % (etype.encode(), objects.object_json(cached))
+        obj = tables.new_table(self.info.kind, [cached.message()], time.time(), include=self.include,
+                               headers=self.headers)
+        self.headers = False
         return _line(etype, obj)
 
     def bookmark(self, rev: int) -> bytes:
@@ -97,7 +96,7 @@ async def serve_watch(request: web.Request, cache: WatchCache, info: KindInfo, n
                     await resp.write(encoder.bookmark(cache.rev))
                 continue
             etype, cached = item
-            await resp.write(encoder.event(etype, cached.message()))
+            await resp.write(encoder.event(etype, cached))
     except WatchClosed as e:
         log.info("http watch ended kind=%s reason=%r", info.kind, e.reason)
         err = errors.expired(e.reason) if e.code == "OUT_OF_RANGE" else ApiError(

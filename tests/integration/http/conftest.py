@@ -1,34 +1,15 @@
 """An API server serving the HTTP API on a real Redis, a kubeconfig for it, and kubectl."""
 import itertools
-import subprocess
 
 import pytest
 import redis
 import yaml
 
 from kubelab.cluster.kubeconfig import kubeconfig
-from tests.kubectl import kubectl_binary
+from tests.kubectl import Kubectl
 from tests.support import ApiServerProcess, free_port
 
 _db = itertools.count(11)
-
-
-class Kubectl:
-    def __init__(self, binary: str, config: str, tmp):
-        self.binary, self.config, self.tmp = binary, config, tmp
-
-    def __call__(self, *args: str, check: bool = True, timeout: float = 60, stdin: str | None = None,
-                 env: dict | None = None) -> subprocess.CompletedProcess:
-        import os
-        full_env = {**os.environ, "KUBECONFIG": self.config, "HOME": str(self.tmp), **(env or {})}
-        result = subprocess.run([self.binary, *args], capture_output=True, text=True, timeout=timeout,
-                                input=stdin, env=full_env)
-        if check and result.returncode != 0:
-            raise AssertionError(f"kubectl {' '.join(args)} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
-        return result
-
-    def out(self, *args: str, **kw) -> str:
-        return self(*args, **kw).stdout
 
 
 @pytest.fixture(scope="module")
@@ -52,4 +33,4 @@ def kubeconfig_file(http_apiserver, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def kubectl(kubeconfig_file, tmp_path_factory):
-    return Kubectl(kubectl_binary(), kubeconfig_file, tmp_path_factory.mktemp("home"))
+    return Kubectl(kubeconfig_file, str(tmp_path_factory.mktemp("home")))

@@ -1,6 +1,5 @@
 """The real kubectl against the API server's HTTP API (no nodes: objects, tables, errors, patches)."""
 import json
-import subprocess
 import time
 import uuid
 
@@ -142,10 +141,7 @@ def test_delete_with_dry_run_and_preconditions(kubectl, ns, tmp_path):
 
 
 def test_get_watch_prints_changes_as_they_happen(kubectl, ns, tmp_path):
-    env = {"KUBECONFIG": kubectl.config, "HOME": str(kubectl.tmp)}
-    import os
-    watch = subprocess.Popen([kubectl.binary, "get", "deploy", "-n", ns, "-w", "--request-timeout=0"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **env})
+    watch = kubectl.popen("get", "deploy", "-n", ns, "-w")
     try:
         _apply(kubectl, ns, tmp_path, DEPLOY % (1, "1.26"))
         kubectl("scale", "deploy", "web", "-n", ns, "--replicas=3")
