@@ -33,8 +33,9 @@ TARGET = web.AppKey("target", object)
 def _json(body: dict, code: int = 200, warnings: list[str] = ()) -> web.Response:
     resp = web.Response(body=json.dumps(body, separators=(",", ":")).encode(), status=code,
                         content_type="application/json")
-    for w in warnings:  # kubectl prints each as "Warning: <text>"
-        resp.headers.add("Warning", f'299 - "{w}"'.replace("\n", " "))
+    for w in warnings:  # RFC 7234 warn-text, a quoted string; kubectl prints each as "Warning: <text>"
+        text = w.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+        resp.headers.add("Warning", f'299 - "{text}"')
     return resp
 
 
@@ -66,7 +67,7 @@ async def _body(request: web.Request) -> object:
     if request.content_type.startswith("application/vnd.kubernetes.protobuf"):
         raise ApiError(grpc.StatusCode.INVALID_ARGUMENT, "UnsupportedMediaType",
                        'the body of the request was in an unknown format - accepted media types include: '
-                       f'application/json, application/yaml')
+                       'application/json')
     return objects.parse_json(await request.read())
 
 

@@ -158,3 +158,10 @@ def test_get_watch_prints_changes_as_they_happen(kubectl, ns, tmp_path):
     finally:
         watch.kill()
         watch.wait()
+
+
+def test_validate_warn_prints_the_servers_warnings(kubectl, ns):
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, colour: red}\ndata: {k: v}\n"
+    r = kubectl("create", "-n", ns, "--validate=warn", "-f", "-", stdin=cm)
+    assert r.stdout.strip() == "configmap/c created"
+    assert r.stderr.strip() == 'Warning: unknown field "metadata.colour"'
