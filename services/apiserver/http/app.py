@@ -18,7 +18,7 @@ from kubelab import manifest
 from kubelab.errors import ApiError
 from services.apiserver import errors
 from services.apiserver.http import discovery, objects, openapi, paths, podproxy, status, tables
-from services.apiserver.http.patches import patch_function
+from services.apiserver.http.patches import patch_function, validated
 from services.apiserver.http.scale import scale_of, with_replicas
 from services.apiserver.http.watch import is_watch, serve_watch
 from services.apiserver.resources import Resources
@@ -207,8 +207,10 @@ class Api:
         return self._object(request, updated, 200, warnings)
 
     async def patch(self, request: web.Request, t: paths.Target):
-        apply = patch_function(request.headers.get("Content-Type", ""), await request.read(), t,
-                               request.query.get("fieldManager", ""))
+        body, warnings = await request.read(), []
+        apply = validated(patch_function(request.headers.get("Content-Type", ""), body, t,
+                                         request.query.get("fieldManager", "")),
+                          t, body, request.query.get("fieldValidation", "Warn"), warnings)
         dry = _dry_run(request.query.getall("dryRun", []))
         if t.subresource == "scale":
             return await self._scale(t, lambda obj: with_replicas(obj, apply(scale_of(manifest.from_dict(obj)))),
@@ -222,7 +224,7 @@ class Api:
                 raise
             msg = await self.resources.create(apply.new_object(), t.namespace, dry)  # server-side apply
             return self._object(request, msg, 201)
-        return self._object(request, msg)
+        return self._object(request, msg, 200, warnings)
 
     async def _scale(self, t: paths.Target, change, dry: bool):
         if t.info.kind not in discovery.SCALABLE:

@@ -14,7 +14,7 @@ from kubelab.api.registry import KindInfo
 from services.apiserver import errors
 from services.apiserver.cached import Cached
 
-__all__ = ["parse_json", "decode", "list_body", "page", "encode_continue", "object_json", "list_json"]
+__all__ = ["parse_json", "decode", "unknown_fields", "drop_field", "list_body", "page", "encode_continue", "object_json", "list_json"]
 
 # Each cached object's JSON, built once per revision however many lists and watches send it (the gRPC
 # side sends the watch cache's wire bytes as they are; JSON has to be made, and making it dominates).
@@ -72,11 +72,11 @@ def decode(data: object, info: KindInfo, validation: str = "Strict", warnings: l
     try:
         return manifest.from_dict(data)
     except manifest.StrictDecodingError as e:
-        unknown = [p for p, problem in zip(e.paths, e.problems) if problem.startswith("unknown field")]
+        unknown = unknown_fields(e)
         if validation in ("Strict", "") or len(unknown) != len(e.problems):
             raise errors.bad_request(str(e)) from None
         for path in unknown:
-            _drop(data, path)
+            drop_field(data, path)
         if warnings is not None and validation == "Warn":
             warnings += [f'unknown field "{p}"' for p in unknown]
         return decode(data, info, "Strict")
@@ -84,7 +84,11 @@ def decode(data: object, info: KindInfo, validation: str = "Strict", warnings: l
         raise errors.bad_request(str(e)) from None
 
 
-def _drop(data: dict, path: str) -> None:
+def unknown_fields(e: manifest.StrictDecodingError) -> list[str]:
+    return [p for p, problem in zip(e.paths, e.problems) if problem.startswith("unknown field")]
+
+
+def drop_field(data: dict, path: str) -> None:
     """Remove the field at a decoder path such as `spec.template.spec.containers[0].ports[0].x`."""
     steps = [int(s) if s.isdigit() else s for s in re.findall(r"[^.\[\]]+", path)]
     parent = data

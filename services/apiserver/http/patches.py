@@ -15,13 +15,13 @@ import grpc
 import jsonpatch
 import yaml
 
-from kubelab import strategicpatch
+from kubelab import fielderrors, manifest, strategicpatch
 from services.apiserver import errors
 from services.apiserver.http import objects
 from services.apiserver.http.paths import Target
 from services.apiserver.resources import merge_patch
 
-__all__ = ["patch_function", "MERGE", "JSON", "STRATEGIC", "APPLY"]
+__all__ = ["patch_function", "validated", "MERGE", "JSON", "STRATEGIC", "APPLY"]
 
 MERGE, JSON = "application/merge-patch+json", "application/json-patch+json"
 STRATEGIC, APPLY = "application/strategic-merge-patch+json", "application/apply-patch+yaml"
@@ -113,3 +113,32 @@ def patch_function(content_type: str, body: bytes, target: Target, manager: str)
     raise errors.ApiError(grpc.StatusCode.INVALID_ARGUMENT, "UnsupportedMediaType",
                           'the body of the request was in an unknown format - accepted media types include: '
                           f'{JSON}, {MERGE}, {APPLY}, {STRATEGIC}')
+
+
+def validated(apply: Callable[[dict], dict], target: Target, body: bytes, validation: str,
+              warnings: list[str]) -> Callable[[dict], dict]:
+    """apply, with the unknown fields of what it makes handled as fieldValidation says (apiserver
+    handlers/patch.go): Strict, 422 with one cause on field `patch`; Warn (the default), dropped with a
+    warning each; Ignore, dropped. Server-side apply is left as it is."""
+    if isinstance(apply, _Apply):
+        return apply
+
+    def checked(current: dict) -> dict:
+        result = apply(current)
+        try:
+            manifest.from_dict(result)
+            return result
+        except manifest.StrictDecodingError as e:
+            unknown = objects.unknown_fields(e)
+            if len(unknown) != len(e.problems):
+                return result  # other decoding problems: the update reports them
+        if validation == "Strict":
+            detail = "strict decoding error: " + ", ".join(f'unknown field "{p}"' for p in unknown)
+            raise errors.invalid(target.info, target.name, [
+                fielderrors.invalid("patch", body.decode("utf-8", "replace"), detail)])
+        for path in unknown:
+            objects.drop_field(result, path)
+        if validation == "Warn":
+            warnings[:] = [f'unknown field "{p}"' for p in unknown]
+        return result
+    return checked

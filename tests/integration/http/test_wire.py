@@ -148,3 +148,18 @@ def test_unknown_paths_and_methods_are_status_objects(http):
                                                            "the server could not find the requested resource")
     assert http.json("GET", "/apis/batch/v1")[0] == 404
     assert http.json("GET", "/openapi/v3/apis/batch/v1")[0] == 404
+
+
+def test_strict_patch_is_invalid_on_field_patch(http, ns):
+    http.json("POST", f"/api/v1/namespaces/{ns}/configmaps", {"metadata": {"name": "c"}})
+    path = f"/api/v1/namespaces/{ns}/configmaps/c"
+    code, status = http.json("PATCH", f"{path}?fieldValidation=Strict", {"metadata": {"colour": "red"}},
+                             content_type="application/merge-patch+json")
+    assert (code, status["reason"]) == (422, "Invalid")
+    assert status["details"]["causes"] == [{"reason": "FieldValueInvalid", "field": "patch", "message":
+                                            'Invalid value: "{\\"metadata\\": {\\"colour\\": \\"red\\"}}": '
+                                            'strict decoding error: unknown field "metadata.colour"'}]
+    code, headers, _ = http.request("PATCH", path, {"metadata": {"colour": "red"}, "data": {"k": "v"}},
+                                    content_type="application/strategic-merge-patch+json")
+    assert code == 200 and "metadata.colour" in headers["Warning"]
+    assert http.json("GET", path)[1]["data"] == {"k": "v"}
