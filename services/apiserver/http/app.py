@@ -208,15 +208,14 @@ class Api:
 
     async def patch(self, request: web.Request, t: paths.Target):
         body, warnings = await request.read(), []
-        apply = validated(patch_function(request.headers.get("Content-Type", ""), body, t,
-                                         request.query.get("fieldManager", "")),
-                          t, body, request.query.get("fieldValidation", "Warn"), warnings)
+        apply = patch_function(request.headers.get("Content-Type", ""), body, t, request.query.get("fieldManager", ""))
         dry = _dry_run(request.query.getall("dryRun", []))
         if t.subresource == "scale":
             return await self._scale(t, lambda obj: with_replicas(obj, apply(scale_of(manifest.from_dict(obj)))),
                                      dry)
         if t.subresource not in ("", "status"):
             raise status.not_found_path()
+        apply = validated(apply, t, body, request.query.get("fieldValidation", "Warn"), warnings)
         try:
             msg = await self.resources.patch(t.info, t.namespace, t.name, apply, t.subresource == "status", dry)
         except ApiError as e:
