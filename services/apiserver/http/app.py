@@ -115,6 +115,13 @@ class Api:
         return web.Response(body=body, content_type="application/json",
                             headers={"Etag": f'"{digest}"', "Cache-Control": "public, immutable"})
 
+    async def openapi_v2(self, request):
+        """An empty OpenAPI v2 document (protobuf; kubectl asks for nothing else): kubectl validates a kind
+        missing from v3 (`apiVersion: app/v1`) against v2, finds nothing there and skips validation, so
+        the user gets kubectl's own `no matches for kind` error, as against a real cluster; and apply
+        then computes its patches from the metadata compiled into kubectl, as the reference advises."""
+        return web.Response(body=b"", content_type="application/com.github.proto-openapi.spec.v2.v1.0+protobuf")
+
     # ---- resources ----
 
     async def core_resource(self, request):
@@ -301,6 +308,7 @@ def new_app(resources: Resources, bookmark_interval: float = 60.0) -> web.Applic
     r.add_get("/apis", api.groups)
     r.add_get("/api/v1", api.core_resources)
     r.add_get("/apis/{group}/{version}", api.group_resources)
+    r.add_get("/openapi/v2", api.openapi_v2)
     r.add_get("/openapi/v3", api.openapi_root)
     r.add_get("/openapi/v3/api/{version}", api.openapi_document)
     r.add_get("/openapi/v3/apis/{group}/{version}", api.openapi_document)

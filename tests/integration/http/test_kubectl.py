@@ -6,6 +6,8 @@ import uuid
 import pytest
 import yaml
 
+from tests.support import ROOT
+
 DEPLOY = """apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, labels: {app: web}}
@@ -165,3 +167,18 @@ def test_validate_warn_prints_the_servers_warnings(kubectl, ns):
     r = kubectl("create", "-n", ns, "--validate=warn", "-f", "-", stdin=cm)
     assert r.stdout.strip() == "configmap/c created"
     assert r.stderr.strip() == 'Warning: unknown field "metadata.colour"'
+
+
+def test_the_seeds_manifests_as_written_get_kubectls_own_errors(kubectl, ns):
+    as_written = ROOT / "examples" / "seed" / "as-written"
+    r = kubectl("apply", "-n", ns, "-f", str(as_written), check=False)
+    assert r.returncode == 1
+    assert r.stdout == "storageclass.storage.k8s.io/google-storage created\n"
+    assert r.stderr.splitlines() == [
+        'resource mapping not found for name: "random-number-generator" namespace: "" from '
+        f'"{as_written}/deploy-random-number-generator.yaml": no matches for kind "Deployment" in version "app/v1"',
+        "ensure CRDs are installed first",
+        f'Error from server (BadRequest): error when creating "{as_written}/pvc-definition.yaml": '
+        'PersistentVolumeClaim in version "v1" cannot be handled as a PersistentVolumeClaim: strict decoding '
+        'error: unknown field "spec.resource"']
+    kubectl("delete", "storageclass", "google-storage")
