@@ -186,6 +186,8 @@ class Api:
             return await podproxy.serve_log(request, self.resources, t.namespace, t.name)
         if t.info.kind == "Pod" and t.subresource == "exec":
             return await podproxy.serve_exec(request, self.resources, t.namespace, t.name)
+        if t.info.kind == "Pod" and t.subresource in ("attach", "portforward"):
+            raise errors.forbidden(f"kubelab does not serve pods/{t.subresource}; use exec")
         raise status.not_found_path()
 
     async def create(self, request: web.Request, t: paths.Target):
@@ -264,6 +266,8 @@ class Api:
     async def post_subresource(self, request: web.Request, t: paths.Target):
         if t.info.kind == "Pod" and t.subresource == "exec":  # kubectl's SPDY fallback; WebSocket goes by GET
             return await podproxy.serve_exec(request, self.resources, t.namespace, t.name)
+        if t.info.kind == "Pod" and t.subresource in ("attach", "portforward"):
+            return await self.get_subresource(request, t)
         body = await _body(request)
         if t.info.kind != "Pod" or not isinstance(body, dict):
             raise status.not_found_path()
