@@ -39,6 +39,13 @@ def _json(body: dict, code: int = 200, warnings: list[str] = ()) -> web.Response
     return resp
 
 
+def _aggregated(doc: dict) -> web.Response:
+    """client-go picks the aggregated decoder by the answer's Content-Type, so it must say so."""
+    resp = _json(doc)
+    resp.headers["Content-Type"] = discovery.AGGREGATED
+    return resp
+
+
 def _status_response(err: ApiError, target: paths.Target | None) -> web.Response:
     body = status.status_body(err, target.info if target else None, target.name if target else "")
     return _json(body, body["code"])
@@ -90,9 +97,13 @@ class Api:
         return _json(discovery.version())
 
     async def core(self, request):
+        if discovery.wants_aggregated(request.headers.get("Accept", "")):
+            return _aggregated(discovery.aggregated(core=True))
         return _json(discovery.core_versions())
 
     async def groups(self, request):
+        if discovery.wants_aggregated(request.headers.get("Accept", "")):
+            return _aggregated(discovery.aggregated(core=False))
         return _json(discovery.group_list())
 
     async def core_resources(self, request):

@@ -1,8 +1,8 @@
 """Discovery documents (apiserver pkg/endpoints/discovery): /version, /api, /apis and the
 APIResourceList of each group/version, with kinds, verbs, short names, categories and subresources.
 
-Aggregated discovery (apidiscovery.k8s.io/v2) is not served: clients fall back to these legacy
-documents when the answer's Content-Type is plain application/json.
+Aggregated discovery (apidiscovery.k8s.io/v2, one document for /api and one for /apis) is served to
+clients that ask for it in Accept (kubectl does), and it comes from the same rows as the legacy lists.
 """
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from collections import defaultdict
 
 from kubelab.api.registry import KINDS, KindInfo
 
-__all__ = ["VERSION", "GROUP_VERSIONS", "version", "core_versions", "group_list", "resource_list", "kinds_of"]
+__all__ = ["VERSION", "GROUP_VERSIONS", "AGGREGATED", "version", "core_versions", "group_list", "resource_list",
+           "kinds_of", "wants_aggregated", "aggregated"]
+
+AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 
 # The minor version decides which kubectl the machine's dispatcher runs (the reference, section 1.1).
 VERSION = {"major": "1", "minor": "32", "gitVersion": "v1.32.0", "gitCommit": "kubelab", "gitTreeState": "clean",
@@ -93,3 +96,35 @@ def resource_list(group: str, ver: str) -> dict | None:
         resources += [resource(info), *_subresources(info)]
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": f"{group}/{ver}" if group else ver,
             "resources": resources}
+
+
+def wants_aggregated(accept: str) -> bool:
+    return "g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList" in accept.replace(" ", "")
+
+
+def _discovered(info: KindInfo) -> dict:
+    """One resource of an aggregated document, with its subresources (from the legacy rows)."""
+    legacy = resource(info)
+    doc = {"resource": info.plural, "responseKind": {"group": info.group, "version": info.version, "kind": info.kind},
+           "scope": "Namespaced" if info.namespaced else "Cluster", "singularResource": info.singular,
+           "verbs": legacy["verbs"]}
+    for key in ("shortNames", "categories"):
+        if key in legacy:
+            doc[key] = legacy[key]
+    subs = [{"subresource": sub["name"].split("/", 1)[1],
+             "responseKind": {"group": sub.get("group", info.group), "version": sub.get("version", info.version),
+                              "kind": sub["kind"]}, "verbs": sub["verbs"]} for sub in _subresources(info)]
+    if subs:
+        doc["subresources"] = subs
+    return doc
+
+
+def aggregated(core: bool) -> dict:
+    """/api (core: the core group alone) or /apis as an APIGroupDiscoveryList."""
+    items = []
+    for group in sorted({g for g, _ in GROUP_VERSIONS if bool(g) != core}):
+        versions = [{"version": v, "freshness": "Current", "resources": [_discovered(k) for k in kinds_of(group, v)]}
+                    for g, v in GROUP_VERSIONS if g == group]
+        meta = {"creationTimestamp": None, **({"name": group} if group else {})}
+        items.append({"metadata": meta, "versions": versions})
+    return {"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": {}, "items": items}

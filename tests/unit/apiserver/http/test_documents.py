@@ -82,3 +82,22 @@ def test_openapi_patch_operations_carry_field_validation():
     assert spec["replicas"]["type"] == "integer"
     assert openapi.root()["paths"]["apis/apps/v1"]["serverRelativeURL"] == f"/openapi/v3/apis/apps/v1?hash={digest}"
     assert openapi.document("batch", "v1") is None
+
+
+def test_aggregated_discovery_carries_the_legacy_rows():
+    core = discovery.aggregated(core=True)
+    assert core["kind"] == "APIGroupDiscoveryList" and len(core["items"]) == 1
+    assert "name" not in core["items"][0]["metadata"]
+    pods = next(r for r in core["items"][0]["versions"][0]["resources"] if r["resource"] == "pods")
+    assert pods["responseKind"] == {"group": "", "version": "v1", "kind": "Pod"} and pods["scope"] == "Namespaced"
+    assert pods["shortNames"] == ["po"] and pods["categories"] == ["all"]
+    eviction = next(s for s in pods["subresources"] if s["subresource"] == "eviction")
+    assert eviction["responseKind"] == {"group": "policy", "version": "v1", "kind": "Eviction"}
+    groups = discovery.aggregated(core=False)
+    apps = next(i for i in groups["items"] if i["metadata"]["name"] == "apps")
+    deploy = next(r for r in apps["versions"][0]["resources"] if r["resource"] == "deployments")
+    scale = next(s for s in deploy["subresources"] if s["subresource"] == "scale")
+    assert scale["responseKind"] == {"group": "autoscaling", "version": "v1", "kind": "Scale"}
+    assert discovery.wants_aggregated("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"
+                                      "application/json")
+    assert not discovery.wants_aggregated("application/json")
