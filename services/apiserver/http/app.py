@@ -1,4 +1,4 @@
-"""The HTTP API's aiohttp application: routes, content negotiation, and errors as Status.
+"""The HTTP API's aiohttp application: its routes, and the handlers of the resources' paths.
 
 Each handler decodes, makes one call into Resources (the same verbs, validation and store as gRPC) or
 the watch cache, and encodes. Only JSON is spoken (kubectl and the Python clients accept it whatever
@@ -7,8 +7,6 @@ else they offer); a single object or a list comes as a Table when the Accept hea
 from __future__ import annotations
 
 import dataclasses
-import json
-import logging
 import time
 
 import grpc
@@ -17,72 +15,15 @@ from aiohttp import web
 from kubelab import manifest
 from kubelab.errors import ApiError
 from services.apiserver import errors
-from services.apiserver.http import discovery, objects, openapi, paths, podproxy, status, tables
+from services.apiserver.http import discovery, objects, paths, podproxy, status, tables
+from services.apiserver.http.documents import Documents
 from services.apiserver.http.patches import patch_function, validated
+from services.apiserver.http.responses import dry_run, errors_middleware, json_response, read_body
 from services.apiserver.http.scale import scale_of, with_replicas
 from services.apiserver.http.watch import is_watch, serve_watch
 from services.apiserver.resources import Resources
-from services.apiserver.watchcache import NotReady
 
 __all__ = ["new_app"]
-
-log = logging.getLogger(__name__)
-TARGET = web.AppKey("target", object)
-
-
-def _json(body: dict, code: int = 200, warnings: list[str] = ()) -> web.Response:
-    resp = web.Response(body=json.dumps(body, separators=(",", ":")).encode(), status=code,
-                        content_type="application/json")
-    for w in warnings:  # RFC 7234 warn-text, a quoted string; kubectl prints each as "Warning: <text>"
-        text = w.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
-        resp.headers.add("Warning", f'299 - "{text}"')
-    return resp
-
-
-def _aggregated(doc: dict) -> web.Response:
-    """client-go picks the aggregated decoder by the answer's Content-Type, so it must say so."""
-    resp = _json(doc)
-    resp.headers["Content-Type"] = discovery.AGGREGATED
-    return resp
-
-
-def _status_response(err: ApiError, target: paths.Target | None) -> web.Response:
-    body = status.status_body(err, target.info if target else None, target.name if target else "")
-    return _json(body, body["code"])
-
-
-@web.middleware
-async def _errors(request: web.Request, handler):
-    try:
-        return await handler(request)
-    except web.HTTPException:
-        raise
-    except ApiError as e:
-        return _status_response(e, request.get("target"))
-    except NotReady as e:
-        return _status_response(errors.unavailable(str(e)), None)
-    except Exception as e:  # a bad request or a storage outage must not take the server down
-        if type(e).__module__.startswith("redis"):
-            return _status_response(errors.unavailable(f"storage unavailable: {e}"), None)
-        log.exception("internal error path=%s", request.path)
-        return _status_response(errors.internal(str(e)), None)
-
-
-async def _body(request: web.Request) -> object:
-    """The request's JSON (no Content-Type is JSON too). Kubernetes' protobuf encoding is not spoken:
-    kubelab's messages are not Kubernetes' generated.proto, so such a body is refused, not misread."""
-    if request.content_type.startswith("application/vnd.kubernetes.protobuf"):
-        raise ApiError(grpc.StatusCode.INVALID_ARGUMENT, "UnsupportedMediaType",
-                       'the body of the request was in an unknown format - accepted media types include: '
-                       'application/json')
-    return objects.parse_json(await request.read())
-
-
-def _dry_run(values: list[str]) -> bool:
-    for v in values:
-        if v != "All":
-            raise errors.bad_request(f'dryRun: Unsupported value: "{v}": supported values: "All"')
-    return bool(values)
 
 
 class Api:
@@ -90,50 +31,6 @@ class Api:
         self.resources = resources
         self.cache = resources.cache
         self.bookmark_interval = bookmark_interval
-
-    # ---- discovery ----
-
-    async def version(self, request):
-        return _json(discovery.version())
-
-    async def core(self, request):
-        if discovery.wants_aggregated(request.headers.get("Accept", "")):
-            return _aggregated(discovery.aggregated(core=True))
-        return _json(discovery.core_versions())
-
-    async def groups(self, request):
-        if discovery.wants_aggregated(request.headers.get("Accept", "")):
-            return _aggregated(discovery.aggregated(core=False))
-        return _json(discovery.group_list())
-
-    async def core_resources(self, request):
-        return _json(discovery.resource_list("", "v1"))
-
-    async def group_resources(self, request):
-        doc = discovery.resource_list(request.match_info["group"], request.match_info["version"])
-        if doc is None:
-            raise status.not_found_path()
-        return _json(doc)
-
-    async def openapi_root(self, request):
-        return _json(openapi.root())
-
-    async def openapi_document(self, request):
-        found = openapi.document(request.match_info.get("group", ""), request.match_info["version"])
-        if found is None:
-            raise status.not_found_path()
-        body, digest = found
-        return web.Response(body=body, content_type="application/json",
-                            headers={"Etag": f'"{digest}"', "Cache-Control": "public, immutable"})
-
-    async def openapi_v2(self, request):
-        """An empty OpenAPI v2 document (protobuf; kubectl asks for nothing else): kubectl validates a kind
-        missing from v3 (`apiVersion: app/v1`) against v2, finds nothing there and skips validation, so
-        the user gets kubectl's own `no matches for kind` error, as against a real cluster; and apply
-        then computes its patches from the metadata compiled into kubectl, as the reference advises."""
-        return web.Response(body=b"", content_type="application/com.github.proto-openapi.spec.v2.v1.0+protobuf")
-
-    # ---- resources ----
 
     async def core_resource(self, request):
         return await self._resource(request, "", "v1")
@@ -161,8 +58,8 @@ class Api:
         if tables.wants_table(request.headers.get("Accept", "")):
             table = tables.new_table(msg.kind, [msg], time.time(), include=request.query.get("includeObject",
                                                                                              "Metadata"))
-            return _json(table, code, warnings)
-        return _json(manifest.to_dict(msg), code, warnings)
+            return json_response(table, code, warnings)
+        return json_response(manifest.to_dict(msg), code, warnings)
 
     @staticmethod
     def _decode(request: web.Request, t: paths.Target, data, warnings: list[str]):
@@ -180,7 +77,7 @@ class Api:
                                                q.get("fieldSelector", ""))
         items, cont = objects.page(items, rev, q.get("limit", ""), q.get("continue", ""))
         if tables.wants_table(request.headers.get("Accept", "")):
-            return _json(tables.new_table(t.info.kind, [c.message() for c in items], time.time(), str(rev), cont,
+            return json_response(tables.new_table(t.info.kind, [c.message() for c in items], time.time(), str(rev), cont,
                                           q.get("includeObject", "Metadata")))
         return web.Response(body=objects.list_json(t.info, items, rev, cont), content_type="application/json")
 
@@ -189,7 +86,7 @@ class Api:
             return await self.get_subresource(request, t)
         msg = await self.resources.get(t.info, t.namespace, t.name)
         if t.subresource == "scale":
-            return _json(scale_of(msg))
+            return json_response(scale_of(msg))
         return self._object(request, msg)
 
     async def get_subresource(self, request: web.Request, t: paths.Target):
@@ -203,14 +100,14 @@ class Api:
 
     async def create(self, request: web.Request, t: paths.Target):
         warnings: list[str] = []
-        msg = self._decode(request, t, await _body(request), warnings)
-        dry = _dry_run(request.query.getall("dryRun", []))
+        msg = self._decode(request, t, await read_body(request), warnings)
+        dry = dry_run(request.query.getall("dryRun", []))
         created = await self.resources.create(msg, t.namespace, dry)
         return self._object(request, created, 201, warnings)
 
     async def replace(self, request: web.Request, t: paths.Target):
-        data = await _body(request)  # no Content-Type is JSON (kubectl scale sends none)
-        dry = _dry_run(request.query.getall("dryRun", []))
+        data = await read_body(request)  # no Content-Type is JSON (kubectl scale sends none)
+        dry = dry_run(request.query.getall("dryRun", []))
         if t.subresource == "scale":
             return await self._scale(t, lambda obj: with_replicas(obj, data), dry)
         if t.subresource not in ("", "status"):
@@ -229,7 +126,7 @@ class Api:
     async def patch(self, request: web.Request, t: paths.Target):
         body, warnings = await request.read(), []
         apply = patch_function(request.headers.get("Content-Type", ""), body, t, request.query.get("fieldManager", ""))
-        dry = _dry_run(request.query.getall("dryRun", []))
+        dry = dry_run(request.query.getall("dryRun", []))
         if t.subresource == "scale":
             return await self._scale(t, lambda obj: with_replicas(obj, apply(scale_of(manifest.from_dict(obj)))),
                                      dry)
@@ -249,18 +146,18 @@ class Api:
         if t.info.kind not in discovery.SCALABLE:
             raise status.not_found_path()
         msg = await self.resources.patch(t.info, t.namespace, t.name, change, False, dry)
-        return _json(scale_of(msg))
+        return json_response(scale_of(msg))
 
     async def delete(self, request: web.Request, t: paths.Target):
         if t.subresource:
             raise status.not_found_path()
-        opts = _delete_options(request.query, await _body(request))
+        opts = _delete_options(request.query, await read_body(request))
         obj, gone = await self.resources.delete(t.info, t.namespace, t.name, *opts)
         return self._object(request, obj)
 
     async def delete_collection(self, request: web.Request, t: paths.Target):
         q = request.query
-        opts = _delete_options(q, await _body(request))
+        opts = _delete_options(q, await read_body(request))
         items, rev = await self.resources.list(t.info, t.namespace, q.get("labelSelector", ""),
                                                q.get("fieldSelector", ""))
         deleted = []
@@ -272,24 +169,24 @@ class Api:
                     raise
                 continue
             deleted.append(manifest.to_dict(obj))
-        return _json(objects.list_body(t.info, deleted, rev))
+        return json_response(objects.list_body(t.info, deleted, rev))
 
     async def post_subresource(self, request: web.Request, t: paths.Target):
         if t.info.kind == "Pod" and t.subresource == "exec":  # kubectl's SPDY fallback; WebSocket goes by GET
             return await podproxy.serve_exec(request, self.resources, t.namespace, t.name)
         if t.info.kind == "Pod" and t.subresource in ("attach", "portforward"):
             return await self.get_subresource(request, t)
-        body = await _body(request)
+        body = await read_body(request)
         if t.info.kind != "Pod" or not isinstance(body, dict):
             raise status.not_found_path()
         if t.subresource == "binding":
             uid = (body.get("metadata") or {}).get("uid", "")
             await self.resources.bind(t.namespace, t.name, (body.get("target") or {}).get("name", ""), uid)
-            return _json(status.success(201), 201)
+            return json_response(status.success(201), 201)
         if t.subresource == "eviction":
             opts = _delete_options(request.query, body.get("deleteOptions") or {})
             await self.resources.delete(t.info, t.namespace, t.name, *opts)
-            return _json(status.success(201), 201)
+            return json_response(status.success(201), 201)
         raise status.not_found_path()
 
 
@@ -306,7 +203,7 @@ def _delete_options(query, body) -> tuple:
     policy = body.get("propagationPolicy") or query.get("propagationPolicy", "")
     if body.get("orphanDependents") is True:
         policy = policy or "Orphan"
-    dry = _dry_run(body.get("dryRun") or query.getall("dryRun", []))
+    dry = dry_run(body.get("dryRun") or query.getall("dryRun", []))
     return grace, pre.get("uid"), pre.get("resourceVersion"), policy, dry
 
 
@@ -316,17 +213,18 @@ async def _not_found(request):
 
 def new_app(resources: Resources, bookmark_interval: float = 60.0) -> web.Application:
     api = Api(resources, bookmark_interval)
-    app = web.Application(middlewares=[_errors], client_max_size=16 << 20)
+    docs = Documents()
+    app = web.Application(middlewares=[errors_middleware], client_max_size=16 << 20)
     r = app.router
-    r.add_get("/version", api.version)
-    r.add_get("/api", api.core)
-    r.add_get("/apis", api.groups)
-    r.add_get("/api/v1", api.core_resources)
-    r.add_get("/apis/{group}/{version}", api.group_resources)
-    r.add_get("/openapi/v2", api.openapi_v2)
-    r.add_get("/openapi/v3", api.openapi_root)
-    r.add_get("/openapi/v3/api/{version}", api.openapi_document)
-    r.add_get("/openapi/v3/apis/{group}/{version}", api.openapi_document)
+    r.add_get("/version", docs.version)
+    r.add_get("/api", docs.core)
+    r.add_get("/apis", docs.groups)
+    r.add_get("/api/v1", docs.core_resources)
+    r.add_get("/apis/{group}/{version}", docs.group_resources)
+    r.add_get("/openapi/v2", docs.openapi_v2)
+    r.add_get("/openapi/v3", docs.openapi_root)
+    r.add_get("/openapi/v3/api/{version}", docs.openapi_document)
+    r.add_get("/openapi/v3/apis/{group}/{version}", docs.openapi_document)
     r.add_route("*", "/api/v1/{tail:.+}", api.core_resource)
     r.add_route("*", "/apis/{group}/{version}/{tail:.+}", api.group_resource)
     r.add_route("*", "/{tail:.*}", _not_found)
