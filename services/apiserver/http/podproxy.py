@@ -134,8 +134,11 @@ async def serve_exec(request: web.Request, resources: Resources, namespace: str,
     await ws.prepare(request)
     start = kubelet_pb2.ExecStart(namespace=namespace, pod=name, uid=pod.metadata.uid, container=container,
                                   command=command, stdin=_flag(q, "stdin"))
-    status = await _run_exec(ws, start, address, ws.ws_protocol == PROTOCOLS[0])
-    await ws.send_bytes(bytes([STATUS]) + json.dumps(status).encode())
+    try:
+        status = await _run_exec(ws, start, address, ws.ws_protocol == PROTOCOLS[0])
+        await ws.send_bytes(bytes([STATUS]) + json.dumps(status).encode())
+    except ConnectionError:
+        log.info("exec client went away pod=%s/%s", namespace, name)  # leaving the gRPC call ended it
     await ws.close()
     return ws
 
