@@ -213,10 +213,12 @@ async def _not_found(request):
 
 def new_app(resources: Resources, bookmark_interval: float = 60.0) -> web.Application:
     api = Api(resources, bookmark_interval)
-    docs = Documents()
+    docs = Documents(ready=lambda: resources.cache.ready)
     app = web.Application(middlewares=[errors_middleware], client_max_size=16 << 20)
     r = app.router
     r.add_get("/version", docs.version)
+    for path in ("/healthz", "/livez", "/readyz"):
+        r.add_get(path, docs.health)
     r.add_get("/api", docs.core)
     r.add_get("/apis", docs.groups)
     r.add_get("/api/v1", docs.core_resources)

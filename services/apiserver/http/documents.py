@@ -10,6 +10,16 @@ __all__ = ["Documents"]
 
 
 class Documents:
+    def __init__(self, ready=lambda: True):
+        self.ready = ready
+
+    async def health(self, request):
+        """/healthz, /livez, /readyz as kube-apiserver answers them (`ok`); readyz fails while the watch cache
+        cannot follow Redis, as the gRPC health service reports NOT_SERVING then."""
+        if request.path.startswith("/readyz") and not self.ready():
+            return web.Response(status=500, text="[-]watch-cache failed: storage is unavailable\nreadyz check failed")
+        return web.Response(text="ok")
+
     async def version(self, request):
         return json_response(discovery.version())
 

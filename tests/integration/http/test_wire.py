@@ -163,3 +163,9 @@ def test_strict_patch_is_invalid_on_field_patch(http, ns):
                                     content_type="application/strategic-merge-patch+json")
     assert code == 200 and "metadata.colour" in headers["Warning"]
     assert http.json("GET", path)[1]["data"] == {"k": "v"}
+
+
+def test_health_endpoints(http):
+    for path in ("/healthz", "/livez", "/readyz"):
+        code, _, body = http.request("GET", path)
+        assert (code, body) == (200, b"ok")
