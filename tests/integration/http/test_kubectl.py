@@ -105,6 +105,8 @@ def test_label_annotate_patch_scale(kubectl, ns, tmp_path):
     assert got["spec"]["replicas"] == 5 and got["spec"]["minReadySeconds"] == 2
     c = got["spec"]["template"]["spec"]["containers"][0]
     assert c["image"] == "nginx:1.28" and [e["name"] for e in c["env"]] == ["A", "B"]
+    assert kubectl.out("patch", "deploy", "web", "-n", ns, "--type=merge", "-p",
+                       '{"spec":{"minReadySeconds":2}}').strip() == "deployment.apps/web patched (no change)"
 
 
 def test_kubectls_own_errors(kubectl, ns, tmp_path):
