@@ -22,6 +22,7 @@ import threading
 
 import grpc
 
+from kubelab import kubeletaddr
 from kubelab.api.v1 import core_pb2, kubelet_pb2, kubelet_pb2_grpc
 from kubelab.cli.session import CliError, Session, run_verb
 
@@ -42,11 +43,10 @@ def _pod_name(text: str) -> str:
 
 def kubelet_address(node: core_pb2.Node) -> str:
     """HOST:PORT of the node's kubelet service."""
-    port = node.status.daemon_endpoints.kubelet_endpoint.port
-    address = next((a.address for a in node.status.addresses if a.type == "InternalIP"), "")
-    if not port or not address:
+    address = kubeletaddr.kubelet_address(node)
+    if not address:
         raise CliError(f'Error from server: node "{node.metadata.name}" does not report its kubelet\'s address')
-    return f"{address}:{port}"
+    return address
 
 
 def choose_container(pod: core_pb2.Pod, wanted: str | None, verb: str) -> str:

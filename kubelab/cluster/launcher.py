@@ -26,6 +26,7 @@ from kubelab.client import ApiError
 from kubelab.cluster import procs, proxyctl, registry
 from kubelab.cluster.bootstrap import bootstrap_cluster
 from kubelab.cluster.healthcheck import SERVING
+from kubelab.cluster.kubeconfig import write_kubeconfig
 from kubelab.cluster.networks import AddressRanges, RangeError, check_ranges, claim_ranges, release_ranges
 from kubelab.cluster.nodes import drain_nodes, forget_nodes
 from kubelab.cluster.ports import HOST, allocate, join, split
@@ -104,6 +105,14 @@ class Launcher:
                 forget_nodes(state.processes["apiserver"].listen, removed, self.say)
             self._start_and_wait(state, [n for n in names if n != "apiserver"], opts.timeout)
             self.say(f"event=up state_dir={self.sd.root} apiserver={state.processes['apiserver'].listen}")
+            self._write_kubeconfig(state)
+
+    def _write_kubeconfig(self, state: ClusterState) -> None:
+        """kubectl's way in: plain HTTP on loopback, no credentials (docs/http-api.md)."""
+        http = state.processes["apiserver"].http_listen
+        if http:
+            write_kubeconfig(self.sd.kubeconfig, http)
+            self.say(f"export KUBECONFIG={self.sd.kubeconfig}   # kubectl over plain HTTP on http://{http}")
 
     def down(self, purge: bool = False, grace: float = 10.0) -> None:
         if not self.sd.exists():
@@ -300,6 +309,7 @@ class Launcher:
         recs = {n: state.processes.setdefault(n, ProcessRecord()) for n in names}
         alive = {n for n, r in recs.items() if procs.is_alive(r.pid, r.start_time)}
         metered = {i.name for i in insts if i.component.has_metrics}
+        http = {i.name for i in insts if i.component.serves_http}
         wanted, fixed = {}, {}
         for n, r in recs.items():
             (fixed if n in alive and r.listen else wanted)[n] = _port(r.listen)
@@ -308,12 +318,15 @@ class Launcher:
                 (fixed if route_kept else wanted)[n + "/route"] = _port(r.route_listen)
             if n in metered:
                 (fixed if n in alive and r.metrics_listen else wanted)[n + "/metrics"] = _port(r.metrics_listen)
+            if n in http:
+                (fixed if n in alive and r.http_listen else wanted)[n + "/http"] = _port(r.http_listen)
         ports = allocate(wanted, fixed)
         for n, r in recs.items():
             r.listen = join(HOST, ports[n])
             if n not in (REDIS, PROXY):
                 r.route_listen = join(HOST, ports[n + "/route"])
             r.metrics_listen = join(HOST, ports[n + "/metrics"]) if n in metered else ""
+            r.http_listen = join(HOST, ports[n + "/http"]) if n in http else ""
         for inst in insts:
             recs[inst.name].module = registry.module_of(inst.component, self.overrides)
         if state.embedded_redis:

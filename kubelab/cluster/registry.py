@@ -48,6 +48,10 @@ REDIS_PORT = 6379
 #: its own container); locally the launcher picks a free one per process, shown by `kubelab ps -o json`.
 METRICS_PORT = 9090
 
+#: The port the API server serves the Kubernetes HTTP API on in compose (plain HTTP: kubectl through
+#: `<state-dir>/kubeconfig` locally); locally the launcher picks a free one, shown by `kubelab ps`.
+HTTP_PORT = 8080
+
 #: Testing/development hook: "name=module,name=module" runs a component from another module (and makes
 #: it count as available). The e2e tests use it for stand-ins of components not written yet.
 OVERRIDES_ENV = "KUBELAB_COMPONENT_MODULES"
@@ -78,6 +82,11 @@ class Component:
     @property
     def module(self) -> str:
         return f"services.{self.package or self.name}"
+
+    @property
+    def serves_http(self) -> bool:
+        """The API server also serves the Kubernetes HTTP API (kubectl, client libraries)."""
+        return self.name == APISERVER
 
     @property
     def has_metrics(self) -> bool:
@@ -163,6 +172,7 @@ def redis_url(addr: str, db: int = 0) -> str:
 def command(
     inst: Instance, *, listen: str, upstream: str, root_dir: str | None = None, node_ip: str | None = None,
     metrics_listen: str | None = None, pod_cidr: str = DEFAULT_POD_CIDR, service_cidr: str = DEFAULT_SERVICE_CIDR,
+    http_listen: str | None = None,
 ) -> list[str]:
     """argv (starting with "python") of an instance listening on `listen`, its upstream at `upstream`.
 
@@ -191,6 +201,8 @@ def command(
             argv.append("--leader-elect")  # as Kubernetes runs its control plane; `ps` shows the leader
     if metrics_listen and inst.component.has_metrics:
         argv += ["--metrics-listen", metrics_listen]
+    if http_listen and inst.component.serves_http:
+        argv += ["--http-listen", http_listen]
     return argv
 
 

@@ -76,6 +76,8 @@ class ProcessRecord:
     upstream: str = ""
     route_listen: str = ""
     metrics_listen: str = ""
+    http_listen: str = ""
+    """The API server's Kubernetes HTTP API (kubectl's address, in `<state-dir>/kubeconfig`)."""
     pid: int = 0
     start_time: int = 0
     desired: str = "running"
@@ -137,6 +139,10 @@ class StateDir:
     @property
     def proxy_file(self) -> Path:
         return self.root / "proxy.json"
+
+    @property
+    def kubeconfig(self) -> Path:
+        return self.root / "kubeconfig"
 
     @property
     def logs(self) -> Path:

@@ -34,6 +34,8 @@ class Row:
     address: str
     metrics: str = ""
     """HOST:PORT serving Prometheus metrics at /metrics (`ps -o json` only; empty: none)."""
+    http: str = ""
+    """The API server's Kubernetes HTTP API, HOST:PORT (empty: none)."""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -173,6 +175,7 @@ def rows(sd: StateDir, state: ClusterState | None = None, timeout: float = 1.0) 
                 role=roles.get(name, "-") if alive_now else "-",
                 address=rec.listen,
                 metrics=rec.metrics_listen,
+                http=rec.http_listen,
             )
         )
     return out
@@ -181,7 +184,8 @@ def rows(sd: StateDir, state: ClusterState | None = None, timeout: float = 1.0) 
 def format_table(table: list[Row]) -> str:
     headers = ("NAME", "PID", "STATE", "HEALTH", "ROLE", "ADDRESS")
     cells = [headers] + [
-        (r.name, str(r.pid) if r.pid else "-", r.state, r.health, r.role, r.address) for r in table
+        (r.name, str(r.pid) if r.pid else "-", r.state, r.health, r.role,
+         r.address + (f" http://{r.http}" if r.http else "")) for r in table
     ]
     widths = [max(len(c[i]) for c in cells) for i in range(len(headers))]
     return "\n".join("   ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells)

@@ -15,6 +15,7 @@ from kubelab.api.registry import KINDS
 from kubelab.process import stop_grpc_server
 from services.apiserver.bootstrap import SystemServices, ensure_namespaces
 from services.apiserver.config import Config
+from services.apiserver.http.server import HttpServer
 from services.apiserver.ipallocator import PortRange, ServiceRange
 from services.apiserver.resources import Resources
 from services.apiserver.servicer import SERVICE, ApiServerServicer
@@ -68,6 +69,7 @@ async def serve(cfg: Config) -> None:
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
         [SERVICE, reflection.SERVICE_NAME, health.SERVICE_NAME], server)
+    http = HttpServer(resources, cfg.http_listen, cfg.bookmark_interval)
     port = server.add_insecure_port(cfg.listen)
     if port == 0:
         raise SystemExit(f"cannot listen on {cfg.listen}")
@@ -93,12 +95,14 @@ async def serve(cfg: Config) -> None:
         cache_task = tg.create_task(cache.run())
         health_task = tg.create_task(watch_health())
         await server.start()
+        await http.start()
         log.info("apiserver listening address=%s redis=%s history=%d service_range=%s advertise=%s", cfg.listen,
                  cfg.redis, cfg.history, service_range.network, system.advertise)
         bootstrap_task = tg.create_task(bootstrap())
         await stop.wait()
         log.info("apiserver shutting down")
         await health_servicer.enter_graceful_shutdown()
+        await http.stop(SHUTDOWN_GRACE)
         await stop_grpc_server(server, SHUTDOWN_GRACE, "apiserver")  # calls still running then are cancelled
         cache_task.cancel()
         health_task.cancel()

@@ -30,6 +30,8 @@ class Config:
     """The ports NodePort Services' nodePorts come from (kube-apiserver's --service-node-port-range)."""
     advertise_address: str = ""
     """The address the `kubernetes` Endpoints point at; empty: the host of --listen."""
+    http_listen: str = ""
+    """Address of the Kubernetes HTTP API (plain HTTP, for kubectl and client libraries); empty: none."""
 
     @classmethod
     def from_args(cls, argv: list[str] | None = None) -> "Config":
@@ -50,6 +52,10 @@ class Config:
                        help="port range NodePorts are allocated from (default %(default)s)")
         p.add_argument("--advertise-address", default=cls.advertise_address,
                        help="IP the default/kubernetes Endpoints point at (default: the host of --listen)")
+        p.add_argument("--http-listen", default=env("KUBELAB_HTTP_LISTEN", cls.http_listen),
+                       help="HOST:PORT of the Kubernetes HTTP API, plain HTTP without authentication "
+                            "(kubectl, client libraries); empty: not served")
         a = p.parse_args(argv)
         return cls(a.listen, a.redis, a.history, a.watch_queue, a.bookmark_interval, a.watch_batch_window,
-                   a.log_level, a.service_cluster_ip_range, a.service_node_port_range, a.advertise_address)
+                   a.log_level, a.service_cluster_ip_range, a.service_node_port_range, a.advertise_address,
+                   a.http_listen)

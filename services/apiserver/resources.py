@@ -54,6 +54,16 @@ def merge_patch(target, patch):
     return result
 
 
+def _merge_patch_of(patch: str) -> Callable[[dict], dict]:
+    try:
+        doc = json.loads(patch)
+    except ValueError as e:
+        raise errors.bad_request(f"error decoding patch: {e}") from None
+    if not isinstance(doc, dict):
+        raise errors.bad_request("error decoding patch: a merge patch must be a JSON object")
+    return lambda current: merge_patch(current, doc)
+
+
 def _held(info: KindInfo, obj: Message) -> bool:
     """Finalizers keep a deleted object; a namespace also waits for its spec.finalizers."""
     return bool(obj.metadata.finalizers) or (info.kind == "Namespace" and bool(obj.spec.finalizers))
@@ -225,7 +235,8 @@ class Resources:
             raise errors.not_found(info, meta.name) from None
         return self._finish(info, new, rv), gone
 
-    async def update(self, msg: Message, default_namespace: str = "", skip_validation: bool = False) -> Message:
+    async def update(self, msg: Message, default_namespace: str = "", skip_validation: bool = False,
+                     dry_run: bool = False) -> Message:
         info = registry.kind_of(msg)
         msg.metadata.namespace = (msg.metadata.namespace or default_namespace or "default") if info.namespaced else ""
         old, current = await self._read_for_update(info, msg)
@@ -237,9 +248,11 @@ class Resources:
         strategy.prepare_for_update(info, msg, old)
         if not skip_validation:
             self._check_valid(info, msg, validate_update(msg, old))
+        if dry_run or self._stored(msg) == self._stored(old):
+            return msg  # an update that changes nothing writes nothing (resourceVersion unchanged)
         return (await self._write(info, msg, expected, old))[0]
 
-    async def update_status(self, msg: Message, default_namespace: str = "") -> Message:
+    async def update_status(self, msg: Message, default_namespace: str = "", dry_run: bool = False) -> Message:
         info = registry.kind_of(msg)
         if not info.has_status:
             raise errors.bad_request(f"{info.resource} have no status subresource")
@@ -248,33 +261,35 @@ class Resources:
         expected = self._expected_rv(info, msg, current)
         merged = strategy.prepare_for_status_update(msg, old)
         self._check_valid(info, merged, validate_status_update(merged, old))
+        if dry_run or self._stored(merged) == self._stored(old):
+            return merged
         return (await self._write(info, merged, expected))[0]
 
-    async def patch(self, info: KindInfo, namespace: str, name: str, patch: str, status: bool) -> Message:
-        try:
-            doc = json.loads(patch)
-        except ValueError as e:
-            raise errors.bad_request(f"error decoding patch: {e}") from None
-        if not isinstance(doc, dict):
-            raise errors.bad_request("error decoding patch: a merge patch must be a JSON object")
-        for _ in range(5):  # a patch is not conditional unless it names a resourceVersion
-            old, _rv = await self._read(info, namespace if info.namespaced else "", name)
-            merged = merge_patch(manifest.to_dict(old), doc)
+    async def patch(self, info: KindInfo, namespace: str, name: str, patch: str | Callable[[dict], dict],
+                    status: bool, dry_run: bool = False) -> Message:
+        """patch: a JSON merge patch, or a function from the object's JSON form to the patched form (the
+        HTTP API's patch types). A patch that sets another metadata.resourceVersion is conditional: a
+        conflict is the answer, not a reason to try again."""
+        apply = _merge_patch_of(patch) if isinstance(patch, str) else patch
+        for _ in range(5):
+            old, rv = await self._read(info, namespace if info.namespaced else "", name)
+            merged = apply(manifest.to_dict(old))
             try:
                 new = manifest.from_dict(merged)
             except manifest.ManifestError as e:
                 raise errors.bad_request(str(e)) from None
             try:
                 if status:
-                    return await self.update_status(new)
-                return await self.update(new)
+                    return await self.update_status(new, dry_run=dry_run)
+                return await self.update(new, dry_run=dry_run)
             except errors.ApiError as e:
-                if e.reason != "Conflict" or "resourceVersion" in doc.get("metadata", {}):
+                if e.reason != "Conflict" or new.metadata.resource_version != str(rv):
                     raise
         raise errors.conflict(info.resource, name)
 
     async def delete(self, info: KindInfo, namespace: str, name: str, grace: int | None,
-                     uid: str | None, resource_version: str | None, policy: str) -> tuple[Message, bool]:
+                     uid: str | None, resource_version: str | None, policy: str,
+                     dry_run: bool = False) -> tuple[Message, bool]:
         if policy and policy not in PROPAGATION:
             raise errors.bad_request(f'propagationPolicy: Unsupported value: "{policy}": supported values: '
                                      '"Foreground", "Background", "Orphan"')
@@ -284,6 +299,8 @@ class Resources:
         for _ in range(5):
             obj, current = await self._read(info, namespace, name)
             self._check_preconditions(obj, uid, resource_version)
+            if dry_run:
+                return obj, False
             try:
                 return await self._delete_once(info, obj, current, grace, policy)
             except errors.ApiError as e:

@@ -1,0 +1,109 @@
+"""The Kubernetes documentation's StatefulSet Basics tutorial, typed as written, with the real kubectl
+on `<state-dir>/kubeconfig` (https://kubernetes.io/docs/tutorials/stateful-application/basic-stateful-set/)."""
+import time
+
+from tests.e2e.cluster import ROOT
+
+WEB_YAML = str(ROOT / "examples" / "statefulset" / "web.yaml")
+
+
+def _watch_until(proc, done, timeout=120) -> list[str]:
+    """Lines of `kubectl get -w` until done(lines) or the deadline (the watch must stay open meanwhile)."""
+    deadline, lines = time.monotonic() + timeout, []
+    while time.monotonic() < deadline and not done(lines):
+        line = proc.stdout.readline()
+        if not line:
+            raise AssertionError(f"the watch ended early: {lines} {proc.stderr.read()}")
+        lines.append(line)
+    assert done(lines), lines
+    return lines
+
+
+def _running(lines, pod):
+    return any(line.split()[:3] == [pod, "1/1", "Running"] for line in lines)
+
+
+def test_statefulset_basics(kubectl, ns):
+    watch = kubectl.popen("get", "pods", "-n", ns, "-w", "-l", "app=nginx")
+    try:
+        out = kubectl.out("apply", "-n", ns, "-f", WEB_YAML)
+        assert out.splitlines() == ["service/nginx created", "statefulset.apps/web created"]
+        lines = _watch_until(watch, lambda ls: _running(ls, "web-1"))
+        assert lines[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+        # ordered bring-up: web-0 runs before web-1 appears
+        first_web1 = next(i for i, line in enumerate(lines) if line.startswith("web-1"))
+        assert _running(lines[:first_web1], "web-0")
+        assert watch.poll() is None
+    finally:
+        watch.kill()
+    for i in (0, 1):
+        assert kubectl.out("exec", "-n", ns, f"web-{i}", "--", "sh", "-c", "hostname").strip() == f"web-{i}"
+        kubectl("exec", "-n", ns, f"web-{i}", "--", "sh", "-c",
+                'echo "$(hostname)" > /usr/share/nginx/html/index.html')
+    # pods come back with the same name and the same storage
+    assert kubectl.out("delete", "pod", "-n", ns, "web-0").strip() == 'pod "web-0" deleted'
+    kubectl("wait", "-n", ns, "--for=condition=Ready", "pod/web-0", "--timeout=120s")
+    assert kubectl.out("exec", "-n", ns, "web-0", "--", "cat", "/usr/share/nginx/html/index.html").strip() == "web-0"
+    # scaling
+    assert kubectl.out("scale", "-n", ns, "sts", "web", "--replicas=3").strip() == "statefulset.apps/web scaled"
+    kubectl("rollout", "status", "-n", ns, "sts/web", "--timeout=150s")
+    kubectl("patch", "-n", ns, "sts", "web", "-p", '{"spec":{"replicas":2}}')
+    kubectl("wait", "-n", ns, "--for=delete", "pod/web-2", "--timeout=120s")
+    # rolling update by JSON patch
+    kubectl("patch", "-n", ns, "statefulset", "web", "--type=json", "-p",
+            '[{"op": "replace", "path": "/spec/template/spec/containers/0/image", '
+            '"value":"registry.k8s.io/nginx-slim:0.24"}]')
+    out = kubectl.out("rollout", "status", "-n", ns, "sts/web", "--timeout=180s")
+    assert out.splitlines()[-1] == "partitioned roll out complete: 2 new pods have been updated..."  # as upstream prints it (partition defaults to 0)
+    images = kubectl.out("get", "pod", "-n", ns, "-l", "app=nginx", "-o",
+                         "jsonpath={range .items[*]}{.spec.containers[0].image}{'\\n'}{end}").split()
+    assert images == ["registry.k8s.io/nginx-slim:0.24"] * 2
+    described = kubectl.out("describe", "sts", "-n", ns, "web")
+    assert "Name:" in described and "web" in described and "nginx-slim:0.24" in described
+    claims = kubectl.out("get", "pvc", "-n", ns, "-l", "app=nginx", "--no-headers").splitlines()
+    assert [c.split()[:2] for c in claims] == [["www-web-0", "Bound"], ["www-web-1", "Bound"], ["www-web-2", "Bound"]]
+    every = kubectl.out("get", "pods", "-A", "-o", "wide")
+    assert any(line.split()[:2] == [ns, "web-0"] and "node-" in line for line in every.splitlines())
+
+
+def test_logs_follow_and_exec_status(kubectl, ns):
+    pod = ("apiVersion: v1\nkind: Pod\nmetadata: {name: talker}\nspec:\n  restartPolicy: Never\n  containers:\n"
+           "  - name: c\n    image: busybox\n    command: [sh, -c, 'for i in 1 2 3; do echo line $i; sleep 1; done']\n")
+    kubectl("create", "-n", ns, "-f", "-", stdin=pod)
+    kubectl("wait", "-n", ns, "--for=condition=Ready", "pod/talker", "--timeout=90s")
+    followed = kubectl.out("logs", "-n", ns, "-f", "talker", timeout=60)
+    assert followed.splitlines()[-1] == "line 3" and "line 1" in followed
+    assert kubectl.out("logs", "-n", ns, "talker", "--tail=1").strip() == "line 3"
+    kubectl("wait", "-n", ns, "--for=jsonpath={.status.phase}=Succeeded", "pod/talker", "--timeout=60s")
+    r = kubectl("exec", "-n", ns, "talker", "--", "true", check=False)
+    assert "cannot exec into a container in a completed pod" in r.stderr
+    runner = ("apiVersion: v1\nkind: Pod\nmetadata: {name: runner}\nspec:\n  containers:\n"
+              "  - name: c\n    image: busybox\n    command: [sleep, '3600']\n")
+    kubectl("create", "-n", ns, "-f", "-", stdin=runner)
+    kubectl("wait", "-n", ns, "--for=condition=Ready", "pod/runner", "--timeout=90s")
+    r = kubectl("exec", "-n", ns, "runner", "--", "sh", "-c", "echo out; echo err >&2; exit 3", check=False)
+    assert (r.returncode, r.stdout, r.stderr) == (3, "out\n", "err\ncommand terminated with exit code 3\n")
+    assert kubectl.out("exec", "-i", "-n", ns, "runner", "--", "cat", stdin="hello\n") == "hello\n"
+    kubectl("label", "-n", ns, "pod", "runner", "tier=x")
+    kubectl("annotate", "-n", ns, "pod", "runner", "note=y")
+    assert kubectl.out("get", "pod", "runner", "-n", ns, "-o", "jsonpath={.metadata.labels.tier}"
+                       "{.metadata.annotations.note}") == "xy"
+
+
+def test_python_client_exec_stream(cluster, kubectl, ns):
+    from kubernetes import client, config
+    from kubernetes.stream import stream
+    runner = ("apiVersion: v1\nkind: Pod\nmetadata: {name: py}\nspec:\n  containers:\n"
+              "  - name: c\n    image: busybox\n    command: [sleep, '3600']\n")
+    kubectl("create", "-n", ns, "-f", "-", stdin=runner)
+    kubectl("wait", "-n", ns, "--for=condition=Ready", "pod/py", "--timeout=90s")
+    cfg = client.Configuration()
+    config.load_kube_config(config_file=str(cluster.state_dir / "kubeconfig"), client_configuration=cfg)
+    v1 = client.CoreV1Api(client.ApiClient(cfg))
+    out = stream(v1.connect_get_namespaced_pod_exec, "py", ns, command=["sh", "-c", "echo from-python"],
+                 stderr=True, stdin=False, stdout=True, tty=False)
+    assert out.strip() == "from-python"
+    resp = stream(v1.connect_get_namespaced_pod_exec, "py", ns, command=["sh", "-c", "exit 4"],
+                  stderr=True, stdin=False, stdout=True, tty=False, _preload_content=False)
+    resp.run_forever(timeout=30)
+    assert resp.returncode == 4
