@@ -97,6 +97,8 @@ class Launcher:
                 forget_nodes(state.processes["apiserver"].listen, removed, self.say)
             self._start_and_wait(state, [n for n in names if n != "apiserver"], opts.timeout)
             self.say(f"event=up state_dir={self.sd.root} apiserver={state.processes['apiserver'].listen}")
+            if "ui" in names and self.sd.ui_file.is_file():
+                self.say(f"event=ui url={self.sd.ui_file.read_text().strip()} hint='open it in a browser'")
 
     def down(self, purge: bool = False, grace: float = 10.0) -> None:
         if not self.sd.exists():

@@ -69,6 +69,8 @@ class Component:
     """One line for `kubelab ps --help` and the docs."""
     leader_elect: bool = True
     """Run with `--leader-elect` (controllers); False for servers whose every copy serves (cluster DNS)."""
+    http_port: int = 0
+    """The port of its web page in compose (`--http-listen`); 0: it serves none. Locally: a free port."""
 
     @property
     def module(self) -> str:
@@ -90,6 +92,8 @@ COMPONENTS: tuple[Component, ...] = (
     Component("endpoints", APISERVER, 10262, help="EndpointSlice and Endpoints controllers"),
     Component("dns", APISERVER, 10263, leader_elect=False, help="cluster DNS on the kube-dns ClusterIP"),
     Component("kubelet", APISERVER, 10250, per_node=True, help="node agent: runs pods, mounts volumes"),
+    Component("ui", APISERVER, 10264, leader_elect=False, http_port=8080,
+              help="the live web view, with the failure verbs as buttons"),
 )
 
 
@@ -155,13 +159,14 @@ def redis_url(addr: str, db: int = 0) -> str:
 
 def command(
     inst: Instance, *, listen: str, upstream: str, root_dir: str | None = None, pod_cidr: str | None = None,
-    node_ip: str | None = None, metrics_listen: str | None = None,
+    node_ip: str | None = None, metrics_listen: str | None = None, http_listen: str | None = None,
 ) -> list[str]:
     """argv (starting with "python") of an instance listening on `listen`, its upstream at `upstream`.
 
     `upstream` is a Redis URL for the API server and HOST:PORT of the API server for the others;
     `root_dir` is the node's root directory and `pod_cidr` its /24 of pod addresses (kubelets only;
     without it the kubelet takes 127.1.N.0/24 for node-N, fine where each node has its own loopback).
+    `http_listen` is where a component with a web page serves it (default: listen's host, its http_port).
     """
     argv = ["python", "-m", inst.component.module]
     if inst.node is not None:
@@ -176,6 +181,8 @@ def command(
         argv += ["--apiserver", upstream, "--listen", listen]
         if not inst.component.per_node and inst.component.leader_elect:
             argv.append("--leader-elect")  # as Kubernetes runs its control plane; `ps` shows the leader
+    if inst.component.http_port:
+        argv += ["--http-listen", http_listen or f"{listen.rpartition(':')[0]}:{inst.component.http_port}"]
     if metrics_listen and inst.component.has_metrics:
         argv += ["--metrics-listen", metrics_listen]
     return argv

@@ -93,7 +93,8 @@ def proc_spec(name: str, state: ClusterState, sd: StateDir, overrides: dict[str,
     if inst.node and state.pod_network:
         cidr = pod_cidr(state.pod_network, int(inst.node.rsplit("-", 1)[1]))
     argv = registry.command(inst, listen=rec.listen, upstream=upstream, root_dir=root_dir, pod_cidr=cidr,
-                            metrics_listen=rec.metrics_listen or None)
+                            metrics_listen=rec.metrics_listen or None,
+                            http_listen=f"{split(rec.listen)[0]}:0")  # the ui writes where it listens: ui_url()
     argv[0] = sys.executable
     argv[2] = rec.module or registry.module_of(inst.component, overrides)  # as `up` decided
     env = registry.environment(inst, upstream=upstream, state_dir=str(sd.root))

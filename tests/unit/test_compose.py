@@ -61,10 +61,14 @@ def test_kubelets_are_privileged_nodes(services):
             assert services[inst.name]["hostname"] == inst.node
 
 
-def test_only_the_apiserver_port_is_published(services):
+def test_only_the_apiserver_and_web_page_ports_are_published(services):
     port = registry.component("apiserver").port
     assert services["apiserver"]["ports"] == [f"{port}:{port}"]
-    assert [name for name, svc in services.items() if "ports" in svc] == ["apiserver"]
+    web = [c.name for c in registry.COMPONENTS if c.http_port]
+    for name in web:
+        port = registry.component(name).http_port
+        assert services[name]["ports"] == [f"{port}:{port}"]
+    assert [name for name, svc in services.items() if "ports" in svc] == ["apiserver", *web]
 
 
 def test_redis_is_the_official_image_with_append_only_persistence(services):
