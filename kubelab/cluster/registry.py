@@ -91,9 +91,9 @@ COMPONENTS: tuple[Component, ...] = (
     Component("lifecycle", APISERVER, 10261, help="garbage collector and node lifecycle"),
     Component("endpoints", APISERVER, 10262, help="EndpointSlice and Endpoints controllers"),
     Component("dns", APISERVER, 10263, leader_elect=False, help="cluster DNS on the kube-dns ClusterIP"),
-    Component("kubelet", APISERVER, 10250, per_node=True, help="node agent: runs pods, mounts volumes"),
     Component("ui", APISERVER, 10264, leader_elect=False, http_port=8080,
               help="the live web view, with the failure verbs as buttons"),
+    Component("kubelet", APISERVER, 10250, per_node=True, help="node agent: runs pods, mounts volumes"),
 )
 
 
