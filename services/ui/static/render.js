@@ -4,7 +4,7 @@
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const OK = new Set(["Ready", "Running", "Bound", "running", "SERVING", "Succeeded", "Completed", "True",
-  "leader", "Available"]);
+  "leader", "Available", "attached"]);
 const BAD = new Set(["NotReady", "Failed", "killed", "exited", "stopped", "Error", "CrashLoopBackOff", "Lost",
   "NOT_SERVING", "unreachable", "Evicted", "OOMKilled", "ImagePullBackOff", "ErrImagePull"]);
 
@@ -54,7 +54,7 @@ function owner(v) {
 }
 
 function waits(v) {
-  return (v.waits || []).map((w) => `<p class="wait" data-reason="${esc(w.reason)}"><b>${esc(w.reason)}</b> ` +
+  return (v.waits || []).map((w) => `<p class="blocked" data-reason="${esc(w.reason)}"><b>${esc(w.reason)}</b> ` +
     `${esc(w.message)}</p>`).join("");
 }
 
