@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
-import subprocess
 import sys
 import time
 
@@ -238,4 +238,4 @@ def cmd_ui(args: argparse.Namespace) -> int:
     argv = [sys.executable, "-m", "services.ui", "--apiserver", args.server, "--listen", "127.0.0.1:0",
             "--http-listen", args.listen, "--state-dir", str(args.state_dir)]
     _say(f"event=ui url=http://{args.listen}/ hint='Ctrl-C stops it'")
-    return subprocess.run(argv, env=child_env({"PYTHONUNBUFFERED": "1"})).returncode
+    os.execve(sys.executable, argv, child_env({"PYTHONUNBUFFERED": "1"}))  # it is the page's server from here on

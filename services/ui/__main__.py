@@ -44,6 +44,26 @@ def _url(site: web.TCPSite) -> str:
     return f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
 
 
+def _last_port(sd: StateDir) -> int:
+    """The port of the page's last start: a restarted ui keeps its address, so open pages reconnect."""
+    try:
+        return int(sd.ui_file.read_text().strip().rstrip("/").rsplit(":", 1)[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+async def _listen(runner: web.AppRunner, host: str, ports: list[int], flag: str) -> web.TCPSite:
+    """The site on the first of ports that is free."""
+    for port in ports:
+        site = web.TCPSite(runner, host, port)
+        try:
+            await site.start()
+            return site
+        except OSError as e:
+            error = e
+    raise SystemExit(f"--http-listen {flag}: cannot listen: {error.strerror}")
+
+
 def setup(cfg: Config):
     async def build(proc: Process) -> None:
         hub = Hub()
@@ -56,14 +76,12 @@ def setup(cfg: Config):
             host, port = split(cfg.http_listen)
         except ValueError as e:
             raise SystemExit(f"--http-listen: {e}") from None
-        site = web.TCPSite(runner, host, port)
-        try:
-            await site.start()
-        except OSError as e:
-            raise SystemExit(f"--http-listen {cfg.http_listen}: cannot listen: {e.strerror}") from None
+        sd = StateDir(Path(cfg.state_dir)) if cfg.state_dir else None
+        launched = port == 0 and sd is not None and sd.exists()  # the launcher's copy: a free port, recorded
+        site = await _listen(runner, host, [_last_port(sd), 0] if launched else [port], cfg.http_listen)
         url = _url(site)
-        if port == 0 and cfg.state_dir and StateDir(Path(cfg.state_dir)).exists():  # the launcher's copy
-            write_atomic(StateDir(Path(cfg.state_dir)).ui_file, url + "\n")
+        if launched:
+            write_atomic(sd.ui_file, url + "\n")
         log.info("serving the page url=%s", url)
 
         async def serve_until_stopped() -> None:
