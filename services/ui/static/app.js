@@ -3,7 +3,9 @@
 // With ?trace in the address, window.kubelabUI.trace records [time, "Kind:key", view] of every drawn
 // change (bench/ui.py measures the time from an API write to the page with it).
 import { Store } from "./store.js";
-import { renderComponents, renderDetail, renderEvents, renderNodes, renderPending, renderStorage } from "./render.js";
+import {
+  renderComponents, renderDetail, renderEvents, renderNodes, renderPending, renderServices, renderStorage,
+} from "./render.js";
 
 const store = new Store();
 const tracing = new URLSearchParams(location.search).has("trace");
@@ -15,6 +17,7 @@ const PARTS = {
   pending: { kinds: ["Pod"], el: () => $("#pending ol"), draw: () => renderPending(store) },
   storage: { kinds: ["PersistentVolumeClaim", "PersistentVolume", "VolumeAttachment", "StorageClass"],
     el: () => $("#storage div"), draw: () => renderStorage(store) },
+  services: { kinds: ["Service", "EndpointSlice"], el: () => $("#services ol"), draw: () => renderServices(store) },
   components: { kinds: ["Component"], el: () => $("#components"), draw: () => renderComponents(store) },
   events: { kinds: ["Event"], el: () => $("#events"), draw: () => renderEvents(store, $("#event-filter").value) },
 };

@@ -170,3 +170,16 @@ export function renderDetail(events) {
   return `<thead><tr><th>Type</th><th>Reason</th><th>Age</th><th>From</th><th>Message</th></tr></thead>` +
     `<tbody>${rows || "<tr><td colspan=5>no events</td></tr>"}</tbody>`;
 }
+
+// Each Service with its type, ClusterIP and ready endpoints over all (from its EndpointSlices).
+export function renderServices(store) {
+  const slices = store.list("EndpointSlice");
+  return store.list("Service").sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : 1)).map((svc) => {
+    const mine = slices.filter((s) => s.namespace === svc.namespace && s.service === svc.name);
+    const ready = mine.reduce((n, s) => n + s.ready, 0);
+    const total = mine.reduce((n, s) => n + s.endpoints, 0);
+    return `<li class="service" data-key="${esc(keyOf(svc))}" data-ready="${ready}">` +
+      `${ref("Service", keyOf(svc), keyOf(svc))} <span class="small">${esc(svc.type)} ${esc(svc.clusterIP)}</span>` +
+      ` ${badge(total && ready === total ? "Ready" : `${ready}/${total} ready`)}</li>`;
+  }).join("");
+}

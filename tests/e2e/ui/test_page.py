@@ -61,6 +61,12 @@ async def test_statefulset_scale_up_appears_in_ordinal_order(page, cluster, ns, 
     for column in await ordinals_in_columns(page, ns, "db"):
         assert column == sorted(column), f"a node's pods out of ordinal order: {column}"
     assert sum(len(c) for c in await ordinals_in_columns(page, ns, "db")) == 4
+    # the events strip filtered by an object shows that object's events only
+    await page.fill("#event-filter", "pod/db-2")
+    await page.wait_for_function("[...document.querySelectorAll('#events .event')].length > 0")
+    strip = await page.locator("#events .event button.ref").all_inner_texts()
+    assert strip and set(strip) == {"pod/db-2"}, strip
+    await page.fill("#event-filter", "")
     # a click shows the object's YAML and its events
     await page.click(f'.pod[data-key="{ns}/db-0"] button.ref')
     await shown(page, "#detail[open] .events td")

@@ -43,3 +43,21 @@ async def test_hub_gives_each_page_its_snapshot_first_and_cuts_off_a_stalled_one
     assert slow not in hub.subscribers and await asyncio.wait_for(slow.next(), 1) == CUT_OFF
     hub.publish(b"m3")
     assert await fast.next() == b"m3"
+
+
+def test_component_view_is_a_ps_row_with_its_lease():
+    from kubelab.cluster.status import Row
+    from kubelab.manifest import from_dict
+    from services.ui.components import _lease_of, component_view
+
+    lease = from_dict({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                       "metadata": {"name": "scheduler", "namespace": "kube-system"},
+                       "spec": {"holderIdentity": "h_scheduler-2_ab", "leaseDurationSeconds": 15,
+                                "renewTime": "2026-12-05T10:00:00.000000Z"}})
+    leases = {"scheduler": lease}
+    assert _lease_of("scheduler-2", leases) is lease and _lease_of("scheduler", leases) is lease
+    assert _lease_of("node-1", leases) is None and _lease_of("redis", leases) is None
+    row = Row("scheduler-2", 42, "paused,partitioned", "NOT_SERVING", "leader", "127.0.0.1:1")
+    v = component_view(row, lease, True)
+    assert (v["state"], v["role"], v["pid"], v["actions"]) == ("paused,partitioned", "leader", 42, True)
+    assert v["lease"] == {"holder": "h_scheduler-2_ab", "duration": 15, "renewed": 1796464800.0}  # 2026-12-05T10:00:00Z
