@@ -127,3 +127,18 @@ async def test_partitioning_a_node_turns_it_not_ready_on_the_page(page, cluster,
         await shown(page, '.node[data-node=node-2][data-status=Ready]', 60)
     finally:
         await cluster.kubelab("heal")
+
+
+async def test_an_unschedulable_pod_waits_in_the_queue_with_the_schedulers_reason(page, ns, apply):
+    await apply(f"""
+        apiVersion: v1
+        kind: Pod
+        metadata: {{name: picky}}
+        spec:
+          terminationGracePeriodSeconds: 1
+          nodeSelector: {{disk: none-such}}
+          containers: [{{name: app, image: {PAUSE}}}]
+        """)
+    reason = await shown(page, f'#pending .pod[data-key="{ns}/picky"] .reason[data-reason=Unschedulable]')
+    text = await reason.inner_text()
+    assert text.startswith("0/2 nodes are available:") and "node affinity/selector" in text, text
