@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 
-from tests.e2e.cluster import wait_for
 
 PAUSE = "registry.k8s.io/pause"
 
