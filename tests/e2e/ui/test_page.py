@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 
-
 PAUSE = "registry.k8s.io/pause"
 
 
