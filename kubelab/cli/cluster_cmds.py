@@ -8,6 +8,7 @@
     kubelab kill|stop|start|restart|pause|resume NAME
     kubelab partition NAME [--reject]
     kubelab heal [NAME]                               (no NAME: heal every partition)
+    kubelab ui [--listen ADDR]                        serve the live web view (docs/ui.md)
 
 NAME is what `kubelab ps` lists: redis, proxy, apiserver, scheduler, ..., node-1, node-2, ...
 A component's log is `<state-dir>/logs/NAME.log`; `kubelab component-logs NAME -f` follows it.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import time
@@ -25,6 +27,7 @@ from kubelab.cluster import procs, registry
 from kubelab.cluster.launcher import ClusterError, Launcher, UpOptions, tail
 from kubelab.cluster.logs import LogFollower, use_colour
 from kubelab.cluster.proxyctl import ProxyError
+from kubelab.cluster.specs import child_env
 from kubelab.cluster.state import StateDir
 from kubelab.cluster.status import format_table, rows
 
@@ -95,6 +98,10 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("heal", help="undo `partition`")
     p.add_argument("name", metavar="NAME", nargs="?", help="what to heal (default: every partition)")
     p.set_defaults(func=cmd_heal)
+
+    p = subparsers.add_parser("ui", help="serve the live web view of the cluster, with the failure verbs")
+    p.add_argument("--listen", default="127.0.0.1:8081", metavar="ADDR", help="HOST:PORT to serve the page on")
+    p.set_defaults(func=cmd_ui)
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -228,3 +235,13 @@ def cmd_partition(args: argparse.Namespace) -> int:
 def cmd_heal(args: argparse.Namespace) -> int:
     Launcher(args.state_dir, say=_say).heal(args.name)
     return 0
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    """Run the web view (services/ui) in the foreground, on this cluster, until Ctrl-C."""
+    if not args.server:
+        raise ClusterError(f"no cluster in {args.state_dir} (start one with `kubelab up`, or give --server)")
+    argv = [sys.executable, "-m", "services.ui", "--apiserver", args.server, "--listen", "127.0.0.1:0",
+            "--http-listen", args.listen, "--state-dir", str(args.state_dir)]
+    _say(f"event=ui url=http://{args.listen}/ hint='Ctrl-C stops it'")
+    os.execve(sys.executable, argv, child_env({"PYTHONUNBUFFERED": "1"}))  # it is the page's server from here on

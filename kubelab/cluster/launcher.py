@@ -105,6 +105,8 @@ class Launcher:
                 forget_nodes(state.processes["apiserver"].listen, removed, self.say)
             self._start_and_wait(state, [n for n in names if n != "apiserver"], opts.timeout)
             self.say(f"event=up state_dir={self.sd.root} apiserver={state.processes['apiserver'].listen}")
+            if "ui" in names and self.sd.ui_file.is_file():
+                self.say(f"event=ui url={self.sd.ui_file.read_text().strip()} hint='open it in a browser'")
             self._write_kubeconfig(state)
 
     def _write_kubeconfig(self, state: ClusterState) -> None:
@@ -309,7 +311,8 @@ class Launcher:
         recs = {n: state.processes.setdefault(n, ProcessRecord()) for n in names}
         alive = {n for n, r in recs.items() if procs.is_alive(r.pid, r.start_time)}
         metered = {i.name for i in insts if i.component.has_metrics}
-        http = {i.name for i in insts if i.component.serves_http}
+        # the API server's HTTP port is chosen here; the ui picks its own and keeps it (docs/ui.md)
+        http = {i.name for i in insts if i.component.name == registry.APISERVER}
         wanted, fixed = {}, {}
         for n, r in recs.items():
             (fixed if n in alive and r.listen else wanted)[n] = _port(r.listen)

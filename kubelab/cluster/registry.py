@@ -52,6 +52,9 @@ METRICS_PORT = 9090
 #: `<state-dir>/kubeconfig` locally); locally the launcher picks a free one, shown by `kubelab ps`.
 HTTP_PORT = 8080
 
+#: The web view's port in compose (`kubelab up` prints the local one; `kubelab ui` opens it).
+UI_PORT = 8081
+
 #: Testing/development hook: "name=module,name=module" runs a component from another module (and makes
 #: it count as available). The e2e tests use it for stand-ins of components not written yet.
 OVERRIDES_ENV = "KUBELAB_COMPONENT_MODULES"
@@ -78,6 +81,9 @@ class Component:
     launcher's own TCP proxy is already the process named `proxy`)."""
     leader_elect: bool = True
     """Run with `--leader-elect` (control-plane components); kube-proxy does not elect."""
+    http_port: int = 0
+    """The port it serves HTTP on in compose (`--http-listen`: the API server's Kubernetes API, the
+    web view's page); 0: none. Locally the launcher picks a free one, shown by `kubelab ps`."""
 
     @property
     def module(self) -> str:
@@ -85,8 +91,8 @@ class Component:
 
     @property
     def serves_http(self) -> bool:
-        """The API server also serves the Kubernetes HTTP API (kubectl, client libraries)."""
-        return self.name == APISERVER
+        """It serves HTTP beside gRPC: the API server the Kubernetes API, the ui its page."""
+        return self.http_port != 0
 
     @property
     def has_metrics(self) -> bool:
@@ -95,7 +101,8 @@ class Component:
 
 
 COMPONENTS: tuple[Component, ...] = (
-    Component("apiserver", REDIS, 6443, help="typed objects over gRPC, state in Redis, watch streams"),
+    Component("apiserver", REDIS, 6443, http_port=HTTP_PORT,
+              help="typed objects over gRPC (and the Kubernetes HTTP API), state in Redis, watch streams"),
     Component("scheduler", APISERVER, 10259, help="binds pending pods to nodes"),
     Component("provisioner", APISERVER, 10260, help="PV/PVC binding, dynamic provisioning, attach/detach"),
     Component("replicaset", APISERVER, 10257, help="Deployment and ReplicaSet controllers"),
@@ -105,6 +112,8 @@ COMPONENTS: tuple[Component, ...] = (
     Component("dns", APISERVER, 10263, leader_elect=False, help="cluster DNS on the kube-dns ClusterIP"),
     Component("kube-proxy", APISERVER, 10256, package="proxy", leader_elect=False,
               help="Service proxy: ClusterIP:port to endpoints, in nftables rules (or userspace)"),
+    Component("ui", APISERVER, 10264, leader_elect=False, http_port=UI_PORT,
+              help="the live web view, with the failure verbs as buttons"),
     Component("kubelet", APISERVER, 10250, per_node=True, help="node agent: runs pods, mounts volumes"),
 )
 
@@ -182,6 +191,8 @@ def command(
     into nodes' /24s by lifecycle (`--allocate-node-cidrs --cluster-cidr`); kubelets get the kube-dns
     address (index 10 of `service_cidr`) as `--cluster-dns`, kube-proxy both ranges, and with `node_ip` (compose: every node its own
     network namespace) `--host-gw` routes to the other nodes' pods.
+    Component("ui", APISERVER, 10264, leader_elect=False, http_port=UI_PORT,
+              help="the live web view, with the failure verbs as buttons"),
     """
     argv = ["python", "-m", inst.component.module]
     if inst.node is not None:
@@ -199,10 +210,10 @@ def command(
         argv += ["--apiserver", upstream, "--listen", listen]
         if not inst.component.per_node and inst.component.leader_elect:
             argv.append("--leader-elect")  # as Kubernetes runs its control plane; `ps` shows the leader
+    if inst.component.serves_http:
+        argv += ["--http-listen", http_listen or f"{listen.rpartition(':')[0]}:{inst.component.http_port}"]
     if metrics_listen and inst.component.has_metrics:
         argv += ["--metrics-listen", metrics_listen]
-    if http_listen and inst.component.serves_http:
-        argv += ["--http-listen", http_listen]
     return argv
 
 

@@ -89,9 +89,10 @@ def proc_spec(name: str, state: ClusterState, sd: StateDir, overrides: dict[str,
         upstream = rec.route_listen
     root_dir = str(sd.node_root(inst.node)) if inst.node else None
     ranges = {k: v for k, v in (("pod_cidr", state.pod_cidr), ("service_cidr", state.service_cidr)) if v}
+    # the ui, given port 0, takes a free one (its last one when it can) and writes it to <state-dir>/ui.url
+    http_listen = rec.http_listen or (f"{split(rec.listen)[0]}:0" if inst.component.serves_http else None)
     argv = registry.command(inst, listen=rec.listen, upstream=upstream, root_dir=root_dir,
-                            metrics_listen=rec.metrics_listen or None, http_listen=rec.http_listen or None,
-                            **ranges)
+                            metrics_listen=rec.metrics_listen or None, http_listen=http_listen, **ranges)
     argv[0] = sys.executable
     argv[2] = rec.module or registry.module_of(inst.component, overrides)  # as `up` decided
     env = registry.environment(inst, upstream=upstream, state_dir=str(sd.root))

@@ -5,6 +5,7 @@ Layout of a state dir::
     cluster.json        the records below (other commands find the cluster through it)
     proxy.json          the partition proxy's routes, written by the launcher, read by the proxy
     lock                flock(2)ed by every command that changes the cluster
+    ui.url              where the web view (services/ui) serves its page, written by it once listening
     logs/<name>.log     one log per process (redis, proxy, apiserver, scheduler, node-1, ...)
     redis/              embedded Redis' append-only file
     nodes/<node>/       each node's root directory
@@ -151,6 +152,10 @@ class StateDir:
     @property
     def redis_dir(self) -> Path:
         return self.root / "redis"
+
+    @property
+    def ui_file(self) -> Path:
+        return self.root / "ui.url"
 
     def log_file(self, name: str) -> Path:
         return self.logs / f"{name}.log"

@@ -21,7 +21,7 @@ from kubelab.cluster.specs import PROXY, REDIS
 from kubelab.cluster.state import ClusterState, StateDir
 from kubelab.process import MODE_SERVICE
 
-__all__ = ["Row", "health_of", "leader_roles", "partitioned_routes", "rows"]
+__all__ = ["Row", "health_of", "leader_roles", "partitioned_routes", "roles_from_leases", "rows"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,12 @@ def leader_roles(apiserver_addr: str, instances: list[registry.Instance], identi
         leases = asyncio.run(asyncio.wait_for(_kube_system_leases(apiserver_addr), timeout))
     except (ApiError, asyncio.TimeoutError, OSError):
         return {}
+    return roles_from_leases(leases, instances, identities, now)
+
+
+def roles_from_leases(leases: dict, instances: list[registry.Instance], identities: dict[str, str],
+                      now: float | None = None) -> dict[str, str]:
+    """leader_roles from kube-system's Leases by name (a watcher such as the web view has them cached)."""
     now = time.time() if now is None else now
     out = {}
     for inst in instances:
@@ -144,8 +150,10 @@ def state_of(name: str, state: ClusterState, partitioned: set[str]) -> str:
     return ",".join(words) or "running"
 
 
-def rows(sd: StateDir, state: ClusterState | None = None, timeout: float = 1.0) -> list[Row]:
-    """One row per process of the cluster, external Redis included, in start order."""
+def rows(sd: StateDir, state: ClusterState | None = None, timeout: float = 1.0,
+         leases: dict | None = None) -> list[Row]:
+    """One row per process of the cluster, external Redis included, in start order; `leases`: kube-system's
+    Leases by name if the caller has them (else they are listed from the API server)."""
     state = state or sd.load()
     partitioned = partitioned_routes(sd, state)
     states = {n: state_of(n, state, partitioned) for n in state.processes}
@@ -153,10 +161,12 @@ def rows(sd: StateDir, state: ClusterState | None = None, timeout: float = 1.0) 
     health = health_of(alive, state, timeout)
     api = state.processes.get("apiserver")
     roles = {}
-    if api and health.get("apiserver") == SERVING:
-        identities = {n: r.identity for n, r in state.processes.items()}
-        roles = leader_roles(api.listen, registry.instances(state.nodes, replicas=state.replicas), identities,
-                             timeout)
+    identities = {n: r.identity for n, r in state.processes.items()}
+    insts = registry.instances(state.nodes, replicas=state.replicas)
+    if leases is not None:
+        roles = roles_from_leases(leases, insts, identities)
+    elif api and health.get("apiserver") == SERVING:
+        roles = leader_roles(api.listen, insts, identities, timeout)
     roles.update(proxy_modes(state, [n for n in alive if health.get(n) not in (None, UNREACHABLE)], timeout))
     out = []
     if not state.embedded_redis and state.redis_url:

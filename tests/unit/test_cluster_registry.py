@@ -9,7 +9,7 @@ from kubelab.cluster.registry import APISERVER, REDIS, command, environment, ins
 def test_components_in_start_order():
     names = [c.name for c in registry.COMPONENTS]
     assert names == ["apiserver", "scheduler", "provisioner", "replicaset", "statefulset", "lifecycle", "endpoints",
-                     "dns", "kube-proxy", "kubelet"]
+                     "dns", "kube-proxy", "ui", "kubelet"]
     assert registry.component("apiserver").upstream == REDIS
     assert all(c.upstream == APISERVER for c in registry.COMPONENTS[1:])
     assert all(c.module == f"services.{c.package or c.name}" for c in registry.COMPONENTS)

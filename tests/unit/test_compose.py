@@ -40,7 +40,7 @@ def test_command_environment_and_health(services, inst):
     root_dir = f"{STATE_DIR}/nodes/{inst.node}" if inst.node else None
     assert svc["command"] == registry.command(
         inst, listen=f"0.0.0.0:{port}", upstream=_upstream(inst), root_dir=root_dir, node_ip=inst.node,
-        metrics_listen=f"0.0.0.0:{registry.METRICS_PORT}", http_listen=f"0.0.0.0:{registry.HTTP_PORT}",
+        metrics_listen=f"0.0.0.0:{registry.METRICS_PORT}",
     )
     assert svc["environment"] == registry.environment(inst, upstream=_upstream(inst), state_dir=STATE_DIR)
     assert svc["healthcheck"]["test"] == ["CMD", "python", "-m", "kubelab.cluster.healthcheck", f"127.0.0.1:{port}"]
@@ -61,10 +61,12 @@ def test_kubelets_are_privileged_nodes(services):
             assert services[inst.name]["hostname"] == inst.node
 
 
-def test_only_the_apiserver_ports_are_published(services):
+def test_only_the_apiserver_and_web_page_ports_are_published(services):
     port, http = registry.component("apiserver").port, registry.HTTP_PORT
     assert services["apiserver"]["ports"] == [f"{port}:{port}", f"{http}:{http}"]
-    assert [name for name, svc in services.items() if "ports" in svc] == ["apiserver"]
+    ui = registry.UI_PORT
+    assert services["ui"]["ports"] == [f"{ui}:{ui}"]
+    assert [name for name, svc in services.items() if "ports" in svc] == ["apiserver", "ui"]
 
 
 def test_redis_is_the_official_image_with_append_only_persistence(services):

@@ -1,0 +1,101 @@
+// The page: one EventSource on /events feeds the store; each animation frame redraws the parts whose
+// kinds changed. Clicks: an object opens its YAML and events; a verb button runs `kubelab VERB NAME`.
+// With ?trace in the address, window.kubelabUI.trace records [time, "Kind:key", view] of every drawn
+// change (bench/ui.py measures the time from an API write to the page with it).
+import { Store } from "./store.js";
+import {
+  renderComponents, renderDetail, renderEvents, renderNodes, renderPending, renderServices, renderStorage,
+} from "./render.js";
+
+const store = new Store();
+const tracing = new URLSearchParams(location.search).has("trace");
+const ui = (window.kubelabUI = { store, trace: [], messages: 0 });
+const $ = (sel) => document.querySelector(sel);
+
+const PARTS = {
+  nodes: { kinds: ["Node", "Pod"], el: () => $("#nodes"), draw: () => renderNodes(store) },
+  pending: { kinds: ["Pod"], el: () => $("#pending ol"), draw: () => renderPending(store) },
+  storage: { kinds: ["PersistentVolumeClaim", "PersistentVolume", "VolumeAttachment", "StorageClass"],
+    el: () => $("#storage div"), draw: () => renderStorage(store) },
+  services: { kinds: ["Service", "EndpointSlice"], el: () => $("#services ol"), draw: () => renderServices(store) },
+  components: { kinds: ["Component"], el: () => $("#components"), draw: () => renderComponents(store) },
+  events: { kinds: ["Event"], el: () => $("#events"), draw: () => renderEvents(store, $("#event-filter").value) },
+};
+
+let dirty = new Set();
+let scheduled = false;
+
+function draw() {
+  scheduled = false;
+  const changed = dirty;
+  dirty = new Set();
+  const kinds = new Set([...changed].map((k) => k.split(":")[0]));
+  for (const part of Object.values(PARTS)) {
+    if (changed.has("*") || part.kinds.some((k) => kinds.has(k))) part.el().innerHTML = part.draw();
+  }
+  if (tracing) {
+    const now = Date.now();
+    for (const k of changed) {
+      const i = k.indexOf(":");
+      ui.trace.push([now, k, store.get(k.slice(0, i), k.slice(i + 1)) || null]);
+    }
+  }
+}
+
+function changed(keys) {
+  for (const k of keys) dirty.add(k);
+  if (!scheduled) {
+    scheduled = true;
+    requestAnimationFrame(draw);
+  }
+}
+
+function connect() {
+  const source = new EventSource("/events");
+  const state = $("#connection");
+  source.onopen = () => { state.dataset.state = "live"; state.textContent = "● live"; };
+  source.onerror = () => { state.dataset.state = "reconnecting"; state.textContent = "○ reconnecting"; };
+  source.onmessage = (e) => {
+    ui.messages += 1;
+    changed(store.apply(JSON.parse(e.data)));
+  };
+}
+
+async function showDetail(kind, key) {
+  const dialog = $("#detail");
+  dialog.querySelector("h2").textContent = `${kind} ${key}`;
+  dialog.querySelector(".yaml").textContent = "loading…";
+  dialog.querySelector(".events").innerHTML = "";
+  if (!dialog.open) dialog.showModal();
+  const resp = await fetch(`/api/object?kind=${encodeURIComponent(kind)}&key=${encodeURIComponent(key)}`);
+  if (!resp.ok) {
+    dialog.querySelector(".yaml").textContent = await resp.text();
+    return;
+  }
+  const body = await resp.json();
+  dialog.querySelector(".yaml").textContent = body.yaml;
+  dialog.querySelector(".events").innerHTML = renderDetail(body.events);
+}
+
+async function act(verb, name, button) {
+  button.disabled = true;
+  button.textContent = `${verb}…`;
+  try {
+    const resp = await fetch(`/api/components/${encodeURIComponent(name)}/${verb}`, { method: "POST" });
+    const body = await resp.json();
+    if (!resp.ok) alert(`${verb} ${name}: ${body.error}`);
+  } finally {
+    button.disabled = false;
+    button.textContent = verb;
+  }
+}
+
+document.addEventListener("click", (e) => {
+  const verb = e.target.closest("button.verb");
+  if (verb) return act(verb.dataset.verb, verb.dataset.name, verb);
+  const ref = e.target.closest("button.ref");
+  if (ref) showDetail(ref.dataset.kind, ref.dataset.key);
+});
+$("#event-filter").addEventListener("input", () => changed(["Event:"]));
+setInterval(() => changed(["Component:"]), 5000); // Lease ages move on without a change
+connect();
