@@ -4,11 +4,28 @@ api-resources, explain, edit, cp, port-forward. One module per verb group; this 
 from __future__ import annotations
 
 import argparse
+import asyncio
 
 from kubelab.cli import label_cmds
 from kubelab.cli.object_cmds import _verb
+from kubelab.cli.session import CliError, Session
 
 __all__ = ["add_commands"]
+
+
+def _local(module: str, name: str):
+    """A verb that needs no cluster: the kind registry and the protos answer it."""
+    def handler(args: argparse.Namespace) -> int:
+        import importlib
+        import sys
+
+        verb = getattr(importlib.import_module(f"kubelab.cli.{module}"), name)
+        try:
+            return asyncio.run(verb(Session(args, None)))
+        except CliError as e:
+            print(str(e), file=sys.stderr)
+            return 1
+    return handler
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
@@ -24,3 +41,14 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
                    help="only show the result; nothing is written")
     p.add_argument("-o", "--output", metavar="FORMAT", help="print the patched object: yaml, json or name")
     p.set_defaults(func=_verb("patch_cmd", "cmd_patch"))
+
+    p = subparsers.add_parser("api-resources", help="list the kinds the API server serves")
+    p.add_argument("--namespaced", choices=("true", "false"), help="only namespaced (true) or cluster-scoped kinds")
+    p.add_argument("-o", "--output", choices=("name", "wide"), help="name: only the resource names")
+    p.add_argument("--no-headers", action="store_true", help="omit the header row")
+    p.set_defaults(func=_local("api_cmds", "cmd_api_resources"))
+
+    p = subparsers.add_parser("explain", help="the fields of a kind, with their types (like kubectl explain)")
+    p.add_argument("resource", metavar="KIND[.FIELD...]", help="e.g. pods.spec.containers")
+    p.add_argument("--recursive", action="store_true", help="every nested field, without descriptions")
+    p.set_defaults(func=_local("api_cmds", "cmd_explain"))
