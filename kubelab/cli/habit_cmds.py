@@ -42,6 +42,11 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", metavar="FORMAT", help="print the patched object: yaml, json or name")
     p.set_defaults(func=_verb("patch_cmd", "cmd_patch"))
 
+    p = subparsers.add_parser("edit", help="edit an object in $KUBE_EDITOR or $EDITOR (like kubectl edit)")
+    p.add_argument("resources", nargs="*", metavar="KIND NAME | KIND/NAME")
+    p.add_argument("-n", "--namespace", metavar="NS", help="the namespace (default: default)")
+    p.set_defaults(func=_verb("edit_cmd", "cmd_edit"))
+
     p = subparsers.add_parser("api-resources", help="list the kinds the API server serves")
     p.add_argument("--namespaced", choices=("true", "false"), help="only namespaced (true) or cluster-scoped kinds")
     p.add_argument("-o", "--output", choices=("name", "wide"), help="name: only the resource names")
