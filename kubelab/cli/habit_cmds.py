@@ -47,6 +47,13 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("-n", "--namespace", metavar="NS", help="the namespace (default: default)")
     p.set_defaults(func=_verb("edit_cmd", "cmd_edit"))
 
+    p = subparsers.add_parser("cp", help="copy files to and from a container, through tar (like kubectl cp)")
+    p.add_argument("src", metavar="SRC", help="a local path, or POD:PATH")
+    p.add_argument("dest", metavar="DEST", help="a local path, or POD:PATH")
+    p.add_argument("-c", "--container", help="the container (default: the pod's default or first one)")
+    p.add_argument("-n", "--namespace", metavar="NS", help="the namespace (default: default)")
+    p.set_defaults(func=_verb("cp_cmd", "cmd_cp"))
+
     p = subparsers.add_parser("api-resources", help="list the kinds the API server serves")
     p.add_argument("--namespaced", choices=("true", "false"), help="only namespaced (true) or cluster-scoped kinds")
     p.add_argument("-o", "--output", choices=("name", "wide"), help="name: only the resource names")
