@@ -54,6 +54,13 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("-n", "--namespace", metavar="NS", help="the namespace (default: default)")
     p.set_defaults(func=_verb("cp_cmd", "cmd_cp"))
 
+    p = subparsers.add_parser("port-forward", help="forward local ports to a pod (like kubectl port-forward)")
+    p.add_argument("pod", metavar="POD|TYPE/NAME", help="the pod, or deploy/NAME, sts/NAME ... (its first pod)")
+    p.add_argument("ports", nargs="*", metavar="[LOCAL:]REMOTE", help="e.g. 8080:80")
+    p.add_argument("--address", default="127.0.0.1", help="the local address to listen on (default 127.0.0.1)")
+    p.add_argument("-n", "--namespace", metavar="NS", help="the namespace (default: default)")
+    p.set_defaults(func=_verb("portforward_cmd", "cmd_port_forward"))
+
     p = subparsers.add_parser("api-resources", help="list the kinds the API server serves")
     p.add_argument("--namespaced", choices=("true", "false"), help="only namespaced (true) or cluster-scoped kinds")
     p.add_argument("-o", "--output", choices=("name", "wide"), help="name: only the resource names")

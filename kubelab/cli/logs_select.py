@@ -18,7 +18,7 @@ from kubelab.cli.format import format_label_selector
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import resolve_kind
 
-__all__ = ["add_flags", "cmd_logs", "best_first"]
+__all__ = ["add_flags", "cmd_logs", "best_first", "pod_for"]
 
 POD_KINDS = ("Pod",)
 CONTROLLER_KINDS = ("Deployment", "StatefulSet", "ReplicaSet", "DaemonSet", "Job")
@@ -55,21 +55,26 @@ async def _pods(ctx: Session) -> list[core_pb2.Pod]:
         return sorted(pods, key=lambda p: p.metadata.name)
     if not a.pod:
         raise CliError("error: expected POD, TYPE/NAME, or -l selector")
-    kind, sep, name = a.pod.partition("/")
+    return [await pod_for(ctx, a.pod)]
+
+
+async def pod_for(ctx: Session, arg: str) -> core_pb2.Pod:
+    """The pod POD, pod/NAME names, or the best pod of a controller (deploy/NAME, sts/NAME ...)."""
+    kind, sep, name = arg.partition("/")
     info = resolve_kind(kind) if sep else None
     if info is None or info.kind in POD_KINDS:
-        return [await ctx.client.get("Pod", name if sep else a.pod, ctx.namespace)]
+        return await ctx.client.get("Pod", name if sep else arg, ctx.namespace)
     if info.kind not in CONTROLLER_KINDS:
         raise CliError(f"error: cannot get the logs from {info.kind.lower()}: selector for {info.kind} not implemented")
     owner = await ctx.client.get(info, name, ctx.namespace)
     selector = format_label_selector(owner.spec.selector)
     pods, _ = await ctx.client.list("Pod", ctx.namespace, label_selector=selector)
     if not pods:
-        raise CliError(f"error: timed out waiting for the condition: no pods found for {a.pod}")
+        raise CliError(f"error: timed out waiting for the condition: no pods found for {arg}")
     pods = best_first(pods)
     if len(pods) > 1:
         ctx.note(f"Found {len(pods)} pods, using pod/{pods[0].metadata.name}")
-    return pods[:1]
+    return pods[0]
 
 
 def _containers(pod: core_pb2.Pod) -> list[str]:
