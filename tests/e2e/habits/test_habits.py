@@ -159,3 +159,104 @@ async def test_unknown_flag_prints_the_verbs_usage(cluster):
     r = await cluster.kubelab("get", "pods", "--bogus", check=False)
     assert r.returncode == 2
     assert r.stderr.startswith("usage: kubelab get ") and "unrecognized arguments: --bogus" in r.stderr
+
+
+async def test_api_resources_and_explain(cluster):
+    r = await cluster.kubelab("api-resources")
+    rows = [line.split() for line in r.stdout.splitlines()]
+    assert rows[0] == ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]
+    assert ["deployments", "deploy", "apps/v1", "true", "Deployment"] in rows
+    assert ["nodes", "no", "v1", "false", "Node"] in rows
+    r = await cluster.kubelab("explain", "pods.spec.containers")
+    assert r.stdout.startswith("KIND:       Pod\nVERSION:    v1\n\nFIELD: containers <[]Container>\n")
+    assert "  volumeMounts\t<[]VolumeMount>\n" in r.stdout
+    r = await cluster.kubelab("explain", "pod.spec.initContainers.restartPolicy")
+    assert '"Always" makes it a sidecar' in r.stdout  # the .proto comment
+    r = await cluster.kubelab("explain", "pod.spec.nope", check=False)
+    assert r.returncode == 1 and r.stderr.strip() == 'error: field "nope" does not exist'
+
+
+async def test_edit_with_an_editor_command(cluster, ns, client, tmp_path):
+    await cluster.kubelab("apply", "-n", ns, "-f", manifest(tmp_path, "p.yaml", pod_yaml("ed")))
+    cluster.env["EDITOR"] = "true"
+    r = await cluster.kubelab("edit", "-n", ns, "pod/ed")
+    assert r.stdout == "Edit cancelled, no changes made.\n"
+    cluster.env["EDITOR"] = "sed -i s/app:\\ web/app:\\ edited/"
+    r = await cluster.kubelab("edit", "-n", ns, "pod", "ed")
+    assert r.stdout == "pod/ed edited\n"
+    assert (await client.get("Pod", "ed", ns)).metadata.labels["app"] == "edited"
+    log = tmp_path / "shown.txt"
+    cluster.env["EDITOR"] = f"sh -c 'sed -i \"s/image: busybox/image: \\\"\\\"/\" $0; cat $0 >> {log}'"
+    r = await cluster.kubelab("edit", "-n", ns, "pod", "ed", check=False)
+    del cluster.env["EDITOR"]
+    assert r.returncode == 1 and "Edit cancelled, no valid changes were saved." in r.stderr
+    assert '# pods "ed" was not valid:\n# * spec.containers[0].image: Required value\n' in log.read_text()
+
+
+async def _running_pod(cluster, client, ns, tmp_path, name, image="busybox", command="sleep 3600"):
+    text = (f"apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec: {{terminationGracePeriodSeconds: 1, "
+            f"containers: [{{name: c, image: {image}"
+            + (f", command: [sh, -c, '{command}']" if command else "") + "}]}\n")
+    await cluster.kubelab("apply", "-n", ns, "-f", manifest(tmp_path, f"{name}.yaml", text))
+    await cluster.kubelab("wait", "-n", ns, f"pod/{name}", "--for=condition=Ready", "--timeout", "90s", timeout=120)
+
+
+async def test_cp_both_ways(cluster, ns, client, tmp_path):
+    await _running_pod(cluster, client, ns, tmp_path, "box")
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "f1").write_text("one\n")
+    (tmp_path / "top.txt").write_text("two\n")
+    remote = f"/tmp/habits-{ns}"
+    await cluster.kubelab("exec", "-n", ns, "box", "--", "mkdir", "-p", remote)
+    await cluster.kubelab("cp", "-n", ns, str(tmp_path / "top.txt"), f"box:{remote}/copied.txt")
+    r = await cluster.kubelab("exec", "-n", ns, "box", "--", "cat", f"{remote}/copied.txt")
+    assert r.stdout == "two\n"
+    await cluster.kubelab("cp", "-n", ns, str(tmp_path / "d"), f"box:{remote}/dir")
+    await cluster.kubelab("cp", "-n", ns, f"box:{remote}/dir", str(tmp_path / "back"))
+    assert (tmp_path / "back" / "f1").read_text() == "one\n"
+    r = await cluster.kubelab("cp", "-n", ns, f"box:{remote}/nope", str(tmp_path / "x"), check=False)
+    assert r.returncode == 1 and "No such file or directory" in r.stderr
+    await cluster.kubelab("exec", "-n", ns, "box", "--", "rm", "-rf", remote)
+
+
+async def test_port_forward_reaches_the_pod(cluster, ns, client, tmp_path):
+    import asyncio
+    import subprocess
+    import urllib.request
+
+    from tests.e2e.cluster import KUBELAB
+    from tests.support import free_port
+
+    await _running_pod(cluster, client, ns, tmp_path, "ng", image="nginx", command="")
+    port = free_port()
+    proc = subprocess.Popen([*KUBELAB, "--state-dir", str(cluster.state_dir), "port-forward", "-n", ns, "pod/ng",
+                             f"{port}:80"], env=cluster.env, stdout=subprocess.PIPE, text=True)
+    try:
+        line = await asyncio.to_thread(proc.stdout.readline)
+        assert line == f"Forwarding from 127.0.0.1:{port} -> 80\n"
+        body = await asyncio.to_thread(lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10).read())
+        assert b"nginx" in body.lower()
+        assert await asyncio.to_thread(proc.stdout.readline) == f"Handling connection for {port}\n"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+async def test_apply_from_a_url(cluster, ns, client, tmp_path):
+    import functools
+    import http.server
+    import threading
+
+    (tmp_path / "u.yaml").write_text(pod_yaml("fromurl"))
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        r = await cluster.kubelab("apply", "-n", ns, "-f", f"{base}/u.yaml")
+        assert r.stdout == "pod/fromurl created\n"
+        assert (await client.get("Pod", "fromurl", ns)).metadata.name == "fromurl"
+        r = await cluster.kubelab("apply", "-n", ns, "-f", f"{base}/missing.yaml", check=False)
+        assert r.returncode == 1 and "status code=404" in r.stderr
+    finally:
+        server.shutdown()
