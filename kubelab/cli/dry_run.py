@@ -20,20 +20,20 @@ from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import kind_prefix
 from kubelab.manifest import ManifestError, from_dict
 
-__all__ = ["check", "create", "update", "report", "SUFFIX"]
+__all__ = ["mode", "check", "create", "update", "report", "SUFFIX"]
 
 SUFFIX = {"client": " (dry run)", "server": " (server dry run)"}
 OUTPUTS = ("json", "yaml", "name")
 
 
-def _mode(ctx: Session) -> str:
+def mode(ctx: Session) -> str:
     return getattr(ctx.args, "dry_run", None) or "none"
 
 
 def check(ctx: Session) -> None:
-    mode, out = _mode(ctx), getattr(ctx.args, "output", None)
-    if mode not in ("none", "client", "server"):
-        raise CliError(f'error: Invalid dry-run value ({mode}). Must be "none", "server", or "client".')
+    value, out = mode(ctx), getattr(ctx.args, "output", None)
+    if value not in ("none", "client", "server"):
+        raise CliError(f'error: Invalid dry-run value ({value}). Must be "none", "server", or "client".')
     if out and out not in OUTPUTS and not out.startswith("jsonpath="):
         raise CliError(f'error: unable to match a printer suitable for the output format "{out}", allowed '
                        "formats are: json,jsonpath,name,yaml")
@@ -50,13 +50,13 @@ def _local(data: dict, namespace: str) -> Message:
 
 
 async def create(ctx: Session, data: dict, namespace: str) -> Message:
-    if _mode(ctx) == "client":
+    if mode(ctx) == "client":
         return _local(data, namespace)
-    return await ctx.client.create_manifest(json.dumps(data), namespace=namespace, dry_run=_mode(ctx) == "server")
+    return await ctx.client.create_manifest(json.dumps(data), namespace=namespace, dry_run=mode(ctx) == "server")
 
 
 async def update(ctx: Session, data: dict, namespace: str) -> Message:
-    if _mode(ctx) != "none":
+    if mode(ctx) != "none":
         return _local(data, namespace)
     return await ctx.client.update_manifest(json.dumps(data), namespace=namespace)
 
@@ -67,4 +67,4 @@ def report(ctx: Session, obj: Message, word: str) -> None:
     if out:
         ctx.out(render_objects([obj], out, single=True))
         return
-    ctx.out(f"{kind_prefix(registry.kind_of(obj))}/{obj.metadata.name} {word}{SUFFIX.get(_mode(ctx), '')}\n")
+    ctx.out(f"{kind_prefix(registry.kind_of(obj))}/{obj.metadata.name} {word}{SUFFIX.get(mode(ctx), '')}\n")

@@ -103,6 +103,10 @@ async def test_dry_run_sends_nothing(cluster, ns, client, tmp_path):
     assert "name: dry" in r.stdout and f"namespace: {ns}" in r.stdout
     r = await cluster.kubelab("create", "-n", ns, "-f", path, "--dry-run=client")
     assert r.stdout == "pod/dry created (dry run)\n"
+    r = await cluster.kubelab("run", "-n", ns, "dry", "--image", "nginx", "--dry-run=server")
+    assert r.stdout == "pod/dry created (server dry run)\n"
+    r = await cluster.kubelab("run", "-n", ns, "dry", "--image", "nginx", "--dry-run=client", "-o", "yaml")
+    assert "image: nginx" in r.stdout and "run: dry" in r.stdout
     r = await cluster.kubelab("get", "-n", ns, "pod", "dry", check=False)
     assert r.returncode == 1 and 'pods "dry" not found' in r.stderr
 
