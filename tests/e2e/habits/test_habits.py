@@ -264,3 +264,42 @@ async def test_apply_from_a_url(cluster, ns, client, tmp_path):
         assert r.returncode == 1 and "status code=404" in r.stderr
     finally:
         server.shutdown()
+
+
+async def test_statefulset_example_kill_the_controller_step(cluster, ns, client):
+    """examples/statefulset/README.md section 7: minReadySeconds makes the scale-up slow enough to kill
+    the controller once web-2 appears; it resumes from web-3 when started again."""
+    import time
+
+    from tests.e2e.cluster import ROOT
+
+    await cluster.kubelab("apply", "-n", ns, "-f", str(ROOT / "examples/statefulset/web.yaml"))
+    await cluster.kubelab("rollout", "status", "-n", ns, "sts/web", "--timeout", "120s", timeout=150)
+    r = await cluster.kubelab("patch", "-n", ns, "sts", "web", "-p", '{"spec":{"minReadySeconds":10}}')
+    assert r.stdout == "statefulset.apps/web patched\n"
+    await cluster.kubelab("scale", "-n", ns, "sts", "web", "--replicas=5")
+
+    async def names():
+        pods, _ = await client.list("Pod", ns, label_selector="app=nginx")
+        return {p.metadata.name for p in pods}
+
+    async def web2_exists():
+        return "web-2" in await names()
+    await wait_for(web2_exists, 90, "web-2 created")
+    try:
+        await cluster.kubelab("kill", "statefulset")
+        assert "web-3" not in await names()  # minReadySeconds kept web-3 from following at once
+
+        async def web2_available_long_enough():
+            pod = await client.get("Pod", "web-2", ns)
+            ready = [c for c in pod.status.conditions if c.type == "Ready" and c.status == "True"]
+            return ready and ready[0].last_transition_time.ToSeconds() + 12 < time.time()
+        await wait_for(web2_available_long_enough, 90, "web-2 Ready for longer than minReadySeconds")
+        assert "web-3" not in await names()
+    finally:
+        await cluster.kubelab("start", "statefulset")
+
+    async def web3_exists():
+        return "web-3" in await names()
+    await wait_for(web3_exists, 90, "web-3 created once the controller is back")
+    await cluster.kubelab("delete", "-n", ns, "-f", str(ROOT / "examples/statefulset/web.yaml"), "--wait=false")
