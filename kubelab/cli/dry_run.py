@@ -52,7 +52,9 @@ def _local(data: dict, namespace: str) -> Message:
 async def create(ctx: Session, data: dict, namespace: str) -> Message:
     if mode(ctx) == "client":
         return _local(data, namespace)
-    return await ctx.client.create_manifest(json.dumps(data), namespace=namespace, dry_run=mode(ctx) == "server")
+    if mode(ctx) == "server":
+        return await ctx.client.create_manifest(json.dumps(data), namespace=namespace, dry_run=True)
+    return await ctx.client.create_manifest(json.dumps(data), namespace=namespace)
 
 
 async def update(ctx: Session, data: dict, namespace: str) -> Message:
