@@ -197,23 +197,23 @@ def parse_taints(specs: list[str]) -> tuple[list[core_pb2.Taint], list[core_pb2.
 
 def apply_taints(node: core_pb2.Node, add: list[core_pb2.Taint], remove: list[core_pb2.Taint],
                  overwrite: bool) -> tuple[str, list[core_pb2.Taint]]:
-    """reorganizeTaints: (tainted|untainted|modified, the node's new taints)."""
+    """reorganizeTaints: (tainted|untainted|modified, the node's new taints: the added ones first)."""
     current = list(node.spec.taints)
     if not overwrite:
-        same = [t.key for t in add if any(c.key == t.key and c.effect == t.effect for c in current)]
+        same = [t.key for t in add for c in current if c.key == t.key and c.effect == t.effect]
         if same:
-            raise CliError(f"error: node {node.metadata.name} already has {' '.join(same)} taint(s) with same "
+            raise CliError(f"error: node {node.metadata.name} already has {','.join(same)} taint(s) with same "
                            "effect(s) and --overwrite is false")
-    kept = [c for c in current if not any(c.key == t.key and c.effect == t.effect for t in add)]
+    taints = add + [c for c in current if not any(c.key == t.key and c.effect == t.effect for t in add)]
+    added = len(taints) != len(current)
     for r in remove:
-        left = [c for c in kept if not (c.key == r.key and (not r.effect or c.effect == r.effect))]
-        if len(left) == len(kept):
+        left = [c for c in taints if not (c.key == r.key and (not r.effect or c.effect == r.effect))]
+        if len(left) == len(taints):
             raise CliError(f'error: taint "{_taint_text(r)}" not found')
-        kept = left
-    operation = "untainted" if remove and not add else "tainted"
-    if add and remove or any(c.key == t.key and c.effect == t.effect for t in add for c in current):
-        operation = "modified"
-    return operation, kept + add
+        taints = left
+    if (added and remove) or overwrite:
+        return "modified", taints
+    return ("tainted" if added else "untainted"), taints
 
 
 async def cmd_taint(ctx: Session) -> int:

@@ -101,3 +101,15 @@ def test_taint_specs():
         label_cmds.apply_taints(node, [], remove[:0] + [core_pb2.Taint(key="nope")], overwrite=False)
     op, taints = label_cmds.apply_taints(node, [], [core_pb2.Taint(key="k")], overwrite=False)
     assert op == "untainted" and taints == []
+
+
+def test_taint_operations_as_reorganize_taints_names_them():
+    node = core_pb2.Node()
+    node.metadata.name = "n"
+    node.spec.taints.add(key="k", value="v", effect="NoSchedule")
+    new = core_pb2.Taint(key="g", effect="NoExecute")
+    assert label_cmds.apply_taints(node, [new], [], overwrite=False)[0] == "tainted"
+    op, taints = label_cmds.apply_taints(node, [core_pb2.Taint(key="k", value="w", effect="NoSchedule")], [],
+                                         overwrite=True)
+    assert op == "modified" and [(t.key, t.value) for t in taints] == [("k", "w")]
+    assert label_cmds.apply_taints(node, [new], [core_pb2.Taint(key="k")], overwrite=False)[0] == "modified"
