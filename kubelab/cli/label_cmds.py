@@ -104,6 +104,9 @@ async def _objects(ctx: Session, resources: list[str], verb: str) -> list[Messag
     for t in targets:
         if not t.names and not selector and not getattr(a, "all", False):
             raise CliError("error: resource(s) were provided, but no name was specified")
+        if t.names and (selector or getattr(a, "all", False)):
+            raise CliError("error: name cannot be provided when a selector is specified" if selector else
+                           "error: setting 'all' parameter but found a non empty resource name")
         found += await fetch(ctx, t, label_selector=selector)
     return found
 

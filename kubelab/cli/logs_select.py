@@ -21,6 +21,7 @@ from kubelab.cli.targets import resolve_kind
 __all__ = ["add_flags", "cmd_logs", "best_first", "pod_for"]
 
 POD_KINDS = ("Pod",)
+SELECTOR_TAIL = 10  # logs.go: with a selector, only the last 10 lines of each container unless --tail says
 CONTROLLER_KINDS = ("Deployment", "StatefulSet", "ReplicaSet", "DaemonSet", "Job")
 
 
@@ -85,6 +86,8 @@ async def cmd_logs(ctx: Session) -> int:
     from kubelab.cli.logs_exec import choose_container, kubelet_address, stream_logs
 
     a = ctx.args
+    if a.selector and a.tail is None:
+        a.tail = SELECTOR_TAIL
     pods = await _pods(ctx)
     if a.follow and a.selector and len(pods) > a.max_log_requests:
         raise CliError(f"error: you are attempting to follow {len(pods)} log streams, but maximum allowed "
