@@ -1,6 +1,6 @@
 """kubelab port-forward, as kubectl's (staging/src/k8s.io/kubectl/pkg/cmd/portforward/portforward.go).
 
-    kubelab port-forward POD|pod/NAME|deploy/NAME|sts/NAME [LOCAL:]REMOTE... [--address 127.0.0.1]
+    kubelab port-forward POD|pod/NAME|deploy/NAME|sts/NAME|svc/NAME [LOCAL:]REMOTE... [--address 127.0.0.1]
 
 kubectl tunnels through the API server and the kubelet into the pod's network namespace; here the
 host can reach every pod IP, so each accepted connection is relayed to POD_IP:REMOTE directly. The
@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 
 from kubelab.cli.session import CliError, Session
+from kubelab.cli.targets import resolve_kind
 
 __all__ = ["cmd_port_forward", "parse_ports"]
 
@@ -62,12 +63,46 @@ async def _relay(ctx: Session, pod_ip: str, local: int, remote: int, client_r, c
         w.close()
 
 
+async def _service_target(ctx: Session, name: str, pairs: list[tuple[int, int]]):
+    """svc/NAME: the best pod behind the Service, each service port turned into its targetPort
+    (a named targetPort looked up in the pod's containers), as kubectl's translateServicePortToTargetPort."""
+    from kubelab.cli.logs_select import best_first
+
+    svc = await ctx.client.get("Service", name, ctx.namespace)
+    selector = ",".join(f"{k}={v}" for k, v in sorted(svc.spec.selector.items()))
+    pods, _ = await ctx.client.list("Pod", ctx.namespace, label_selector=selector) if selector else ([], "")
+    if not pods:
+        raise CliError(f"error: timed out waiting for the condition: no pods found for service/{name}")
+    pod = best_first(pods)[0]
+    translated = []
+    for local, remote in pairs:
+        port = next((p for p in svc.spec.ports if p.port == remote), None)
+        if port is None:
+            raise CliError(f"error: Service {name} does not have a service port {remote}")
+        target = port.target_port
+        kind = target.WhichOneof("kind")
+        if kind == "string_value":
+            named = [cp.container_port for c in pod.spec.containers for cp in c.ports if cp.name == target.string_value]
+            if not named:
+                raise CliError(f"error: Pod '{pod.metadata.name}' does not have a named port "
+                               f"'{target.string_value}'")
+            target_port = named[0]
+        else:
+            target_port = int(target.number_value) if kind == "number_value" else remote
+        translated.append((local, target_port))
+    return pod, translated
+
+
 async def cmd_port_forward(ctx: Session) -> int:
     from kubelab.cli.logs_select import pod_for
 
     a = ctx.args
     pairs = parse_ports(a.ports)
-    pod = await pod_for(ctx, a.pod)
+    kind, sep, name = a.pod.partition("/")
+    if sep and resolve_kind(kind).kind == "Service":
+        pod, pairs = await _service_target(ctx, name, pairs)
+    else:
+        pod = await pod_for(ctx, a.pod)
     if pod.status.phase != "Running":
         raise CliError(f"error: unable to forward port because pod is not running. Current status={pod.status.phase}")
     pod_ip = pod.status.pod_ip

@@ -198,7 +198,7 @@ async def test_edit_with_an_editor_command(cluster, ns, client, tmp_path):
 
 
 async def _running_pod(cluster, client, ns, tmp_path, name, image="busybox", command="sleep 3600"):
-    text = (f"apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec: {{terminationGracePeriodSeconds: 1, "
+    text = (f"apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, labels: {{app: {name}}}}}\nspec: {{terminationGracePeriodSeconds: 1, "
             f"containers: [{{name: c, image: {image}"
             + (f", command: [sh, -c, '{command}']" if command else "") + "}]}\n")
     await cluster.kubelab("apply", "-n", ns, "-f", manifest(tmp_path, f"{name}.yaml", text))
@@ -232,18 +232,22 @@ async def test_port_forward_reaches_the_pod(cluster, ns, client, tmp_path):
     from tests.support import free_port
 
     await _running_pod(cluster, client, ns, tmp_path, "ng", image="nginx", command="")
-    port = free_port()
-    proc = subprocess.Popen([*KUBELAB, "--state-dir", str(cluster.state_dir), "port-forward", "-n", ns, "pod/ng",
-                             f"{port}:80"], env=cluster.env, stdout=subprocess.PIPE, text=True)
-    try:
-        line = await asyncio.to_thread(proc.stdout.readline)
-        assert line == f"Forwarding from 127.0.0.1:{port} -> 80\n"
-        body = await asyncio.to_thread(lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10).read())
-        assert b"nginx" in body.lower()
-        assert await asyncio.to_thread(proc.stdout.readline) == f"Handling connection for {port}\n"
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    svc = "apiVersion: v1\nkind: Service\nmetadata: {name: ngsvc}\nspec: {selector: {app: ng}, ports: [{port: 8080, targetPort: 80}]}\n"
+    await cluster.kubelab("apply", "-n", ns, "-f", manifest(tmp_path, "svc.yaml", svc))
+    for target, remote in (("pod/ng", 80), ("svc/ngsvc", 8080)):
+        port = free_port()
+        proc = subprocess.Popen([*KUBELAB, "--state-dir", str(cluster.state_dir), "port-forward", "-n", ns, target,
+                                 f"{port}:{remote}"], env=cluster.env, stdout=subprocess.PIPE, text=True)
+        try:
+            line = await asyncio.to_thread(proc.stdout.readline)
+            assert line == f"Forwarding from 127.0.0.1:{port} -> 80\n"  # a Service port becomes its targetPort
+            body = await asyncio.to_thread(
+                lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10).read())
+            assert b"nginx" in body.lower()
+            assert await asyncio.to_thread(proc.stdout.readline) == f"Handling connection for {port}\n"
+        finally:
+            proc.terminate()
+            proc.wait(10)
 
 
 async def test_apply_from_a_url(cluster, ns, client, tmp_path):
