@@ -55,15 +55,15 @@ def field_type(f: FieldDescriptor) -> str:
         name = "string" if mt.full_name in _AS_STRING else mt.name
     else:
         name = _SCALARS.get(f.type, "integer")
-    repeated = f.label == FieldDescriptor.LABEL_REPEATED and not (f.message_type and f.message_type.GetOptions().map_entry)
-    return f"[]{name}" if repeated else name
+    return f"[]{name}" if f.label == FieldDescriptor.LABEL_REPEATED else name
 
 
 @lru_cache(maxsize=None)
 def _comments() -> dict[tuple[str, str], str]:
     """(message name, field name) -> the field's comment in the .proto sources."""
     docs: dict[tuple[str, str], str] = {}
-    field = re.compile(r"^\s*(?:repeated\s+|optional\s+)?(?:map<[^>]+>|[\w.]+)\s+(\w+)\s*=\s*\d+[^;]*;\s*(?://\s*(.*))?$")
+    field = re.compile(r"^\s*(?:repeated\s+|optional\s+)?(?:map<[^>]+>|[\w.]+)\s+(\w+)\s*=\s*\d+[^;]*;"
+                       r"\s*(?://\s*(.*))?$")
     for path in sorted(PROTOS.glob("*.proto")) if PROTOS.is_dir() else []:
         stack, pending = [], []
         for line in path.read_text().splitlines():

@@ -18,7 +18,6 @@ from kubelab.cli.errors import format_api_error
 from kubelab.cli.manifests import Document, read_documents
 from kubelab.cli.merge import patch_of, three_way
 from kubelab.cli.session import DEFAULT_NAMESPACE, CliError, Session
-from kubelab.cli.targets import kind_prefix
 from kubelab.errors import ApiError
 from kubelab.manifest import to_dict
 

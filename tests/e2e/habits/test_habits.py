@@ -190,7 +190,8 @@ async def test_edit_with_an_editor_command(cluster, ns, client, tmp_path):
     assert r.stdout == "pod/ed edited\n"
     assert (await client.get("Pod", "ed", ns)).metadata.labels["app"] == "edited"
     log = tmp_path / "shown.txt"
-    cluster.env["EDITOR"] = f"sh -c 'sed -i \"s/image: busybox/image: \\\"\\\"/\" $0; cat $0 >> {log}'"
+    blank_image = "sed -i \"s/image: busybox/image: \\\"\\\"/\" $0"
+    cluster.env["EDITOR"] = f"sh -c '{blank_image}; cat $0 >> {log}'"
     r = await cluster.kubelab("edit", "-n", ns, "pod", "ed", check=False)
     del cluster.env["EDITOR"]
     assert r.returncode == 1 and "Edit cancelled, no valid changes were saved." in r.stderr
@@ -198,8 +199,8 @@ async def test_edit_with_an_editor_command(cluster, ns, client, tmp_path):
 
 
 async def _running_pod(cluster, client, ns, tmp_path, name, image="busybox", command="sleep 3600"):
-    text = (f"apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, labels: {{app: {name}}}}}\nspec: {{terminationGracePeriodSeconds: 1, "
-            f"containers: [{{name: c, image: {image}"
+    text = (f"apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, labels: {{app: {name}}}}}\n"
+            f"spec: {{terminationGracePeriodSeconds: 1, containers: [{{name: c, image: {image}"
             + (f", command: [sh, -c, '{command}']" if command else "") + "}]}\n")
     await cluster.kubelab("apply", "-n", ns, "-f", manifest(tmp_path, f"{name}.yaml", text))
     await cluster.kubelab("wait", "-n", ns, f"pod/{name}", "--for=condition=Ready", "--timeout", "90s", timeout=120)
@@ -232,7 +233,8 @@ async def test_port_forward_reaches_the_pod(cluster, ns, client, tmp_path):
     from tests.support import free_port
 
     await _running_pod(cluster, client, ns, tmp_path, "ng", image="nginx", command="")
-    svc = "apiVersion: v1\nkind: Service\nmetadata: {name: ngsvc}\nspec: {selector: {app: ng}, ports: [{port: 8080, targetPort: 80}]}\n"
+    svc = ("apiVersion: v1\nkind: Service\nmetadata: {name: ngsvc}\n"
+           "spec: {selector: {app: ng}, ports: [{port: 8080, targetPort: 80}]}\n")
     await cluster.kubelab("apply", "-n", ns, "-f", manifest(tmp_path, "svc.yaml", svc))
     for target, remote in (("pod/ng", 80), ("svc/ngsvc", 8080)):
         port = free_port()
