@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["apply", "MERGE_KEYS", "PRIMITIVE_MERGE", "PatchError"]
+__all__ = ["apply", "merge_patch", "MERGE_KEYS", "PRIMITIVE_MERGE", "PatchError"]
 
 #: field name -> the merge keys its list items are matched by (the first one the items carry).
 MERGE_KEYS: dict[str, tuple[str, ...]] = {
@@ -99,6 +99,20 @@ def _merge_map(current: dict, patch: dict) -> dict:
         else:
             out[field] = _strip(value)
     return out
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch (`--type merge`): maps merge, null removes, everything else replaces.
+    (services/apiserver/resources.py has the same function for its Patch RPC; it can import this one.)"""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
 
 
 def apply(current: dict, patch: Any) -> dict:

@@ -23,23 +23,10 @@ from kubelab.cli.targets import kind_prefix, parse_targets
 from kubelab.errors import ApiError
 from kubelab.manifest import to_dict
 
-__all__ = ["cmd_patch", "apply_patch", "merge_patch", "PATCH_TYPES"]
+__all__ = ["cmd_patch", "apply_patch", "PATCH_TYPES"]
 
 PATCH_TYPES = ("json", "merge", "strategic")
 CONFLICT_RETRIES = 5
-
-
-def merge_patch(target, patch):
-    """RFC 7386."""
-    if not isinstance(patch, dict):
-        return patch
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
 
 
 def apply_patch(current: dict, patch, patch_type: str) -> dict:
@@ -50,7 +37,7 @@ def apply_patch(current: dict, patch, patch_type: str) -> dict:
                                "type jsonpatch.Patch")
             return jsonpatch.apply_patch(current, patch)
         if patch_type == "merge":
-            return merge_patch(current, patch)
+            return strategicpatch.merge_patch(current, patch)
         return strategicpatch.apply(current, patch)
     except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, strategicpatch.PatchError) as e:
         raise CliError(f"Error from server (BadRequest): {e}") from None
