@@ -1,11 +1,11 @@
 """Object verbs, like kubectl's: apply, create, get, describe, delete, scale, events, wait.
 
-    kubelab apply -f FILE|DIR|- [-n NS] [-R]
-    kubelab create -f FILE|DIR|- [-n NS] [-R]
+    kubelab apply -f FILE|DIR|URL|- [-n NS] [-R] [--dry-run=client|server] [-o yaml|json|name]
+    kubelab create -f FILE|DIR|URL|- [-n NS] [-R] [--dry-run=client|server] [-o yaml|json|name]
     kubelab create configmap NAME [--from-literal K=V] [--from-file [K=]PATH] [--from-env-file PATH]
     kubelab create secret generic NAME [--from-literal K=V] [--from-file [K=]PATH] [--type TYPE]
-    kubelab get KIND [NAME...] | KIND/NAME... [-o wide|json|yaml|name|jsonpath=...] [-w] [-l SEL]
-                [--field-selector SEL] [-n NS | -A] [--show-labels] [--no-headers]
+    kubelab get KIND [NAME...] | KIND/NAME... [-o wide|json|yaml|name|jsonpath=...|custom-columns=...] [-w]
+                [-l SEL] [--field-selector SEL] [-n NS | -A] [--show-labels] [-L KEY] [--sort-by PATH] [--no-headers]
     kubelab describe KIND [NAME...] | KIND/NAME... [-l SEL] [-n NS | -A]
     kubelab delete KIND NAME... | KIND/NAME... | -f FILE | KIND -l SEL | KIND --all
                 [--grace-period N] [--force] [--cascade background|foreground|orphan] [--wait=false]
