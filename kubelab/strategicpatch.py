@@ -15,7 +15,7 @@ from typing import Any
 
 from google.protobuf.descriptor import Descriptor
 
-__all__ = ["PATCH_KEYS", "StrategicPatchError", "apply_to"]
+__all__ = ["PATCH_KEYS", "StrategicPatchError", "apply_to", "merge_patch"]
 
 # (Go type, JSON field) -> (patchStrategy, patchMergeKey); "" merge key: a list of primitives.
 PATCH_KEYS: dict[tuple[str, str], tuple[str, str]] = {
@@ -158,3 +158,17 @@ def _ordered(items: list, order: list, key: str) -> list:
     rank = {w: i for i, w in enumerate(wanted) if isinstance(w, (str, int, float, bool))}
     listed = sorted((v for v in items if ident(v) in rank), key=lambda v: rank[ident(v)])
     return listed + [v for v in items if ident(v) not in rank]
+
+
+def merge_patch(target, patch):
+    """RFC 7386 JSON merge patch (`--type merge`, application/merge-patch+json): maps merge, a null
+    deletes, anything else (lists too) replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result

@@ -13,11 +13,11 @@ import json
 
 from kubelab.api.registry import KindInfo
 from kubelab.cli.describe import LAST_APPLIED
+from kubelab.cli import dry_run
 from kubelab.cli.errors import format_api_error
 from kubelab.cli.manifests import Document, read_documents
 from kubelab.cli.merge import patch_of, three_way
 from kubelab.cli.session import DEFAULT_NAMESPACE, CliError, Session
-from kubelab.cli.targets import kind_prefix
 from kubelab.errors import ApiError
 from kubelab.manifest import to_dict
 
@@ -86,28 +86,28 @@ async def _apply_one(ctx: Session, doc: Document, errors: list[str]) -> None:
             if e.reason != "NotFound":
                 raise
             try:
-                await ctx.client.create_manifest(json.dumps(modified), namespace=ns)
+                created = await dry_run.create(ctx, modified, ns)
             except ApiError as e:
                 if e.reason == "AlreadyExists" and attempt + 1 < CONFLICT_RETRIES:
                     continue
                 errors.append(format_api_error(e, verb="creating", source=doc.source))
                 return
-            ctx.out(f"{kind_prefix(info)}/{name} created\n")
+            dry_run.report(ctx, created, "created")
             return
         live = to_dict(current)
         original = _parse_last_applied(current.metadata.annotations.get(LAST_APPLIED))
         wanted = three_way(original, modified, live)
         if wanted is None:
-            ctx.out(f"{kind_prefix(info)}/{name} unchanged\n")
+            dry_run.report(ctx, current, "unchanged")
             return
         try:
-            await ctx.client.update_manifest(json.dumps(wanted), namespace=ns)
+            updated = await dry_run.update(ctx, wanted, ns)
         except ApiError as e:
             if e.reason == "Conflict" and attempt + 1 < CONFLICT_RETRIES:
                 continue
             errors.append(_patch_error(e, doc, ns, patch_of(live, modified)))
             return
-        ctx.out(f"{kind_prefix(info)}/{name} configured\n")
+        dry_run.report(ctx, updated, "configured")
         return
 
 
@@ -128,6 +128,7 @@ def _patch_error(err: ApiError, doc: Document, ns: str, patch: dict) -> str:
 
 
 async def _run(ctx: Session, verb: str) -> int:
+    dry_run.check(ctx)
     docs = documents(ctx, verb)
     builder_errors = [d.error for d in docs if d.error]
     errors: list[str] = []
@@ -149,11 +150,11 @@ async def _run(ctx: Session, verb: str) -> int:
 async def _create_one(ctx: Session, doc: Document, errors: list[str]) -> None:
     ns = document_namespace(ctx, doc)
     try:
-        created = await ctx.client.create_manifest(json.dumps(doc.data), namespace=ns)
+        created = await dry_run.create(ctx, doc.data, ns)
     except ApiError as e:
         errors.append(format_api_error(e, verb="creating", source=doc.source))
         return
-    ctx.out(f"{kind_prefix(doc.info)}/{created.metadata.name} created\n")
+    dry_run.report(ctx, created, "created")
 
 
 async def cmd_apply(ctx: Session) -> int:

@@ -62,7 +62,8 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_down)
 
     p = subparsers.add_parser("ps", aliases=["status"], help="list the processes: pid, state, health, role")
-    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--format", "-o", "--output", dest="format", choices=("table", "json"), default="table",
+                   help="table (default) or json")
     p.add_argument("--timeout", type=float, default=1.0, help="seconds a health check may take")
     p.set_defaults(func=cmd_ps)
 

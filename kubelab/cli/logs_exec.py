@@ -24,10 +24,11 @@ import grpc
 
 from kubelab import kubeletaddr
 from kubelab.api.v1 import core_pb2, kubelet_pb2, kubelet_pb2_grpc
+from kubelab.cli import logs_select
 from kubelab.cli.session import CliError, Session, run_verb
 
 __all__ = ["add_commands", "cmd_logs", "cmd_exec", "kubelet_address", "choose_container", "pod_target",
-           "stream_requests", "relay_output", "rpc_error", "terminal_kept", "warn_no_tty"]
+           "stream_requests", "stream_logs", "relay_output", "rpc_error", "terminal_kept", "warn_no_tty"]
 
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
 
@@ -85,6 +86,12 @@ def rpc_error(e: grpc.RpcError, address: str) -> CliError:
 async def cmd_logs(ctx: Session) -> int:
     args = ctx.args
     pod, container, address = await pod_target(ctx, args.pod, args.container, "logs")
+    return await stream_logs(ctx, pod, container, address)
+
+
+async def stream_logs(ctx: Session, pod: core_pb2.Pod, container: str, address: str, prefix: bytes = b"") -> int:
+    """Copy one container's log to stdout, each line after `prefix` (`[pod/web-0/c] ` for --prefix)."""
+    args = ctx.args
     req = kubelet_pb2.LogsRequest(namespace=pod.metadata.namespace, pod=pod.metadata.name, uid=pod.metadata.uid,
                                   container=container, follow=args.follow, previous=args.previous,
                                   timestamps=args.timestamps)
@@ -97,11 +104,16 @@ async def cmd_logs(ctx: Session) -> int:
     async with grpc.aio.insecure_channel(address) as channel:
         try:
             async for chunk in kubelet_pb2_grpc.KubeletStub(channel).Logs(req):
-                out.write(chunk.data)
+                out.write(_prefixed(chunk.data, prefix) if prefix else chunk.data)
                 out.flush()
         except grpc.RpcError as e:
             raise rpc_error(e, address) from None
     return 0
+
+
+def _prefixed(data: bytes, prefix: bytes) -> bytes:
+    lines = data.splitlines(keepends=True)
+    return b"".join(prefix + line for line in lines)
 
 
 def _stdin_chunks(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue) -> None:
@@ -194,15 +206,16 @@ async def cmd_exec(ctx: Session) -> int:
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("logs", help="print a container's logs (like kubectl logs)")
-    p.add_argument("pod", metavar="POD", help="the pod (NAME or pod/NAME)")
+    p.add_argument("pod", nargs="?", metavar="POD", help="the pod (NAME, pod/NAME, deploy/NAME, sts/NAME, ...)")
     p.add_argument("-c", "--container", help="the container (default: the pod's default or first one)")
+    logs_select.add_flags(p)
     p.add_argument("-f", "--follow", action="store_true", help="keep streaming until the container stops")
     p.add_argument("-p", "--previous", action="store_true", help="the previous, terminated instance")
     p.add_argument("--tail", type=int, default=None, metavar="N", help="only the last N lines")
     p.add_argument("--since", metavar="DURATION", help="only lines newer than this (5s, 2m, 3h)")
     p.add_argument("--timestamps", action="store_true", help="prefix each line with its time")
     p.add_argument("-n", "--namespace", metavar="NS", help="the namespace (default: default)")
-    p.set_defaults(func=lambda args: run_verb(args, cmd_logs))
+    p.set_defaults(func=lambda args: run_verb(args, logs_select.cmd_logs))
 
     p = subparsers.add_parser("exec", help="run a command in a container (like kubectl exec)")
     p.add_argument("pod", metavar="POD", help="the pod (NAME or pod/NAME)")

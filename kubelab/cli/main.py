@@ -16,12 +16,13 @@ import os
 import sys
 
 from kubelab.cli import cluster_cmds, logs_exec, node_cmds, object_cmds, rollout_cmds, rollout_deploy, run_cmd
+from kubelab.cli import habit_cmds
 from kubelab.cluster.state import STATE_DIR_ENV, find_apiserver, resolve_state_dir
 
 __all__ = ["COMMAND_MODULES", "SERVER_ENV", "build_parser", "main"]
 
 #: The command groups, in the order `kubelab --help` lists them.
-COMMAND_MODULES = (cluster_cmds, object_cmds, logs_exec, run_cmd, rollout_cmds, rollout_deploy, node_cmds)
+COMMAND_MODULES = (cluster_cmds, object_cmds, logs_exec, run_cmd, rollout_cmds, rollout_deploy, node_cmds, habit_cmds)
 
 SERVER_ENV = "KUBELAB_SERVER"
 
@@ -58,6 +59,7 @@ def _add_global_options_everywhere(subparsers: argparse._SubParsersAction) -> No
             continue
         seen.add(id(parser))
         add_global_options(parser)
+        parser.set_defaults(parser_=parser)  # main reports unknown arguments with this parser's usage
         for action in parser._actions:
             if isinstance(action, argparse._SubParsersAction):
                 _add_global_options_everywhere(action)
@@ -83,7 +85,13 @@ def resolve_globals(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extras = parser.parse_known_args(argv)
+    intermixed = getattr(args, "intermixed", "")  # verbs whose positionals may come after flags (label)
+    if intermixed:
+        getattr(args, intermixed).extend(a for a in extras if not a.startswith("-") or a == "-")
+        extras = [a for a in extras if a.startswith("-") and a != "-"]
+    if extras:
+        getattr(args, "parser_", parser).error(f"unrecognized arguments: {' '.join(extras)}")
     resolve_globals(args)
     try:
         return args.func(args) or 0

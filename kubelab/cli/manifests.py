@@ -14,6 +14,7 @@ from typing import Any, Iterator
 import yaml
 
 from kubelab.api.registry import KindInfo
+from kubelab.cli import url_source
 from kubelab.manifest import ManifestError, MissingKindError, NoKindMatchError, kind_info
 
 __all__ = ["Document", "read_documents", "MANIFEST_EXTENSIONS"]
@@ -41,6 +42,9 @@ def _files(name: str, recursive: bool) -> Iterator[tuple[str, str]]:
     """(source, text) for -f NAME: a file, a directory's manifests, or stdin."""
     if name == "-":
         yield "STDIN", sys.stdin.read()
+        return
+    if url_source.is_url(name):
+        yield name, url_source.read_url(name)
         return
     path = Path(name)
     if path.is_dir():

@@ -1,11 +1,11 @@
 """Object verbs, like kubectl's: apply, create, get, describe, delete, scale, events, wait.
 
-    kubelab apply -f FILE|DIR|- [-n NS] [-R]
-    kubelab create -f FILE|DIR|- [-n NS] [-R]
+    kubelab apply -f FILE|DIR|URL|- [-n NS] [-R] [--dry-run=client|server] [-o yaml|json|name]
+    kubelab create -f FILE|DIR|URL|- [-n NS] [-R] [--dry-run=client|server] [-o yaml|json|name]
     kubelab create configmap NAME [--from-literal K=V] [--from-file [K=]PATH] [--from-env-file PATH]
     kubelab create secret generic NAME [--from-literal K=V] [--from-file [K=]PATH] [--type TYPE]
-    kubelab get KIND [NAME...] | KIND/NAME... [-o wide|json|yaml|name|jsonpath=...] [-w] [-l SEL]
-                [--field-selector SEL] [-n NS | -A] [--show-labels] [--no-headers]
+    kubelab get KIND [NAME...] | KIND/NAME... [-o wide|json|yaml|name|jsonpath=...|custom-columns=...] [-w]
+                [-l SEL] [--field-selector SEL] [-n NS | -A] [--show-labels] [-L KEY] [--sort-by PATH] [--no-headers]
     kubelab describe KIND [NAME...] | KIND/NAME... [-l SEL] [-n NS | -A]
     kubelab delete KIND NAME... | KIND/NAME... | -f FILE | KIND -l SEL | KIND --all
                 [--grace-period N] [--force] [--cascade background|foreground|orphan] [--wait=false]
@@ -61,28 +61,39 @@ def _file_flags(p: argparse.ArgumentParser, required: bool) -> None:
     p.add_argument("-R", "--recursive", action="store_true", help="process directories recursively")
 
 
+def _dry_run_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dry-run", nargs="?", const="client", default="none", metavar="none|client|server",
+                   help="only show what would be sent: client (nothing sent) or server (validated, not stored)")
+    p.add_argument("-o", "--output", metavar="FORMAT", help="print the objects: yaml, json, name or jsonpath=...")
+
+
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("apply", help="create or update objects from manifests (like kubectl apply)")
     _file_flags(p, required=True)
     _namespace_flags(p, all_namespaces=False)
+    _dry_run_flags(p)
     p.set_defaults(func=_verb("apply_cmd", "cmd_apply"))
 
     p = subparsers.add_parser("create", help="create objects from manifests (like kubectl create -f), "
                                              "or a configmap or secret")
     _file_flags(p, required=False)
     _namespace_flags(p, all_namespaces=False)
+    _dry_run_flags(p)
     p.set_defaults(func=_verb("apply_cmd", "cmd_create"))
     create_cmds.add_create_subcommands(p, _verb)
 
     p = subparsers.add_parser("get", help="list objects in kubectl's tables, or as YAML/JSON")
     p.add_argument("resources", nargs="*", metavar="KIND [NAME...]")
     _namespace_flags(p)
-    p.add_argument("-o", "--output", metavar="FORMAT", help="wide, json, yaml, name or jsonpath=TEMPLATE")
+    p.add_argument("-o", "--output", metavar="FORMAT", help="wide, json, yaml, name, jsonpath=TEMPLATE or custom-columns=NAME:.path,...")
     p.add_argument("-l", "--selector", metavar="SEL", help="label selector, e.g. app=web,tier!=db")
     p.add_argument("--field-selector", metavar="SEL", help="field selector, e.g. status.phase=Running")
     p.add_argument("-w", "--watch", action="store_true", help="after the list, print a row per change")
     p.add_argument("--watch-only", action="store_true", help="print only the changes")
     p.add_argument("--show-labels", action="store_true", help="add a LABELS column")
+    p.add_argument("-L", "--label-columns", action="append", metavar="KEY[,KEY...]",
+                   help="a column with the value of each of these labels")
+    p.add_argument("--sort-by", metavar="JSONPATH", help="sort the list by this field, e.g. .metadata.name")
     p.add_argument("--no-headers", action="store_true", help="omit the header row")
     p.set_defaults(func=_verb("get_cmd", "cmd_get"))
 

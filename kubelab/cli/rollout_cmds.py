@@ -41,8 +41,10 @@ def _bool(value: str) -> bool:
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
-    rollout = subparsers.add_parser("rollout", help="manage the rollout of a StatefulSet (status, history, undo, "
-                                    "restart)")
+    rollout = subparsers.add_parser("rollout", help="manage the rollout of a Deployment or a StatefulSet (status, "
+                                    "history, undo, restart; pause, resume: Deployments)",
+                                    description="Manage the rollout of a Deployment or a StatefulSet: status, "
+                                    "history, undo and restart for both kinds; pause and resume for Deployments.")
     verbs = rollout.add_subparsers(dest="rollout_verb", metavar="VERB", required=True)
 
     p = verbs.add_parser("status", help="show the status of the rollout, waiting until it is done")

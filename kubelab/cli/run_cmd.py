@@ -23,11 +23,13 @@ from dataclasses import dataclass, field
 import grpc
 
 from kubelab.api.v1 import core_pb2, kubelet_pb2, kubelet_pb2_grpc
+from kubelab.cli import dry_run
 from kubelab.cli.durations import parse_duration
 from kubelab.cli.logs_exec import pod_target, relay_output, stream_requests, terminal_kept, warn_no_tty
 from kubelab.cli.session import CliError, Session, run_verb
 from kubelab.cli.wait_cmd import wait_until
 from kubelab.errors import ApiError
+from kubelab.manifest import to_dict
 from kubelab.validation_names import is_env_var_name
 
 __all__ = ["RunOptions", "parse_run", "new_pod", "cmd_run", "add_commands"]
@@ -207,6 +209,11 @@ async def _remove(ctx: Session, name: str) -> None:
 
 async def cmd_run(ctx: Session) -> int:
     opts = parse_run(ctx.args)
+    dry_run.check(ctx)
+    if dry_run.mode(ctx) != "none":  # kubectl: a dry run never attaches
+        pod = new_pod(opts)
+        dry_run.report(ctx, await dry_run.create(ctx, to_dict(pod), ctx.namespace), "created")
+        return 0
     created = await ctx.client.create(new_pod(opts), ctx.namespace)
     if not opts.attach:
         ctx.out(f"pod/{created.metadata.name} created\n")
@@ -244,4 +251,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--pod-running-timeout", default="1m0s", metavar="DURATION",
                    help="how long to wait for the pod to run (default 1m0s)")
     p.add_argument("-n", "--namespace", metavar="NS", help="the namespace (default: default)")
+    p.add_argument("--dry-run", nargs="?", const="client", default="none", metavar="none|client|server",
+                   help="only show the pod: client (nothing sent) or server (validated, not stored)")
+    p.add_argument("-o", "--output", metavar="FORMAT", help="with --dry-run: yaml, json, name or jsonpath=...")
     p.set_defaults(func=lambda args: run_verb(args, cmd_run))

@@ -18,6 +18,7 @@ from kubelab import manifest
 from kubelab.api import registry
 from kubelab.api.registry import KindInfo
 from kubelab.network import DEFAULT_SERVICE_CIDR
+from kubelab.strategicpatch import merge_patch
 from services.apiserver import errors, strategy
 from services.apiserver.admission import admit_create
 from services.apiserver.defaults import apply_defaults
@@ -39,19 +40,6 @@ _RANDOM = "bcdfghjklmnpqrstvwxz2456789"
 
 def object_key(info: KindInfo, namespace: str, name: str) -> str:
     return f"{namespace}/{name}" if info.namespaced else name
-
-
-def merge_patch(target, patch):
-    """RFC 7386 JSON merge patch."""
-    if not isinstance(patch, dict):
-        return patch
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
 
 
 def _merge_patch_of(patch: str) -> Callable[[dict], dict]:

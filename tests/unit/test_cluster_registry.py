@@ -70,7 +70,7 @@ def test_apiserver_command_and_environment():
     inst = instances(1)[0]
     argv = command(inst, listen="0.0.0.0:6443", upstream="redis://redis:6379/0")
     assert argv == ["python", "-m", "services.apiserver", "--listen", "0.0.0.0:6443", "--redis", "redis://redis:6379/0",
-                    "--service-cluster-ip-range", "198.19.0.0/16"]
+                    "--service-cluster-ip-range", "198.19.0.0/16", "--http-listen", "0.0.0.0:8080"]
     env = environment(inst, upstream="redis://redis:6379/0", state_dir="/s")
     assert env["KUBELAB_REDIS_URL"] == "redis://redis:6379/0"
     assert env["KUBELAB_STATE_DIR"] == "/s" and env["KUBELAB_COMPONENT"] == "apiserver"

@@ -19,7 +19,6 @@ from kubelab import fielderrors, manifest, strategicpatch
 from services.apiserver import errors
 from services.apiserver.http import objects
 from services.apiserver.http.paths import Target
-from services.apiserver.resources import merge_patch
 
 __all__ = ["patch_function", "validated", "MERGE", "JSON", "STRATEGIC", "APPLY"]
 
@@ -39,7 +38,7 @@ class _Apply:
         self.doc, self.target, self.manager = doc, target, manager
 
     def __call__(self, current: dict) -> dict:
-        return _record_manager(merge_patch(current, self.doc), self.manager, "Apply", self.target)
+        return _record_manager(strategicpatch.merge_patch(current, self.doc), self.manager, "Apply", self.target)
 
     def new_object(self):
         doc = _record_manager(dict(self.doc), self.manager, "Apply", self.target)
@@ -107,7 +106,7 @@ def patch_function(content_type: str, body: bytes, target: Target, manager: str)
     if not isinstance(doc, dict):
         raise errors.bad_request("error decoding patch: a merge patch must be a JSON object")
     if media == MERGE:
-        return lambda current: merge_patch(current, doc)
+        return lambda current: strategicpatch.merge_patch(current, doc)
     if media == STRATEGIC:
         return _strategic(doc, target)
     raise errors.ApiError(grpc.StatusCode.INVALID_ARGUMENT, "UnsupportedMediaType",
