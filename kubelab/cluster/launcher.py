@@ -21,7 +21,7 @@ from typing import Callable, Iterator
 
 from kubelab import hostaddr
 from kubelab.client import ApiError
-from kubelab.cluster import procs, proxyctl, registry
+from kubelab.cluster import journal, procs, proxyctl, registry
 from kubelab.cluster.bootstrap import bootstrap_cluster
 from kubelab.cluster.healthcheck import SERVING
 from kubelab.cluster.networks import claim_pod_network, release_pod_network
@@ -156,6 +156,7 @@ class Launcher:
             procs.wait_dead([(rec.pid, rec.start_time)], 5)
             rec.desired = "killed"
             self.sd.save(state)
+            journal.append(self.sd.root, "killed", name, pid=rec.pid)
             self.say(f"event=killed name={name} pid={rec.pid}")
 
     def stop(self, name: str, grace: float = 10.0) -> None:
@@ -205,6 +206,7 @@ class Launcher:
             rec = state.processes[name]
             if not procs.signal_process(rec.pid, rec.start_time, sig):
                 raise ClusterError(f"{name} is not running")
+            journal.append(self.sd.root, verb, name, pid=rec.pid)
             self.say(f"event={verb} name={name} pid={rec.pid}")
 
     @staticmethod
@@ -312,6 +314,7 @@ class Launcher:
             rec.pid, rec.start_time = procs.spawn(spec.argv, env=spec.env, log=log, cwd=self.sd.root)
             rec.desired = "running"
             self.sd.save(state)
+            journal.append(self.sd.root, "started", name, pid=rec.pid)
             self.say(f"event=started name={name} pid={rec.pid} listen={rec.listen}")
         if timeout:
             self._wait_serving(state, names, timeout)
@@ -345,6 +348,7 @@ class Launcher:
         for n in names:
             state.processes[n].desired = desired
         for n in live:
+            journal.append(self.sd.root, "stopped", n, pid=state.processes[n].pid)
             self.say(f"event=stopped name={n} pid={state.processes[n].pid}")
 
     def _set_partitioned(self, name: str | None, partitioned: bool, mode: str) -> list[str]:
@@ -367,6 +371,8 @@ class Launcher:
             proxyctl.write_config(self.sd.proxy_file, proxyctl.set_partitioned(config, names, partitioned, mode))
             proxyctl.request(proxy.listen, "reload")
             verb = "partitioned" if partitioned else "healed"
+            for n in names:
+                journal.append(self.sd.root, verb, n, **({"mode": mode} if partitioned else {}))
             self.say(f"event={verb} routes={','.join(names) or '-'}" + (f" mode={mode}" if partitioned else ""))
             return names
 
