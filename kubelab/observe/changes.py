@@ -9,9 +9,10 @@ reports Ready, the node controller marks a silent node Unknown and taints it).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Callable, Iterator
 
-from kubelab.observe.entries import Entry, object_ref, parse_time
+from kubelab.observe.entries import Entry, is_whole_second, object_ref, parse_time
 
 __all__ = ["past", "diff", "event_entry", "OWNER_ACTORS"]
 
@@ -21,17 +22,22 @@ OWNER_ACTORS = {"ReplicaSet": "replicaset-controller", "Deployment": "deployment
 NODE_LEASE_NAMESPACE = "kube-node-lease"
 
 
-def _entry(obj: dict, when: float | None, actor: str, what: str, source: str = "object") -> Entry | None:
+def _entry(obj: dict, stamp: str | None, actor: str, what: str, offset: float = 0.0) -> Entry | None:
+    """An entry at timestamp stamp (+ offset seconds); one in whole seconds sorts at the second's end."""
+    when = parse_time(stamp)
     if when is None:
         return None
     kind, ns, name = object_ref(obj)
-    return Entry(when, actor or "-", kind, ns, name, what, source)
+    whole = is_whole_second(stamp)
+    return Entry(when + offset + (0.999 if whole else 0.0), actor or "-", kind, ns, name, what, "object", whole)
 
 
 def _creator(obj: dict) -> str:
     for ref in obj.get("metadata", {}).get("ownerReferences", []):
         if ref.get("controller"):
             return OWNER_ACTORS.get(ref.get("kind", ""), "-")
+    if obj.get("kind") == "Node":
+        return f"kubelet/{obj['metadata'].get('name')}"
     if obj.get("kind") == "PersistentVolume":
         return obj["metadata"].get("annotations", {}).get("pv.kubernetes.io/provisioned-by", "-")
     return "-"
@@ -64,9 +70,6 @@ def _ready_what(obj: dict, c: dict) -> tuple[str, str]:
 
 def _deletion(obj: dict) -> Entry | None:
     meta = obj["metadata"]
-    when = parse_time(meta.get("deletionTimestamp"))
-    if when is None:
-        return None
     grace = int(meta.get("deletionGracePeriodSeconds", 0) or 0)
     if obj.get("kind") == "Pod":
         note = f" (grace {grace}s)"
@@ -74,27 +77,27 @@ def _deletion(obj: dict) -> Entry | None:
         note = f" (finalizers: {','.join(meta['finalizers'])})"
     else:
         note = ""
-    return _entry(obj, when - grace, "-", "Terminating" + note)
+    return _entry(obj, meta.get("deletionTimestamp"), "-", "Terminating" + note, offset=-grace)
 
 
 def _pod_past(obj: dict) -> Iterator[Entry | None]:
     sched = _condition(obj, "PodScheduled")
     if sched.get("status") == "True":
-        yield _entry(obj, parse_time(sched.get("lastTransitionTime")), "default-scheduler",
+        yield _entry(obj, sched.get("lastTransitionTime"), "default-scheduler",
                      f"scheduled to {obj.get('spec', {}).get('nodeName', '?')}")
     ready = _condition(obj, "Ready")
     if ready and (ready.get("status") == "True" or ready.get("reason") not in (None, "", "PodCompleted")):
         actor, text = _ready_what(obj, ready)
-        yield _entry(obj, parse_time(ready.get("lastTransitionTime")), actor, text)
+        yield _entry(obj, ready.get("lastTransitionTime"), actor, text)
 
 
 def _node_past(obj: dict) -> Iterator[Entry | None]:
     ready = _condition(obj, "Ready")
     if ready:
         actor, text = _ready_what(obj, ready)
-        yield _entry(obj, parse_time(ready.get("lastTransitionTime")), actor, text)
+        yield _entry(obj, ready.get("lastTransitionTime"), actor, text)
     for t in obj.get("spec", {}).get("taints", []):
-        yield _entry(obj, parse_time(t.get("timeAdded")), "node-controller",
+        yield _entry(obj, t.get("timeAdded"), "node-controller",
                      f"taint {t.get('key')}:{t.get('effect')} added")
 
 
@@ -102,14 +105,14 @@ def _lease_past(obj: dict) -> Iterator[Entry | None]:
     spec = obj.get("spec", {})
     holder = spec.get("holderIdentity", "")
     if holder:
-        yield _entry(obj, parse_time(spec.get("acquireTime")), holder,
+        yield _entry(obj, spec.get("acquireTime"), holder,
                      f"leader: {holder} (transitions {spec.get('leaseTransitions', 0)})")
 
 
 def _va_past(obj: dict) -> Iterator[Entry | None]:
     spec = obj.get("spec", {})
     state = "attached" if obj.get("status", {}).get("attached") else "not attached yet"
-    yield _entry(obj, parse_time(obj["metadata"].get("creationTimestamp")), "attachdetach-controller",
+    yield _entry(obj, obj["metadata"].get("creationTimestamp"), "attachdetach-controller",
                  f"attach {spec.get('source', {}).get('persistentVolumeName', '?')} to {spec.get('nodeName')}"
                  f" requested (now {state})")
 
@@ -125,27 +128,34 @@ def past(obj: dict) -> list[Entry]:
         return []  # a node's heartbeat, one holder forever: noise on a timeline
     found: list[Entry | None] = []
     if kind not in ("VolumeAttachment", "Lease"):
-        found.append(_entry(obj, parse_time(obj["metadata"].get("creationTimestamp")), _creator(obj), "created"))
+        found.append(_entry(obj, obj["metadata"].get("creationTimestamp"), _creator(obj), "created"))
     found.extend(_PAST.get(kind, lambda o: iter(()))(obj))
     found.append(_deletion(obj))
     return sorted(e for e in found if e is not None)
 
 
 def event_entry(ev: dict) -> Entry | None:
-    """An Event as a line: its reason and message, from its source, on the object it is about."""
-    when = parse_time(ev.get("lastTimestamp")) or parse_time(ev.get("eventTime")) or \
-        parse_time(ev.get("metadata", {}).get("creationTimestamp"))
-    if when is None:
+    """An Event as a line, at its first occurrence (what it reports began then), from its source."""
+    count = int(ev.get("count", 1) or 1)
+    stamps = [ev.get("firstTimestamp") if count > 1 else None, ev.get("lastTimestamp"), ev.get("eventTime"),
+              ev.get("metadata", {}).get("creationTimestamp")]
+    stamp = next((s for s in stamps if parse_time(s) is not None), None)
+    if stamp is None:
         return None
     src = ev.get("source", {})
     actor = src.get("component") or ev.get("reportingComponent") or "-"
     if actor == "kubelet" and src.get("host"):
         actor = f"kubelet/{src['host']}"
     inv = ev.get("involvedObject", {})
-    count = int(ev.get("count", 1) or 1)
-    repeat = f" (x{count})" if count > 1 else ""
+    repeat = ""
+    if count > 1:
+        last = parse_time(ev.get("lastTimestamp"))
+        until = f" until {dt.datetime.fromtimestamp(last).strftime('%H:%M:%S')}" if last else ""
+        repeat = f" (x{count}{until})"
     what = f"{ev.get('type', 'Normal')} {ev.get('reason', '')}: {ev.get('message', '').strip()}{repeat}"
-    return Entry(when, actor, inv.get("kind", ""), inv.get("namespace", ""), inv.get("name", ""), what, "event")
+    whole = is_whole_second(stamp)
+    return Entry(parse_time(stamp) + (0.999 if whole else 0.0), actor, inv.get("kind", ""), inv.get("namespace", ""),
+                 inv.get("name", ""), what, "event", whole)
 
 
 # ---- live changes ------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-__all__ = ["Entry", "parse_time", "format_entry", "object_ref"]
+__all__ = ["Entry", "parse_time", "is_whole_second", "format_entry", "object_ref"]
 
 
 @dataclass(frozen=True, order=True)
@@ -21,10 +21,17 @@ class Entry:
     what: str
     source: str = "object"
     """Where the line comes from: event, object (timestamps and conditions), journal, or watch."""
+    whole_second: bool = False
+    """The time came from a whole-second timestamp (metav1.Time): the change happened during that
+    second, so the entry sorts at the second's end (after what caused it) and prints without milliseconds."""
 
     @property
     def object(self) -> str:
         return f"{self.kind}/{self.name}" if self.kind else self.name
+
+
+def is_whole_second(value: str | None) -> bool:
+    return bool(value) and "." not in value
 
 
 def parse_time(value: str | None) -> float | None:
@@ -45,5 +52,7 @@ def object_ref(obj: dict) -> tuple[str, str, str]:
 def format_entry(e: Entry, *, namespaces: bool = False, width: int = 24) -> str:
     """`12:01:45.120  node-controller        Node/node-2   NotReady (...)`, in local time."""
     stamp = dt.datetime.fromtimestamp(e.time).strftime("%H:%M:%S.%f")[:-3]
+    if e.whole_second:
+        stamp = stamp[:8] + "    "
     obj = f"{e.namespace}/{e.object}" if namespaces and e.namespace else e.object
-    return f"{stamp}  {e.actor:<{width}} {obj:<28} {e.what}"
+    return f"{stamp}  {e.actor:<{width}}  {obj:<28}  {e.what}"
