@@ -43,4 +43,5 @@ def test_lab_02_storage_controller_down(tmp_path):
         rows = parse_timeline(out)
         killed = rows.index(("kubelab", "Component/provisioner", "killed (SIGKILL): it stays down until `kubelab start`"))
         started = rows.index(("kubelab", "Component/provisioner", "started"), killed)
-        assert not [r for r in rows[killed:started] if r[1].startswith("PersistentVolumeClaim/")], rows[killed:started]
+        assert not [r for r in rows[killed:started] if r[1].startswith("PersistentVolumeClaim/")
+                    and r[2].startswith(("Normal ", "Warning "))], rows[killed:started]
