@@ -77,6 +77,11 @@ def _key(obj: dict) -> str:
     return f"{meta['namespace']}/{meta.get('name', '?')}" if meta.get("namespace") else meta.get("name", "?")
 
 
+def display_key(key: str) -> str:
+    """`default/web-0`, or `node-1` for a cluster-scoped object (whose key is `/node-1`)."""
+    return key.lstrip("/")
+
+
 def _details(obj: dict) -> str:
     """The fields the invariants look at, as key=value."""
     meta, spec, status = obj.get("metadata", {}), obj.get("spec", {}), obj.get("status", {})

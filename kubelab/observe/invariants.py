@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from kubelab.observe.entries import parse_time
-from kubelab.observe.history import WATCH_TYPES, Record
+from kubelab.observe.history import WATCH_TYPES, Record, display_key
 
 __all__ = ["Violation", "check", "INVARIANTS"]
 
@@ -252,7 +252,7 @@ class NoLostWrites:
             if key in present or last is None:
                 continue
             if final or rv < int(obj.get("metadata", {}).get("resourceVersion") or 0):
-                out.append(Violation(self.name, f"{rec.kind} {key} (resourceVersion "
+                out.append(Violation(self.name, f"{rec.kind} {display_key(key)} (resourceVersion "
                                      f"{obj['metadata'].get('resourceVersion')}) is gone without a delete: the "
                                      f"{rec.data.get('reason', '')} list at resourceVersion {rv} lacks it",
                                      (last, rec)))
@@ -260,7 +260,7 @@ class NoLostWrites:
             for (kind, key), ack in self.acked.items():
                 if kind == rec.kind and key not in present and (kind, key) not in self.deleted \
                         and (kind, key) not in st.last:
-                    out.append(Violation(self.name, f"{kind} {key}: its create was acknowledged "
+                    out.append(Violation(self.name, f"{kind} {display_key(key)}: its create was acknowledged "
                                          f"(resourceVersion {ack.data.get('rv')}) but it is gone", (ack, rec)))
         return out
 
