@@ -131,7 +131,7 @@ def past(obj: dict) -> list[Entry]:
         found.append(_entry(obj, obj["metadata"].get("creationTimestamp"), _creator(obj), "created"))
     found.extend(_PAST.get(kind, lambda o: iter(()))(obj))
     found.append(_deletion(obj))
-    return sorted(e for e in found if e is not None)
+    return sorted((e for e in found if e is not None), key=lambda e: e.sort_key)
 
 
 def event_entry(ev: dict) -> Entry | None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 __all__ = ["Entry", "parse_time", "is_whole_second", "format_entry", "object_ref"]
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Entry:
     time: float
     """Seconds since the epoch."""
@@ -24,6 +24,14 @@ class Entry:
     whole_second: bool = False
     """The time came from a whole-second timestamp (metav1.Time): the change happened during that
     second, so the entry sorts at the second's end (after what caused it) and prints without milliseconds."""
+
+    @property
+    def sort_key(self) -> tuple:
+        """Time, then, for changes in the same instant (whole-second timestamps), the order in which
+        they can happen: a deletion (usually the cause), a creation, the rest, Ready last."""
+        rank = 0 if self.what.startswith(("Terminating", "deleted")) else 1 if self.what == "created" else \
+            3 if self.what == "Ready" else 2
+        return (self.time, rank, self.kind, self.name, self.actor, self.what)
 
     @property
     def object(self) -> str:

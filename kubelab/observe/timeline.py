@@ -80,7 +80,7 @@ def select(entries: Iterable[Entry], flt: Filter, labelled: set[tuple[str, str, 
         if labelled is not None and e.kind not in (COMPONENT, "Node") and (e.kind, e.namespace, e.name) not in labelled:
             continue
         kept.append(e)
-    return sorted(kept)
+    return sorted(kept, key=lambda e: e.sort_key)
 
 
 def _matching(objects: dict[str, list[dict]], selector: Selector) -> set[tuple[str, str, str]] | None:
