@@ -20,9 +20,11 @@ __all__ = ["JOURNAL", "append", "read"]
 JOURNAL = "journal.jsonl"
 
 
-def append(root: Path, event: str, name: str, **fields: Any) -> None:
-    """Record that `event` (killed, paused, partitioned, ...) happened to process `name` now."""
-    line = json.dumps({"time": round(time.time(), 3), "event": event, "name": name, **fields}) + "\n"
+def append(root: Path, event: str, name: str, at: float | None = None, **fields: Any) -> None:
+    """Record that `event` (killed, paused, partitioned, ...) happened to process `name` at `at` (default
+    now); pass the time from just before the signal, since the process may act before this line is written."""
+    when = time.time() if at is None else at
+    line = json.dumps({"time": round(when, 3), "event": event, "name": name, **fields}) + "\n"
     fd = os.open(Path(root) / JOURNAL, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         os.write(fd, line.encode())

@@ -152,11 +152,12 @@ class Launcher:
     def kill(self, name: str) -> None:
         with self._locked_state(name) as state:
             rec = state.processes[name]
+            at = time.time()
             procs.signal_process(rec.pid, rec.start_time, signal.SIGKILL)
             procs.wait_dead([(rec.pid, rec.start_time)], 5)
             rec.desired = "killed"
             self.sd.save(state)
-            journal.append(self.sd.root, "killed", name, pid=rec.pid)
+            journal.append(self.sd.root, "killed", name, at=at, pid=rec.pid)
             self.say(f"event=killed name={name} pid={rec.pid}")
 
     def stop(self, name: str, grace: float = 10.0) -> None:
@@ -204,9 +205,10 @@ class Launcher:
     def _signal(self, name: str, sig: int, verb: str) -> None:
         with self._locked_state(name) as state:
             rec = state.processes[name]
+            at = time.time()
             if not procs.signal_process(rec.pid, rec.start_time, sig):
                 raise ClusterError(f"{name} is not running")
-            journal.append(self.sd.root, verb, name, pid=rec.pid)
+            journal.append(self.sd.root, verb, name, at=at, pid=rec.pid)
             self.say(f"event={verb} name={name} pid={rec.pid}")
 
     @staticmethod
@@ -368,11 +370,12 @@ class Launcher:
             proxy = state.processes.get(PROXY)
             if proxy is None or not procs.is_alive(proxy.pid, proxy.start_time):
                 raise ClusterError("the partition proxy is not running (`kubelab start proxy`)")
+            at = time.time()
             proxyctl.write_config(self.sd.proxy_file, proxyctl.set_partitioned(config, names, partitioned, mode))
             proxyctl.request(proxy.listen, "reload")
             verb = "partitioned" if partitioned else "healed"
             for n in names:
-                journal.append(self.sd.root, verb, n, **({"mode": mode} if partitioned else {}))
+                journal.append(self.sd.root, verb, n, at=at, **({"mode": mode} if partitioned else {}))
             self.say(f"event={verb} routes={','.join(names) or '-'}" + (f" mode={mode}" if partitioned else ""))
             return names
 
