@@ -74,3 +74,25 @@ def missing_in_order(output: str, patterns: list[Pattern]) -> list[Pattern]:
             return patterns[n:]
         i += 1
     return []
+
+
+_OUTPUT = re.compile(r"<!--\s*expected-output:\s*([\w-]+)\s*-->\s*\n```\w*\n(.*?)```", re.S)
+
+
+def expected_outputs(lab: str) -> dict[str, list[str]]:
+    """Blocks marked `<!-- expected-output: NAME -->`: lines a command's output must contain, in order
+    (`*` matches anything; other lines may come between)."""
+    text = (LABS / lab / "README.md").read_text()
+    return {name: [line.rstrip() for line in body.strip().splitlines()] for name, body in _OUTPUT.findall(text)}
+
+
+def missing_lines(output: str, patterns: list[str]) -> list[str]:
+    lines = output.splitlines()
+    i = 0
+    for n, p in enumerate(patterns):
+        while i < len(lines) and not fnmatch.fnmatchcase(lines[i].rstrip(), p):
+            i += 1
+        if i == len(lines):
+            return patterns[n:]
+        i += 1
+    return []
