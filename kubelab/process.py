@@ -51,11 +51,14 @@ from kubelab.informer import InformerFactory
 from kubelab.leaderelection import LeaderElectionConfig, LeaderElector, default_identity
 from kubelab.metrics import Metrics, serve_metrics
 
-__all__ = ["ProcessConfig", "Process", "new_config", "run", "parse_duration", "LEADER_SERVICE"]
+__all__ = ["ProcessConfig", "Process", "new_config", "run", "parse_duration", "LEADER_SERVICE", "MODE_SERVICE"]
 
 log = logging.getLogger(__name__)
 
 LEADER_SERVICE = "leader"
+MODE_SERVICE = "mode/"
+"""A component that runs in one of several modes sets health service `mode/<mode>` SERVING (kube-proxy:
+nftables or userspace); `kubelab ps` shows the mode as its ROLE."""
 SERVING, NOT_SERVING = health_pb2.HealthCheckResponse.SERVING, health_pb2.HealthCheckResponse.NOT_SERVING
 
 

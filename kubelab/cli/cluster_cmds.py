@@ -1,6 +1,7 @@
 """Cluster verbs, like docker compose's, and the coursework's failure verbs.
 
-    kubelab up [-d] [--nodes N] [--replicas COMPONENT=N] [--redis URL] [--timeout S]
+    kubelab up [-d] [--nodes N] [--replicas COMPONENT=N] [--redis URL] [--timeout S] [--pod-cidr CIDR]
+               [--service-cidr CIDR]
     kubelab down [--purge] [--timeout S]
     kubelab ps [--format table|json]                  (alias: status)
     kubelab component-logs NAME [-f] [--tail N] [--path]   (alias: clogs)
@@ -46,6 +47,10 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--replicas", "--scale", action="append", default=[], metavar="COMPONENT=N",
                    help="run N copies of a leader-elected component (scheduler-1..N); on a running cluster "
                    "starts or stops copies, like `docker compose up --scale`")
+    p.add_argument("--pod-cidr", metavar="CIDR",
+                   help="pod range, a /24 per node (default: as before, else 198.18.0.0/16 or the next free one)")
+    p.add_argument("--service-cidr", metavar="CIDR",
+                   help="Service range (default: as before, else 198.19.0.0/16 or the next free one)")
     p.set_defaults(func=cmd_up)
 
     p = subparsers.add_parser("down", help="stop every process of the cluster")
@@ -99,7 +104,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         replicas = registry.parse_replicas(args.replicas)
     except ValueError as e:
         raise ClusterError(str(e)) from None
-    opts = UpOptions(nodes=args.nodes, redis_url=args.redis, timeout=args.timeout, replicas=replicas)
+    opts = UpOptions(nodes=args.nodes, redis_url=args.redis, timeout=args.timeout, replicas=replicas,
+                     pod_cidr=args.pod_cidr, service_cidr=args.service_cidr)
     if args.detach:
         Launcher(args.state_dir, say=_say).up(opts)
         return 0

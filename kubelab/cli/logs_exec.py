@@ -25,7 +25,8 @@ import grpc
 from kubelab.api.v1 import core_pb2, kubelet_pb2, kubelet_pb2_grpc
 from kubelab.cli.session import CliError, Session, run_verb
 
-__all__ = ["add_commands", "cmd_logs", "cmd_exec", "kubelet_address", "choose_container"]
+__all__ = ["add_commands", "cmd_logs", "cmd_exec", "kubelet_address", "choose_container", "pod_target",
+           "stream_requests", "relay_output", "rpc_error", "terminal_kept", "warn_no_tty"]
 
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
 
@@ -65,7 +66,7 @@ def choose_container(pod: core_pb2.Pod, wanted: str | None, verb: str) -> str:
     return chosen
 
 
-async def _target(ctx: Session, pod_arg: str, container: str | None, verb: str):
+async def pod_target(ctx: Session, pod_arg: str, container: str | None, verb: str):
     pod = await ctx.client.get("Pod", _pod_name(pod_arg), ctx.namespace)
     if not pod.spec.node_name:
         raise CliError(f"Error from server (BadRequest): pod {pod.metadata.name} does not have a host assigned")
@@ -74,7 +75,7 @@ async def _target(ctx: Session, pod_arg: str, container: str | None, verb: str):
     return pod, name, kubelet_address(node)
 
 
-def _rpc_error(e: grpc.RpcError, address: str) -> CliError:
+def rpc_error(e: grpc.RpcError, address: str) -> CliError:
     if e.code() == grpc.StatusCode.UNAVAILABLE:
         return CliError(f"Error from server: error dialing backend: dial tcp {address}: connect: connection refused")
     reason = {grpc.StatusCode.NOT_FOUND: "NotFound", grpc.StatusCode.INVALID_ARGUMENT: "BadRequest"}.get(e.code())
@@ -83,7 +84,7 @@ def _rpc_error(e: grpc.RpcError, address: str) -> CliError:
 
 async def cmd_logs(ctx: Session) -> int:
     args = ctx.args
-    pod, container, address = await _target(ctx, args.pod, args.container, "logs")
+    pod, container, address = await pod_target(ctx, args.pod, args.container, "logs")
     req = kubelet_pb2.LogsRequest(namespace=pod.metadata.namespace, pod=pod.metadata.name, uid=pod.metadata.uid,
                                   container=container, follow=args.follow, previous=args.previous,
                                   timestamps=args.timestamps)
@@ -99,7 +100,7 @@ async def cmd_logs(ctx: Session) -> int:
                 out.write(chunk.data)
                 out.flush()
         except grpc.RpcError as e:
-            raise _rpc_error(e, address) from None
+            raise rpc_error(e, address) from None
     return 0
 
 
@@ -121,7 +122,7 @@ def _stdin_chunks(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue) -> None
 
 
 @contextlib.contextmanager
-def _terminal_kept():
+def terminal_kept():
     """Put the terminal's modes back as they were, however the command ends."""
     fd = sys.stdin.fileno() if sys.stdin is not None else -1
     saved = termios.tcgetattr(fd) if fd >= 0 and os.isatty(fd) else None
@@ -132,15 +133,42 @@ def _terminal_kept():
             termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
-async def _requests(start: kubelet_pb2.ExecStart, stdin: bool):
-    yield kubelet_pb2.ExecRequest(start=start)
+async def stream_requests(first, stdin: bool):
+    """The request stream of an exec or attach: `first` (carrying start), then stdin chunks and stdin_close."""
+    yield first
     if not stdin:
         return
     queue: asyncio.Queue = asyncio.Queue()
     threading.Thread(target=_stdin_chunks, args=(asyncio.get_running_loop(), queue), daemon=True).start()
+    request = type(first)
     while (data := await queue.get()) is not None:
-        yield kubelet_pb2.ExecRequest(stdin=data)
-    yield kubelet_pb2.ExecRequest(stdin_close=True)
+        yield request(stdin=data)
+    yield request(stdin_close=True)
+
+
+async def relay_output(responses, address: str) -> int:
+    """Write an exec or attach stream's stdout and stderr as they come; returns the exit code."""
+    code = 0
+    try:
+        async for resp in responses:
+            kind = resp.WhichOneof("body")
+            if kind == "stdout":
+                sys.stdout.buffer.write(resp.stdout)
+                sys.stdout.buffer.flush()
+            elif kind == "stderr":
+                sys.stderr.buffer.write(resp.stderr)
+                sys.stderr.buffer.flush()
+            elif kind == "exit_code":
+                code = resp.exit_code
+    except grpc.RpcError as e:
+        raise rpc_error(e, address) from None
+    return code
+
+
+def warn_no_tty(stdin: bool, tty: bool) -> None:
+    """kubectl's SetupTTY: a TTY asked for while stdin is not a terminal."""
+    if stdin and tty and not sys.stdin.isatty():
+        print("Unable to use a TTY - input is not a terminal or the right kind of file", file=sys.stderr)
 
 
 async def cmd_exec(ctx: Session) -> int:
@@ -148,38 +176,19 @@ async def cmd_exec(ctx: Session) -> int:
     command = list(args.command)
     if not command:
         raise CliError("error: you must specify at least one command for the container")
-    pod, container, address = await _target(ctx, args.pod, args.container, "exec")
+    pod, container, address = await pod_target(ctx, args.pod, args.container, "exec")
     if pod.status.phase in ("Succeeded", "Failed"):
         raise CliError(f"error: cannot exec into a container in a completed pod; current phase is "
                        f"{pod.status.phase}")
-    if args.stdin and args.tty and not sys.stdin.isatty():  # kubectl's SetupTTY
-        print("Unable to use a TTY - input is not a terminal or the right kind of file", file=sys.stderr)
+    warn_no_tty(args.stdin, args.tty)
     start = kubelet_pb2.ExecStart(namespace=pod.metadata.namespace, pod=pod.metadata.name, uid=pod.metadata.uid,
                                   container=container, command=command, stdin=args.stdin)
-    with _terminal_kept():
-        code = await _stream_exec(start, args.stdin, address)
+    with terminal_kept():
+        async with grpc.aio.insecure_channel(address) as channel:
+            requests = stream_requests(kubelet_pb2.ExecRequest(start=start), args.stdin)
+            code = await relay_output(kubelet_pb2_grpc.KubeletStub(channel).Exec(requests), address)
     if code:
         print(f"command terminated with exit code {code}", file=sys.stderr)
-    return code
-
-
-async def _stream_exec(start: kubelet_pb2.ExecStart, stdin: bool, address: str) -> int:
-    """Run the exec on the kubelet, copying its output here; the command's exit code."""
-    code = 0
-    async with grpc.aio.insecure_channel(address) as channel:
-        try:
-            async for resp in kubelet_pb2_grpc.KubeletStub(channel).Exec(_requests(start, stdin)):
-                kind = resp.WhichOneof("body")
-                if kind == "stdout":
-                    sys.stdout.buffer.write(resp.stdout)
-                    sys.stdout.buffer.flush()
-                elif kind == "stderr":
-                    sys.stderr.buffer.write(resp.stderr)
-                    sys.stderr.buffer.flush()
-                elif kind == "exit_code":
-                    code = resp.exit_code
-        except grpc.RpcError as e:
-            raise _rpc_error(e, address) from None
     return code
 
 

@@ -29,7 +29,7 @@ from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import kind_prefix, parse_targets
 from kubelab.errors import ApiError
 
-__all__ = ["cmd_wait", "Condition", "parse_for"]
+__all__ = ["cmd_wait", "Condition", "parse_for", "wait_until"]
 
 
 @dataclass(frozen=True)
@@ -111,23 +111,30 @@ def _met(cond: Condition, obj: Message | None) -> bool:
 
 
 async def _wait_one(ctx: Session, info: KindInfo, ns: str, name: str, cond: Condition) -> bool:
-    """True once the condition holds; False if the object is missing and cannot become ready."""
+    """True once the condition holds."""
+    await wait_until(ctx.client, info, ns, name, lambda obj: _met(cond, obj))
+    return True
+
+
+async def wait_until(client, info: KindInfo | str, ns: str, name: str, met: Callable[[Message | None], bool]):
+    """Watch one object until met(object, or None when it is gone) holds; returns that object (or None)."""
     while True:
         try:
-            obj = await ctx.client.get(info, name, ns)
+            obj = await client.get(info, name, ns)
         except ApiError as e:
             if e.reason != "NotFound":
                 raise
             obj = None
-        if _met(cond, obj):
-            return True
+        if met(obj):
+            return obj
         rv = obj.metadata.resource_version if obj is not None else ""
         try:
-            async for ev in ctx.client.watch(info, ns, field_selector=f"metadata.name={name}", resource_version=rv):
+            async for ev in client.watch(info, ns, field_selector=f"metadata.name={name}", resource_version=rv):
                 if ev.type == "BOOKMARK":
                     continue
-                if _met(cond, None if ev.type == "DELETED" else ev.object):
-                    return True
+                current = None if ev.type == "DELETED" else ev.object
+                if met(current):
+                    return current
         except ApiError as e:
             if e.reason != "Expired":
                 raise

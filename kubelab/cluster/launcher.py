@@ -14,6 +14,8 @@ from __future__ import annotations
 import contextlib
 import shutil
 import signal
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,14 +26,15 @@ from kubelab.client import ApiError
 from kubelab.cluster import journal, procs, proxyctl, registry
 from kubelab.cluster.bootstrap import bootstrap_cluster
 from kubelab.cluster.healthcheck import SERVING
-from kubelab.cluster.networks import claim_pod_network, release_pod_network
+from kubelab.cluster.networks import AddressRanges, RangeError, check_ranges, claim_ranges, release_ranges
 from kubelab.cluster.nodes import drain_nodes, forget_nodes
 from kubelab.cluster.ports import HOST, allocate, join, split
-from kubelab.cluster.specs import PROXY, REDIS, planned_instances, proc_spec, route_target
+from kubelab.cluster.specs import PROXY, REDIS, child_env, planned_instances, proc_spec, route_target
 from kubelab.cluster.state import ClusterState, ProcessRecord, StateDir
 from kubelab.cluster.status import health_of
 from kubelab.leaderelection import default_identity
 from kubelab.network import cluster_id
+from kubelab.podnet import IpError, remove_cluster_network, require_ip
 
 __all__ = ["ClusterError", "Launcher", "UpOptions"]
 
@@ -48,6 +51,10 @@ class UpOptions:
     """An external Redis instead of the embedded one."""
     timeout: float = 60.0
     """Seconds each start step may take to become healthy."""
+    pod_cidr: str | None = None
+    """The cluster's pod range (default: as recorded, else 198.18.0.0/16 or the next free one)."""
+    service_cidr: str | None = None
+    """The cluster's Service range (default: as recorded, else 198.19.0.0/16 or the next free one)."""
     replicas: dict[str, int] | None = None
     """Copies of leader-elected components ({"scheduler": 2}); others keep what was recorded."""
 
@@ -80,7 +87,7 @@ class Launcher:
             removed = self._removed_nodes(state, opts)
             self._drain(state, removed, opts.timeout)  # while their kubelets still run; _plan stops them
             insts = self._plan(state, opts)
-            state.pod_network = claim_pod_network(self.sd.root, state.pod_network)
+            self._claim_ranges(state, opts)
             self.sd.save(state)
             names = [i.name for i in insts]
             if "apiserver" not in names:
@@ -118,7 +125,11 @@ class Launcher:
             if leftovers:  # pod containers outlive a stopped kubelet, as in Kubernetes, but not `down`
                 procs.terminate(leftovers, min(grace, 5.0), group=False)
                 self.say(f"event=stopped name=containers count={len(leftovers)}")
+            removed = self._remove_network()
+            if removed:
+                self.say(f"event=removed name=pod-network objects={len(removed)}")
             self._remove_host_addresses()
+            self._remove_service_rules()
             config = proxyctl.read_config(self.sd.proxy_file)
             if config.get("routes"):
                 healed = proxyctl.set_partitioned(config, list(config["routes"]), False)
@@ -136,6 +147,16 @@ class Launcher:
             return
         if gone:
             self.say(f"event=removed name=host-addresses addresses={','.join(gone)}")
+    def _remove_service_rules(self) -> None:
+        """kube-proxy leaves its rules in the kernel when it stops, as upstream's does; `down` removes them
+        with the proxy's own one-shot `--cleanup` (its nft table and userspace addresses)."""
+        proxy = registry.component("kube-proxy")
+        if not registry.is_available(proxy, self.overrides):
+            return
+        argv = [sys.executable, "-m", registry.module_of(proxy, self.overrides), "--cleanup", "--cluster-id",
+                cluster_id(str(self.sd.root))]
+        done = subprocess.run(argv, env=child_env({}), capture_output=True, text=True, timeout=60)
+        self.say(f"event=cleaned name=kube-proxy ok={done.returncode == 0}")
 
     def purge(self) -> None:
         root = self.sd.root
@@ -144,7 +165,7 @@ class Launcher:
         if not self.sd.exists() and any(root.iterdir()):
             raise ClusterError(f"{root} has no cluster.json: not a kubelab state dir, not removing it")
         shutil.rmtree(root)
-        release_pod_network(root)
+        release_ranges(root)
         self.say(f"event=purged state_dir={root}")
 
     # -- the failure verbs ----------------------------------------------------------------------
@@ -229,6 +250,28 @@ class Launcher:
         if left:
             self.say(f"event=deleted_at_once pods={','.join(left)} note='not terminated within {timeout:g}s'")
         self.say(f"event=drained nodes={','.join(running)}")
+
+    def _claim_ranges(self, state: ClusterState, opts: UpOptions) -> None:
+        """Settle the cluster's pod and Service ranges (docs/pod-network.md); ClusterError if they clash."""
+        try:
+            require_ip()
+            pods, services = opts.pod_cidr or state.pod_cidr, opts.service_cidr or state.service_cidr
+            wanted = None
+            if pods or services:
+                auto = claim_ranges(self.sd.root) if not (pods and services) else None
+                wanted = check_ranges(pods or auto.pods, services or auto.services)
+            ranges: AddressRanges = claim_ranges(self.sd.root, wanted)
+        except (RangeError, IpError, IndexError) as e:
+            raise ClusterError(str(e)) from None
+        state.pod_cidr, state.service_cidr = ranges.pods, ranges.services
+
+    def _remove_network(self) -> list[str]:
+        """Every bridge, veth and pod namespace of the cluster (their routes go with them)."""
+        try:
+            return remove_cluster_network(cluster_id(str(self.sd.root)))
+        except IpError as e:
+            self.say(f"event=warning name=pod-network error={e!r}")
+            return []
 
     def _bootstrap(self, state: ClusterState) -> None:
         addr = state.processes["apiserver"].listen

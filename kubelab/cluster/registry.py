@@ -18,6 +18,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from kubelab.network import CLUSTER_DOMAIN, DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, DNS_SERVICE_INDEX, service_ip
+
 __all__ = [
     "APISERVER",
     "COMPONENTS",
@@ -67,12 +69,15 @@ class Component:
     """How many copies run side by side (leader election decides who works)."""
     help: str = ""
     """One line for `kubelab ps --help` and the docs."""
+    package: str = ""
+    """Package under `services/` when it differs from the name (`kube-proxy` is services/proxy: the
+    launcher's own TCP proxy is already the process named `proxy`)."""
     leader_elect: bool = True
-    """Run with `--leader-elect` (controllers); False for servers whose every copy serves (cluster DNS)."""
+    """Run with `--leader-elect` (control-plane components); kube-proxy does not elect."""
 
     @property
     def module(self) -> str:
-        return f"services.{self.name}"
+        return f"services.{self.package or self.name}"
 
     @property
     def has_metrics(self) -> bool:
@@ -89,6 +94,8 @@ COMPONENTS: tuple[Component, ...] = (
     Component("lifecycle", APISERVER, 10261, help="garbage collector and node lifecycle"),
     Component("endpoints", APISERVER, 10262, help="EndpointSlice and Endpoints controllers"),
     Component("dns", APISERVER, 10263, leader_elect=False, help="cluster DNS on the kube-dns ClusterIP"),
+    Component("kube-proxy", APISERVER, 10256, package="proxy", leader_elect=False,
+              help="Service proxy: ClusterIP:port to endpoints, in nftables rules (or userspace)"),
     Component("kubelet", APISERVER, 10250, per_node=True, help="node agent: runs pods, mounts volumes"),
 )
 
@@ -154,24 +161,30 @@ def redis_url(addr: str, db: int = 0) -> str:
 
 
 def command(
-    inst: Instance, *, listen: str, upstream: str, root_dir: str | None = None, pod_cidr: str | None = None,
-    node_ip: str | None = None, metrics_listen: str | None = None,
+    inst: Instance, *, listen: str, upstream: str, root_dir: str | None = None, node_ip: str | None = None,
+    metrics_listen: str | None = None, pod_cidr: str = DEFAULT_POD_CIDR, service_cidr: str = DEFAULT_SERVICE_CIDR,
 ) -> list[str]:
     """argv (starting with "python") of an instance listening on `listen`, its upstream at `upstream`.
 
     `upstream` is a Redis URL for the API server and HOST:PORT of the API server for the others;
-    `root_dir` is the node's root directory and `pod_cidr` its /24 of pod addresses (kubelets only;
-    without it the kubelet takes 127.1.N.0/24 for node-N, fine where each node has its own loopback).
+    `root_dir` is the node's root directory (kubelets only). `service_cidr` is the API server's
+    `--service-cluster-ip-range` (ClusterIPs come from it). `pod_cidr` is the cluster's pod range, cut
+    into nodes' /24s by lifecycle (`--allocate-node-cidrs --cluster-cidr`); kubelets get the kube-dns
+    address (index 10 of `service_cidr`) as `--cluster-dns`, kube-proxy both ranges, and with `node_ip` (compose: every node its own
+    network namespace) `--host-gw` routes to the other nodes' pods.
     """
     argv = ["python", "-m", inst.component.module]
     if inst.node is not None:
         argv += ["--node-name", inst.node, "--root-dir", root_dir or f"nodes/{inst.node}"]
-        if pod_cidr:
-            argv += ["--pod-cidr", pod_cidr]
-        if node_ip:  # compose: the node's address as the other containers reach it (logs, exec)
-            argv += ["--node-ip", node_ip]
+        if node_ip:  # compose: the node's address as the other containers reach it (logs, exec, pods)
+            argv += ["--node-ip", node_ip, "--host-gw"]
+        argv += ["--cluster-dns", service_ip(service_cidr, DNS_SERVICE_INDEX), "--cluster-domain", CLUSTER_DOMAIN]
+    if inst.component.name == "lifecycle":
+        argv += ["--allocate-node-cidrs", "--cluster-cidr", pod_cidr]
+    if inst.component.name == "kube-proxy":  # which addresses are ClusterIPs; traffic not from pods is masqueraded
+        argv += ["--service-cluster-ip-range", service_cidr, "--cluster-cidr", pod_cidr]
     if inst.component.upstream == REDIS:
-        argv += ["--listen", listen, "--redis", upstream]
+        argv += ["--listen", listen, "--redis", upstream, "--service-cluster-ip-range", service_cidr]
     else:
         argv += ["--apiserver", upstream, "--listen", listen]
         if not inst.component.per_node and inst.component.leader_elect:
@@ -224,7 +237,8 @@ def is_available(c: Component, overrides: dict[str, str] | None = None) -> bool:
     spec = importlib.util.find_spec("services")
     if spec is None or not spec.submodule_search_locations:
         return False
-    return any((Path(loc) / c.name / "__main__.py").is_file() for loc in spec.submodule_search_locations)
+    package = c.package or c.name
+    return any((Path(loc) / package / "__main__.py").is_file() for loc in spec.submodule_search_locations)
 
 
 def module_of(c: Component, overrides: dict[str, str] | None = None) -> str:

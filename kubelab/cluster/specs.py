@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 from kubelab.cluster import registry
-from kubelab.cluster.networks import pod_cidr
 from kubelab.cluster.ports import split
 from kubelab.cluster.redis_server import find_redis_server, redis_argv
 from kubelab.cluster.state import ClusterState, StateDir
@@ -89,11 +88,9 @@ def proc_spec(name: str, state: ClusterState, sd: StateDir, overrides: dict[str,
     else:
         upstream = rec.route_listen
     root_dir = str(sd.node_root(inst.node)) if inst.node else None
-    cidr = None
-    if inst.node and state.pod_network:
-        cidr = pod_cidr(state.pod_network, int(inst.node.rsplit("-", 1)[1]))
-    argv = registry.command(inst, listen=rec.listen, upstream=upstream, root_dir=root_dir, pod_cidr=cidr,
-                            metrics_listen=rec.metrics_listen or None)
+    ranges = {k: v for k, v in (("pod_cidr", state.pod_cidr), ("service_cidr", state.service_cidr)) if v}
+    argv = registry.command(inst, listen=rec.listen, upstream=upstream, root_dir=root_dir,
+                            metrics_listen=rec.metrics_listen or None, **ranges)
     argv[0] = sys.executable
     argv[2] = rec.module or registry.module_of(inst.component, overrides)  # as `up` decided
     env = registry.environment(inst, upstream=upstream, state_dir=str(sd.root))

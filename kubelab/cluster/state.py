@@ -19,7 +19,8 @@ Layout of a state dir::
       "embedded_redis": true,
       "bootstrapped": true,                         # default StorageClasses created
       "replicas": {"scheduler": 2},                 # `up --replicas`: copies of leader-elected components
-      "pod_network": 1,                             # node-N's pods get 127.<pod_network>.N.0/24
+      "pod_cidr": "198.18.0.0/16",                  # pods (a /24 per node, allocated by lifecycle)
+      "service_cidr": "198.19.0.0/16",              # ClusterIPs (kube-dns is index 10)
       "processes": {                                # one per process the launcher runs
         "apiserver": {
           "module": "services.apiserver",
@@ -96,7 +97,8 @@ class ClusterState:
     redis_url: str = ""
     embedded_redis: bool = True
     bootstrapped: bool = False
-    pod_network: int = 0
+    pod_cidr: str = ""
+    service_cidr: str = ""
     replicas: dict[str, int] = field(default_factory=dict)
     """Copies of a component beyond the registry's default (`kubelab up --replicas scheduler=2`)."""
     processes: dict[str, ProcessRecord] = field(default_factory=dict)
@@ -116,7 +118,8 @@ class ClusterState:
             redis_url=d.get("redis_url", ""),
             embedded_redis=bool(d.get("embedded_redis", True)),
             bootstrapped=bool(d.get("bootstrapped", False)),
-            pod_network=int(d.get("pod_network", 0)),
+            pod_cidr=d.get("pod_cidr", ""),
+            service_cidr=d.get("service_cidr", ""),
             replicas={k: int(v) for k, v in d.get("replicas", {}).items()},
             processes=procs,
         )

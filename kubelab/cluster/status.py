@@ -19,6 +19,7 @@ from kubelab.cluster.healthcheck import SERVING, UNREACHABLE, check_health
 from kubelab.cluster.redis_server import ping
 from kubelab.cluster.specs import PROXY, REDIS
 from kubelab.cluster.state import ClusterState, StateDir
+from kubelab.process import MODE_SERVICE
 
 __all__ = ["Row", "health_of", "leader_roles", "partitioned_routes", "rows"]
 
@@ -75,6 +76,21 @@ async def _kube_system_leases(addr: str) -> dict:
     async with Client(addr, retry_deadline=0) as client:
         items, _ = await client.list("Lease", namespace="kube-system")
     return {lease.metadata.name: lease for lease in items}
+
+
+PROXY_MODES = ("nftables", "userspace")
+
+
+def proxy_modes(state: ClusterState, names: list[str], timeout: float = 1.0) -> dict[str, str]:
+    """{instance: "nftables" | "userspace"} for reachable kube-proxy instances (their health service
+    `mode/<mode>` is SERVING, kubelab.process.MODE_SERVICE)."""
+    out = {}
+    for name in names:
+        if name == "kube-proxy":
+            for mode in PROXY_MODES:
+                if check_health(state.processes[name].listen, timeout, service=MODE_SERVICE + mode) == SERVING:
+                    out[name] = mode
+    return out
 
 
 def process_health(name: str, state: ClusterState, timeout: float = 1.0) -> str:
@@ -139,6 +155,7 @@ def rows(sd: StateDir, state: ClusterState | None = None, timeout: float = 1.0) 
         identities = {n: r.identity for n, r in state.processes.items()}
         roles = leader_roles(api.listen, registry.instances(state.nodes, replicas=state.replicas), identities,
                              timeout)
+    roles.update(proxy_modes(state, [n for n in alive if health.get(n) not in (None, UNREACHABLE)], timeout))
     out = []
     if not state.embedded_redis and state.redis_url:
         from kubelab.cluster.specs import redis_addr

@@ -5,8 +5,9 @@ kubelet's own gRPC server for logs and exec on the node's address (--node-ip) at
         --pod-cidr 127.1.1.0/24 --apiserver HOST:PORT --listen 127.0.0.1:PORT
     python -m services.kubelet --root-dir DIR --kill-containers     (for `kubelab down`)
 
-A stopped kubelet leaves its containers running (a new one adopts them); `--kill-containers` is how a
-cluster going down takes them along.
+The logs/exec server starts once the node has its address (the gateway of its bridge, or --node-ip).
+A stopped kubelet leaves its containers and their networks running (a new one adopts them);
+`--kill-containers` is how a cluster going down takes them along, with the node's pod network.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from kubelab.api.v1 import kubelet_pb2_grpc
+from kubelab.podnet import IpError, remove_cluster_network
 from kubelab.process import Process, new_config, run
 from services.kubelet.config import KubeletConfig, complete_config
 from services.kubelet.hollow import HollowNodes
@@ -55,25 +57,32 @@ async def start_server(servicer: KubeletServicer, host: str, port: int) -> tuple
 
 async def setup(proc: Process) -> None:
     cfg: KubeletConfig = proc.config
-    holder: dict = {}
+    servers: list[grpc.aio.Server] = []
     if cfg.hollow:
+        holder: dict = {}
         servicer = KubeletServicer(lambda: [], ContainerRuntime(), lambda ns, name: holder["hollow"].has_pod(ns, name))
-    else:
-        servicer = KubeletServicer(lambda: [holder["kubelet"].paths], ContainerRuntime())
-    server, port = await start_server(servicer, cfg.node_ip, proc.port)
-    log.info("serving logs and exec node=%s address=%s:%d", cfg.node_name, cfg.node_ip, port)
-    if cfg.hollow:
+        server, port = await start_server(servicer, cfg.node_ip, proc.port)
+        servers.append(server)
+        log.info("serving logs and exec node=%s address=%s:%d", cfg.node_name, cfg.node_ip, port)
         hollow = holder["hollow"] = HollowNodes(proc, cfg, port)
         hollow.add_to(proc)
     else:
-        kubelet = holder["kubelet"] = Kubelet(proc, cfg, port)
+        async def serve(address: str) -> int:
+            """Once the node has its address (the gateway of its bridge, or --node-ip)."""
+            server, port = await start_server(KubeletServicer(lambda: [kubelet.paths], ContainerRuntime()),
+                                              address, proc.port)
+            servers.append(server)
+            log.info("serving logs and exec node=%s address=%s:%d", cfg.node_name, address, port)
+            return port
+        kubelet = Kubelet(proc, cfg, serve)
         proc.add_runnable("kubelet", kubelet.run)
 
     async def serve_until_stopped() -> None:
         try:
             await proc.stopping.wait()
         finally:
-            await asyncio.shield(server.stop(1.0))
+            for server in servers:
+                await asyncio.shield(server.stop(1.0))
     proc.add_runnable("kubelet-server", serve_until_stopped)
 
 
@@ -88,10 +97,20 @@ def kill_containers(root: Path) -> int:
     return killed
 
 
+def remove_network(cfg: KubeletConfig) -> list[str]:
+    """The node's pod namespaces and bridge (after its containers): nothing of the node stays."""
+    try:
+        return remove_cluster_network(cfg.cluster_id, cfg.node_name)
+    except IpError as e:
+        log.error("cannot remove the node's pod network node=%s error=%s", cfg.node_name, e)
+        return []
+
+
 def main(argv: list[str] | None = None) -> None:
     cfg = complete_config(new_config(KubeletConfig, argv, prog="python -m services.kubelet",
                                      description="kubelab's node agent: runs the pods bound to its node."))
     if cfg.kill_containers:
-        print(f"node={cfg.node_name} killed_containers={kill_containers(Path(cfg.root_dir))}")
+        killed = kill_containers(Path(cfg.root_dir))
+        print(f"node={cfg.node_name} killed_containers={killed} removed_network_objects={len(remove_network(cfg))}")
         return
     run("kubelet", cfg, setup)

@@ -1,21 +1,24 @@
 """The kubelet's configuration: one frozen dataclass filled from flags and KUBELAB_* environment.
 
 Flags the launcher does not pass get defaults derived from the ones it does (docs/conventions.md):
-`--cluster-dir` is the parent of `<cluster-dir>/nodes/<node>` (the root dir), `--pod-cidr` of
-`node-N` is `127.1.N.0/24`, and the node's address (`--node-ip`) is the `.1` of the pod CIDR.
+`--cluster-dir` is the parent of `<cluster-dir>/nodes/<node>` (the root dir), `--cluster-id` names the
+cluster's kernel objects (from `$KUBELAB_STATE_DIR`, else the cluster dir). The pod CIDR is the Node's
+`spec.podCIDR` (allocated by the node lifecycle controller), unless `--pod-cidr` sets it at registration;
+the node's address (`--node-ip`) defaults to the `.1` of it: the gateway on the node's bridge.
 """
 from __future__ import annotations
 
 import ipaddress
-import re
+import os
 import socket
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kubelab import quantity
+from kubelab.network import cluster_id
 from kubelab.process import ProcessConfig
 
-__all__ = ["KubeletConfig", "complete_config", "node_ip_of", "default_pod_cidr"]
+__all__ = ["KubeletConfig", "complete_config"]
 
 
 @dataclass(frozen=True)
@@ -27,10 +30,17 @@ class KubeletConfig(ProcessConfig):
     cluster_dir: str = ""
     """The cluster's state dir (disks/ and shared/ live there); default: two levels above --root-dir."""
     pod_cidr: str = ""
-    """A /24 of loopback addresses for pod IPs; default 127.1.N.0/24 for node-N."""
+    """The node's pod range, written to the Node at registration (as the kubelet's standalone --pod-cidr);
+    empty: wait for the node lifecycle controller to allocate spec.podCIDR."""
     node_ip: str = ""
-    """The node's InternalIP, where it serves logs and exec; default: the .1 of --pod-cidr. A host name
-    is resolved (in docker compose, the node's service name gives its container's address)."""
+    """The node's InternalIP, where it serves logs and exec; default: the .1 of the pod CIDR (the gateway
+    on the node's bridge). A host name is resolved (in docker compose, the node's service name)."""
+    cluster_id: str = ""
+    """Names the cluster's kernel objects (kl<id>-br<N>, ...); default cluster_id($KUBELAB_STATE_DIR),
+    else of --cluster-dir."""
+    host_gw: bool = False
+    """Route the other nodes' pod CIDRs via their InternalIPs (docker compose: every node its own network
+    namespace); locally all bridges share the host's and need no routes."""
     cpu: str = "4"
     """CPU capacity reported in the Node's status."""
     memory: str = "8Gi"
@@ -58,24 +68,6 @@ class KubeletConfig(ProcessConfig):
     """Do not run: kill every container recorded under --root-dir, then exit (for `kubelab down`)."""
 
 
-_NODE_NUMBER = re.compile(r"-(\d+)$")
-
-
-def default_pod_cidr(node_name: str) -> str:
-    """`127.1.N.0/24` for a name ending in `-N` (N <= 255), else `127.1.1.0/24`."""
-    m = _NODE_NUMBER.search(node_name)
-    n = int(m.group(1)) if m else 1
-    if not 0 < n < 256:
-        n = 1
-    return f"127.1.{n}.0/24"
-
-
-def node_ip_of(pod_cidr: str) -> str:
-    """The first host address of the CIDR: the node's own address."""
-    net = ipaddress.ip_network(pod_cidr, strict=False)
-    return str(net.network_address + 1)
-
-
 def complete_config(cfg: KubeletConfig) -> KubeletConfig:
     """Fill derived defaults and check the values; raises SystemExit with what is wrong."""
     errors = []
@@ -83,14 +75,14 @@ def complete_config(cfg: KubeletConfig) -> KubeletConfig:
         errors.append("--node-name is required")
     root = cfg.root_dir or f"nodes/{cfg.node_name}"
     cluster = cfg.cluster_dir or str(Path(root).resolve().parent.parent)
-    cidr = cfg.pod_cidr or default_pod_cidr(cfg.node_name)
-    try:
-        net = ipaddress.ip_network(cidr, strict=False)
-        if net.num_addresses < 4:
-            errors.append(f"--pod-cidr {cidr}: too small (at least a /30)")
-    except ValueError as e:
-        errors.append(f"--pod-cidr {cidr}: {e}")
-        net = None
+    net = None
+    if cfg.pod_cidr:
+        try:
+            net = ipaddress.ip_network(cfg.pod_cidr, strict=False)
+            if net.num_addresses < 4:
+                errors.append(f"--pod-cidr {cfg.pod_cidr}: too small (at least a /30)")
+        except ValueError as e:
+            errors.append(f"--pod-cidr {cfg.pod_cidr}: {e}")
     for name, value in (("--cpu", cfg.cpu), ("--memory", cfg.memory)):
         try:
             quantity.parse_quantity(value)
@@ -104,13 +96,20 @@ def complete_config(cfg: KubeletConfig) -> KubeletConfig:
         errors.append("--attach-mount-timeout must be positive")
     if errors:
         raise SystemExit("kubelet: " + "; ".join(errors))
-    node_ip = cfg.node_ip or (node_ip_of(cidr) if net is not None else "127.0.0.1")
-    try:
-        ipaddress.ip_address(node_ip)
-    except ValueError:
+    # Without --node-ip the address is the gateway of the Node's podCIDR, known once the Node has one (it
+    # may differ from --pod-cidr: a Node that exists keeps its own, as upstream).
+    node_ip = cfg.node_ip
+    if cfg.hollow and not cfg.node_ip:
+        node_ip = "127.0.0.1"  # hollow nodes have no network (no bridge): logs and exec only say so
+    if node_ip:
         try:
-            node_ip = socket.gethostbyname(node_ip)
-        except OSError as e:
-            raise SystemExit(f"kubelet: --node-ip {node_ip}: cannot resolve it: {e}") from None
+            ipaddress.ip_address(node_ip)
+        except ValueError:
+            try:
+                node_ip = socket.gethostbyname(node_ip)
+            except OSError as e:
+                raise SystemExit(f"kubelet: --node-ip {node_ip}: cannot resolve it: {e}") from None
+    state_dir = os.environ.get("KUBELAB_STATE_DIR") or cluster
     return replace(cfg, root_dir=str(Path(root).resolve()), cluster_dir=str(Path(cluster).resolve()),
-                   pod_cidr=str(net), node_ip=node_ip)
+                   pod_cidr=str(net) if net is not None else "", node_ip=node_ip,
+                   cluster_id=cfg.cluster_id or cluster_id(state_dir))

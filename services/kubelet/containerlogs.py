@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["LogLine", "parse_line", "render", "read_log", "follow"]
+__all__ = ["LogLine", "parse_line", "render", "read_log", "follow", "follow_lines", "by_stream"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,17 @@ def render(lines: list[LogLine], *, tail: int | None = None, since: float | None
     return bytes(out)
 
 
+def by_stream(lines: list[LogLine]) -> list[tuple[str, bytes]]:
+    """The output per stream, in order: consecutive records of one stream rendered together."""
+    groups: list[tuple[str, list[LogLine]]] = []
+    for ln in lines:
+        if groups and groups[-1][0] == ln.stream:
+            groups[-1][1].append(ln)
+        else:
+            groups.append((ln.stream, [ln]))
+    return [(stream, render(group)) for stream, group in groups]
+
+
 def read_log(path: Path) -> tuple[list[LogLine], int]:
     """Every complete record of the file, and the offset after the last one."""
     try:
@@ -74,6 +85,13 @@ def read_log(path: Path) -> tuple[list[LogLine], int]:
 async def follow(path: Path, offset: int, alive: Callable[[], bool], *, timestamps: bool = False,
                  interval: float = 0.1) -> AsyncIterator[bytes]:
     """New output after offset until `alive()` is false and the file has nothing more."""
+    async for lines in follow_lines(path, offset, alive, interval=interval):
+        yield render(lines, timestamps=timestamps)
+
+
+async def follow_lines(path: Path, offset: int, alive: Callable[[], bool], *,
+                       interval: float = 0.1) -> AsyncIterator[list[LogLine]]:
+    """The records written after offset, in batches, until `alive()` is false and the file has no more."""
     while True:
         running = alive()
         try:
@@ -85,8 +103,7 @@ async def follow(path: Path, offset: int, alive: Callable[[], bool], *, timestam
         end = data.rfind(b"\n") + 1
         if end:
             offset += end
-            lines = [ln for ln in (parse_line(r) for r in data[:end].split(b"\n") if r) if ln is not None]
-            yield render(lines, timestamps=timestamps)
+            yield [ln for ln in (parse_line(r) for r in data[:end].split(b"\n") if r) if ln is not None]
         elif not running:
             return
         else:

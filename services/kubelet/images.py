@@ -6,8 +6,12 @@ built-in images that tutorials use verbatim (design.md, "Node agent"):
     registry.k8s.io/pause               sleeps until stopped
     kubelab/kvstore                     the replicated key-value store of the master/replica labs
                                          (builtin/kvstore.py; `kvstore serve|clone|status|get|put ...`)
+    kubelab/session-demo                the login back-end of examples/stateless (builtin/sessiondemo.py)
 
-Inside every container `/.kubelab/bin` comes first on PATH and holds `nginx`, `pause` and `kvstore`, so a command
+Any other image (`busybox`, `busybox:1.28`, `alpine`, ...) runs its command on the node's userland.
+
+Inside every container `/.kubelab/bin` comes first on PATH and holds `nginx`, `pause`, `kvstore`,
+`session-demo` and busybox 1.28's `nslookup` (builtin/nslookup.py), so a command
 such as `sh -c "echo hi > /usr/share/nginx/html/index.html; nginx -g 'daemon off;'"` works too.
 Pure: `container_command` decides what to run, or says why nothing can run.
 """
@@ -32,6 +36,7 @@ BUILTIN_IMAGES = {
     "k8s.gcr.io/pause": "pause",
     "gcr.io/google_containers/pause": "pause",
     "kubelab/kvstore": "kvstore",
+    "kubelab/session-demo": "session-demo",
 }
 
 
@@ -93,4 +98,4 @@ def container_command(container: core_pb2.Container, bin_dir: str = BUILTIN_BIN)
     raise NoCommand(
         f'image "{container.image}" is not built into kubelab and container "{container.name}" has no command: '
         f"set command (it runs on the node's userland: /bin/sh, coreutils, python3) or use a built-in image "
-        f"(nginx, registry.k8s.io/nginx-slim, registry.k8s.io/pause, kubelab/kvstore)")
+        f"(nginx, registry.k8s.io/nginx-slim, registry.k8s.io/pause, kubelab/kvstore, kubelab/session-demo)")

@@ -1,5 +1,11 @@
-"""One node's kubelet: informers of its pods (spec.nodeName), of the storage objects, of ConfigMaps, Secrets
-and Services, one worker per pod, the node agent, the status manager and the orphan sweep.
+"""One node's kubelet: informers of its pods (spec.nodeName), of the Nodes, of the storage objects, of
+ConfigMaps, Secrets and Services, one worker per pod, the node agent, the status manager, the node's pod
+network and the orphan sweep.
+
+The pod network comes up once the Node has its podCIDR (allocated by the node lifecycle controller, or
+written at registration from --pod-cidr): the bridge, the IP pool (recorded pods keep their addresses),
+the logs/exec server on the node's address, a sweep of namespaces of pods gone; then the workers, which
+waited meanwhile, are woken. With --host-gw, routes to the other nodes' pod ranges follow the Nodes.
 
 Handlers only hand the latest pod to its worker (created on first sight, keyed by uid) or tell it
 the pod is gone; PVC, PV and VolumeAttachment changes wake the workers still waiting for volumes;
@@ -15,9 +21,12 @@ import logging
 import os
 import shutil
 import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 
 from kubelab.api.v1 import core_pb2
+from kubelab.errors import ApiError
 from kubelab.events import EventRecorder
 from kubelab.informer import SharedInformer
 from services.kubelet import builtin
@@ -29,6 +38,7 @@ from services.kubelet.node import NodeAgent, NodeIdentity, default_capacity
 from services.kubelet.paths import NodePaths
 from services.kubelet.podcontext import PodContext
 from services.kubelet.podrefs import referenced_objects
+from services.kubelet.podnetwork import NETWORK_NOT_READY, HostGwRoutes, IpError, NodeNetwork
 from services.kubelet.podsetup import load_pod_record
 from services.kubelet.podworker import PodWorker
 from services.kubelet.runtime.runtime import ContainerRuntime
@@ -68,11 +78,13 @@ class InformerLookups:
 
 
 class Kubelet:
-    def __init__(self, proc, cfg: KubeletConfig, port: int):
-        self.proc, self.cfg = proc, cfg
+    def __init__(self, proc, cfg: KubeletConfig, serve: Callable[[str], Awaitable[int]]):
+        self.proc, self.cfg, self.serve = proc, cfg, serve
+        """serve(address): start the logs/exec server on the node's address; its port."""
         self.paths = NodePaths(Path(cfg.root_dir))
         factory = proc.informers
         self.pods = factory.informer("Pod", field_selector=f"spec.nodeName={cfg.node_name}")
+        self.nodes = factory.informer("Node")
         self.storage = [factory.informer(k) for k in ("PersistentVolumeClaim", "PersistentVolume",
                                                         "VolumeAttachment")]
         # What pods' environments and projected volumes read (all namespaces: a small cluster's worth).
@@ -82,10 +94,10 @@ class Kubelet:
         self.status = StatusManager(proc.client, self.pods.get)
         self.runtime = ContainerRuntime()
         capacity = default_capacity(cfg.cpu, cfg.memory, cfg.max_pods, cfg.root_dir)
-        self.ident = NodeIdentity(cfg.node_name, cfg.pod_cidr, cfg.node_ip, port, capacity)
+        self.ident = NodeIdentity(cfg.node_name, cfg.pod_cidr, "", 0, capacity, network_error=NETWORK_NOT_READY)
         self.ctx = PodContext(
-            node_name=cfg.node_name, host_ip=cfg.node_ip, paths=self.paths, cluster_dir=Path(cfg.cluster_dir),
-            runtime=self.runtime, ipam=Ipam(cfg.pod_cidr), events=self.events, status=self.status,
+            node_name=cfg.node_name, host_ip="", paths=self.paths, cluster_dir=Path(cfg.cluster_dir),
+            runtime=self.runtime, ipam=None, network_error=NETWORK_NOT_READY, events=self.events, status=self.status,
             lookups=InformerLookups(*self.storage, *self.objects, self.services), client=proc.client,
             backoff=Backoff.scaled(cfg.backoff_scale),
             allocatable=capacity, python_dir=os.path.dirname(sys.executable), builtin_dir=self.paths.builtin,
@@ -104,7 +116,6 @@ class Kubelet:
         """Until the process stops; containers keep running after it (a restarted kubelet adopts them)."""
         builtin.install(self.paths.builtin)
         self.paths.pods.mkdir(parents=True, exist_ok=True)
-        self._reserve_recorded_ips()
         try:
             async with asyncio.TaskGroup() as tg:
                 self._tg = tg
@@ -122,6 +133,7 @@ class Kubelet:
                 for inf in self.objects:
                     inf.add_event_handler(on_add=self._on_object, on_update=lambda old, new: self._on_object(new),
                                           on_delete=self._on_object)
+                tg.create_task(self._bring_up_network(), name="network")
                 tg.create_task(self._sweep_orphans(), name="orphans")
                 log.info("kubelet running node=%s pods=%d", self.cfg.node_name, len(self.workers))
                 await self.proc.stopping.wait()
@@ -132,12 +144,74 @@ class Kubelet:
             await self.events.flush()
             log.info("kubelet stopped, containers keep running node=%s", self.cfg.node_name)
 
-    def _reserve_recorded_ips(self) -> None:
-        """Pods this node already runs keep their addresses: none is handed out again."""
-        for pod_dir in self.paths.pods.iterdir():
-            rec = load_pod_record(self.paths, pod_dir.name)
-            if rec is not None and rec.pod_ip and rec.pod_ip != self.cfg.node_ip:
-                self.ctx.ipam.reserve(rec.uid, rec.pod_ip)
+    async def _bring_up_network(self) -> None:
+        await self.agent.registered.wait()
+        changed = asyncio.Event()
+        self.nodes.add_event_handler(on_add=lambda n: changed.set(), on_update=lambda old, new: changed.set(),
+                                     on_delete=lambda n: changed.set())
+        await self.nodes.wait_for_cache_sync()
+        while not (cidr := self._pod_cidr()):
+            log.info("waiting for the node's podCIDR node=%s", self.cfg.node_name)
+            await changed.wait()
+            changed.clear()
+        if self.cfg.pod_cidr and cidr != self.cfg.pod_cidr:
+            log.warning("the Node has a podCIDR of its own, using it node=%s pod_cidr=%s flag=%s",
+                        self.cfg.node_name, cidr, self.cfg.pod_cidr)
+        net = NodeNetwork(self.cfg.cluster_id, self.cfg.node_name, cidr)
+        delay = 1.0
+        while True:
+            try:
+                await asyncio.to_thread(net.ensure_bridge)
+                break
+            except (IpError, OSError) as e:
+                log.error("cannot set up the node's pod network, retrying node=%s error=%s", self.cfg.node_name, e)
+                self.ctx.network_error = f"{NETWORK_NOT_READY}: {e}"
+                self.agent.ident = replace(self.agent.ident, network_error=self.ctx.network_error)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+        address = self.cfg.node_ip or net.gateway
+        port = await self.serve(address)
+        ipam = Ipam(cidr)
+        for uid in self._recorded_uids():  # pods this node already runs keep their addresses
+            rec = load_pod_record(self.paths, uid)
+            if rec is not None and rec.pod_ip and rec.pod_ip != address:
+                ipam.reserve(rec.uid, rec.pod_ip)
+        swept = await asyncio.to_thread(net.sweep, set(self._recorded_uids()))
+        self.ctx.ipam, self.ctx.host_ip, self.ctx.network, self.ctx.network_error = ipam, address, net, ""
+        self.agent.ident = replace(self.agent.ident, pod_cidr=cidr, address=address, port=port, network_error="")
+        log.info("pod network up node=%s pod_cidr=%s address=%s swept_namespaces=%d", self.cfg.node_name, cidr,
+                 address, len(swept))
+        try:
+            await self.agent.update_status(force=True)
+        except ApiError as e:
+            log.warning("node status not written, the heartbeat will node=%s error=%s", self.cfg.node_name, e)
+        for worker in self.workers.values():
+            worker.wake()
+        if self.cfg.host_gw:
+            await self._follow_routes(changed)
+
+    def _pod_cidr(self) -> str:
+        node = self.nodes.get(self.cfg.node_name)
+        return node.spec.pod_cidr if node is not None else ""
+
+    def _recorded_uids(self) -> list[str]:
+        try:
+            return [p.name for p in self.paths.pods.iterdir() if p.is_dir()]
+        except FileNotFoundError:
+            return []
+
+    async def _follow_routes(self, changed: asyncio.Event) -> None:
+        routes = HostGwRoutes(self.cfg.node_name)
+        while True:
+            nodes = [(n.metadata.name, n.spec.pod_cidr,
+                      next((a.address for a in n.status.addresses if a.type == "InternalIP"), ""))
+                     for n in self.nodes.list()]
+            try:
+                await asyncio.to_thread(routes.sync, nodes)
+            except IpError as e:
+                log.error("cannot route to other nodes' pods node=%s error=%s", self.cfg.node_name, e)
+            await changed.wait()
+            changed.clear()
 
     def _on_pod(self, pod: core_pb2.Pod) -> None:
         uid = pod.metadata.uid
@@ -217,10 +291,13 @@ class Kubelet:
             running = [r for r in runs if r is not None and r.running]
             log.info("cleaning up orphaned pod pod=%s uid=%s running_containers=%d", key, uid, len(running))
             await asyncio.gather(*(self.runtime.stop(r, 0) for r in running))
-            shutil.rmtree(self.paths.pod_dir(uid), ignore_errors=True)
+            if self.ctx.network is not None:
+                await asyncio.to_thread(self.ctx.network.del_pod, uid, rec.pod_ip if rec else "")
             if rec is not None:
                 shutil.rmtree(self.paths.log_dir(rec.namespace, rec.name, uid), ignore_errors=True)
-            self.ctx.ipam.release(uid)
+            shutil.rmtree(self.paths.pod_dir(uid), ignore_errors=True)  # last: its absence means done
+            if self.ctx.ipam is not None:
+                self.ctx.ipam.release(uid)
 
 
 class _Stopping(Exception):

@@ -1,7 +1,9 @@
 """The Node: registration, status and the heartbeat Lease (kubelet_node_status.go, nodelease).
 
-Registration creates the Node (label kubernetes.io/hostname, spec.podCIDR) or, when it exists,
-merges our labels and podCIDR into it. Every heartbeat interval the Lease `kube-node-lease/<node>`
+Registration creates the Node (label kubernetes.io/hostname; spec.podCIDR only with the kubelet's
+--pod-cidr, else the node lifecycle controller allocates it) or, when it exists, merges our labels (and
+that podCIDR, if the Node has none) into it. Until the node's pod network is up, Ready is False with the
+kubelet's NetworkPluginNotReady message and the node reports no InternalIP. Every heartbeat interval the Lease `kube-node-lease/<node>`
 is renewed, and the node status is compared with the API's: it is written when anything but the
 heartbeat times differs (another component set Ready Unknown, the volumes in use changed, ...) or
 when `report_frequency` seconds have passed, as the kubelet's nodeStatusReportFrequency.
@@ -43,10 +45,12 @@ class NodeIdentity:
     name: str
     pod_cidr: str
     address: str
-    """InternalIP: where the CLI reaches this node's logs and exec."""
+    """InternalIP: where the CLI reaches this node's logs and exec ("" until the pod network is up)."""
     port: int
     capacity: dict[str, str] = field(default_factory=dict)
     hollow: bool = False
+    network_error: str = ""
+    """Why pods cannot run yet (the pod network is not up): Ready False with this message."""
 
 
 def _now() -> Timestamp:
@@ -74,8 +78,9 @@ def new_node(ident: NodeIdentity) -> core_pb2.Node:
     node = core_pb2.Node(api_version="v1", kind="Node")
     node.metadata.name = ident.name
     node.metadata.labels.update(node_labels(ident))
-    node.spec.pod_cidr = ident.pod_cidr
-    node.spec.pod_cidrs.append(ident.pod_cidr)
+    if ident.pod_cidr:
+        node.spec.pod_cidr = ident.pod_cidr
+        node.spec.pod_cidrs.append(ident.pod_cidr)
     return node
 
 
@@ -96,12 +101,15 @@ def node_status(ident: NodeIdentity, current: core_pb2.NodeStatus, volumes_in_us
     existing = {c.type: c for c in current.conditions}
     now = _now()
     for ctype, value, reason, message in _CONDITIONS:
+        if ctype == "Ready" and ident.network_error:
+            value, reason, message = "False", "KubeletNotReady", ident.network_error
         cond = status.conditions.add(type=ctype, status=value, reason=reason, message=message)
         cond.last_heartbeat_time.CopyFrom(now)
         prev = existing.get(ctype)
         cond.last_transition_time.CopyFrom(prev.last_transition_time if prev and prev.status == value else now)
     status.conditions.extend(c for c in current.conditions if c.type not in {c[0] for c in _CONDITIONS})
-    status.addresses.add(type="InternalIP", address=ident.address)
+    if ident.address:
+        status.addresses.add(type="InternalIP", address=ident.address)
     status.addresses.add(type="Hostname", address=ident.name)
     status.daemon_endpoints.kubelet_endpoint.port = ident.port
     info = status.node_info
@@ -185,10 +193,11 @@ class NodeAgent:
         for _ in range(5):
             node = await self.client.get("Node", self.ident.name)
             labels = node_labels(self.ident)
-            if all(node.metadata.labels.get(k) == v for k, v in labels.items()) and node.spec.pod_cidr:
+            if all(node.metadata.labels.get(k) == v for k, v in labels.items()) and (
+                    node.spec.pod_cidr or not self.ident.pod_cidr):
                 return node
             node.metadata.labels.update(labels)
-            if not node.spec.pod_cidr:
+            if not node.spec.pod_cidr and self.ident.pod_cidr:
                 node.spec.pod_cidr = self.ident.pod_cidr
                 node.spec.pod_cidrs[:] = [self.ident.pod_cidr]
             try:
@@ -214,7 +223,7 @@ class NodeAgent:
                     continue
                 raise
             self._last_report = time.monotonic()
-            if not was_ready:
+            if not was_ready and not self.ident.network_error:
                 self.events.event(node, "Normal", "NodeReady", f"Node {self.ident.name} status is now: NodeReady")
             return
 

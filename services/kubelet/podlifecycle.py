@@ -43,6 +43,8 @@ class PodLifecycle(abc.ABC):
         self.finished = False
         self.errors = 0
         self.record: PodRecord | None = None
+        self.netns = ""
+        """The pod's network namespace once set up ("" for hostNetwork pods)."""
         self.sources: dict[str, VolumeSource] = {}
         self.tg: asyncio.TaskGroup | None = None
         self.init_slots = [ContainerSlot(c, init=True, waiting_reason="PodInitializing")
@@ -108,7 +110,7 @@ class PodLifecycle(abc.ABC):
             spec = new_run_spec(self.pod, slot.spec, attempt, pod_ip=self.pod_ip, host_ip=ctx.host_ip,
                                 allocatable=ctx.allocatable, python_dir=ctx.python_dir, sources=self.sources,
                                 pod_files=pod_files, builtin_dir=ctx.builtin_dir, lookups=ctx.lookups,
-                                warnings=warnings)
+                                warnings=warnings, netns=self.netns)
         except EnvError as e:
             return self._cannot_create(slot, "CreateContainerConfigError", str(e))
         except (NoCommand, MountError) as e:
@@ -226,6 +228,7 @@ class PodLifecycle(abc.ABC):
             await asyncio.gather(*(self.stop(s, grace) for s in self.init_slots if s.running))
             for slot in self.all_slots():
                 slot.cancel_tasks()
+            await self.delete_network()
             self.clean_up()
             self.stopped = True
             log.info("pod stopped pod=%s uid=%s grace=%s force=%s", self.key, self.uid, grace, self.gone)
@@ -235,12 +238,20 @@ class PodLifecycle(abc.ABC):
         self.errors += 1
         return min(0.5 * 2 ** self.errors, 10.0)
 
+    async def delete_network(self) -> None:
+        """CNI DEL once the containers are gone (a pod that never got a network has nothing to delete)."""
+        net = self.ctx.network
+        if net is not None and not self.pod.spec.host_network:
+            await asyncio.to_thread(net.del_pod, self.uid, self.pod_ip)
+            self.netns = ""
+
     def clean_up(self) -> None:
         """Remove the pod's directories (emptyDirs, records) and logs; forget its IP and back-offs."""
         ctx, m = self.ctx, self.pod.metadata
         shutil.rmtree(ctx.paths.pod_dir(self.uid), ignore_errors=True)
         shutil.rmtree(ctx.paths.log_dir(m.namespace, m.name, self.uid), ignore_errors=True)
-        ctx.ipam.release(self.uid)
+        if ctx.ipam is not None:
+            ctx.ipam.release(self.uid)
         ctx.backoff.forget_prefix(self.uid + "/")
         ctx.status.forget(self.uid)
 

@@ -111,7 +111,7 @@ def spec_hash(container: core_pb2.Container) -> str:
 def new_run_spec(pod: core_pb2.Pod, container: core_pb2.Container, attempt: int, *, pod_ip: str, host_ip: str,
                  allocatable: dict[str, str], python_dir: str, sources: dict[str, VolumeSource],
                  pod_files: list[Mount], builtin_dir: Path, lookups: EnvLookups | None = None,
-                 warnings: list[str] | None = None) -> RunSpec:
+                 warnings: list[str] | None = None, netns: str = "") -> RunSpec:
     """Raises EnvError, NoCommand or MountError when the container cannot be created; `warnings` collects
     the environment's InvalidEnvironmentVariableNames messages."""
     hostname = pod_hostname(pod)
@@ -121,7 +121,8 @@ def new_run_spec(pod: core_pb2.Pod, container: core_pb2.Container, attempt: int,
     if command.builtin == "nginx" or images.builtin_of(container.image) == "nginx":
         ports = [str(p.container_port) for p in container.ports if (p.protocol or "TCP") == "TCP"]
         env.setdefault("KUBELAB_NGINX_PORTS", ",".join(ports) or "80")
-        env.setdefault("KUBELAB_NGINX_HOST", pod_ip)
+        # in the pod's own namespace, every address as the real nginx; on the host's, only the node's
+        env.setdefault("KUBELAB_NGINX_HOST", pod_ip if pod.spec.host_network else "0.0.0.0")
     run_env = dict(env)
     run_env["PATH"] = f"{builtin.MOUNT_POINT}/bin:" + env["PATH"]
     argv = [expand(a, env) for a in command.argv]
@@ -129,4 +130,5 @@ def new_run_spec(pod: core_pb2.Pod, container: core_pb2.Container, attempt: int,
     return RunSpec(uid=pod.metadata.uid, namespace=pod.metadata.namespace, pod=pod.metadata.name,
                    container=container.name, attempt=attempt, argv=argv, env=run_env,
                    working_dir=container.working_dir or "/", hostname=hostname, mounts=mounts,
-                   spec_hash=spec_hash(container))
+                   spec_hash=spec_hash(container), netns=netns, stdin=container.stdin,
+                   stdin_once=container.stdin_once)

@@ -1,12 +1,12 @@
 """One worker per pod (by uid): a level-triggered loop that makes the node match the pod.
 
-Each pass of `sync` reads the latest pod object and what the runtime has, and acts: set up the pod
-(IP, hosts files, volumes), stop containers whose liveness or startup probe failed, run the init
-containers one by one, start or restart (after back-off) the containers, and publish the status.
-Updates of the pod, a container's exit and a probe's change only wake the loop; nothing acts on
-the event itself. On deletion (deletionTimestamp, or the pod gone from the API: force-deleted) the
-worker stops every container (SIGTERM, grace, SIGKILL), removes the pod's directories and logs,
-and confirms the deletion to the API server with grace period 0.
+Each pass of `sync` reads the latest pod object and what the runtime has, and acts: wait for the node's
+pod network (NetworkNotReady), set up the pod (IP, network namespace, hosts files, volumes), stop
+containers whose liveness or startup probe failed, run the init containers one by one, start or restart
+(after back-off) the containers, and publish the status. Updates of the pod, a container's exit and a
+probe's change only wake the loop; nothing acts on the event itself. On deletion (deletionTimestamp, or
+the pod gone from the API: force-deleted) the worker stops every container (SIGTERM, grace, SIGKILL),
+removes the pod's directories and logs, and confirms the deletion to the API server with grace period 0.
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from services.kubelet.ipam import PoolExhausted
 from services.kubelet.mountwait import MountWait
 from services.kubelet.podcontext import PodContext
 from services.kubelet.podlifecycle import PodLifecycle
+from services.kubelet.podnetwork import IpError
 from services.kubelet.podsetup import PodRecord, load_pod_record, save_pod_record, spec_hash, write_pod_files
 from services.kubelet.podstatus import build_pod_status
 from services.kubelet.volumes import VolumeContext, VolumeProblem, VolumeSource, resolve_volume, set_up
@@ -93,7 +94,7 @@ class PodWorker(PodLifecycle):
 
     def _adopt(self) -> None:
         self.record = load_pod_record(self.ctx.paths, self.uid)
-        if self.record is not None and self.record.pod_ip:
+        if self.record is not None and self.record.pod_ip and self.ctx.ipam is not None:
             self.ctx.ipam.reserve(self.uid, self.record.pod_ip)
         for slot in self.all_slots():
             slot.current, slot.previous = load_runs(self.ctx.paths.container_dir(self.uid, slot.name))
@@ -112,7 +113,11 @@ class PodWorker(PodLifecycle):
             delay = await self.terminate()
             return delay
         self._refresh_specs()
+        if self.ctx.network is None:
+            return self._wait_for_network()
         if not self._ensure_record():
+            return VOLUME_RETRY
+        if not await self._ensure_network():
             return VOLUME_RETRY
         pod_files = write_pod_files(self.ctx.paths, pod, self.pod_ip, self.ctx.cluster_dns, self.ctx.cluster_domain)
         problems = self._set_up_volumes()
@@ -174,6 +179,28 @@ class PodWorker(PodLifecycle):
         save_pod_record(self.ctx.paths, self.record)
         log.info("pod admitted pod=%s uid=%s pod_ip=%s", self.key, self.uid, ip)
         return True
+
+    def _wait_for_network(self) -> None:
+        """No pod runs before the node has its pod network (the kubelet wakes every worker then)."""
+        if self.record is None and not self._reported.get("network"):
+            message = f"network is not ready: {self.ctx.network_error}"
+            self.event("Warning", "NetworkNotReady", message)
+            self._reported["network"] = (message, time.monotonic())
+            self.publish()
+        return None
+
+    async def _ensure_network(self) -> bool:
+        """CNI ADD (idempotent): the pod's namespace, veth and address; False, with an event, on failure."""
+        if self.pod.spec.host_network:
+            return True
+        try:
+            self.netns = await asyncio.to_thread(self.ctx.network.add_pod, self.uid, self.pod_ip)
+            return True
+        except IpError as e:
+            log.warning("cannot set up the pod network pod=%s error=%s", self.key, e)
+            self.event("Warning", "FailedCreatePodSandBox", f"Failed to create pod sandbox: {e}")
+            self.publish()
+            return False
 
     def _set_up_volumes(self) -> list[VolumeProblem]:
         ctx = VolumeContext(self.ctx.paths, self.ctx.cluster_dir, self.ctx.node_name, self.ctx.lookups,

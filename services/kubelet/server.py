@@ -1,4 +1,4 @@
-"""The kubelet's own gRPC service (protos/kubelab/v1/kubelet.proto): container logs and exec.
+"""The kubelet's own gRPC service (protos/kubelab/v1/kubelet.proto): container logs, exec and attach.
 
 It reads only the node's disk (pod records, run records, CRI log files), so logs stay available
 while the API server is down. Errors use kubectl's wording.
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import grpc
 
 from kubelab.api.v1 import kubelet_pb2, kubelet_pb2_grpc
+from services.kubelet.attach import stream_attach
 from services.kubelet.containerlogs import follow, read_log, render
 from services.kubelet.containers import load_runs
 from services.kubelet.paths import NodePaths
@@ -144,6 +145,23 @@ class KubeletServicer(kubelet_pb2_grpc.KubeletServicer):
                 except ProcessLookupError:
                     pass
                 await proc.wait()
+
+
+    async def Attach(self, request_iterator, context: grpc.aio.ServicerContext) -> None:
+        first = await anext(aiter(request_iterator), None)
+        if first is None or first.WhichOneof("body") != "start":
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "the first message must start the attach")
+        start = first.start
+        try:
+            target = self.find(start.namespace, start.pod, start.container, start.uid)
+        except TargetError as e:
+            await context.abort(e.code, str(e))
+        if target.current is None:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f'container "{target.container}" in pod '
+                                f'"{target.pod}" is waiting to start: ContainerCreating')
+        log.info("attach pod=%s/%s container=%s stdin=%s", start.namespace or "default", start.pod,
+                 target.container, start.stdin)
+        await stream_attach(target.current.refresh(), start, request_iterator, context)
 
 
 class _Done(Exception):

@@ -1,9 +1,10 @@
 """`python -m services.lifecycle`: the garbage collector, the namespace controller, the node lifecycle and
-taint-eviction controllers.
+taint-eviction controllers, and with --allocate-node-cidrs the node IPAM range allocator.
 
 Flags (each also from KUBELAB_<NAME>): --apiserver, --listen, --metrics-listen, --log-level,
 --concurrent-gc-syncs, --concurrent-namespace-syncs, --node-monitor-period (5s),
---node-monitor-grace-period (50s), --node-startup-grace-period (60s), --leader-elect (Lease kube-system/lifecycle) with --leader-elect-lease-duration/
+--node-monitor-grace-period (50s), --node-startup-grace-period (60s), --allocate-node-cidrs, --cluster-cidr,
+--node-cidr-mask-size (24), --leader-elect (Lease kube-system/lifecycle) with --leader-elect-lease-duration/
 -renew-deadline/-retry-period/-resource-name/-resource-namespace/-identity, --shutdown-grace.
 """
 from __future__ import annotations
@@ -14,6 +15,8 @@ from kubelab.controller import Controller
 from kubelab.process import Process, ProcessConfig, new_config, run
 from services.lifecycle.garbage_collector import GarbageCollector
 from services.lifecycle.namespace import NamespaceController
+from services.lifecycle.node_ipam import NodeIpam
+from services.lifecycle.node_ipam_decisions import check_cluster_cidr
 from services.lifecycle.node_lifecycle import NodeLifecycle, TaintEviction
 
 COMPONENT = "lifecycle"
@@ -31,6 +34,12 @@ class Config(ProcessConfig):
     """Seconds without a heartbeat before a node's conditions go Unknown and it is tainted unreachable."""
     node_startup_grace_period: float = 60.0
     """Seconds a node that never reported Ready gets from its creation before it is marked Unknown."""
+    allocate_node_cidrs: bool = False
+    """Give every Node a pod CIDR (spec.podCIDR) from --cluster-cidr."""
+    cluster_cidr: str = ""
+    """The cluster's pod range (with --allocate-node-cidrs), e.g. 198.18.0.0/16."""
+    node_cidr_mask_size: int = 24
+    """The size of each node's pod range within --cluster-cidr."""
 
 
 def setup(cfg: Config):
@@ -48,6 +57,10 @@ def setup(cfg: Config):
         proc.add_controller(Controller("nodelifecycle", nodes, proc.informers, for_kind="Node",
                                        watches=nodes.watches()))
         proc.add_runnable("nodelifecycle-term", nodes.lead)
+        if cfg.allocate_node_cidrs:
+            ipam = NodeIpam(proc.client, proc.informers, proc.recorder("cidrAllocator"),
+                            cluster_cidr=cfg.cluster_cidr, mask=cfg.node_cidr_mask_size)
+            proc.add_controller(Controller("nodeipam", ipam, proc.informers, for_kind="Node"))
         eviction = TaintEviction(proc.client, proc.informers, proc.recorder("taint-eviction-controller"))
         proc.add_controller(Controller("tainteviction", eviction, proc.informers, for_kind="Pod",
                                        watches=eviction.watches(), workers=4))
@@ -58,6 +71,11 @@ def main(argv: list[str] | None = None) -> None:
     cfg = new_config(Config, argv, prog="python -m services.lifecycle",
                      description="The garbage collector (deletes or orphans the dependents of deleted owners) and the "
                                  "namespace controller (empties terminating namespaces).")
+    if cfg.allocate_node_cidrs:
+        try:
+            check_cluster_cidr(cfg.cluster_cidr, cfg.node_cidr_mask_size)
+        except ValueError as e:
+            raise SystemExit(f"lifecycle: --allocate-node-cidrs: {e}") from None
     run(COMPONENT, cfg, setup(cfg))
 
 

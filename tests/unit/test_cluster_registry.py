@@ -9,10 +9,17 @@ from kubelab.cluster.registry import APISERVER, REDIS, command, environment, ins
 def test_components_in_start_order():
     names = [c.name for c in registry.COMPONENTS]
     assert names == ["apiserver", "scheduler", "provisioner", "replicaset", "statefulset", "lifecycle", "endpoints",
-                     "dns", "kubelet"]
+                     "dns", "kube-proxy", "kubelet"]
     assert registry.component("apiserver").upstream == REDIS
     assert all(c.upstream == APISERVER for c in registry.COMPONENTS[1:])
-    assert all(c.module == f"services.{c.name}" for c in registry.COMPONENTS)
+    assert all(c.module == f"services.{c.package or c.name}" for c in registry.COMPONENTS)
+    assert registry.component("kube-proxy").module == "services.proxy"
+
+
+def test_kube_proxy_does_not_elect_a_leader():
+    [proxy] = [i for i in instances(1) if i.name == "kube-proxy"]
+    assert "--leader-elect" not in command(proxy, listen="127.0.0.1:1", upstream="127.0.0.1:2")
+    assert "--leader-elect" in command(instances(1)[1], listen="127.0.0.1:1", upstream="127.0.0.1:2")
 
 
 def test_ports_are_distinct():
@@ -62,7 +69,8 @@ def test_parse_replicas_says_what_is_wrong(item, message):
 def test_apiserver_command_and_environment():
     inst = instances(1)[0]
     argv = command(inst, listen="0.0.0.0:6443", upstream="redis://redis:6379/0")
-    assert argv == ["python", "-m", "services.apiserver", "--listen", "0.0.0.0:6443", "--redis", "redis://redis:6379/0"]
+    assert argv == ["python", "-m", "services.apiserver", "--listen", "0.0.0.0:6443", "--redis", "redis://redis:6379/0",
+                    "--service-cluster-ip-range", "198.19.0.0/16"]
     env = environment(inst, upstream="redis://redis:6379/0", state_dir="/s")
     assert env["KUBELAB_REDIS_URL"] == "redis://redis:6379/0"
     assert env["KUBELAB_STATE_DIR"] == "/s" and env["KUBELAB_COMPONENT"] == "apiserver"
@@ -73,8 +81,13 @@ def test_kubelet_command():
     argv = command(node2, listen="127.0.0.1:1", upstream="127.0.0.1:2", root_dir="/s/nodes/node-2")
     assert argv == [
         "python", "-m", "services.kubelet", "--node-name", "node-2", "--root-dir", "/s/nodes/node-2",
+        "--cluster-dns", "198.19.0.10", "--cluster-domain", "cluster.local",
         "--apiserver", "127.0.0.1:2", "--listen", "127.0.0.1:1",
     ]
+    compose = command(node2, listen="0.0.0.0:1", upstream="apiserver:6443", root_dir="/s", node_ip="node-2",
+                      service_cidr="10.96.0.0/12")
+    assert compose[7:14] == ["--node-ip", "node-2", "--host-gw", "--cluster-dns", "10.96.0.10", "--cluster-domain",
+                             "cluster.local"]
     assert environment(node2, upstream="127.0.0.1:2", state_dir="/s")["KUBELAB_APISERVER"] == "127.0.0.1:2"
 
 

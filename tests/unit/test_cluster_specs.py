@@ -53,13 +53,21 @@ def test_a_started_component_keeps_the_module_up_chose(tmp_path):
     assert proc_spec("scheduler", state, StateDir(tmp_path), overrides={}).argv[2] == "fake_client"
 
 
-def test_kubelets_get_their_clusters_pod_network(tmp_path):
+def test_components_get_their_clusters_address_ranges(tmp_path):
     state = _state()
     node = proc_spec("node-2", state, StateDir(tmp_path), OVERRIDES)
-    assert "--pod-cidr" not in node.argv  # no network claimed: the kubelet's default
-    state.pod_network = 3
+    assert node.argv[node.argv.index("--cluster-dns") + 1] == "198.19.0.10"  # the defaults
+    assert "--pod-cidr" not in node.argv and "--host-gw" not in node.argv  # lifecycle allocates it
+    state.pod_cidr, state.service_cidr = "100.64.32.0/20", "100.64.48.0/20"
     node = proc_spec("node-2", state, StateDir(tmp_path), OVERRIDES)
-    assert node.argv[node.argv.index("--pod-cidr") + 1] == "127.3.2.0/24"
+    assert node.argv[node.argv.index("--cluster-dns") + 1] == "100.64.48.10"
+    api = proc_spec("apiserver", state, StateDir(tmp_path), OVERRIDES)
+    assert api.argv[api.argv.index("--service-cluster-ip-range") + 1] == "100.64.48.0/20"
+    assert node.argv[node.argv.index("--cluster-domain") + 1] == "cluster.local"
+    state.processes["lifecycle"] = ProcessRecord(listen="127.0.0.1:400", route_listen="127.0.0.1:401")
+    lifecycle = proc_spec("lifecycle", state, StateDir(tmp_path), {**OVERRIDES, "lifecycle": "json"})
+    assert lifecycle.argv[lifecycle.argv.index("--cluster-cidr") + 1] == "100.64.32.0/20"
+    assert "--allocate-node-cidrs" in lifecycle.argv
 
 
 def test_redis_and_proxy(tmp_path):

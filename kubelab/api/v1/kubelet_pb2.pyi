@@ -69,3 +69,29 @@ class ExecResponse(_message.Message):
     stderr: bytes
     exit_code: int
     def __init__(self, stdout: _Optional[bytes] = ..., stderr: _Optional[bytes] = ..., exit_code: _Optional[int] = ...) -> None: ...
+
+class AttachStart(_message.Message):
+    __slots__ = ("namespace", "pod", "container", "uid", "stdin", "from_start")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    POD_FIELD_NUMBER: _ClassVar[int]
+    CONTAINER_FIELD_NUMBER: _ClassVar[int]
+    UID_FIELD_NUMBER: _ClassVar[int]
+    STDIN_FIELD_NUMBER: _ClassVar[int]
+    FROM_START_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    pod: str
+    container: str
+    uid: str
+    stdin: bool
+    from_start: bool
+    def __init__(self, namespace: _Optional[str] = ..., pod: _Optional[str] = ..., container: _Optional[str] = ..., uid: _Optional[str] = ..., stdin: bool = ..., from_start: bool = ...) -> None: ...
+
+class AttachRequest(_message.Message):
+    __slots__ = ("start", "stdin", "stdin_close")
+    START_FIELD_NUMBER: _ClassVar[int]
+    STDIN_FIELD_NUMBER: _ClassVar[int]
+    STDIN_CLOSE_FIELD_NUMBER: _ClassVar[int]
+    start: AttachStart
+    stdin: bytes
+    stdin_close: bool
+    def __init__(self, start: _Optional[_Union[AttachStart, _Mapping]] = ..., stdin: _Optional[bytes] = ..., stdin_close: bool = ...) -> None: ...

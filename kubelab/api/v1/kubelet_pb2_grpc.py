@@ -44,6 +44,11 @@ class KubeletStub(object):
                 request_serializer=kubelab_dot_v1_dot_kubelet__pb2.ExecRequest.SerializeToString,
                 response_deserializer=kubelab_dot_v1_dot_kubelet__pb2.ExecResponse.FromString,
                 _registered_method=True)
+        self.Attach = channel.stream_stream(
+                '/kubelab.v1.Kubelet/Attach',
+                request_serializer=kubelab_dot_v1_dot_kubelet__pb2.AttachRequest.SerializeToString,
+                response_deserializer=kubelab_dot_v1_dot_kubelet__pb2.ExecResponse.FromString,
+                _registered_method=True)
 
 
 class KubeletServicer(object):
@@ -61,6 +66,14 @@ class KubeletServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Attach(self, request_iterator, context):
+        """The container's main process: its output (stdout and stderr as it writes them) until it ends, then
+        its exit code.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_KubeletServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -72,6 +85,11 @@ def add_KubeletServicer_to_server(servicer, server):
             'Exec': grpc.stream_stream_rpc_method_handler(
                     servicer.Exec,
                     request_deserializer=kubelab_dot_v1_dot_kubelet__pb2.ExecRequest.FromString,
+                    response_serializer=kubelab_dot_v1_dot_kubelet__pb2.ExecResponse.SerializeToString,
+            ),
+            'Attach': grpc.stream_stream_rpc_method_handler(
+                    servicer.Attach,
+                    request_deserializer=kubelab_dot_v1_dot_kubelet__pb2.AttachRequest.FromString,
                     response_serializer=kubelab_dot_v1_dot_kubelet__pb2.ExecResponse.SerializeToString,
             ),
     }
@@ -128,6 +146,33 @@ class Kubelet(object):
             target,
             '/kubelab.v1.Kubelet/Exec',
             kubelab_dot_v1_dot_kubelet__pb2.ExecRequest.SerializeToString,
+            kubelab_dot_v1_dot_kubelet__pb2.ExecResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Attach(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/kubelab.v1.Kubelet/Attach',
+            kubelab_dot_v1_dot_kubelet__pb2.AttachRequest.SerializeToString,
             kubelab_dot_v1_dot_kubelet__pb2.ExecResponse.FromString,
             options,
             channel_credentials,

@@ -28,10 +28,9 @@ A replica asks its master for `/log?since=<its last applied seq>`; on 410 it re-
 snapshot. So a replica cloned from another replica (whose state is a prefix of the master's log) then
 follows the master from where its source was.
 
-Names. A peer is named HOST:PORT, e.g. `kv-0.kv:6380`. kubelab has no cluster DNS, so besides the
-resolver (DNS and /etc/hosts) kvstore reads a peers directory (`--peers`, KVSTORE_PEERS), a volume every
-pod mounts: each server writes its pod IP into `<peers>/<hostname>` when it starts, and a name is looked
-up there by its first label (`kv-0.kv.default.svc.cluster.local` -> `<peers>/kv-0`) before the resolver.
+Names. A peer is named HOST:PORT, e.g. `kv-0.kv:6380`, as on a real cluster: the pod's resolver (cluster DNS,
+through the `search` domains of its /etc/resolv.conf) finds `kv-0.kv` in the headless Service `kv`.
+Every request resolves the name again, so a replica follows kv-0 to its new address when kv-0 is recreated.
 """
 from __future__ import annotations
 
@@ -236,35 +235,6 @@ def split_hostport(text: str, default_port: int = DEFAULT_PORT) -> tuple[str, in
     return host, int(port)
 
 
-def peers_dir() -> str:
-    return os.environ.get("KVSTORE_PEERS", "")
-
-
-def resolve(host: str, peers: str | None = None) -> str:
-    """An address for `host`: the peers directory's entry for its first label, else the resolver's."""
-    peers = peers_dir() if peers is None else peers
-    if peers and not host.replace(".", "").isdigit():
-        entry = os.path.join(peers, host.split(".", 1)[0])
-        try:
-            with open(entry) as f:
-                ip = f.read().strip()
-            if ip:
-                return ip
-        except OSError:
-            pass
-    return socket.gethostbyname(host)
-
-
-def register(peers: str, hostname: str, ip: str) -> None:
-    """Publish this pod's address in the peers directory."""
-    os.makedirs(peers, exist_ok=True)
-    path = os.path.join(peers, hostname)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w") as f:
-        f.write(ip + "\n")
-    os.replace(tmp, path)
-
-
 def pod_ip() -> str:
     try:
         return socket.gethostbyname(socket.gethostname())
@@ -283,9 +253,9 @@ class HTTPError(Exception):
 
 
 def request(server: str, method: str, path: str, body: bytes | None = None, timeout: float = 5.0):
-    """(status, parsed JSON or text) from a kvstore at HOST:PORT (names resolved as `resolve` does)."""
+    """(status, parsed JSON or text) from a kvstore at HOST:PORT (a name goes through the pod's resolver)."""
     host, port = split_hostport(server)
-    url = f"http://{resolve(host)}:{port}{path}"
+    url = f"http://{host}:{port}{path}"
     req = urllib.request.Request(url, data=body, method=method, headers={"User-Agent": VERSION})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
@@ -478,8 +448,6 @@ def serve(args) -> int:
     store = Store(args.dir)
     node = Node(store, args.role, args.master or "")
     server = make_server(node, host, args.port)
-    if args.peers:
-        register(args.peers, node.hostname, host)
     done = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
         signal.signal(sig, lambda *_: done.set())
@@ -572,7 +540,6 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--dir", default=os.environ.get("KVSTORE_DIR") or DEFAULT_DIR)
     s.add_argument("--host", default="", help="address to bind (default: the pod IP)")
     s.add_argument("--port", type=int, default=port)
-    s.add_argument("--peers", default=peers_dir(), help="directory to publish this pod's address in")
     c = sub.add_parser("clone", help="copy a full snapshot from a peer into --dir, then exit")
     c.add_argument("--from", dest="source", required=True, help="HOST:PORT of the peer")
     c.add_argument("--dir", default=os.environ.get("KVSTORE_DIR") or DEFAULT_DIR)

@@ -2,7 +2,7 @@
 
 Shims are started in sessions of their own, so neither the kubelet's death nor a signal to its
 process group reaches a container; a restarted kubelet reads the run records (`records.py`) and
-carries on. `exec_argv` enters a running container's mount and UTS namespaces and root with nsenter.
+carries on. `exec_argv` enters a running container's mount, UTS and network namespaces and root with nsenter.
 """
 from __future__ import annotations
 
@@ -47,6 +47,11 @@ class RunSpec:
     hostname: str
     mounts: list[Mount] = field(default_factory=list)
     spec_hash: str = ""
+    netns: str = ""
+    """The pod's network namespace (/run/netns/...) the shim joins; "" for hostNetwork pods."""
+    stdin: bool = False
+    """The container's `stdin`: its command reads what an attach sends (the run's `stdin` FIFO)."""
+    stdin_once: bool = False
 
     @property
     def key(self) -> str:
@@ -68,9 +73,10 @@ class ContainerRuntime:
             shutil.rmtree(run_dir)
         run_dir.mkdir(parents=True)
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        doc = {"argv": spec.argv, "env": spec.env, "working_dir": spec.working_dir, "hostname": spec.hostname,
+        doc = {"argv": spec.argv, "env": spec.env, "working_dir": spec.working_dir, "hostname": spec.hostname, "netns": spec.netns,
                "rootfs": str(run_dir / "rootfs"), "scratch": str(run_dir / "scratch"), "log_path": str(log_path),
                "mounts": [{"source": m.source, "target": m.target, "read_only": m.read_only} for m in spec.mounts],
+               "stdin": spec.stdin, "stdin_once": spec.stdin_once,
                "meta": {"uid": spec.uid, "namespace": spec.namespace, "pod": spec.pod, "container": spec.container,
                         "attempt": spec.attempt, "spec_hash": spec.spec_hash, "log_path": str(log_path)}}
         write_json(run_dir / "spec.json", doc)
@@ -159,7 +165,7 @@ class ContainerRuntime:
 
     def exec_argv(self, rec: RunRecord, argv: list[str]) -> list[str]:
         """A command line that runs argv inside the running container."""
-        return [self.nsenter, "-t", str(rec.pid), "-m", "-u", "-r", "-w", "--", *argv]
+        return [self.nsenter, "-t", str(rec.pid), "-m", "-u", "-n", "-r", "-w", "--", *argv]
 
 
 def _reap(pid: int) -> None:

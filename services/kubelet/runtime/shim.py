@@ -2,7 +2,8 @@
 
     python shim.py <run-dir>/spec.json       (standard library only; run as a script)
 
-It enters new mount and UTS namespaces, builds the container's root, starts the command and stays
+It joins the pod's network namespace (`netns` in the spec: all containers of a pod share it, so
+localhost is the pod), enters new mount and UTS namespaces, builds the container's root, starts the command and stays
 its parent, so the kubelet may die and come back while the container runs on:
 
 1. root: an overlay with the host's `/` as its read-only lower layer and a tmpfs upper layer (the
@@ -15,6 +16,10 @@ its parent, so the kubelet may die and come back while the container runs on:
    (`2024-01-02T03:04:05.123456789Z stdout F <line>`, as Kubernetes keeps /var/log/pods);
 5. `state.json` (pid and start ticks) once the command runs; `exit.json` (exit code, signal, reason,
    time) when it ends; processes left in its group are killed then, as when a container's PID 1 exits.
+6. with `stdin` in the spec (the container's `stdin: true`), the command's stdin is a pipe fed from the
+   FIFO `<run-dir>/stdin`, which an attach (the kubelet's Attach) opens for writing; with `stdin_once`
+   the command sees end-of-file when the first attach closes it, as containerd-shim does. Without
+   `stdin` the command reads /dev/null.
 
 A command that cannot start ends with exit code 128 and reason StartError (as containerd reports it).
 If the run directory disappears (the node's state dir purged), the container is killed.
@@ -28,7 +33,7 @@ import sys
 import threading
 import time
 
-CLONE_NEWNS, CLONE_NEWUTS = 0x00020000, 0x04000000
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWNET = 0x00020000, 0x04000000, 0x40000000
 MS_RDONLY, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 32, 4096, 16384, 1 << 18
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -137,7 +142,18 @@ def bind(source, target, read_only, own_root):
         mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY)
 
 
+def join_netns(path):
+    """Before the mount namespace is unshared: /run/netns is the host's view."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        _check(_libc.setns(fd, CLONE_NEWNET), f"setns {path}")
+    finally:
+        os.close(fd)
+
+
 def set_up(spec):
+    if spec.get("netns"):
+        join_netns(spec["netns"])
     _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWUTS), "unshare")
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     root = build_root(spec)
@@ -148,13 +164,12 @@ def set_up(spec):
     return root
 
 
-def run_child(spec, root, errw, out_w, err_w):
+def run_child(spec, root, errw, out_w, err_w, in_r):
     """In the forked child: become the container's process; on failure report why through errw."""
     try:
         os.dup2(out_w, 1)
         os.dup2(err_w, 2)
-        devnull = os.open("/dev/null", os.O_RDONLY)
-        os.dup2(devnull, 0)
+        os.dup2(in_r if in_r is not None else os.open("/dev/null", os.O_RDONLY), 0)
         os.setpgid(0, 0)
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, signal.SIG_DFL)
@@ -195,6 +210,33 @@ def relay(fd, stream, log, lock):
                 log.flush()
 
 
+def open_stdin(spec, run_dir):
+    """The read end of the command's stdin pipe, fed from the attach FIFO; None without stdin."""
+    if not spec.get("stdin"):
+        return None
+    fifo = os.path.join(run_dir, "stdin")
+    os.mkfifo(fifo, 0o600)
+    in_r, in_w = os.pipe2(os.O_CLOEXEC)
+    threading.Thread(target=relay_stdin, args=(fifo, in_w, bool(spec.get("stdin_once"))), daemon=True).start()
+    return in_r
+
+
+def relay_stdin(fifo, in_w, once):
+    """Copy each attacher's input into the command's stdin; with once, close it after the first."""
+    try:
+        while True:
+            with open(fifo, "rb", buffering=0) as attached:  # blocks until an attach opens it for writing
+                while data := attached.read(65536):
+                    os.write(in_w, data)
+            if once:
+                return
+    except OSError:
+        return  # the command is gone (EPIPE) or the run directory was removed
+    finally:
+        if once:
+            os.close(in_w)
+
+
 def watch_run_dir(path, pgid, stop):
     while not stop.wait(2.0):
         if not os.path.isdir(path):
@@ -221,11 +263,12 @@ def main(spec_path):
     errr, errw = os.pipe2(os.O_CLOEXEC)
     out_r, out_w = os.pipe2(os.O_CLOEXEC)
     err_r, err_w = os.pipe2(os.O_CLOEXEC)
+    in_r = open_stdin(spec, run_dir)
     pid = os.fork()
     if pid == 0:
         os.close(errr)
-        run_child(spec, root, errw, out_w, err_w)
-    for fd in (errw, out_w, err_w):
+        run_child(spec, root, errw, out_w, err_w, in_r)
+    for fd in (errw, out_w, err_w) + ((in_r,) if in_r is not None else ()):
         os.close(fd)
     started_at = time.time()
     try:

@@ -34,6 +34,7 @@ def kubelet(apiserver, cluster_dir):
     yield k
     k.stop()
     kill_shims(k.root)
+    k.remove_network()
 
 
 async def delete_all_pods(client: Client, grace: int | None = 1) -> None:

@@ -2,17 +2,23 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import itertools
 import os
-import random
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from pathlib import Path
 
 from kubelab.client import Client
 from kubelab.cluster.healthcheck import SERVING, check_health
+from kubelab.cluster.networks import AddressRanges, claim_ranges
+from kubelab.cluster.state import StateDir
+from kubelab.network import cluster_id
+from kubelab.podnet import gateway, remove_cluster_network
 from kubelab.errors import ApiError
 from tests.support import ROOT, free_port, wait_until
 
@@ -26,12 +32,13 @@ class KubeletProcess:
         self.apiserver, self.cluster_dir, self.node = apiserver, cluster_dir, node
         self.root = cluster_dir / "nodes" / node
         self.port = free_port()
-        # Pod IPs are loopback addresses shared by everything on this machine: a range of its own, so that
-        # clusters other tests (or people) run at the same time do not hold our pods' addresses and ports.
-        self.pod_cidr = f"127.{random.randint(100, 250)}.{random.randint(1, 254)}.0/24"
-        self.node_ip = self.pod_cidr.replace(".0/24", ".1")
+        # Pod networks share this machine's routing table: a range of its own, claimed as `kubelab up` claims
+        # one, so that clusters other tests (or people) run at the same time never hold our pods' addresses.
+        self.cluster_id = cluster_id(str(cluster_dir))
+        self.pod_cidr = node_range(cluster_dir, node)
+        self.node_ip = gateway(self.pod_cidr)
         self.args = ["--node-name", node, "--root-dir", str(self.root), "--cluster-dir", str(cluster_dir),
-                     "--pod-cidr", self.pod_cidr,
+                     "--pod-cidr", self.pod_cidr, "--cluster-id", self.cluster_id,
                      "--apiserver", apiserver, "--listen", f"127.0.0.1:{self.port}",
                      "--backoff-scale", str(backoff_scale), "--heartbeat-interval", str(heartbeat),
                      "--orphan-cleanup-interval", "1", *args]
@@ -66,6 +73,29 @@ class KubeletProcess:
 
     def logs(self) -> str:
         return self.log.read_text()
+
+    def remove_network(self) -> None:
+        """What `kubelab down` does for the node: its pod namespaces, veths and bridge go."""
+        remove_cluster_network(self.cluster_id, self.node)
+
+
+def node_range(cluster_dir: Path, node: str) -> str:
+    """node-N's /24 of the pod range claimed for cluster_dir (made a state dir, so that the claim holds)."""
+    sd = StateDir(cluster_dir)
+    with sd.locked():
+        state = sd.load()
+        recorded = AddressRanges(state.pod_cidr, state.service_cidr) if state.pod_cidr else None
+        ranges = claim_ranges(cluster_dir, recorded) if sd.exists() else None
+        if ranges is None:
+            sd.save(state)  # cluster.json first: claims of dirs without one are dropped
+            ranges = claim_ranges(cluster_dir)
+        state.pod_cidr, state.service_cidr = ranges.pods, ranges.services
+        sd.save(state)
+    pods = ipaddress.ip_network(ranges.pods)
+    suffix = node.rsplit("-", 1)[-1]
+    index = int(suffix) if suffix.isdigit() else zlib.crc32(node.encode())
+    blocks = pods.subnets(new_prefix=24)
+    return str(next(itertools.islice(blocks, index % 2 ** (24 - pods.prefixlen), None)))
 
 
 def shims_of(root: Path) -> list[int]:

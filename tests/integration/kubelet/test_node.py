@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.integration.kubelet.kubelet_support import KubeletProcess, condition, container_state, wait_for, wait_gone, wait_pod
+from tests.integration.kubelet.kubelet_support import KubeletProcess, condition, container_state, kill_shims, wait_for, wait_gone, wait_pod
 
 
 async def test_registration_status_and_lease(node, client):
@@ -83,6 +83,8 @@ def small_node(apiserver, cluster_dir):
     k = KubeletProcess(apiserver.address, cluster_dir, "node-2", "--max-pods", "1").start()
     yield k
     k.stop()
+    kill_shims(k.root)
+    k.remove_network()
 
 
 async def test_pods_beyond_max_pods_are_refused(small_node, client):

@@ -252,6 +252,7 @@ def real_kubelet(apiserver):
             os.kill(k.proc.pid, signal.SIGCONT)
         k.stop()
         kill_shims(k.root)
+        k.remove_network()
         shutil.rmtree(cluster_dir, ignore_errors=True)
 
 

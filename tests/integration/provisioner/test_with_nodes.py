@@ -17,6 +17,7 @@ def kubelets(apiserver, cluster_dir):
     for k in started:
         k.stop()
         kill_shims(k.root)
+        k.remove_network()
 
 
 @pytest.fixture

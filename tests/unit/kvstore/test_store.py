@@ -112,12 +112,7 @@ def test_restore_replaces_everything_and_persists(tmp_path):
 
 # -- names
 
-def test_names_resolve_through_the_peers_directory_first(tmp_path):
-    kvstore.register(str(tmp_path), "kv-0", "127.9.9.9")
-    assert kvstore.resolve("kv-0.kv", str(tmp_path)) == "127.9.9.9"
-    assert kvstore.resolve("kv-0.kv.default.svc.cluster.local", str(tmp_path)) == "127.9.9.9"
-    assert kvstore.resolve("localhost", str(tmp_path)) == "127.0.0.1"   # no entry: the resolver
-    assert kvstore.resolve("127.0.0.5", str(tmp_path)) == "127.0.0.5"
+def test_peer_names_split_into_host_and_port():
     assert kvstore.split_hostport("kv-0.kv:7000") == ("kv-0.kv", 7000)
     assert kvstore.split_hostport("kv-0.kv") == ("kv-0.kv", 6380)
 
@@ -154,6 +149,14 @@ def servers():
 
 def cli(*argv) -> int:
     return kvstore.main(list(argv))
+
+
+def test_a_peer_is_reached_by_name_through_the_resolver(tmp_path, servers, capsys):
+    m = servers(Store(str(tmp_path / "m")), "master", hostname="kv-0")
+    by_name = m.addr.replace("127.0.0.1", "localhost")  # /etc/hosts here; cluster DNS in a pod
+    assert cli("put", "-s", by_name, "greeting", "hello") == 0
+    assert cli("get", "-s", by_name, "greeting") == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "hello"
 
 
 def test_master_replica_and_clone_over_http(tmp_path, servers, capsys):
