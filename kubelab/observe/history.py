@@ -20,9 +20,10 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, TextIO
+from typing import Any, TextIO
 
-__all__ = ["VERSION", "RECORDED_KINDS", "Record", "read_history", "write_record", "describe"]
+__all__ = ["VERSION", "RECORDED_KINDS", "WATCH_TYPES", "Record", "HistoryError", "read_history", "write_record", "describe",
+           "display_key"]
 
 VERSION = 1
 RECORDED_KINDS = ("Node", "PersistentVolume", "PersistentVolumeClaim", "VolumeAttachment", "Deployment",
@@ -110,9 +111,3 @@ def describe(rec: Record) -> str:
     if rec.type == "ACK":
         return f"{head} {d.get('op', 'create')} {rec.kind} {d.get('namespace', '')}/{d.get('name')} rv={d.get('rv')}"
     return head
-
-
-def objects_in(records: Iterable[Record], kind: str) -> Iterable[dict]:
-    for r in records:
-        if r.kind == kind and r.type in WATCH_TYPES:
-            yield r.data["object"]

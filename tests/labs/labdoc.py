@@ -47,7 +47,8 @@ def expected_timelines(lab: str) -> dict[str, list[Pattern]]:
         patterns = []
         for line in body.strip().splitlines():
             cols = _COLUMNS.split(line.strip(), maxsplit=2)
-            assert len(cols) == 3, f"labs/{lab}/README.md: expected-timeline {name}: {line!r} is not ACTOR  OBJECT  WHAT"
+            assert len(cols) == 3, \
+                f"labs/{lab}/README.md: expected-timeline {name}: {line!r} is not ACTOR  OBJECT  WHAT"
             patterns.append(Pattern(*cols))
         found[name] = patterns
     return found

@@ -34,7 +34,8 @@ def test_lab_06_node_dies(tmp_path):
         c.run("kill", "node-2")
         wait_until(lambda: "NotReady" in c.run("get", "node", "node-2").stdout, timeout=30, what="node-2 NotReady")
         described = c.run("describe", "node", "node-2").stdout
-        assert "node.kubernetes.io/unreachable:NoExecute" in described and "Kubelet stopped posting node status." in described
+        assert "node.kubernetes.io/unreachable:NoExecute" in described
+        assert "Kubelet stopped posting node status." in described
         # After tolerationSeconds: all three Terminating, Deployment replaced on node-1, no second db-0.
         wait_until(lambda: all(p["metadata"].get("deletionTimestamp") for n, p in _pods(c).items()
                                if p["spec"].get("nodeName") == "node-2") and

@@ -39,7 +39,8 @@ def test_lab_07_partitioned_node(tmp_path):
                             p["status"].get("phase") == "Running")(_db(c)), timeout=60, what="db-0 Running on node-2")
         wait_until(lambda: len(_log(c)) >= 2, timeout=30, what="db-0 writing to its disk")
         c.run("partition", "node-2")
-        assert any(r["name"] == "node-2" and "partitioned" in r["state"] for r in json.loads(c.run("ps", "--format", "json").stdout))
+        rows = json.loads(c.run("ps", "--format", "json").stdout)
+        assert any(r["name"] == "node-2" and "partitioned" in r["state"] for r in rows)
         wait_until(lambda: (_db(c) or {}).get("metadata", {}).get("deletionTimestamp"), timeout=60,
                    what="db-0 evicted (Terminating)")
         c.run("delete", "pod", "db-0", "--grace-period=0", "--force")

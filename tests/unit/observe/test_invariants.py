@@ -120,7 +120,8 @@ def test_an_rwo_disk_attached_to_two_nodes_breaks_rwo_attach():
 
 def test_detach_before_attach_and_rwx_volumes_keep_rwo_attach():
     h = History().add("ADDED", volume("disk", "ReadWriteOnce")).add("ADDED", volume("nfs", "ReadWriteMany"))
-    h.add("ADDED", attachment("va-1", "disk", "node-1", True)).add("MODIFIED", attachment("va-1", "disk", "node-1", False))
+    h.add("ADDED", attachment("va-1", "disk", "node-1", True))
+    h.add("MODIFIED", attachment("va-1", "disk", "node-1", False))
     h.add("ADDED", attachment("va-2", "disk", "node-2", True))
     h.add("ADDED", attachment("va-3", "nfs", "node-1", True)).add("ADDED", attachment("va-4", "nfs", "node-2", True))
     assert invariants(h) == []
