@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
 import time
 
 import pytest
 
-from tests.e2e.cluster import ROOT
+from tests.e2e.cluster import KUBELAB, ROOT
 from tests.labs.conftest import lab_cluster
 from tests.labs.labdoc import expected_timelines, missing_in_order
 from tests.support import wait_until
@@ -29,6 +31,10 @@ def test_lab_01_scheduler_down(tmp_path):
     with lab_cluster(tmp_path) as c:
         c.run("apply", "-f", str(ROOT / "labs" / LAB / "web.yaml"))
         wait_until(lambda: _running(c, 2), timeout=60, what="2 web pods Running")
+        live = subprocess.Popen([*KUBELAB, "--state-dir", str(c.state_dir), "timeline", "-w", "-l", "app=web"],
+                                env=c.env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        first = live.stdout.readline()  # the past is printed: what follows comes from the watches
+        assert "Component/" in first, first
         c.run("kill", "scheduler")
         assert any(r["name"] == "scheduler" and r["state"] == "killed"
                    for r in json.loads(c.run("ps", "--format", "json").stdout))
@@ -46,6 +52,11 @@ def test_lab_01_scheduler_down(tmp_path):
         c.run("start", "scheduler")
         wait_until(lambda: _running(c, 4), timeout=60, what="4 web pods Running after the scheduler's start")
 
+        live.send_signal(signal.SIGINT)
+        followed, _ = live.communicate(timeout=30)
+        followed = first + followed
+        # `timeline -w` saw the same story as it happened (step 6's tip).
+        assert missing_in_order(followed, expected["scheduling-resumes"]) == [], followed
         scheduling = c.run("timeline", "-l", "app=web", "--since", "5m").stdout
         assert missing_in_order(scheduling, expected["scheduling-resumes"]) == [], scheduling
         leader = c.run("timeline", "--kinds", "lease,component").stdout
