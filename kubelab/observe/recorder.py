@@ -110,30 +110,24 @@ class Recorder:
         self._write({"type": "SNAPSHOT", "kind": kind, "rv": int(rv or 0), "reason": "final", "objects": objects})
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Record until stop is set, then write the final lists and END."""
+        """Record until stop is set, then write the final lists and END. A watch that fails for good
+        (not a broken stream, which resumes, nor an expired version, which relists) ends the recording
+        with its error."""
         kinds = list(RECORDED_KINDS) + ([PROBE_KIND] if self.probe_interval > 0 else [])
         self._write({"type": "HEADER", "version": VERSION, "server": self.client.address, "kinds": kinds,
                      "probe": self.run_id})
         versions = {k: await self._snapshot(k, "initial") for k in kinds}
-        tasks = [asyncio.create_task(self._record_kind(k, versions[k])) for k in kinds]
-        if self.probe_interval > 0:
-            tasks.append(asyncio.create_task(self._probe()))
-        try:
-            waiter = asyncio.create_task(stop.wait())
-            done, _ = await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
-            for t in done:
-                if t is not waiter:
-                    t.result()  # a watch that failed for good: say why
-            if self.probe_interval > 0:
-                tasks[-1].cancel()
+        async with asyncio.TaskGroup() as tg:
+            watches = [tg.create_task(self._record_kind(k, versions[k])) for k in kinds]
+            probe = tg.create_task(self._probe()) if self.probe_interval > 0 else None
+            await stop.wait()
+            if probe is not None:
+                probe.cancel()
             for kind in kinds:
                 await self._final(kind)
             self._write({"type": "END"})
-        finally:
-            for t in tasks:
+            for t in watches:
                 t.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            waiter.cancel()
         await self._remove_probes()
 
     async def _remove_probes(self) -> None:
