@@ -15,14 +15,15 @@ import argparse
 import os
 import sys
 
-from kubelab.cli import cluster_cmds, logs_exec, node_cmds, object_cmds, rollout_cmds, rollout_deploy, run_cmd
-from kubelab.cli import habit_cmds
+from kubelab.cli import (chaos_cmd, check_cmd, cluster_cmds, habit_cmds, logs_exec, node_cmds, object_cmds,
+                         record_cmd, rollout_cmds, rollout_deploy, run_cmd, timeline_cmd)
 from kubelab.cluster.state import STATE_DIR_ENV, find_apiserver, resolve_state_dir
 
 __all__ = ["COMMAND_MODULES", "SERVER_ENV", "build_parser", "main"]
 
 #: The command groups, in the order `kubelab --help` lists them.
-COMMAND_MODULES = (cluster_cmds, object_cmds, logs_exec, run_cmd, rollout_cmds, rollout_deploy, node_cmds, habit_cmds)
+COMMAND_MODULES = (cluster_cmds, object_cmds, logs_exec, run_cmd, rollout_cmds, rollout_deploy, node_cmds,
+                   habit_cmds, timeline_cmd, record_cmd, check_cmd, chaos_cmd)
 
 SERVER_ENV = "KUBELAB_SERVER"
 

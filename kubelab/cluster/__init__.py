@@ -13,7 +13,8 @@ Modules, each one concept:
 - `status`: the rows of `kubelab ps`;
 - `logs`: following component logs;
 - `bootstrap`: default objects of a new cluster;
-- `launcher`: `up`, `down` and the failure verbs.
+- `launcher`: `up`, `down` and the failure verbs;
+- `journal`: what the launcher did to which process, when (read by `kubelab timeline`).
 
 Import the submodules you need; this package imports nothing heavy, so that `python -m
 kubelab.cluster.proxy` starts fast.

@@ -23,7 +23,7 @@ from typing import Callable, Iterator
 
 from kubelab import hostaddr
 from kubelab.client import ApiError
-from kubelab.cluster import procs, proxyctl, registry
+from kubelab.cluster import journal, procs, proxyctl, registry
 from kubelab.cluster.bootstrap import bootstrap_cluster
 from kubelab.cluster.healthcheck import SERVING
 from kubelab.cluster.kubeconfig import write_kubeconfig
@@ -184,10 +184,12 @@ class Launcher:
     def kill(self, name: str) -> None:
         with self._locked_state(name) as state:
             rec = state.processes[name]
+            at = time.time()
             procs.signal_process(rec.pid, rec.start_time, signal.SIGKILL)
             procs.wait_dead([(rec.pid, rec.start_time)], 5)
             rec.desired = "killed"
             self.sd.save(state)
+            journal.append(self.sd.root, "killed", name, at=at, pid=rec.pid)
             self.say(f"event=killed name={name} pid={rec.pid}")
 
     def stop(self, name: str, grace: float = 10.0) -> None:
@@ -235,8 +237,10 @@ class Launcher:
     def _signal(self, name: str, sig: int, verb: str) -> None:
         with self._locked_state(name) as state:
             rec = state.processes[name]
+            at = time.time()
             if not procs.signal_process(rec.pid, rec.start_time, sig):
                 raise ClusterError(f"{name} is not running")
+            journal.append(self.sd.root, verb, name, at=at, pid=rec.pid)
             self.say(f"event={verb} name={name} pid={rec.pid}")
 
     @staticmethod
@@ -371,6 +375,7 @@ class Launcher:
             rec.pid, rec.start_time = procs.spawn(spec.argv, env=spec.env, log=log, cwd=self.sd.root)
             rec.desired = "running"
             self.sd.save(state)
+            journal.append(self.sd.root, "started", name, pid=rec.pid)
             self.say(f"event=started name={name} pid={rec.pid} listen={rec.listen}")
         if timeout:
             self._wait_serving(state, names, timeout)
@@ -404,6 +409,7 @@ class Launcher:
         for n in names:
             state.processes[n].desired = desired
         for n in live:
+            journal.append(self.sd.root, "stopped", n, pid=state.processes[n].pid)
             self.say(f"event=stopped name={n} pid={state.processes[n].pid}")
 
     def _set_partitioned(self, name: str | None, partitioned: bool, mode: str) -> list[str]:
@@ -423,9 +429,12 @@ class Launcher:
             proxy = state.processes.get(PROXY)
             if proxy is None or not procs.is_alive(proxy.pid, proxy.start_time):
                 raise ClusterError("the partition proxy is not running (`kubelab start proxy`)")
+            at = time.time()
             proxyctl.write_config(self.sd.proxy_file, proxyctl.set_partitioned(config, names, partitioned, mode))
             proxyctl.request(proxy.listen, "reload")
             verb = "partitioned" if partitioned else "healed"
+            for n in names:
+                journal.append(self.sd.root, verb, n, at=at, **({"mode": mode} if partitioned else {}))
             self.say(f"event={verb} routes={','.join(names) or '-'}" + (f" mode={mode}" if partitioned else ""))
             return names
 

@@ -6,6 +6,7 @@ Layout of a state dir::
     proxy.json          the partition proxy's routes, written by the launcher, read by the proxy
     lock                flock(2)ed by every command that changes the cluster
     ui.url              where the web view (services/ui) serves its page, written by it once listening
+    journal.jsonl       what the launcher did to which process, when (kubelab/cluster/journal.py)
     logs/<name>.log     one log per process (redis, proxy, apiserver, scheduler, node-1, ...)
     redis/              embedded Redis' append-only file
     nodes/<node>/       each node's root directory
