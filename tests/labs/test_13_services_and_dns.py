@@ -2,11 +2,13 @@
 the proxy killed: its steps on a real cluster, with the outputs and timeline its README promises."""
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
 
 from tests.e2e.cluster import ROOT
+from tests.e2e.networking import wait_for_proxy
 from tests.labs.conftest import lab_cluster
 from tests.labs.labdoc import expected_outputs, expected_timelines, missing_in_order, missing_lines
 from tests.support import wait_until
@@ -41,6 +43,8 @@ def test_lab_13_services_and_dns(tmp_path):
               "-f", str(ROOT / "examples" / "statefulset" / "web.yaml"))
         c.run("rollout", "status", "deployment/session-demo", "--timeout", "60s")
         c.run("rollout", "status", "statefulset/web", "--timeout", "60s")
+        # the proxy writes the kernel at most once per minSyncPeriod: count who answers once all three are in
+        asyncio.run(wait_for_proxy(c, "default", "session-demo", 3))
 
         answers = _client(c, "c1", LOGIN).splitlines()[-10:-1]  # the nine whoami answers
         assert all("(served by session-demo-" in a for a in answers), answers
