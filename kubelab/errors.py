@@ -10,6 +10,13 @@
       .causes             (field path, description) pairs
 
 The reason travels as a google.rpc.ErrorInfo detail, the causes as google.rpc.BadRequest.
+
+Ask what an error means with the predicates, never by comparing strings or codes (apimachinery's
+``errors.IsNotFound``): ``is_not_found(err)``, ``is_conflict``, ``is_already_exists``, ``is_invalid``,
+``is_bad_request``, ``is_gone`` (an expired resourceVersion), ``is_forbidden``, ``is_timeout``,
+``is_too_many_requests``, ``is_service_unavailable``; ``reason_for_error(err)`` gives the reason itself.
+Each accepts any exception: an ``ApiError``, a raw ``grpc.RpcError`` (read as ``from_rpc_error`` would)
+or anything else (``False``; reason "Unknown").
 """
 from __future__ import annotations
 
@@ -20,7 +27,9 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-__all__ = ["ApiError", "from_rpc_error", "DOMAIN"]
+__all__ = ["ApiError", "from_rpc_error", "DOMAIN", "reason_for_error", "is_not_found", "is_already_exists",
+           "is_conflict", "is_invalid", "is_bad_request", "is_gone", "is_forbidden", "is_timeout",
+           "is_too_many_requests", "is_service_unavailable"]
 
 DOMAIN = "kubelab.io"
 
@@ -86,3 +95,32 @@ def from_rpc_error(err: grpc.RpcError) -> ApiError:
                 causes = [(v.field, v.description) for v in bad.field_violations]
     message = err.details() if hasattr(err, "details") else str(err)
     return ApiError(code, reason, message or "", causes, answered)
+
+
+def reason_for_error(err: BaseException | None) -> str:
+    """Kubernetes' Status reason of an error (apimachinery's ``ReasonForError``): "Unknown" for an error
+    that is not an API error."""
+    if isinstance(err, ApiError):
+        return err.reason
+    if isinstance(err, grpc.RpcError):
+        return from_rpc_error(err).reason
+    return "Unknown"
+
+
+def _is(*reasons: str):
+    def predicate(err: BaseException | None) -> bool:
+        return reason_for_error(err) in reasons
+    predicate.__doc__ = f"Whether the error's reason is {' or '.join(reasons)}."
+    return predicate
+
+
+is_not_found = _is("NotFound")
+is_already_exists = _is("AlreadyExists")
+is_conflict = _is("Conflict")
+is_invalid = _is("Invalid")
+is_bad_request = _is("BadRequest")
+is_gone = _is("Expired", "Gone")
+is_forbidden = _is("Forbidden")
+is_timeout = _is("Timeout")
+is_too_many_requests = _is("TooManyRequests")
+is_service_unavailable = _is("ServiceUnavailable")
