@@ -44,9 +44,17 @@ def memory_kb(pid: int) -> dict[str, int]:
     return {"rss": out["Rss"], "pss": out["Pss"], "private": out["Private_Clean"] + out["Private_Dirty"]}
 
 
-def settle(pids: list[int], delay: float = 1.0) -> list[dict[str, int]]:
-    time.sleep(delay)  # each process past its start-up (imports, threads) before it is measured
-    return [memory_kb(p) for p in pids]
+def settle(pids: list[int], timeout: float = 30.0) -> list[dict[str, int]]:
+    """Memory of each process once it is past its start-up: its RSS unchanged over three reads 0.3 s apart
+    (a busy machine may take seconds to run an interpreter's start)."""
+    deadline = time.monotonic() + timeout
+    last, same = None, 0
+    while same < 3 and time.monotonic() < deadline:
+        time.sleep(0.3)
+        now = [memory_kb(p) for p in pids]
+        same = same + 1 if last and [m["rss"] for m in now] == [m["rss"] for m in last] else 0
+        last = now
+    return last
 
 
 async def shims(n: int, root: Path) -> tuple[list[dict[str, int]], list[dict[str, int]]]:

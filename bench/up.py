@@ -81,6 +81,7 @@ print(json.dumps(pids), flush=True)
 
 
 def env() -> dict[str, str]:
+    """The children's environment: the kubelab checkout under test (--source) first on the path."""
     return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
 
 
@@ -179,7 +180,11 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--nodes", type=int, default=3)
     p.add_argument("--markdown", action="store_true")
+    p.add_argument("--source", type=Path, help="the kubelab checkout to start (default: this one), e.g. main's "
+                   "for a before/after comparison in one session")
     args = p.parse_args()
+    global ROOT
+    ROOT = (args.source or ROOT).resolve()
     n = python_processes(args.nodes)
     load0 = os.getloadavg()[0]
     base, ups = [], []

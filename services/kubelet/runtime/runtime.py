@@ -82,7 +82,7 @@ class ContainerRuntime:
         write_json(run_dir / "spec.json", doc)
         try:
             with open(run_dir / "shim.log", "ab") as out:
-                proc = subprocess.Popen([self.python, "-I", str(SHIM), str(run_dir / "spec.json")],
+                proc = subprocess.Popen([self.python, "-I", "-S", str(SHIM), str(run_dir / "spec.json")],
                                         stdin=subprocess.DEVNULL, stdout=out, stderr=out, cwd="/",
                                         start_new_session=True, close_fds=True)
         except OSError as e:
