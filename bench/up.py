@@ -125,7 +125,7 @@ def baseline(n: int) -> dict:
 def kubelab_up(nodes: int, state_dir: Path) -> dict:
     cpu0, began = _own_cpu(), time.perf_counter()
     proc = subprocess.Popen([*KUBELAB, "--state-dir", str(state_dir), "up", "-d", "--nodes", str(nodes)],
-                            env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            env=env(), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     healthy, lines = {}, []
     for line in proc.stderr:
         lines.append(line)
@@ -138,7 +138,7 @@ def kubelab_up(nodes: int, state_dir: Path) -> dict:
     per = {name: cpu_seconds(rec["pid"]) for name, rec in procs.items()}
     cpu = _own_cpu() - cpu0 + sum(per.values())
     began = time.perf_counter()
-    subprocess.run([*KUBELAB, "--state-dir", str(state_dir), "down", "--purge"], env=env(), check=True,
+    subprocess.run([*KUBELAB, "--state-dir", str(state_dir), "down", "--purge"], env=env(), cwd=ROOT, check=True,
                    capture_output=True, timeout=120)
     return {"up": took, "cpu": cpu, "down": time.perf_counter() - began, "healthy": healthy, "cpu_of": per}
 
@@ -197,7 +197,7 @@ def main() -> None:
                   f"{base[-1]['up']:.2f} s (cpu {base[-1]['cpu']:.2f})", file=sys.stderr)
     finally:
         for d in tmp.glob("run-*"):
-            subprocess.run([*KUBELAB, "--state-dir", str(d), "down", "--purge"], env=env(), capture_output=True)
+            subprocess.run([*KUBELAB, "--state-dir", str(d), "down", "--purge"], env=env(), cwd=ROOT, capture_output=True)
         shutil.rmtree(tmp, ignore_errors=True)
     print(report(base, ups, args.nodes, n, (load0, os.getloadavg()[0]), args.markdown))
 

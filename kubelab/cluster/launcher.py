@@ -1,10 +1,8 @@
 """The local launcher: brings a cluster up and down and carries out the failure verbs.
 
-Start: the partition proxy, Redis (unless external), the API server, every other component that exists
-and one kubelet per node are all started at once (the components retry their connection to the API server
-until it answers, as they do when it restarts); then `up` waits, with a deadline, until the proxy, Redis
-and the API server are healthy, creates the default StorageClasses (first start only), and waits until
-every other component is healthy. `down` stops in reverse: components, API server, Redis, proxy.
+Start order: the partition proxy, Redis (unless external), the API server, the default StorageClasses
+(first start only), then every other component that exists and one kubelet per node, all at once. Each
+step waits for health with a deadline. `down` stops in reverse: components, API server, Redis, proxy.
 `up --nodes N` with fewer nodes than before takes the others out cleanly (kubelab/cluster/nodes.py):
 their pods are evicted first, then their kubelets stopped, then their Nodes and Leases deleted.
 
@@ -27,12 +25,11 @@ from kubelab import hostaddr
 from kubelab.client import ApiError
 from kubelab.cluster import journal, procs, proxyctl, registry
 from kubelab.cluster.bootstrap import bootstrap_cluster
-from kubelab.cluster.healthcheck import SERVING, HealthWatch
+from kubelab.cluster.healthcheck import SERVING
 from kubelab.cluster.kubeconfig import write_kubeconfig
 from kubelab.cluster.networks import AddressRanges, RangeError, check_ranges, claim_ranges, release_ranges
 from kubelab.cluster.nodes import drain_nodes, forget_nodes
 from kubelab.cluster.ports import HOST, allocate, join, split
-from kubelab.cluster.redis_server import ping
 from kubelab.cluster.specs import PROXY, REDIS, child_env, planned_instances, proc_spec, route_target
 from kubelab.cluster.state import ClusterState, ProcessRecord, StateDir
 from kubelab.cluster.status import health_of
@@ -97,19 +94,16 @@ class Launcher:
             if "apiserver" not in names:
                 raise ClusterError("the API server (services/apiserver) is not installed; nothing to start")
             self._write_proxy_config(state, insts)
-            proxy = state.processes[PROXY]
-            if procs.is_alive(proxy.pid, proxy.start_time):  # a new proxy reads the config as it starts
-                proxyctl.request(proxy.listen, "reload")
-            base = [PROXY] + ([REDIS] if state.embedded_redis else []) + ["apiserver"]
-            rest = [n for n in names if n != "apiserver"]
-            with self._health_watch(state, base + rest) as watch:
-                self._start(state, base + rest)
-                self._wait_serving(state, base, opts.timeout, watch)
-                if not state.bootstrapped:
-                    self._bootstrap(state)
-                if removed:
-                    forget_nodes(state.processes["apiserver"].listen, removed, self.say)
-                self._wait_serving(state, rest, opts.timeout, watch)
+            self._start_and_wait(state, [PROXY], opts.timeout)
+            proxyctl.request(state.processes[PROXY].listen, "reload")
+            if state.embedded_redis:
+                self._start_and_wait(state, [REDIS], opts.timeout)
+            self._start_and_wait(state, ["apiserver"], opts.timeout)
+            if not state.bootstrapped:
+                self._bootstrap(state)
+            if removed:
+                forget_nodes(state.processes["apiserver"].listen, removed, self.say)
+            self._start_and_wait(state, [n for n in names if n != "apiserver"], opts.timeout)
             self.say(f"event=up state_dir={self.sd.root} apiserver={state.processes['apiserver'].listen}")
             if "ui" in names and self.sd.ui_file.is_file():
                 self.say(f"event=ui url={self.sd.ui_file.read_text().strip()} hint='open it in a browser'")
@@ -364,71 +358,41 @@ class Launcher:
 
     def _start_and_wait(self, state: ClusterState, names: list[str], timeout: float) -> None:
         """Start each name not running; then, if timeout, wait until all are SERVING."""
-        with self._health_watch(state, names if timeout else []) as watch:
-            self._start(state, names)
-            if timeout:
-                self._wait_serving(state, names, timeout, watch)
-
-    def _start(self, state: ClusterState, names: list[str]) -> None:
-        """Start each name not running, without waiting; recorded in the state once all are started."""
-        try:
-            for name in names:
-                self._spawn(state, name)
-        finally:
-            self.sd.save(state)
-
-    def _spawn(self, state: ClusterState, name: str) -> None:
-        rec = state.processes[name]
-        if procs.is_alive(rec.pid, rec.start_time):
-            rec.desired = "running"
-            return
-        spec = proc_spec(name, state, self.sd, self.overrides)
-        log = self.sd.log_file(name)
-        self.on_log(name, log)
-        with open(log, "a") as f:
-            f.write(f"ts={time.strftime('%Y-%m-%dT%H:%M:%S')} component=kubelab event=start name={name}\n")
-        rec.upstream = spec.upstream
-        rec.identity = ""
-        if LEADER_ELECT in spec.argv:  # a fresh identity per start, so that `ps` can tell it from the last
-            rec.identity = spec.env[IDENTITY_ENV] = default_identity(name)
-        rec.pid, rec.start_time = procs.spawn(spec.argv, env=spec.env, log=log, cwd=self.sd.root)
-        rec.desired = "running"
-        journal.append(self.sd.root, "started", name, pid=rec.pid)
-        self.say(f"event=started name={name} pid={rec.pid} listen={rec.listen}")
-
-    @staticmethod
-    def _health_watch(state: ClusterState, names: list[str]) -> HealthWatch:
-        """A HealthWatch following each of names, however it is checked (status.process_health's ways)."""
-        watch = HealthWatch()
         for name in names:
             rec = state.processes[name]
-            if name == REDIS:
-                watch.probe(name, lambda: ping(state.redis_url, 1.0))
-            elif name == PROXY:
-                watch.probe(name, lambda listen=rec.listen: _proxy_answers(listen))
-            else:
-                watch.follow(name, rec.listen)
-        return watch
+            if procs.is_alive(rec.pid, rec.start_time):
+                rec.desired = "running"
+                continue
+            spec = proc_spec(name, state, self.sd, self.overrides)
+            log = self.sd.log_file(name)
+            self.on_log(name, log)
+            with open(log, "a") as f:
+                f.write(f"ts={time.strftime('%Y-%m-%dT%H:%M:%S')} component=kubelab event=start name={name}\n")
+            rec.upstream = spec.upstream
+            rec.identity = ""
+            if LEADER_ELECT in spec.argv:  # a fresh identity per start, so that `ps` can tell it from the last
+                rec.identity = spec.env[IDENTITY_ENV] = default_identity(name)
+            rec.pid, rec.start_time = procs.spawn(spec.argv, env=spec.env, log=log, cwd=self.sd.root)
+            rec.desired = "running"
+            self.sd.save(state)
+            journal.append(self.sd.root, "started", name, pid=rec.pid)
+            self.say(f"event=started name={name} pid={rec.pid} listen={rec.listen}")
+        if timeout:
+            self._wait_serving(state, names, timeout)
 
-    def _wait_serving(self, state: ClusterState, names: list[str], timeout: float, watch: HealthWatch) -> None:
-        """Until every name is SERVING (said as each turns so); ClusterError if one exits or time runs out."""
+    def _wait_serving(self, state: ClusterState, names: list[str], timeout: float) -> None:
         deadline = time.monotonic() + timeout
         pending = list(names)
-        checked = 0.0  # when the pending processes were last looked up in /proc
         while pending:
-            for name in [n for n in pending if watch.status.get(n) == SERVING]:
+            health = health_of(pending, state, timeout=min(1.0, max(0.2, deadline - time.monotonic())))
+            for name in [n for n in pending if health[n] == SERVING]:
                 pending.remove(name)
                 self.say(f"event=healthy name={name}")
-            if not pending:
-                return
-            now = time.monotonic()
-            dead = []
-            if now - checked >= 0.2 or now >= deadline:
-                checked = now
-                dead = [n for n in pending if not procs.is_alive(state.processes[n].pid, state.processes[n].start_time)]
-            if dead or now >= deadline:
-                raise ClusterError(self._failure_report(pending, dead, dict(watch.status), timeout))
-            watch.wait(min(0.2, max(0.0, deadline - now)))
+            dead = [n for n in pending if not procs.is_alive(state.processes[n].pid, state.processes[n].start_time)]
+            if dead or (pending and time.monotonic() >= deadline):
+                raise ClusterError(self._failure_report(pending, dead, health, timeout))
+            if pending:
+                time.sleep(0.1)
 
     def _failure_report(self, pending: list[str], dead: list[str], health: dict[str, str], timeout: float) -> str:
         lines = []
@@ -473,14 +437,6 @@ class Launcher:
                 journal.append(self.sd.root, verb, n, at=at, **({"mode": mode} if partitioned else {}))
             self.say(f"event={verb} routes={','.join(names) or '-'}" + (f" mode={mode}" if partitioned else ""))
             return names
-
-
-def _proxy_answers(control: str) -> bool:
-    try:
-        proxyctl.request(control, "status", timeout=1.0)
-    except proxyctl.ProxyError:
-        return False
-    return True
 
 
 def tail(path: Path, n: int) -> list[str]:
