@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from typing import Any, Iterator
 
-import yaml
 from google.protobuf import json_format
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
@@ -270,11 +269,15 @@ def to_json(msg: Message, indent: int | None = 4) -> str:
 def to_yaml(data: Any) -> str:
     if isinstance(data, Message):
         data = to_dict(data)
+    import yaml  # imported where used: commands that print tables need no YAML
+
     return yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
 
 
 def load_documents(text: str) -> Iterator[Any]:
     """The non-empty documents of a multi-document YAML (or JSON) text."""
+    import yaml
+
     if text.lstrip().startswith(("{", "[")):
         try:  # JSON proper: surrogate-pair escapes decode as JSON defines them
             docs = [json.loads(text)]

@@ -7,8 +7,6 @@ import time
 
 from google.protobuf.message import Message
 
-from kubelab import labels as labelsel
-from kubelab.quantity import QuantityError, canonicalize_quantity
 
 __all__ = [
     "human_duration", "timestamp_seconds", "since", "rfc1123z", "access_modes", "format_labels",
@@ -100,6 +98,8 @@ def format_label_selector(selector: Message | None) -> str:
     """metav1.FormatLabelSelector: `app=web`, `<none>` for an empty one, `<error>` if invalid."""
     if selector is None or (not selector.match_labels and not selector.match_expressions):
         return "<none>"
+    from kubelab import labels as labelsel  # only the wide tables need selectors: keeps `get pods` light
+
     try:
         text = str(labelsel.label_selector_as_selector(selector))
     except labelsel.SelectorError:
@@ -111,6 +111,8 @@ def quantity(value: str) -> str:
     """A quantity in canonical form, as resource.Quantity.String() prints it (1024Mi -> 1Gi)."""
     if not value:
         return "0"
+    from kubelab.quantity import QuantityError, canonicalize_quantity
+
     try:
         return canonicalize_quantity(value)
     except QuantityError:

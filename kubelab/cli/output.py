@@ -8,10 +8,10 @@ Timestamps have second precision (metav1.Time) or microseconds (metav1.MicroTime
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from typing import Any, Iterable
 
-import yaml
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
@@ -81,15 +81,13 @@ def dumps_json(data: Any) -> str:
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e") + "\n"
 
 
-class _Dumper(yaml.SafeDumper):
-    pass
-
-
 _STR = "tag:yaml.org,2002:str"
 
 
-def _str_presenter(dumper: yaml.SafeDumper, value: str):
+def _str_presenter(dumper, value: str):
     """go-yaml's choices: literal blocks for multi-line strings, double quotes when quoting is needed."""
+    import yaml
+
     style = None
     if "\n" in value:
         style = "|"
@@ -99,11 +97,22 @@ def _str_presenter(dumper: yaml.SafeDumper, value: str):
     return dumper.represent_scalar(_STR, value, style=style)
 
 
-_Dumper.add_representer(str, _str_presenter)
+@functools.cache
+def _dumper():
+    """The YAML dumper, built on first use: yaml is imported only by commands that print YAML."""
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    Dumper.add_representer(str, _str_presenter)
+    return Dumper
 
 
 def dumps_yaml(data: Any) -> str:
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=True, default_flow_style=False, allow_unicode=True,
+    import yaml
+
+    return yaml.dump(data, Dumper=_dumper(), sort_keys=True, default_flow_style=False, allow_unicode=True,
                      width=float("inf"))
 
 

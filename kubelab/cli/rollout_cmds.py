@@ -68,6 +68,9 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     _target(p)
     p.set_defaults(func=_verb(cmd_restart))
 
+    from kubelab.cli import rollout_deploy  # Deployments: a kind, and the pause and resume verbs
+    rollout_deploy.add_commands(subparsers)
+
 
 def _target(p: argparse.ArgumentParser) -> None:
     p.add_argument("resources", nargs="*", metavar="KIND NAME | KIND/NAME")
