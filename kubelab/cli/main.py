@@ -38,19 +38,19 @@ class Verb(NamedTuple):
 
 #: Every verb, in the order `kubelab --help` lists them.
 VERBS = (
-    Verb("up", "cluster_cmds", "start the cluster (Redis, API server, components, N nodes)"),
-    Verb("down", "cluster_cmds", "stop every process of the cluster"),
-    Verb("ps", "cluster_cmds", "list the processes: pid, state, health, role", ("status",)),
-    Verb("component-logs", "cluster_cmds", "print a component's log", ("clogs",)),
-    Verb("kill", "cluster_cmds", "SIGKILL a component; it stays down until `start`"),
-    Verb("stop", "cluster_cmds", "SIGTERM a component (SIGKILL after --timeout)"),
-    Verb("start", "cluster_cmds", "start a killed or stopped component"),
-    Verb("restart", "cluster_cmds", "stop, then start a component"),
-    Verb("pause", "cluster_cmds", "SIGSTOP a component: it keeps its connections but does nothing"),
-    Verb("resume", "cluster_cmds", "SIGCONT a paused component"),
-    Verb("partition", "cluster_cmds", "cut a component's connection to its upstream at TCP level"),
-    Verb("heal", "cluster_cmds", "undo `partition`"),
-    Verb("ui", "cluster_cmds", "serve the live web view of the cluster, with the failure verbs"),
+    Verb("up", "cmd.up", "start the cluster (Redis, API server, components, N nodes)"),
+    Verb("down", "cmd.down", "stop every process of the cluster"),
+    Verb("ps", "cmd.ps", "list the processes: pid, state, health, role", ("status",)),
+    Verb("component-logs", "cmd.component_logs", "print a component's log", ("clogs",)),
+    Verb("kill", "cmd.failure", "SIGKILL a component; it stays down until `start`"),
+    Verb("stop", "cmd.failure", "SIGTERM a component (SIGKILL after --timeout)"),
+    Verb("start", "cmd.failure", "start a killed or stopped component"),
+    Verb("restart", "cmd.failure", "stop, then start a component"),
+    Verb("pause", "cmd.failure", "SIGSTOP a component: it keeps its connections but does nothing"),
+    Verb("resume", "cmd.failure", "SIGCONT a paused component"),
+    Verb("partition", "cmd.failure", "cut a component's connection to its upstream at TCP level"),
+    Verb("heal", "cmd.failure", "undo `partition`"),
+    Verb("ui", "cmd.ui", "serve the live web view of the cluster, with the failure verbs"),
     Verb("apply", "object_cmds", "create or update objects from manifests (like kubectl apply)"),
     Verb("create", "object_cmds",
          "create objects from manifests (like kubectl create -f), or a configmap or secret"),
@@ -136,6 +136,10 @@ def _load(module: str):
     return importlib.import_module(f"kubelab.cli.{module}")
 
 
+def _register(module, subparsers: argparse._SubParsersAction) -> None:
+    (getattr(module, "register", None) or module.add_commands)(subparsers)
+
+
 def _parser(modules: list[str] | None) -> argparse.ArgumentParser:
     """The parser with the verbs of `modules` registered for real (None: every module). With no modules,
     every verb is there by name and help only, which is all `kubelab --help` needs; with some, the other
@@ -150,7 +154,7 @@ def _parser(modules: list[str] | None) -> argparse.ArgumentParser:
         if modules is None or verb.module in modules:
             if verb.module not in registered:
                 registered.add(verb.module)
-                _load(verb.module).add_commands(subparsers)
+                _register(_load(verb.module), subparsers)
         elif not modules:
             subparsers.add_parser(verb.name, aliases=list(verb.aliases), help=verb.help)
     _add_global_options_everywhere(subparsers)

@@ -26,12 +26,43 @@ def imported(*argv: str, state_dir: Path) -> tuple[set[str], subprocess.Complete
     return names, r
 
 
-@pytest.mark.parametrize("argv", [["--help"], []])
+@pytest.mark.parametrize("argv", [["--help"], ["ps"], ["status", "-o", "json"], []])
 def test_no_grpc(argv, tmp_path):
     names, r = imported(*argv, state_dir=tmp_path / "none")
     assert names, r.stderr
     assert not {n for n in names if n == "grpc" or n.startswith(("grpc.", "grpc_"))}, argv
     assert "kubelab.cluster.launcher" not in names
+
+
+def test_ps_on_a_live_cluster_imports_no_grpc(tmp_path):
+    """With processes to ask (this test's own grpcio health server, recorded in a state dir), ps asks
+    their health without importing grpc."""
+    import grpc
+    from concurrent import futures
+    from grpc_health.v1 import health, health_pb2_grpc
+
+    from kubelab.cluster import procs
+    from kubelab.cluster.state import ProcessRecord, StateDir
+
+    srv = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    servicer = health.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(servicer, srv)
+    port = srv.add_insecure_port("127.0.0.1:0")
+    srv.start()
+    try:
+        servicer.set("", 1)
+        sd = StateDir(tmp_path / "cluster")
+        sd.create()
+        state = sd.load()
+        state.embedded_redis = False
+        state.processes["scheduler"] = ProcessRecord(listen=f"127.0.0.1:{port}", pid=os.getpid(),
+                                                     start_time=procs.start_time(os.getpid()))
+        sd.save(state)
+        names, r = imported("ps", state_dir=sd.root)
+    finally:
+        srv.stop(None)
+    assert "SERVING" in r.stdout, r.stdout + r.stderr
+    assert "grpc" not in names
 
 
 def test_help_lists_the_table():
