@@ -20,7 +20,7 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
 from kubelab.api import registry
 from kubelab.cli.session import CliError, Session
-from kubelab.cli.tabwriter import table_writer
+from kubelab.cli.render.tabwriter import table_writer
 from kubelab.cli.targets import resolve_kind
 
 __all__ = ["cmd_api_resources", "cmd_explain", "field_type", "resolve_path"]

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from kubelab.api.v1 import core_pb2
-from kubelab.cli.output import render_objects
+from kubelab.cli.render.output import render_objects
 from kubelab.cli.session import CliError, Session
 from kubelab.errors import ApiError
 from kubelab.validation_names import is_config_map_key, is_env_var_name

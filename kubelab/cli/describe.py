@@ -14,8 +14,8 @@ from typing import Any, Callable
 
 from google.protobuf.message import Message
 
-from kubelab.cli import format as fmt
-from kubelab.cli.tabwriter import describe_writer
+from kubelab.cli.render import format as fmt
+from kubelab.cli.render.tabwriter import describe_writer
 
 __all__ = ["PrefixWriter", "Related", "DESCRIBERS", "describe", "labels_multiline", "annotations_multiline",
            "describe_events", "LAST_APPLIED"]
@@ -181,7 +181,7 @@ def _unstructured(w: PrefixWriter, level: int, content: dict[str, Any], prefix: 
 
 def describe_generic(obj: Message, related: Related, w: PrefixWriter) -> None:
     """genericDescriber: name, namespace, labels, annotations, then every field."""
-    from kubelab.cli.output import object_dict
+    from kubelab.cli.render.output import object_dict
 
     w.write(0, f"Name:\t{obj.metadata.name}\n")
     w.write(0, f"Namespace:\t{obj.metadata.namespace}\n")

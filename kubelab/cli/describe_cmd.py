@@ -7,7 +7,7 @@ import time
 from google.protobuf.message import Message
 
 from kubelab.api.registry import KindInfo
-from kubelab.cli import format as fmt
+from kubelab.cli.render import format as fmt
 from kubelab.cli.describe import Related, describe
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import parse_targets

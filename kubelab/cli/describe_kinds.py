@@ -5,10 +5,10 @@ from __future__ import annotations
 from google.protobuf.message import Message
 
 from kubelab import labels as labelsel
-from kubelab.cli import format as fmt
+from kubelab.cli.render import format as fmt
 from kubelab.cli.describe import DESCRIBERS, PrefixWriter, Related, annotations_multiline, labels_multiline, taints_multiline
 from kubelab.cli.describe_pods import _int_or_str, describe_pod_template
-from kubelab.cli.printers import node_roles
+from kubelab.cli.render.printers import node_roles
 from kubelab.cli.resources_usage import describe_node_resources
 
 __all__ = ["pod_status_counts"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from google.protobuf.message import Message
 
-from kubelab.cli import format as fmt
+from kubelab.cli.render import format as fmt
 from kubelab.cli.describe import DESCRIBERS, PrefixWriter, Related, annotations_multiline, labels_multiline
 from kubelab.cli.describe_pods import _int_or_str
-from kubelab.cli.printers import MAX_SHOWN, _host_port
+from kubelab.cli.render.printers import MAX_SHOWN, _host_port
 
 __all__ = ["format_endpoint_slices"]
 

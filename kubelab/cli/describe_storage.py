@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from google.protobuf.message import Message
 
-from kubelab.cli import format as fmt
+from kubelab.cli.render import format as fmt
 from kubelab.cli.describe import DESCRIBERS, PrefixWriter, Related, annotations_multiline, labels_multiline
 from kubelab.cli.describe_pods import describe_gce_pd, describe_nfs
 

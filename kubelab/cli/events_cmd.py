@@ -6,10 +6,10 @@ import time
 
 from google.protobuf.message import Message
 
-from kubelab.cli import format as fmt
-from kubelab.cli import output
+from kubelab.cli.render import format as fmt
+from kubelab.cli.render import output
 from kubelab.cli.session import CliError, Session
-from kubelab.cli.tabwriter import table_writer
+from kubelab.cli.render.tabwriter import table_writer
 from kubelab.cli.targets import resolve_kind
 
 __all__ = ["cmd_events", "event_row", "interval"]

@@ -7,11 +7,13 @@ import time
 from google.protobuf.message import Message
 
 from kubelab.api.registry import KindInfo
-from kubelab.cli import get_columns, output, printers
-from kubelab.cli.format import format_labels
+from kubelab.cli.render import columns
+from kubelab.cli.render import output
+from kubelab.cli.render import printers
+from kubelab.cli.render.format import format_labels
 from kubelab.cli.session import CliError, Session
-from kubelab.cli.tabwriter import TabWriter, table_writer
-from kubelab.cli.watch import watch_target
+from kubelab.cli.render.tabwriter import TabWriter, table_writer
+from kubelab.cli.render.watch import watch_target
 from kubelab.cli.targets import Target, kind_prefix, list_namespace, multiple_types, parse_targets
 from kubelab.errors import ApiError
 
@@ -23,7 +25,7 @@ ENDPOINTS_DEPRECATED = "Warning: v1 Endpoints is deprecated in v1.33+; use disco
 
 def check_output(value: str | None) -> str:
     value = value or ""
-    if value and value not in OUTPUTS and not value.startswith(("jsonpath=", get_columns.CUSTOM_COLUMNS)):
+    if value and value not in OUTPUTS and not value.startswith(("jsonpath=", columns.CUSTOM_COLUMNS)):
         raise CliError(f'error: unable to match a printer suitable for the output format "{value}", allowed '
                        'formats are: custom-columns,json,jsonpath,name,wide,yaml')
     return value
@@ -62,7 +64,7 @@ class TablePrinter:
         self.with_ns = ctx.all_namespaces and info.namespaced
         self.prefix = kind_prefix(info) + "/" if show_kind else ""
         self.show_labels, self.no_headers = a.show_labels, a.no_headers
-        self.label_keys = get_columns.label_columns(a.label_columns)
+        self.label_keys = columns.label_columns(a.label_columns)
         self.writer: TabWriter = table_writer()
         self.header_done = False
 
@@ -71,12 +73,12 @@ class TablePrinter:
         rows = []
         if not self.header_done and not self.no_headers:
             head = printers.header(self.info.kind, wide=self.wide, with_namespace=self.with_ns)
-            rows.append(head + get_columns.label_headers(self.label_keys) + (["LABELS"] if self.show_labels else []))
+            rows.append(head + columns.label_headers(self.label_keys) + (["LABELS"] if self.show_labels else []))
         self.header_done = True
         for obj in objs:
             cells = printers.row(obj, self.info.kind, now, wide=self.wide, with_namespace=self.with_ns,
                                  name_prefix=self.prefix)
-            cells += get_columns.label_cells(obj, self.label_keys)
+            cells += columns.label_cells(obj, self.label_keys)
             rows.append(cells + ([format_labels(obj.metadata.labels)] if self.show_labels else []))
         return self.writer.format("".join("\t".join(r) + "\n" for r in rows))
 
@@ -92,7 +94,7 @@ async def cmd_get(ctx: Session) -> int:
     groups = [(t, await fetch(ctx, t, label_selector=a.selector or "", field_selector=a.field_selector or ""))
               for t in targets]
     if a.sort_by:
-        groups = [(t, get_columns.sort_objects(found, a.sort_by)) for t, found in groups]
+        groups = [(t, columns.sort_objects(found, a.sort_by)) for t, found in groups]
     printers_by_kind: dict[str, TablePrinter] = {}
     written = False
     if not a.watch_only:
@@ -117,8 +119,8 @@ def _print_groups(ctx: Session, groups: list[tuple[Target, list[Message]]], prin
             return False  # the one named object is missing: nothing but the error
         ctx.out(output.render_objects(objs, a.output, single=single))
         return True
-    if a.output.startswith(get_columns.CUSTOM_COLUMNS):
-        ctx.out(get_columns.custom_columns(objs, a.output[len(get_columns.CUSTOM_COLUMNS):], no_headers=a.no_headers))
+    if a.output.startswith(columns.CUSTOM_COLUMNS):
+        ctx.out(columns.custom_columns(objs, a.output[len(columns.CUSTOM_COLUMNS):], no_headers=a.no_headers))
         return bool(objs)
     if a.output == "name":
         ctx.out(output.render_objects(objs, "name", single=False))

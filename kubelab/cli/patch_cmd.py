@@ -17,7 +17,7 @@ import yaml
 
 from kubelab import strategicpatch
 from kubelab.cli.dry_run import SUFFIX
-from kubelab.cli.output import render_objects
+from kubelab.cli.render.output import render_objects
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import kind_prefix, parse_targets
 from kubelab.errors import ApiError

@@ -15,7 +15,7 @@ from kubelab.api.v1 import core_pb2
 from kubelab.cli.describe import PrefixWriter
 from kubelab.cli.describe_pods import describe_pod_template
 from kubelab.cli.session import CliError
-from kubelab.cli.tabwriter import describe_writer
+from kubelab.cli.render.tabwriter import describe_writer
 from kubelab.errors import ApiError
 
 __all__ = ["status", "history", "undo", "controlled_history", "template_of"]

@@ -21,10 +21,10 @@ from typing import Callable
 from google.protobuf.message import Message
 
 from kubelab.api.registry import KindInfo
-from kubelab.cli import jsonpath
+from kubelab.cli.render import jsonpath
 from kubelab.cli.apply_cmd import document_namespace, documents
 from kubelab.cli.durations import parse_duration
-from kubelab.cli.output import object_dict
+from kubelab.cli.render.output import object_dict
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import kind_prefix, parse_targets
 from kubelab.errors import ApiError

@@ -12,8 +12,8 @@ from typing import Callable
 
 from google.protobuf.message import Message
 
-from kubelab.cli import format as fmt
-from kubelab.cli.podstatus import summarize_pod
+from kubelab.cli.render import format as fmt
+from kubelab.cli.render.podstatus import summarize_pod
 
 __all__ = ["Column", "Table", "table", "header", "row"]
 

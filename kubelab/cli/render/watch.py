@@ -6,7 +6,7 @@ has been compacted away the watch starts again from a fresh list, printing nothi
 
 from __future__ import annotations
 
-from kubelab.cli import output
+from kubelab.cli.render import output
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import Target, list_namespace
 from kubelab.errors import ApiError

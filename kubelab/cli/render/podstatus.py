@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from google.protobuf.message import Message
 
-from kubelab.cli.format import human_duration, timestamp_seconds
+from kubelab.cli.render.format import human_duration, timestamp_seconds
 
 __all__ = ["PodSummary", "summarize_pod", "is_restartable_init_container"]
 

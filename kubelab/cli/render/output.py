@@ -16,7 +16,7 @@ from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
 from kubelab.api import registry
-from kubelab.cli import jsonpath
+from kubelab.cli.render import jsonpath
 from kubelab.cli.session import CliError
 from kubelab.manifest import to_dict
 
