@@ -12,11 +12,10 @@ import copy
 import json
 
 from kubelab.api.registry import KindInfo
-from kubelab.cli.describe import LAST_APPLIED
 from kubelab.cli import dry_run
 from kubelab.cli.errors import format_api_error
 from kubelab.cli.manifests import Document, read_documents
-from kubelab.cli.merge import patch_of, three_way
+from kubelab.cli.merge import LAST_APPLIED, patch_of, three_way
 from kubelab.cli.session import DEFAULT_NAMESPACE, CliError, Session
 from kubelab.errors import ApiError
 from kubelab.manifest import to_dict

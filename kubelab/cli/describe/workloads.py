@@ -6,10 +6,10 @@ from google.protobuf.message import Message
 
 from kubelab import labels as labelsel
 from kubelab.cli.render import format as fmt
-from kubelab.cli.describe import DESCRIBERS, PrefixWriter, Related, annotations_multiline, labels_multiline, taints_multiline
-from kubelab.cli.describe_pods import _int_or_str, describe_pod_template
+from kubelab.cli.describe.page import PrefixWriter, Related, annotations_multiline, labels_multiline, taints_multiline
+from kubelab.cli.describe.pods import _int_or_str, describe_pod_template
 from kubelab.cli.render.printers import node_roles
-from kubelab.cli.resources_usage import describe_node_resources
+from kubelab.cli.describe.resources import describe_node_resources
 
 __all__ = ["pod_status_counts"]
 
@@ -179,9 +179,3 @@ def describe_namespace(ns: Message, related: Related, w: PrefixWriter) -> None:
     w.write(0, "\nNo resource quota.\n")
     w.write(0, "\nNo LimitRange resource.\n")
     related.events = None  # kubectl's namespace page has no events
-
-
-DESCRIBERS.update({
-    "Deployment": describe_deployment, "ReplicaSet": describe_replicaset, "StatefulSet": describe_statefulset,
-    "Node": describe_node, "Namespace": describe_namespace,
-})

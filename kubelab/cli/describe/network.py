@@ -6,8 +6,8 @@ from __future__ import annotations
 from google.protobuf.message import Message
 
 from kubelab.cli.render import format as fmt
-from kubelab.cli.describe import DESCRIBERS, PrefixWriter, Related, annotations_multiline, labels_multiline
-from kubelab.cli.describe_pods import _int_or_str
+from kubelab.cli.describe.page import PrefixWriter, Related, annotations_multiline, labels_multiline
+from kubelab.cli.describe.pods import _int_or_str
 from kubelab.cli.render.printers import MAX_SHOWN, _host_port
 
 __all__ = ["format_endpoint_slices"]
@@ -138,7 +138,3 @@ def describe_endpointslice(eps: Message, related: Related, w: PrefixWriter) -> N
 def _field_or_unset(w: PrefixWriter, endpoint: Message, title: str, field: str) -> None:
     """An optional endpoint field at level 2, `<unset>` when nil."""
     w.write(2, f"{title}:\t{getattr(endpoint, field) if endpoint.HasField(field) else '<unset>'}\n")
-
-
-DESCRIBERS.update({"Service": describe_service, "Endpoints": describe_endpoints,
-                   "EndpointSlice": describe_endpointslice})

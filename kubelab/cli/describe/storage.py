@@ -5,8 +5,8 @@ from __future__ import annotations
 from google.protobuf.message import Message
 
 from kubelab.cli.render import format as fmt
-from kubelab.cli.describe import DESCRIBERS, PrefixWriter, Related, annotations_multiline, labels_multiline
-from kubelab.cli.describe_pods import describe_gce_pd, describe_nfs
+from kubelab.cli.describe.page import PrefixWriter, Related, annotations_multiline, labels_multiline
+from kubelab.cli.describe.pods import describe_gce_pd, describe_nfs
 
 __all__ = ["describe_pvc", "describe_pv", "describe_storageclass"]
 
@@ -136,8 +136,3 @@ def describe_storageclass(sc: Message, related: Related, w: PrefixWriter) -> Non
         w.write(0, f"ReclaimPolicy:\t{sc.reclaim_policy}\n")
     if sc.HasField("volume_binding_mode"):
         w.write(0, f"VolumeBindingMode:\t{sc.volume_binding_mode}\n")
-
-
-DESCRIBERS.update({
-    "PersistentVolumeClaim": describe_pvc, "PersistentVolume": describe_pv, "StorageClass": describe_storageclass,
-})

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from google.protobuf.message import Message
 
-from kubelab.cli.describe import DESCRIBERS, PrefixWriter, Related, annotations_multiline, labels_multiline
+from kubelab.cli.describe.page import PrefixWriter, Related, annotations_multiline, labels_multiline
 
 __all__ = ["describe_config_map", "describe_secret"]
 
@@ -43,6 +43,3 @@ def describe_secret(secret: Message, related: Related, w: PrefixWriter) -> None:
         else:
             w.write(0, f"{key}:\t{len(value)} bytes\n")
     related.events = None  # kubectl's Secret page has no events
-
-
-DESCRIBERS.update({"ConfigMap": describe_config_map, "Secret": describe_secret})

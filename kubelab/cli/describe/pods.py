@@ -5,7 +5,7 @@ from __future__ import annotations
 from google.protobuf.message import Message
 
 from kubelab.cli.render import format as fmt
-from kubelab.cli.describe import (DESCRIBERS, PrefixWriter, Related, annotations_multiline, labels_multiline,
+from kubelab.cli.describe.page import (PrefixWriter, Related, annotations_multiline, labels_multiline,
                                   tolerations_multiline)
 
 __all__ = ["describe_pod", "describe_pod_template", "describe_containers", "describe_volumes", "qos_class"]
@@ -309,6 +309,3 @@ def describe_pod_template(w: PrefixWriter, template: Message) -> None:
         w.write(1, f"Priority Class Name:\t{template.spec.priority_class_name}\n")
     labels_multiline(w, "  Node-Selectors", template.spec.node_selector)
     tolerations_multiline(w, "  Tolerations", template.spec.tolerations)
-
-
-DESCRIBERS["Pod"] = describe_pod

@@ -1,26 +1,21 @@
-"""kubectl describe: the page layout (PrefixWriter + tabwriter), shared sections, the events table.
-
-Each kind's page is a function `(obj, related, w) -> None` registered in DESCRIBERS (see
-describe_pods and describe_kinds); kinds without one get kubectl's generic page. `related` carries
-what the page needs besides the object (its events, owned pods, replica sets, ...), fetched by the
-`describe` command, so the pages are pure functions and unit-testable.
-"""
+"""A describe page's parts: the layout (PrefixWriter + tabwriter), shared sections, the events table, and
+kubectl's generic page for kinds without their own (kubectl pkg/describe/describe.go)."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from google.protobuf.message import Message
 
 from kubelab.cli.render import format as fmt
+from kubelab.cli.merge import LAST_APPLIED
 from kubelab.cli.render.tabwriter import describe_writer
 
-__all__ = ["PrefixWriter", "Related", "DESCRIBERS", "describe", "labels_multiline", "annotations_multiline",
-           "describe_events", "LAST_APPLIED"]
+__all__ = ["PrefixWriter", "Related", "annotations_multiline", "describe_events", "describe_generic",
+           "labels_multiline"]
 
-LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 MAX_ANNOTATION_LEN = 140
 
 
@@ -190,18 +185,3 @@ def describe_generic(obj: Message, related: Related, w: PrefixWriter) -> None:
     skip = {".metadata.managedFields", ".metadata.name", ".metadata.namespace", ".metadata.labels",
             ".metadata.annotations"}
     _unstructured(w, 0, object_dict(obj), "", skip)
-
-
-DESCRIBERS: dict[str, Callable[[Message, Related, PrefixWriter], None]] = {}
-
-
-def describe(obj: Message, kind: str, related: Related) -> str:
-    """The describe page of obj, ending with its events when related.events is not None."""
-    from kubelab.cli import (describe_config, describe_kinds, describe_network, describe_pods,  # noqa: F401
-                             describe_storage)
-
-    w = PrefixWriter()
-    DESCRIBERS.get(kind, describe_generic)(obj, related, w)
-    if related.events is not None:
-        describe_events(w, related.events, related.now)
-    return w.render()
