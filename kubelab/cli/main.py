@@ -63,7 +63,7 @@ VERBS = (
     Verb("logs", "logs_exec", "print a container's logs (like kubectl logs)"),
     Verb("exec", "logs_exec", "run a command in a container (like kubectl exec)"),
     Verb("run", "run_cmd", "run a bare pod from an image (like kubectl run)"),
-    Verb("rollout", "rollout_cmds", "manage the rollout of a Deployment or a StatefulSet (status, history, undo, "
+    Verb("rollout", "cmd.rollout", "manage the rollout of a Deployment or a StatefulSet (status, history, undo, "
          "restart; pause, resume: Deployments)"),
     Verb("cordon", "node_cmds", "mark a node unschedulable (like kubectl cordon)"),
     Verb("uncordon", "node_cmds", "mark a node schedulable again"),

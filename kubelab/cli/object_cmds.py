@@ -14,7 +14,7 @@
     kubelab wait KIND/NAME... --for=condition=Ready[=True]|--for=delete|--for=jsonpath='{...}'=VALUE
                 [--timeout 30s]
 
-logs, exec (kubelab.cli.logs_exec), rollout (kubelab.cli.rollout_cmds) and the node verbs (kubelab.cli.node_cmds)
+logs, exec (kubelab.cli.logs_exec), rollout (kubelab.cli.cmd.rollout) and the node verbs (kubelab.cli.node_cmds)
 live in their own modules.
 Contract with `kubelab.cli.main`: `add_commands(subparsers)` adds one parser per verb and sets
 `func`; main adds --state-dir/--server and resolves args.server before calling it.

@@ -14,13 +14,11 @@ A Deployment's history is its ReplicaSets: each carries the `deployment.kubernet
 rolled out as; undo copies a set's template (without its pod-template-hash label) and annotations back
 into the Deployment, which then reuses that set as the newest revision.
 
-This module plugs into `rollout_cmds` when the command line is built (`add_commands`): it registers the
-Deployment kind in ROLLOUT_KINDS and adds the pause and resume verbs.
+kubelab.cli.rollout.KINDS lists this module for Deployments; kubelab.cli.cmd.rollout registers pause and
+resume with the functions here.
 """
 
 from __future__ import annotations
-
-import argparse
 
 from google.protobuf.message import Message
 
@@ -32,7 +30,7 @@ from kubelab.cli.render.tabwriter import describe_writer
 from kubelab.errors import ApiError
 from kubelab.labels import label_selector_as_selector
 
-__all__ = ["status", "history", "undo", "pause", "resume", "add_commands", "controlled_replica_sets"]
+__all__ = ["status", "history", "undo", "pause", "resume", "controlled_replica_sets"]
 
 REVISION = "deployment.kubernetes.io/revision"
 CHANGE_CAUSE = "kubernetes.io/change-cause"
@@ -186,23 +184,3 @@ async def pause(ctx) -> int:
 
 async def resume(ctx) -> int:
     return await _set_paused(ctx, False)
-
-
-def add_commands(subparsers: argparse._SubParsersAction) -> None:
-    """Join `kubelab rollout`: Deployments as a kind, and the pause and resume verbs."""
-    from kubelab.cli import rollout_cmds
-    from kubelab.cli.session import run_verb
-
-    rollout_cmds.ROLLOUT_KINDS.setdefault("Deployment", __name__)
-    rollout = subparsers.choices.get("rollout")
-    if rollout is None:
-        return
-    verbs = next(a for a in rollout._actions if isinstance(a, argparse._SubParsersAction))
-    for verb, fn, text in (("pause", pause, "stop rolling out template changes (Deployments)"),
-                           ("resume", resume, "roll out template changes again (Deployments)")):
-        if verb in verbs.choices:
-            continue
-        p = verbs.add_parser(verb, help=text)
-        p.add_argument("resources", nargs="*", metavar="KIND NAME | KIND/NAME")
-        p.add_argument("-n", "--namespace", metavar="NS", help="the namespace (default: default)")
-        p.set_defaults(func=lambda args, fn=fn: run_verb(args, fn))

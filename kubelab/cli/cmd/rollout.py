@@ -1,27 +1,33 @@
-"""kubelab rollout: status, history, undo and restart of a workload, like kubectl rollout.
+"""kubelab rollout: status, history, undo and restart of a workload, pause and resume of a Deployment,
+like kubectl rollout.
 
     kubelab rollout status  KIND NAME | KIND/NAME [-w=true] [--timeout 0s]
     kubelab rollout history KIND NAME | KIND/NAME [--revision N]
     kubelab rollout undo    KIND NAME | KIND/NAME [--to-revision N]
     kubelab rollout restart KIND NAME | KIND/NAME
+    kubelab rollout pause|resume deployment/NAME
 
-Each kind's knowledge lives in its own module, listed in ROLLOUT_KINDS (StatefulSet: rollout_sts). Such a
-module provides `status(obj) -> (message, done)` (raising CliError when the kind's strategy has no
-rollout status), `async history(ctx, obj, revision) -> str` and `async undo(ctx, obj, to_revision) -> str`.
+Each kind's knowledge lives in its own module of kubelab.cli.rollout, listed in its KINDS.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import time
 
-__all__ = ["add_commands", "ROLLOUT_KINDS", "RESTARTED_AT"]
+__all__ = ["register", "RESTARTED_AT"]
 
-#: kind -> module with its status/history/undo; Deployments join by adding a module here.
-ROLLOUT_KINDS = {"StatefulSet": "kubelab.cli.rollout_sts"}
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
+
+
+def _deployment(name: str):
+    """A verb only Deployments have (pause, resume), from kubelab.cli.rollout.deployment."""
+    async def verb(ctx) -> int:
+        from kubelab.cli.rollout import deployment
+
+        return await getattr(deployment, name)(ctx)
+    return verb
 
 
 def _verb(fn):
@@ -40,7 +46,7 @@ def _bool(value: str) -> bool:
         f'invalid argument "{value}": strconv.ParseBool: parsing "{value}": invalid syntax')
 
 
-def add_commands(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     rollout = subparsers.add_parser("rollout", help="manage the rollout of a Deployment or a StatefulSet (status, "
                                     "history, undo, restart; pause, resume: Deployments)",
                                     description="Manage the rollout of a Deployment or a StatefulSet: status, "
@@ -68,8 +74,11 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     _target(p)
     p.set_defaults(func=_verb(cmd_restart))
 
-    from kubelab.cli import rollout_deploy  # Deployments: a kind, and the pause and resume verbs
-    rollout_deploy.add_commands(subparsers)
+    for verb, name, text in (("pause", "pause", "stop rolling out template changes (Deployments)"),
+                             ("resume", "resume", "roll out template changes again (Deployments)")):
+        p = verbs.add_parser(verb, help=text)
+        _target(p)
+        p.set_defaults(func=_verb(_deployment(name)))
 
 
 def _target(p: argparse.ArgumentParser) -> None:
@@ -90,14 +99,16 @@ async def _object(ctx, verb: str):
         raise CliError("error: rollout status is only supported on individual resources and resource "
                        "collections, but 2 resources were found")
     info, name = named[0]
-    module = ROLLOUT_KINDS.get(info.kind)
+    from kubelab.cli.rollout import KINDS
+
+    module = KINDS.get(info.kind)
     if module is None:
         what = {"status": "status viewer", "history": "history viewer", "undo": "rollbacker",
                 "restart": "restarter"}[verb]
         kind = f"{info.kind}.{info.group}" if info.group else info.kind
         raise CliError(f"error: no {what} has been implemented for {kind}")
     obj = await ctx.client.get(info, name, ctx.namespace)
-    return info, obj, importlib.import_module(module)
+    return info, obj, module
 
 
 def _name(info, obj) -> str:
