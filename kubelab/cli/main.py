@@ -51,36 +51,36 @@ VERBS = (
     Verb("partition", "cmd.failure", "cut a component's connection to its upstream at TCP level"),
     Verb("heal", "cmd.failure", "undo `partition`"),
     Verb("ui", "cmd.ui", "serve the live web view of the cluster, with the failure verbs"),
-    Verb("apply", "object_cmds", "create or update objects from manifests (like kubectl apply)"),
-    Verb("create", "object_cmds",
+    Verb("apply", "cmd.apply", "create or update objects from manifests (like kubectl apply)"),
+    Verb("create", "cmd.create",
          "create objects from manifests (like kubectl create -f), or a configmap or secret"),
-    Verb("get", "object_cmds", "list objects in kubectl's tables, or as YAML/JSON"),
-    Verb("describe", "object_cmds", "show an object in detail, with its events"),
-    Verb("delete", "object_cmds", "delete objects by name, selector or manifest"),
-    Verb("scale", "object_cmds", "set the replicas of a Deployment, ReplicaSet or StatefulSet"),
-    Verb("events", "object_cmds", "list events (kubectl events)"),
-    Verb("wait", "object_cmds", "wait for a condition, a value, or deletion of objects"),
-    Verb("logs", "logs_exec", "print a container's logs (like kubectl logs)"),
-    Verb("exec", "logs_exec", "run a command in a container (like kubectl exec)"),
-    Verb("run", "run_cmd", "run a bare pod from an image (like kubectl run)"),
+    Verb("get", "cmd.get", "list objects in kubectl's tables, or as YAML/JSON"),
+    Verb("describe", "cmd.describe", "show an object in detail, with its events"),
+    Verb("delete", "cmd.delete", "delete objects by name, selector or manifest"),
+    Verb("scale", "cmd.scale", "set the replicas of a Deployment, ReplicaSet or StatefulSet"),
+    Verb("events", "cmd.events", "list events (kubectl events)"),
+    Verb("wait", "cmd.wait", "wait for a condition, a value, or deletion of objects"),
+    Verb("logs", "cmd.logs", "print a container's logs (like kubectl logs)"),
+    Verb("exec", "cmd.exec", "run a command in a container (like kubectl exec)"),
+    Verb("run", "cmd.run", "run a bare pod from an image (like kubectl run)"),
     Verb("rollout", "cmd.rollout", "manage the rollout of a Deployment or a StatefulSet (status, history, undo, "
          "restart; pause, resume: Deployments)"),
-    Verb("cordon", "node_cmds", "mark a node unschedulable (like kubectl cordon)"),
-    Verb("uncordon", "node_cmds", "mark a node schedulable again"),
-    Verb("drain", "node_cmds", "cordon a node and evict its pods (like kubectl drain)"),
-    Verb("label", "habit_cmds", "update the labels of objects (like kubectl label)"),
-    Verb("annotate", "habit_cmds", "update the annotations of objects (like kubectl annotate)"),
-    Verb("taint", "habit_cmds", "update the taints of nodes (like kubectl taint)"),
-    Verb("patch", "habit_cmds", "update fields of an object (like kubectl patch)"),
-    Verb("edit", "habit_cmds", "edit an object in $KUBE_EDITOR or $EDITOR (like kubectl edit)"),
-    Verb("cp", "habit_cmds", "copy files to and from a container, through tar (like kubectl cp)"),
-    Verb("port-forward", "habit_cmds", "forward local ports to a pod (like kubectl port-forward)"),
-    Verb("api-resources", "habit_cmds", "list the kinds the API server serves"),
-    Verb("explain", "habit_cmds", "the fields of a kind, with their types (like kubectl explain)"),
-    Verb("timeline", "timeline_cmd", "what happened, in order: Events, object changes and failure verbs"),
-    Verb("record", "record_cmd", "record the full watch history to FILE, for `kubelab check`"),
-    Verb("check", "check_cmd", "check a recorded history against kubelab's invariants"),
-    Verb("chaos", "chaos_cmd", "run a seeded, replayable fault schedule against the cluster, then heal everything"),
+    Verb("cordon", "cmd.drain", "mark a node unschedulable (like kubectl cordon)"),
+    Verb("uncordon", "cmd.drain", "mark a node schedulable again"),
+    Verb("drain", "cmd.drain", "cordon a node and evict its pods (like kubectl drain)"),
+    Verb("label", "cmd.label", "update the labels of objects (like kubectl label)"),
+    Verb("annotate", "cmd.label", "update the annotations of objects (like kubectl annotate)"),
+    Verb("taint", "cmd.label", "update the taints of nodes (like kubectl taint)"),
+    Verb("patch", "cmd.patch", "update fields of an object (like kubectl patch)"),
+    Verb("edit", "cmd.edit", "edit an object in $KUBE_EDITOR or $EDITOR (like kubectl edit)"),
+    Verb("cp", "cmd.cp", "copy files to and from a container, through tar (like kubectl cp)"),
+    Verb("port-forward", "cmd.port_forward", "forward local ports to a pod (like kubectl port-forward)"),
+    Verb("api-resources", "cmd.explain", "list the kinds the API server serves"),
+    Verb("explain", "cmd.explain", "the fields of a kind, with their types (like kubectl explain)"),
+    Verb("timeline", "cmd.timeline", "what happened, in order: Events, object changes and failure verbs"),
+    Verb("record", "cmd.record", "record the full watch history to FILE, for `kubelab check`"),
+    Verb("check", "cmd.check", "check a recorded history against kubelab's invariants"),
+    Verb("chaos", "cmd.chaos", "run a seeded, replayable fault schedule against the cluster, then heal everything"),
 )
 
 _BY_NAME = {name: v for v in VERBS for name in (v.name, *v.aliases)}
@@ -137,7 +137,7 @@ def _load(module: str):
 
 
 def _register(module, subparsers: argparse._SubParsersAction) -> None:
-    (getattr(module, "register", None) or module.add_commands)(subparsers)
+    module.register(subparsers)
 
 
 def _parser(modules: list[str] | None) -> argparse.ArgumentParser:

@@ -16,6 +16,8 @@ import argparse
 import asyncio
 import time
 
+from kubelab.cli import flags
+
 __all__ = ["register", "RESTARTED_AT"]
 
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
@@ -30,22 +32,6 @@ def _deployment(name: str):
     return verb
 
 
-def _verb(fn):
-    def handler(args: argparse.Namespace) -> int:
-        from kubelab.cli.session import run_verb
-        return run_verb(args, fn)
-    return handler
-
-
-def _bool(value: str) -> bool:
-    if value.lower() in ("true", "1", "yes", ""):
-        return True
-    if value.lower() in ("false", "0", "no"):
-        return False
-    raise argparse.ArgumentTypeError(
-        f'invalid argument "{value}": strconv.ParseBool: parsing "{value}": invalid syntax')
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     rollout = subparsers.add_parser("rollout", help="manage the rollout of a Deployment or a StatefulSet (status, "
                                     "history, undo, restart; pause, resume: Deployments)",
@@ -54,36 +40,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     verbs = rollout.add_subparsers(dest="rollout_verb", metavar="VERB", required=True)
 
     p = verbs.add_parser("status", help="show the status of the rollout, waiting until it is done")
-    _target(p)
-    p.add_argument("-w", "--watch", type=_bool, default=True, nargs="?", const=True, metavar="BOOL",
+    flags.target(p)
+    p.add_argument("-w", "--watch", type=flags.parse_bool, default=True, nargs="?", const=True, metavar="BOOL",
                    help="watch the status until the rollout is done (default true)")
     p.add_argument("--timeout", default="0s", metavar="DURATION", help="how long to wait (0: no limit)")
-    p.set_defaults(func=_verb(cmd_status))
+    p.set_defaults(func=flags.verb(cmd_status))
 
     p = verbs.add_parser("history", help="list the revisions (ControllerRevisions) of the rollout")
-    _target(p)
+    flags.target(p)
     p.add_argument("--revision", type=int, default=0, metavar="N", help="show this revision's pod template")
-    p.set_defaults(func=_verb(cmd_history))
+    p.set_defaults(func=flags.verb(cmd_history))
 
     p = verbs.add_parser("undo", help="roll back to the previous (or a given) revision")
-    _target(p)
+    flags.target(p)
     p.add_argument("--to-revision", type=int, default=0, metavar="N", help="the revision (0: the previous one)")
-    p.set_defaults(func=_verb(cmd_undo))
+    p.set_defaults(func=flags.verb(cmd_undo))
 
     p = verbs.add_parser("restart", help="replace every pod, by changing the template's restartedAt annotation")
-    _target(p)
-    p.set_defaults(func=_verb(cmd_restart))
+    flags.target(p)
+    p.set_defaults(func=flags.verb(cmd_restart))
 
     for verb, name, text in (("pause", "pause", "stop rolling out template changes (Deployments)"),
                              ("resume", "resume", "roll out template changes again (Deployments)")):
         p = verbs.add_parser(verb, help=text)
-        _target(p)
-        p.set_defaults(func=_verb(_deployment(name)))
-
-
-def _target(p: argparse.ArgumentParser) -> None:
-    p.add_argument("resources", nargs="*", metavar="KIND NAME | KIND/NAME")
-    p.add_argument("-n", "--namespace", metavar="NS", help="the namespace (default: default)")
+        flags.target(p)
+        p.set_defaults(func=flags.verb(_deployment(name)))
 
 
 async def _object(ctx, verb: str):

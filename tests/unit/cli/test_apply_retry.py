@@ -6,7 +6,7 @@ import json
 
 import grpc
 
-from kubelab.cli.apply_cmd import _apply_one
+from kubelab.cli.cmd.apply import _apply_one
 from kubelab.cli.manifests import Document
 from kubelab.cli.session import Session
 from kubelab.errors import ApiError

@@ -5,9 +5,9 @@ import pytest
 
 from kubelab import strategicpatch
 from kubelab.api.v1 import core_pb2
-from kubelab.cli import label_cmds
+from kubelab.cli.cmd import label as label_cmds
 from kubelab.cli.render import columns
-from kubelab.cli.patch_cmd import apply_patch
+from kubelab.cli.cmd.patch import apply_patch
 from kubelab.cli.session import CliError
 
 POD = {"spec": {"containers": [

@@ -2,7 +2,7 @@
 import pytest
 
 from kubelab.cli.main import build_parser
-from kubelab.cli.run_cmd import new_pod, parse_run
+from kubelab.cli.cmd.run import new_pod, parse_run
 from kubelab.cli.session import CliError
 
 

@@ -10,6 +10,7 @@ sees an ordinary update, validated as any other.
 
 from __future__ import annotations
 
+import argparse
 import json
 
 import jsonpatch
@@ -22,8 +23,9 @@ from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import kind_prefix, parse_targets
 from kubelab.errors import ApiError
 from kubelab.manifest import to_dict
+from kubelab.cli import flags
 
-__all__ = ["cmd_patch", "apply_patch", "PATCH_TYPES"]
+__all__ = ["register", "cmd_patch", "apply_patch", "PATCH_TYPES"]
 
 PATCH_TYPES = ("json", "merge", "strategic")
 CONFLICT_RETRIES = 5
@@ -105,3 +107,16 @@ async def _patch_one(ctx: Session, info, name: str, patch) -> None:
             word = "patched" if changed else "patched (no change)"
             ctx.out(f"{kind_prefix(info)}/{name} {word}{SUFFIX.get(a.dry_run, '')}\n")
         return
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("patch", help="update fields of an object (like kubectl patch)")
+    p.add_argument("resources", nargs="*", metavar="KIND NAME | KIND/NAME")
+    p.add_argument("-p", "--patch", metavar="PATCH", help="the patch, JSON or YAML")
+    p.add_argument("--patch-file", metavar="FILE", help="a file holding the patch")
+    p.add_argument("--type", default="strategic", metavar="TYPE", help="strategic (default), merge or json")
+    flags.namespace(p)
+    p.add_argument("--dry-run", nargs="?", const="client", default="none", choices=("none", "client", "server"),
+                   help="only show the result; nothing is written")
+    p.add_argument("-o", "--output", metavar="FORMAT", help="print the patched object: yaml, json or name")
+    p.set_defaults(func=flags.verb(cmd_patch))

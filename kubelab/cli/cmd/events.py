@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import time
 
 from google.protobuf.message import Message
@@ -11,8 +12,9 @@ from kubelab.cli.render import output
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.render.tabwriter import table_writer
 from kubelab.cli.targets import resolve_kind
+from kubelab.cli import flags
 
-__all__ = ["cmd_events", "event_row", "interval"]
+__all__ = ["register", "cmd_events", "event_row", "interval"]
 
 
 def interval(e: Message, now: float) -> str:
@@ -121,3 +123,14 @@ def _render(events: list[Message], fmt_name: str, *, single: bool) -> str:
         data = {"apiVersion": "v1", "items": [output.object_dict(e) for e in events], "kind": "EventList",
                 "metadata": {"resourceVersion": ""}}
     return output.dumps_json(data) if fmt_name == "json" else output.dumps_yaml(data)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("events", help="list events (kubectl events)")
+    flags.namespace(p, all_namespaces=True)
+    p.add_argument("-w", "--watch", action="store_true", help="after the list, print events as they come")
+    p.add_argument("--for", dest="for_object", metavar="KIND/NAME", help="only events about this object")
+    p.add_argument("--types", metavar="TYPES", help="only these types: Normal, Warning (comma-separated)")
+    p.add_argument("-o", "--output", metavar="FORMAT", help="json or yaml")
+    p.add_argument("--no-headers", action="store_true", help="omit the header row")
+    p.set_defaults(func=flags.verb(cmd_events))

@@ -7,17 +7,18 @@ import time
 
 from kubelab.api import registry
 from kubelab.cli.durations import parse_duration
-from kubelab.cli.session import CliError, Session, run_verb
+from kubelab.cli import flags
+from kubelab.cli.session import CliError, Session
 from kubelab.cluster import journal
 from kubelab.labels import SelectorError, everything, parse_selector
 from kubelab.manifest import to_dict
 from kubelab.observe.entries import Entry, format_entry
 from kubelab.observe.timeline import COMPONENT, KINDS, Filter, follow, reconstruct, snapshot
 
-__all__ = ["add_commands"]
+__all__ = ["register"]
 
 
-def add_commands(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "timeline", help="what happened, in order: Events, object changes and failure verbs",
         description="One chronological view: Events, what objects' timestamps and conditions say happened, "
@@ -30,7 +31,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
                    help=f"only these kinds ({', '.join(KINDS)}, component)")
     p.add_argument("-n", "--namespace", metavar="NS", help="only this namespace (default: all)")
     p.add_argument("-w", "--watch", action="store_true", help="after the past, print changes as they happen")
-    p.set_defaults(func=lambda args: run_verb(args, cmd_timeline))
+    p.set_defaults(func=flags.verb(cmd_timeline))
 
 
 def _kinds(text: str) -> frozenset[str] | None:

@@ -9,13 +9,15 @@ messages are kubectl's: `Forwarding from 127.0.0.1:8080 -> 80`, `Handling connec
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import resolve_kind
+from kubelab.cli import flags
 
-__all__ = ["cmd_port_forward", "parse_ports"]
+__all__ = ["register", "cmd_port_forward", "parse_ports"]
 
 
 def parse_ports(specs: list[str]) -> list[tuple[int, int]]:
@@ -66,7 +68,7 @@ async def _relay(ctx: Session, pod_ip: str, local: int, remote: int, client_r, c
 async def _service_target(ctx: Session, name: str, pairs: list[tuple[int, int]]):
     """svc/NAME: the best pod behind the Service, each service port turned into its targetPort
     (a named targetPort looked up in the pod's containers), as kubectl's translateServicePortToTargetPort."""
-    from kubelab.cli.logs_select import best_first
+    from kubelab.cli.cmd.logs import best_first
 
     svc = await ctx.client.get("Service", name, ctx.namespace)
     selector = ",".join(f"{k}={v}" for k, v in sorted(svc.spec.selector.items()))
@@ -94,7 +96,7 @@ async def _service_target(ctx: Session, name: str, pairs: list[tuple[int, int]])
 
 
 async def cmd_port_forward(ctx: Session) -> int:
-    from kubelab.cli.logs_select import pod_for
+    from kubelab.cli.cmd.logs import pod_for
 
     a = ctx.args
     pairs = parse_ports(a.ports)
@@ -115,3 +117,12 @@ async def cmd_port_forward(ctx: Session) -> int:
         servers.append(server)
     await asyncio.gather(*(s.serve_forever() for s in servers))
     return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("port-forward", help="forward local ports to a pod (like kubectl port-forward)")
+    p.add_argument("pod", metavar="POD|TYPE/NAME", help="the pod, or deploy/NAME, sts/NAME ... (its first pod)")
+    p.add_argument("ports", nargs="*", metavar="[LOCAL:]REMOTE", help="e.g. 8080:80")
+    p.add_argument("--address", default="127.0.0.1", help="the local address to listen on (default 127.0.0.1)")
+    flags.namespace(p)
+    p.set_defaults(func=flags.verb(cmd_port_forward))

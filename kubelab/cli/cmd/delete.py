@@ -7,18 +7,20 @@ still work, with kubectl's deprecation warning.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 
 from google.protobuf.message import Message
 
 from kubelab.api.registry import KindInfo
-from kubelab.cli.apply_cmd import document_namespace, documents
+from kubelab.cli.cmd.apply import document_namespace, documents
 from kubelab.cli.durations import parse_duration
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import kind_prefix, parse_targets
 from kubelab.errors import ApiError
+from kubelab.cli import flags
 
-__all__ = ["cmd_delete", "propagation_policy", "wait_gone"]
+__all__ = ["register", "cmd_delete", "propagation_policy", "wait_gone"]
 
 CASCADE = {"background": "Background", "foreground": "Foreground", "orphan": "Orphan"}
 #: What Go's strconv.ParseBool accepts, as kubectl reads a boolean --cascade.
@@ -129,3 +131,22 @@ async def cmd_delete(ctx: Session) -> int:
             names = ", ".join(f'{info.plural}/{obj.metadata.name}' for info, _, obj in pending)
             ctx.error(f"error: timed out waiting for the condition on {names}")
     return ctx.status()
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("delete", help="delete objects by name, selector or manifest")
+    p.add_argument("resources", nargs="*", metavar="KIND [NAME...]")
+    flags.files(p)
+    flags.namespace(p, all_namespaces=True)
+    flags.selector(p, "delete the objects matching this label selector")
+    p.add_argument("--all", action="store_true", help="delete every object of the kind in the namespace")
+    p.add_argument("--grace-period", type=int, default=-1, metavar="SECONDS",
+                   help="seconds a pod gets to terminate (-1: its own; 0 needs --force)")
+    p.add_argument("--force", action="store_true", help="remove immediately, without waiting for termination")
+    p.add_argument("--cascade", default="background", metavar="MODE",
+                   help="background (default), foreground or orphan")
+    p.add_argument("--wait", type=flags.parse_bool, default=True, nargs="?", const=True, metavar="BOOL",
+                   help="wait until the objects are gone (default true)")
+    p.add_argument("--timeout", default="0s", metavar="DURATION", help="how long to wait (0: no limit)")
+    p.add_argument("--ignore-not-found", action="store_true", help="a missing object is not an error")
+    p.set_defaults(func=flags.verb(cmd_delete))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import time
 
 from google.protobuf.message import Message
@@ -13,8 +14,9 @@ from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import parse_targets
 from kubelab.errors import ApiError
 from kubelab.manifest import to_dict
+from kubelab.cli import flags
 
-__all__ = ["cmd_describe", "related_for", "events_about"]
+__all__ = ["register", "cmd_describe", "related_for", "events_about"]
 
 NODE_LEASE_NAMESPACE = "kube-node-lease"
 
@@ -116,3 +118,13 @@ async def cmd_describe(ctx: Session) -> int:
     elif not ctx.failed:
         ctx.note("No resources found" if ctx.all_namespaces else f"No resources found in {ctx.namespace} namespace.")
     return ctx.status()
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("describe", help="show an object in detail, with its events")
+    p.add_argument("resources", nargs="*", metavar="KIND [NAME...]")
+    flags.namespace(p, all_namespaces=True)
+    flags.selector(p)
+    p.add_argument("--show-events", type=flags.parse_bool, default=True, metavar="BOOL",
+                   help="show events (default true)")
+    p.set_defaults(func=flags.verb(cmd_describe))

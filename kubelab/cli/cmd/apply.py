@@ -8,6 +8,7 @@ exit status is 1 if any failed, as kubectl does.
 
 from __future__ import annotations
 
+import argparse
 import copy
 import json
 
@@ -19,8 +20,9 @@ from kubelab.cli.merge import LAST_APPLIED, patch_of, three_way
 from kubelab.cli.session import DEFAULT_NAMESPACE, CliError, Session
 from kubelab.errors import ApiError
 from kubelab.manifest import to_dict
+from kubelab.cli import flags
 
-__all__ = ["cmd_apply", "cmd_create", "documents", "document_namespace", "last_applied"]
+__all__ = ["register", "cmd_apply", "cmd_create", "documents", "document_namespace", "last_applied"]
 
 CONFLICT_RETRIES = 5
 
@@ -164,3 +166,11 @@ async def cmd_create(ctx: Session) -> int:
     if not ctx.args.filename:
         raise CliError("error: must specify one of -f and -k")
     return await _run(ctx, "create")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("apply", help="create or update objects from manifests (like kubectl apply)")
+    flags.files(p, required=True)
+    flags.namespace(p)
+    flags.dry_run(p)
+    p.set_defaults(func=flags.verb(cmd_apply))

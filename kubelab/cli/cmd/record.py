@@ -13,13 +13,13 @@ from kubelab.client import Client
 from kubelab.observe.history import RECORDED_KINDS
 from kubelab.observe.recorder import Recorder
 
-__all__ = ["add_commands"]
+__all__ = ["register"]
 
 #: How long the recorder rides out an unreachable API server (chaos kills it) before it gives up.
 RETRY_DEADLINE = 300.0
 
 
-def add_commands(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "record", help="record the full watch history to FILE, for `kubelab check`",
         description=f"Watch {', '.join(RECORDED_KINDS)} and write every change to FILE (JSON lines) until "

@@ -12,6 +12,7 @@ one, else `<empty>`, which is what kubectl prints for a field without a descript
 
 from __future__ import annotations
 
+import argparse
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -22,8 +23,9 @@ from kubelab.api import registry
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.render.tabwriter import table_writer
 from kubelab.cli.targets import resolve_kind
+from kubelab.cli import flags
 
-__all__ = ["cmd_api_resources", "cmd_explain", "field_type", "resolve_path"]
+__all__ = ["register", "cmd_api_resources", "cmd_explain", "field_type", "resolve_path"]
 
 PROTOS = Path(__file__).resolve().parents[2] / "protos" / "kubelab" / "v1"
 _SCALARS = {FieldDescriptor.TYPE_STRING: "string", FieldDescriptor.TYPE_BOOL: "boolean",
@@ -135,3 +137,16 @@ async def cmd_explain(ctx: Session) -> int:
         out += ["FIELDS:"] + _fields(desc, "  ", a.recursive)
     ctx.out("\n".join(out).rstrip("\n") + "\n")
     return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("api-resources", help="list the kinds the API server serves")
+    p.add_argument("--namespaced", choices=("true", "false"), help="only namespaced (true) or cluster-scoped kinds")
+    p.add_argument("-o", "--output", choices=("name", "wide"), help="name: only the resource names")
+    p.add_argument("--no-headers", action="store_true", help="omit the header row")
+    p.set_defaults(func=flags.local(cmd_api_resources))
+
+    p = subparsers.add_parser("explain", help="the fields of a kind, with their types (like kubectl explain)")
+    p.add_argument("resource", metavar="KIND[.FIELD...]", help="e.g. pods.spec.containers")
+    p.add_argument("--recursive", action="store_true", help="every nested field, without descriptions")
+    p.set_defaults(func=flags.local(cmd_explain))

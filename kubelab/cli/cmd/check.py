@@ -8,10 +8,10 @@ import sys
 from kubelab.observe.history import HistoryError, describe, read_history
 from kubelab.observe.invariants import INVARIANTS, check
 
-__all__ = ["add_commands"]
+__all__ = ["register"]
 
 
-def add_commands(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "check", help="check a recorded history against kubelab's invariants",
         description=f"Replay FILE (from `kubelab record`) and check: {', '.join(INVARIANTS)}. Each violation "

@@ -12,6 +12,7 @@ Each object gets --timeout (default 30s); on timeout: `error: timed out waiting 
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import re
@@ -22,14 +23,15 @@ from google.protobuf.message import Message
 
 from kubelab.api.registry import KindInfo
 from kubelab.cli.render import jsonpath
-from kubelab.cli.apply_cmd import document_namespace, documents
+from kubelab.cli.cmd.apply import document_namespace, documents
 from kubelab.cli.durations import parse_duration
 from kubelab.cli.render.output import object_dict
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import kind_prefix, parse_targets
 from kubelab.errors import ApiError
+from kubelab.cli import flags
 
-__all__ = ["cmd_wait", "Condition", "parse_for", "wait_until"]
+__all__ = ["register", "cmd_wait", "Condition", "parse_for", "wait_until"]
 
 
 @dataclass(frozen=True)
@@ -161,3 +163,16 @@ async def cmd_wait(ctx: Session) -> int:
             continue
         ctx.out(f"{kind_prefix(info)}/{name} condition met\n")
     return ctx.status()
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("wait", help="wait for a condition, a value, or deletion of objects")
+    p.add_argument("resources", nargs="*", metavar="KIND/NAME")
+    flags.files(p)
+    flags.namespace(p, all_namespaces=True)
+    p.add_argument("--for", dest="for_", required=True, metavar="CONDITION",
+                   help="condition=NAME[=VALUE], delete, create, or jsonpath='{.path}'[=VALUE]")
+    flags.selector(p, "wait for the objects matching this selector")
+    p.add_argument("--all", action="store_true", help="wait for every object of the kind")
+    p.add_argument("--timeout", default="30s", metavar="DURATION", help="give up after this long (default 30s)")
+    p.set_defaults(func=flags.verb(cmd_wait))

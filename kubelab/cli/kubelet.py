@@ -1,18 +1,13 @@
-"""`kubelab logs` and `kubelab exec`, like kubectl's: they read the pod from the API server, then talk to
-the kubelet of the pod's node (the Node's InternalIP and status.daemonEndpoints.kubeletEndpoint.Port)
-over its gRPC service (kubelab.v1.Kubelet).
-
-    kubelab logs POD|pod/POD [-c C] [-f] [-p|--previous] [--tail N] [--since 5m] [--timestamps] [-n NS]
-    kubelab exec POD|pod/POD [-c C] [-i] [-t] [-n NS] -- COMMAND [ARG...]
+"""Talking to a pod's kubelet, for `kubelab logs`, `exec`, `run -i` and `cp`: the verbs read the pod from the
+API server, then talk to the kubelet of the pod's node (the Node's InternalIP and
+status.daemonEndpoints.kubeletEndpoint.Port) over its gRPC service (kubelab.v1.Kubelet).
 
 Without -c the container is the one named by the pod's `kubectl.kubernetes.io/default-container`
 annotation, else the first (with kubectl's "Defaulted container" note when there are several).
-`exec` exits with the command's exit code ("command terminated with exit code N").
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import os
@@ -24,10 +19,9 @@ import grpc
 
 from kubelab import kubeletaddr
 from kubelab.api.v1 import core_pb2, kubelet_pb2, kubelet_pb2_grpc
-from kubelab.cli import logs_select
-from kubelab.cli.session import CliError, Session, run_verb
+from kubelab.cli.session import CliError, Session
 
-__all__ = ["add_commands", "cmd_logs", "cmd_exec", "kubelet_address", "choose_container", "pod_target",
+__all__ = ["kubelet_address", "choose_container", "pod_target",
            "stream_requests", "stream_logs", "relay_output", "rpc_error", "terminal_kept", "warn_no_tty"]
 
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
@@ -81,12 +75,6 @@ def rpc_error(e: grpc.RpcError, address: str) -> CliError:
         return CliError(f"Error from server: error dialing backend: dial tcp {address}: connect: connection refused")
     reason = {grpc.StatusCode.NOT_FOUND: "NotFound", grpc.StatusCode.INVALID_ARGUMENT: "BadRequest"}.get(e.code())
     return CliError(f"Error from server ({reason}): {e.details()}" if reason else f"error: {e.details()}")
-
-
-async def cmd_logs(ctx: Session) -> int:
-    args = ctx.args
-    pod, container, address = await pod_target(ctx, args.pod, args.container, "logs")
-    return await stream_logs(ctx, pod, container, address)
 
 
 async def stream_logs(ctx: Session, pod: core_pb2.Pod, container: str, address: str, prefix: bytes = b"") -> int:
@@ -181,74 +169,3 @@ def warn_no_tty(stdin: bool, tty: bool) -> None:
     """kubectl's SetupTTY: a TTY asked for while stdin is not a terminal."""
     if stdin and tty and not sys.stdin.isatty():
         print("Unable to use a TTY - input is not a terminal or the right kind of file", file=sys.stderr)
-
-
-async def cmd_exec(ctx: Session) -> int:
-    args = ctx.args
-    command = list(args.command)
-    if not command:
-        raise CliError("error: you must specify at least one command for the container")
-    pod, container, address = await pod_target(ctx, args.pod, args.container, "exec")
-    if pod.status.phase in ("Succeeded", "Failed"):
-        raise CliError(f"error: cannot exec into a container in a completed pod; current phase is "
-                       f"{pod.status.phase}")
-    warn_no_tty(args.stdin, args.tty)
-    start = kubelet_pb2.ExecStart(namespace=pod.metadata.namespace, pod=pod.metadata.name, uid=pod.metadata.uid,
-                                  container=container, command=command, stdin=args.stdin)
-    with terminal_kept():
-        async with grpc.aio.insecure_channel(address) as channel:
-            requests = stream_requests(kubelet_pb2.ExecRequest(start=start), args.stdin)
-            code = await relay_output(kubelet_pb2_grpc.KubeletStub(channel).Exec(requests), address)
-    if code:
-        print(f"command terminated with exit code {code}", file=sys.stderr)
-    return code
-
-
-def add_commands(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("logs", help="print a container's logs (like kubectl logs)")
-    p.add_argument("pod", nargs="?", metavar="POD", help="the pod (NAME, pod/NAME, deploy/NAME, sts/NAME, ...)")
-    p.add_argument("-c", "--container", help="the container (default: the pod's default or first one)")
-    logs_select.add_flags(p)
-    p.add_argument("-f", "--follow", action="store_true", help="keep streaming until the container stops")
-    p.add_argument("-p", "--previous", action="store_true", help="the previous, terminated instance")
-    p.add_argument("--tail", type=int, default=None, metavar="N", help="only the last N lines")
-    p.add_argument("--since", metavar="DURATION", help="only lines newer than this (5s, 2m, 3h)")
-    p.add_argument("--timestamps", action="store_true", help="prefix each line with its time")
-    p.add_argument("-n", "--namespace", metavar="NS", help="the namespace (default: default)")
-    p.set_defaults(func=lambda args: run_verb(args, logs_select.cmd_logs))
-
-    p = subparsers.add_parser("exec", help="run a command in a container (like kubectl exec)")
-    p.add_argument("pod", metavar="POD", help="the pod (NAME or pod/NAME)")
-    p.add_argument("command", nargs=argparse.REMAINDER, metavar="-- COMMAND",
-                   help="the command and its arguments, after --")
-    _exec_flags(p)
-    p.set_defaults(func=lambda args: run_verb(split_exec_args(args), cmd_exec))
-
-
-def _exec_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-c", "--container", help="the container (default: the pod's default or first one)")
-    p.add_argument("-i", "--stdin", action="store_true", help="pass stdin to the command")
-    p.add_argument("-t", "--tty", action="store_true",
-                   help="stdin is a terminal (kubelab gives the command no TTY: the terminal stays line-buffered)")
-    p.add_argument("-n", "--namespace", metavar="NS", help="the namespace (default: default)")
-
-
-def split_exec_args(args: argparse.Namespace) -> argparse.Namespace:
-    """argparse hands everything after POD to `command`: flags before `--` still belong to exec."""
-    rest = list(args.command)
-    if "--" not in rest:
-        if rest and rest[0].startswith("-"):
-            raise CliError("error: exec [POD] [COMMAND] is not supported: put the command after --, "
-                           "as in: kubelab exec POD -- COMMAND")
-        return args
-    cut = rest.index("--")
-    flags = argparse.ArgumentParser(prog="kubelab exec", add_help=False)
-    _exec_flags(flags)
-    before, unknown = flags.parse_known_args(rest[:cut])
-    if unknown:
-        raise CliError(f"error: unknown flag: {unknown[0]}")
-    for name, value in vars(before).items():
-        if value not in (None, False):
-            setattr(args, name, value)
-    args.command = rest[cut + 1:]
-    return args

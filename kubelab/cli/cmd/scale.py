@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from kubelab.cli.apply_cmd import document_namespace, documents
+import argparse
+from kubelab.cli.cmd.apply import document_namespace, documents
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import kind_prefix, parse_targets
 from kubelab.errors import ApiError
+from kubelab.cli import flags
 
-__all__ = ["cmd_scale", "SCALABLE"]
+__all__ = ["register", "cmd_scale", "SCALABLE"]
 
 SCALABLE = ("Deployment", "ReplicaSet", "StatefulSet")
 
@@ -46,3 +48,14 @@ async def cmd_scale(ctx: Session) -> int:
             continue
         ctx.out(f"{kind_prefix(info)}/{name} scaled\n")
     return ctx.status()
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("scale", help="set the replicas of a Deployment, ReplicaSet or StatefulSet")
+    p.add_argument("resources", nargs="*", metavar="KIND NAME")
+    flags.files(p)
+    flags.namespace(p)
+    p.add_argument("--replicas", type=int, required=True, metavar="N", help="the new number of replicas")
+    p.add_argument("--current-replicas", type=int, default=-1, metavar="N",
+                   help="only scale if the current replicas are N")
+    p.set_defaults(func=flags.verb(cmd_scale))

@@ -8,6 +8,7 @@ As kubectl, the container needs a `tar`; its complaints (a missing file) are rel
 
 from __future__ import annotations
 
+import argparse
 import io
 import os
 import posixpath
@@ -17,10 +18,11 @@ import tarfile
 import grpc
 
 from kubelab.api.v1 import kubelet_pb2, kubelet_pb2_grpc
-from kubelab.cli.logs_exec import pod_target, rpc_error
+from kubelab.cli.kubelet import pod_target, rpc_error
 from kubelab.cli.session import CliError, Session
+from kubelab.cli import flags
 
-__all__ = ["cmd_cp", "split_spec", "CHUNK"]
+__all__ = ["register", "cmd_cp", "split_spec", "CHUNK"]
 
 CHUNK = 64 * 1024
 
@@ -117,3 +119,12 @@ async def cmd_cp(ctx: Session) -> int:
     if src_pod:
         return await _from_pod(ctx, src_pod, src, dest)
     return await _to_pod(ctx, src, dest_pod, dest)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("cp", help="copy files to and from a container, through tar (like kubectl cp)")
+    p.add_argument("src", metavar="SRC", help="a local path, or POD:PATH")
+    p.add_argument("dest", metavar="DEST", help="a local path, or POD:PATH")
+    p.add_argument("-c", "--container", help="the container (default: the pod's default or first one)")
+    flags.namespace(p)
+    p.set_defaults(func=flags.verb(cmd_cp))

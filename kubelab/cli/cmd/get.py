@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import time
 
 from google.protobuf.message import Message
@@ -16,8 +17,9 @@ from kubelab.cli.render.tabwriter import TabWriter, table_writer
 from kubelab.cli.render.watch import watch_target
 from kubelab.cli.targets import Target, kind_prefix, list_namespace, multiple_types, parse_targets
 from kubelab.errors import ApiError
+from kubelab.cli import flags
 
-__all__ = ["cmd_get", "fetch", "OUTPUTS"]
+__all__ = ["register", "cmd_get", "fetch", "OUTPUTS"]
 
 OUTPUTS = ("wide", "json", "yaml", "name")
 ENDPOINTS_DEPRECATED = "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice"
@@ -134,3 +136,20 @@ def _print_groups(ctx: Session, groups: list[tuple[Target, list[Message]]], prin
         ctx.out(("" if first else "\n") + printer.lines(found))
         first = False
     return not first
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("get", help="list objects in kubectl's tables, or as YAML/JSON")
+    p.add_argument("resources", nargs="*", metavar="KIND [NAME...]")
+    flags.namespace(p, all_namespaces=True)
+    p.add_argument("-o", "--output", metavar="FORMAT", help="wide, json, yaml, name, jsonpath=TEMPLATE or custom-columns=NAME:.path,...")
+    flags.selector(p, "label selector, e.g. app=web,tier!=db")
+    p.add_argument("--field-selector", metavar="SEL", help="field selector, e.g. status.phase=Running")
+    p.add_argument("-w", "--watch", action="store_true", help="after the list, print a row per change")
+    p.add_argument("--watch-only", action="store_true", help="print only the changes")
+    p.add_argument("--show-labels", action="store_true", help="add a LABELS column")
+    p.add_argument("-L", "--label-columns", action="append", metavar="KEY[,KEY...]",
+                   help="a column with the value of each of these labels")
+    p.add_argument("--sort-by", metavar="JSONPATH", help="sort the list by this field, e.g. .metadata.name")
+    p.add_argument("--no-headers", action="store_true", help="omit the header row")
+    p.set_defaults(func=flags.verb(cmd_get))

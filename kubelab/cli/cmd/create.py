@@ -1,4 +1,5 @@
-"""`kubelab create configmap|cm NAME` and `kubelab create secret generic NAME`, as kubectl's (kubectl
+"""`kubelab create -f FILE` (kubelab.cli.cmd.apply.cmd_create: it reads manifests as apply does), and
+`kubelab create configmap|cm NAME` and `kubelab create secret generic NAME`, as kubectl's (kubectl
 pkg/cmd/create/create_configmap.go, create_secret.go, pkg/cmd/util/env_file.go and util.ParseFileSource).
 
     --from-literal=KEY=VALUE        (repeatable; quotes around VALUE are dropped)
@@ -20,12 +21,14 @@ from pathlib import Path
 from typing import Callable
 
 from kubelab.api.v1 import core_pb2
+from kubelab.cli import flags
+from kubelab.cli.cmd.apply import cmd_create
 from kubelab.cli.render.output import render_objects
 from kubelab.cli.session import CliError, Session
 from kubelab.errors import ApiError
 from kubelab.validation_names import is_config_map_key, is_env_var_name
 
-__all__ = ["add_create_subcommands", "new_config_map", "new_secret", "parse_literal", "parse_file_source",
+__all__ = ["register", "new_config_map", "new_secret", "parse_literal", "parse_file_source",
            "cmd_create_configmap", "cmd_create_secret_generic"]
 
 _BOM = "\ufeff"
@@ -212,21 +215,25 @@ def _source_flags(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument("--dry-run", nargs="?", const="client", default="none", metavar="none|client|server",
                    help="only print the object (client) or have the server check it (server)")
     p.add_argument("-o", "--output", metavar="FORMAT", help="yaml, json or name")
-    p.add_argument("-n", "--namespace", metavar="NS", help="the namespace (default: default)")
+    flags.namespace(p)
 
 
-def add_create_subcommands(create: argparse.ArgumentParser, verb: Callable[[str, str], object]) -> None:
-    """`create configmap|cm` and `create secret generic` below the `create` parser; `verb(module, name)`
-    makes a parser's func."""
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """`create -f`, and below it `create configmap|cm` and `create secret generic`."""
+    create = subparsers.add_parser("create", help="create objects from manifests (like kubectl create -f), "
+                                                  "or a configmap or secret")
+    flags.files(create)
+    flags.namespace(create)
+    flags.dry_run(create)
+    create.set_defaults(func=flags.verb(cmd_create))
     subs = create.add_subparsers(dest="create_what", metavar="KIND", required=False)
     p = subs.add_parser("configmap", aliases=["cm"],
                         help="create a config map from files, directories, env files or literal values")
     _source_flags(p, "configmap")
-    p.set_defaults(func=verb("create_cmds", "cmd_create_configmap"))
+    p.set_defaults(func=flags.verb(cmd_create_configmap))
     secret = subs.add_parser("secret", help="create a secret (generic)")
     kinds = secret.add_subparsers(dest="secret_kind", metavar="TYPE", required=True)
     p = kinds.add_parser("generic", help="create a secret from files, directories, env files or literal values")
     _source_flags(p, "secret")
     p.add_argument("--type", metavar="TYPE", help="the secret's type (default Opaque)")
-    p.set_defaults(func=verb("create_cmds", "cmd_create_secret_generic"))
-
+    p.set_defaults(func=flags.verb(cmd_create_secret_generic))

@@ -1,4 +1,8 @@
-"""Which logs `kubelab logs` prints: one pod, a controller's first pod, every pod of a selector, every container.
+"""kubelab logs: a container's logs, streamed from the pod's kubelet (kubectl pkg/cmd/logs).
+
+    kubelab logs POD|pod/POD [-c C] [-f] [-p|--previous] [--tail N] [--since 5m] [--timestamps] [-n NS]
+
+Which logs it prints: one pod, a controller's first pod, every pod of a selector, every container.
 
     kubelab logs deploy/web | sts/web | rs/NAME | job/NAME     the first pod (`Found 3 pods, using pod/web-0`)
     kubelab logs -l app=web [--prefix] [--max-log-requests 5]  each matching pod's logs, one after the other
@@ -14,18 +18,33 @@ import argparse
 import asyncio
 
 from kubelab.api.v1 import core_pb2
+from kubelab.cli import flags
 from kubelab.cli.render.format import format_label_selector
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import resolve_kind
 
-__all__ = ["add_flags", "cmd_logs", "best_first", "pod_for"]
+__all__ = ["register", "cmd_logs", "best_first", "pod_for"]
 
 POD_KINDS = ("Pod",)
 SELECTOR_TAIL = 10  # logs.go: with a selector, only the last 10 lines of each container unless --tail says
 CONTROLLER_KINDS = ("Deployment", "StatefulSet", "ReplicaSet", "DaemonSet", "Job")
 
 
-def add_flags(p: argparse.ArgumentParser) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("logs", help="print a container's logs (like kubectl logs)")
+    p.add_argument("pod", nargs="?", metavar="POD", help="the pod (NAME, pod/NAME, deploy/NAME, sts/NAME, ...)")
+    p.add_argument("-c", "--container", help="the container (default: the pod's default or first one)")
+    _selection_flags(p)
+    p.add_argument("-f", "--follow", action="store_true", help="keep streaming until the container stops")
+    p.add_argument("-p", "--previous", action="store_true", help="the previous, terminated instance")
+    p.add_argument("--tail", type=int, default=None, metavar="N", help="only the last N lines")
+    p.add_argument("--since", metavar="DURATION", help="only lines newer than this (5s, 2m, 3h)")
+    p.add_argument("--timestamps", action="store_true", help="prefix each line with its time")
+    flags.namespace(p)
+    p.set_defaults(func=flags.verb(cmd_logs))
+
+
+def _selection_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("-l", "--selector", default="", metavar="SEL", help="the logs of every pod matching this selector")
     p.add_argument("--all-containers", action="store_true", help="the logs of every container of the pod(s)")
     p.add_argument("--prefix", action="store_true", help="prefix each line with [pod/NAME/CONTAINER]")
@@ -83,7 +102,7 @@ def _containers(pod: core_pb2.Pod) -> list[str]:
 
 
 async def cmd_logs(ctx: Session) -> int:
-    from kubelab.cli.logs_exec import choose_container, kubelet_address, stream_logs
+    from kubelab.cli.kubelet import choose_container, kubelet_address, stream_logs
 
     a = ctx.args
     if a.selector and a.tail is None:

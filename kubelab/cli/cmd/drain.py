@@ -21,10 +21,11 @@ import time
 from dataclasses import dataclass, field
 
 from kubelab.api.v1 import core_pb2
-from kubelab.cli.session import CliError, Session, run_verb
+from kubelab.cli import flags
+from kubelab.cli.session import CliError, Session
 from kubelab.errors import ApiError
 
-__all__ = ["add_commands", "pods_for_deletion", "DrainPlan", "DAEMONSET_FATAL", "LOCAL_STORAGE_FATAL",
+__all__ = ["register", "pods_for_deletion", "DrainPlan", "DAEMONSET_FATAL", "LOCAL_STORAGE_FATAL",
            "UNMANAGED_FATAL"]
 
 DAEMONSET_FATAL = "DaemonSet-managed Pods (use --ignore-daemonsets to ignore)"
@@ -194,11 +195,7 @@ async def cmd_drain(ctx: Session) -> int:
     return ctx.status()
 
 
-def _verb(fn):
-    return lambda args: run_verb(args, fn)
-
-
-def add_commands(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     for verb, fn, text in (("cordon", cmd_cordon, "mark a node unschedulable (like kubectl cordon)"),
                            ("uncordon", cmd_uncordon, "mark a node schedulable again"),
                            ("drain", cmd_drain, "cordon a node and evict its pods (like kubectl drain)")):
@@ -215,4 +212,4 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
             p.add_argument("--timeout", default="0s", help="give up after this long (e.g. 60s); 0: wait forever")
             p.add_argument("--disable-eviction", action="store_true",
                            help="delete instead of evicting (kubelab always deletes: there are no PDBs)")
-        p.set_defaults(func=_verb(fn))
+        p.set_defaults(func=flags.verb(fn))

@@ -18,13 +18,14 @@ from google.protobuf.message import Message
 
 from kubelab.api import registry
 from kubelab.api.v1 import core_pb2
-from kubelab.cli.session import CliError, Session, run_verb
+from kubelab.cli import flags
+from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import kind_prefix, parse_targets
 from kubelab.errors import ApiError
 from kubelab.manifest import to_dict
 from kubelab.validation_names import is_valid_label_value
 
-__all__ = ["add_commands", "split_args", "parse_pairs", "parse_taints", "apply_pairs", "apply_taints",
+__all__ = ["register", "split_args", "parse_pairs", "parse_taints", "apply_pairs", "apply_taints",
            "TAINT_EFFECTS"]
 
 TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
@@ -95,7 +96,7 @@ def apply_pairs(current: dict[str, str], add: dict[str, str], remove: list[str],
 
 
 async def _objects(ctx: Session, resources: list[str], verb: str) -> list[Message]:
-    from kubelab.cli.get_cmd import fetch
+    from kubelab.cli.cmd.get import fetch
 
     a = ctx.args
     targets = parse_targets(resources, verb)
@@ -245,14 +246,14 @@ async def cmd_taint(ctx: Session) -> int:
     return ctx.status()
 
 
-def add_commands(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     for verb, fn, text in (("label", cmd_label, "update the labels of objects (like kubectl label)"),
                            ("annotate", cmd_annotate, "update the annotations of objects (like kubectl annotate)"),
                            ("taint", cmd_taint, "update the taints of nodes (like kubectl taint)")):
         p = subparsers.add_parser(verb, help=text)
         p.add_argument("args", nargs="*", metavar="KIND NAME... CHANGE...")
-        p.add_argument("-n", "--namespace", metavar="NS", help="the namespace (default: default)")
+        flags.namespace(p)
         p.add_argument("-l", "--selector", default="", metavar="SEL", help="the objects matching this selector")
         p.add_argument("--all", action="store_true", help="every object of the kind in the namespace")
         p.add_argument("--overwrite", action="store_true", help="allow changing a key that already has a value")
-        p.set_defaults(func=lambda args, fn=fn: run_verb(args, fn), intermixed="args")
+        p.set_defaults(func=flags.verb(fn), intermixed="args")

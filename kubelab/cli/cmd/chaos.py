@@ -11,10 +11,10 @@ from kubelab.cluster.launcher import ClusterError, Launcher
 from kubelab.cluster.state import StateDir
 from kubelab.observe.chaos import FAULTS, Chaos, default_targets, format_step, new_schedule
 
-__all__ = ["add_commands"]
+__all__ = ["register"]
 
 
-def add_commands(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "chaos", help="run a seeded, replayable fault schedule against the cluster, then heal everything",
         description="Print a fault schedule drawn from --seed, then carry it out one fault at a time (each "

@@ -10,6 +10,7 @@ errors as comments at the top; saving it unchanged again gives up, as kubectl do
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shlex
@@ -23,8 +24,9 @@ from kubelab.cli.render.output import dumps_yaml, object_dict
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import kind_prefix, parse_targets
 from kubelab.errors import ApiError
+from kubelab.cli import flags
 
-__all__ = ["cmd_edit", "strip_comments"]
+__all__ = ["register", "cmd_edit", "strip_comments"]
 
 HEADER = ("# Please edit the object below. Lines beginning with a '#' will be ignored,\n"
           "# and an empty file will abort the edit. If an error occurs while saving this file will be\n"
@@ -101,3 +103,9 @@ async def _edit_one(ctx: Session, info: KindInfo, name: str) -> None:
             ctx.out(f"{kind_prefix(info)}/{name} edited\n")
             return
         shown, last_invalid = edited, edited
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("edit", help="edit an object in $KUBE_EDITOR or $EDITOR (like kubectl edit)")
+    flags.target(p)
+    p.set_defaults(func=flags.verb(cmd_edit))

@@ -25,14 +25,15 @@ import grpc
 from kubelab.api.v1 import core_pb2, kubelet_pb2, kubelet_pb2_grpc
 from kubelab.cli import dry_run
 from kubelab.cli.durations import parse_duration
-from kubelab.cli.logs_exec import pod_target, relay_output, stream_requests, terminal_kept, warn_no_tty
-from kubelab.cli.session import CliError, Session, run_verb
-from kubelab.cli.wait_cmd import wait_until
+from kubelab.cli.kubelet import pod_target, relay_output, stream_requests, terminal_kept, warn_no_tty
+from kubelab.cli import flags
+from kubelab.cli.session import CliError, Session
+from kubelab.cli.cmd.wait import wait_until
 from kubelab.errors import ApiError
 from kubelab.manifest import to_dict
 from kubelab.validation_names import is_env_var_name
 
-__all__ = ["RunOptions", "parse_run", "new_pod", "cmd_run", "add_commands"]
+__all__ = ["RunOptions", "parse_run", "new_pod", "cmd_run", "register"]
 
 RESTART_POLICIES = ("Always", "OnFailure", "Never")
 
@@ -226,7 +227,7 @@ async def cmd_run(ctx: Session) -> int:
             await _remove(ctx, opts.name)
 
 
-def add_commands(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser_class, subparsers._parser_class = subparsers._parser_class, RunParser
     try:
         p = subparsers.add_parser("run", help="run a bare pod from an image (like kubectl run)",
@@ -250,8 +251,8 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="suppress prompt messages")
     p.add_argument("--pod-running-timeout", default="1m0s", metavar="DURATION",
                    help="how long to wait for the pod to run (default 1m0s)")
-    p.add_argument("-n", "--namespace", metavar="NS", help="the namespace (default: default)")
+    flags.namespace(p)
     p.add_argument("--dry-run", nargs="?", const="client", default="none", metavar="none|client|server",
                    help="only show the pod: client (nothing sent) or server (validated, not stored)")
     p.add_argument("-o", "--output", metavar="FORMAT", help="with --dry-run: yaml, json, name or jsonpath=...")
-    p.set_defaults(func=lambda args: run_verb(args, cmd_run))
+    p.set_defaults(func=flags.verb(cmd_run))
