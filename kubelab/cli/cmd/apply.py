@@ -18,7 +18,7 @@ from kubelab.cli.errors import format_api_error
 from kubelab.cli.manifests import Document, read_documents
 from kubelab.cli.merge import LAST_APPLIED, patch_of, three_way
 from kubelab.cli.session import DEFAULT_NAMESPACE, CliError, Session
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_already_exists, is_conflict, is_not_found
 from kubelab.manifest import to_dict
 from kubelab.cli import flags
 
@@ -84,12 +84,12 @@ async def _apply_one(ctx: Session, doc: Document, errors: list[str]) -> None:
         try:
             current = await ctx.client.get(info, name, ns)
         except ApiError as e:
-            if e.reason != "NotFound":
+            if not is_not_found(e):
                 raise
             try:
                 created = await dry_run.create(ctx, modified, ns)
             except ApiError as e:
-                if e.reason == "AlreadyExists" and attempt + 1 < CONFLICT_RETRIES:
+                if is_already_exists(e) and attempt + 1 < CONFLICT_RETRIES:
                     continue
                 errors.append(format_api_error(e, verb="creating", source=doc.source))
                 return
@@ -104,7 +104,7 @@ async def _apply_one(ctx: Session, doc: Document, errors: list[str]) -> None:
         try:
             updated = await dry_run.update(ctx, wanted, ns)
         except ApiError as e:
-            if e.reason == "Conflict" and attempt + 1 < CONFLICT_RETRIES:
+            if is_conflict(e) and attempt + 1 < CONFLICT_RETRIES:
                 continue
             errors.append(_patch_error(e, doc, ns, patch_of(live, modified)))
             return

@@ -17,7 +17,7 @@ from kubelab.cli.cmd.apply import document_namespace, documents
 from kubelab.cli.durations import parse_duration
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import kind_prefix, parse_targets
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_not_found
 from kubelab.cli import flags
 
 __all__ = ["register", "cmd_delete", "propagation_policy", "wait_gone"]
@@ -87,7 +87,7 @@ async def wait_gone(ctx: Session, info: KindInfo, ns: str, obj: Message) -> None
         try:
             current = await ctx.client.get(info, name, ns)
         except ApiError as e:
-            if e.reason == "NotFound":
+            if is_not_found(e):
                 return
             raise
         if current.metadata.uid != uid:
@@ -114,9 +114,9 @@ async def cmd_delete(ctx: Session) -> int:
         try:
             obj, gone = await ctx.client.delete(info, name, ns, grace_period_seconds=grace, propagation_policy=policy)
         except ApiError as e:
-            if e.reason == "NotFound" and a.ignore_not_found:
+            if is_not_found(e) and a.ignore_not_found:
                 continue
-            if e.reason != "NotFound":
+            if not is_not_found(e):
                 raise
             ctx.api_error(e)
             continue

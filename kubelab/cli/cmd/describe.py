@@ -12,7 +12,7 @@ from kubelab.cli.render import format as fmt
 from kubelab.cli.describe import Related, describe
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import parse_targets
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_not_found
 from kubelab.manifest import to_dict
 from kubelab.cli import flags
 
@@ -79,7 +79,7 @@ async def related_for(ctx: Session, obj: Message, kind: str) -> Related:
         try:
             related.lease = await ctx.client.get("Lease", obj.metadata.name, NODE_LEASE_NAMESPACE)
         except ApiError as e:
-            if e.reason != "NotFound":
+            if not is_not_found(e):
                 raise
     return related
 
@@ -89,7 +89,7 @@ async def _matching(ctx: Session, info: KindInfo, name: str, ns: str) -> list[Me
     try:
         return [await ctx.client.get(info, name, ns)]
     except ApiError as e:
-        if e.reason != "NotFound":
+        if not is_not_found(e):
             raise
         objs, _ = await ctx.client.list(info, ns)
         prefixed = sorted((o for o in objs if o.metadata.name.startswith(name)), key=lambda o: o.metadata.name)

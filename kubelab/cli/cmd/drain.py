@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from kubelab.api.v1 import core_pb2
 from kubelab.cli import flags
 from kubelab.cli.session import CliError, Session
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_not_found
 
 __all__ = ["register", "pods_for_deletion", "DrainPlan", "DAEMONSET_FATAL", "LOCAL_STORAGE_FATAL",
            "UNMANAGED_FATAL"]
@@ -107,7 +107,7 @@ async def _set_unschedulable(ctx: Session, name: str, value: bool) -> bool:
             return True
         await ctx.client.patch("Node", name, {"spec": {"unschedulable": value or None}})
     except ApiError as e:
-        if e.reason != "NotFound":
+        if not is_not_found(e):
             raise
         ctx.api_error(e)
         return False
@@ -135,14 +135,14 @@ async def _evict(ctx: Session, pod: core_pb2.Pod, deadline: float | None) -> str
     try:
         await ctx.client.delete("Pod", name, ns, grace_period_seconds=grace, uid=pod.metadata.uid)
     except ApiError as e:
-        if e.reason != "NotFound":
+        if not is_not_found(e):
             return f"error when evicting pods/\"{name}\" -n \"{ns}\": {e}"
     while True:
         try:
             current = await ctx.client.get("Pod", name, ns)
             gone = current.metadata.uid != pod.metadata.uid
         except ApiError as e:
-            if e.reason != "NotFound":
+            if not is_not_found(e):
                 raise
             gone = True
         if gone:

@@ -16,7 +16,7 @@ from kubelab.cli.session import CliError, Session
 from kubelab.cli.render.tabwriter import TabWriter, table_writer
 from kubelab.cli.render.watch import watch_target
 from kubelab.cli.targets import Target, kind_prefix, list_namespace, multiple_types, parse_targets
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_not_found
 from kubelab.cli import flags
 
 __all__ = ["register", "cmd_get", "fetch", "OUTPUTS"]
@@ -48,7 +48,7 @@ async def fetch(ctx: Session, target: Target, *, label_selector: str = "", field
                 found.append(await ctx.client.get(target.info, name, ns))
                 target.resource_version = found[-1].metadata.resource_version
             except ApiError as e:
-                if e.reason != "NotFound":
+                if not is_not_found(e):
                     raise
                 ctx.api_error(e)
         return found

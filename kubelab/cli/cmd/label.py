@@ -21,7 +21,7 @@ from kubelab.api.v1 import core_pb2
 from kubelab.cli import flags
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import kind_prefix, parse_targets
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_conflict
 from kubelab.manifest import to_dict
 from kubelab.validation_names import is_valid_label_value
 
@@ -239,7 +239,7 @@ async def cmd_taint(ctx: Session) -> int:
                 await ctx.client.patch("Node", node.metadata.name, body)
                 break
             except ApiError as e:
-                if e.reason != "Conflict" or attempt + 1 == CONFLICT_RETRIES:
+                if not is_conflict(e) or attempt + 1 == CONFLICT_RETRIES:
                     raise
                 node = await ctx.client.get("Node", node.metadata.name)
         ctx.out(f"node/{node.metadata.name} {operation}\n")

@@ -21,7 +21,7 @@ from kubelab.cli.dry_run import SUFFIX
 from kubelab.cli.render.output import render_objects
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import kind_prefix, parse_targets
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_conflict, is_not_found
 from kubelab.manifest import to_dict
 from kubelab.cli import flags
 
@@ -86,7 +86,7 @@ async def _patch_one(ctx: Session, info, name: str, patch) -> None:
         try:
             live = await ctx.client.get(info, name, ns)
         except ApiError as e:
-            if e.reason != "NotFound":
+            if not is_not_found(e):
                 raise
             ctx.api_error(e)
             return
@@ -98,7 +98,7 @@ async def _patch_one(ctx: Session, info, name: str, patch) -> None:
             try:
                 result = await ctx.client.update_manifest(json.dumps(wanted), namespace=ns)
             except ApiError as e:
-                if e.reason == "Conflict" and attempt + 1 < CONFLICT_RETRIES:
+                if is_conflict(e) and attempt + 1 < CONFLICT_RETRIES:
                     continue
                 raise
         if a.output:

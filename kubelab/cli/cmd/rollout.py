@@ -100,7 +100,7 @@ def _name(info, obj) -> str:
 async def cmd_status(ctx) -> int:
     from kubelab.cli.durations import parse_duration
     from kubelab.cli.session import CliError
-    from kubelab.errors import ApiError
+    from kubelab.errors import ApiError, is_gone
 
     info, obj, kind = await _object(ctx, "status")
     timeout = parse_duration(ctx.args.timeout)
@@ -124,7 +124,7 @@ async def cmd_status(ctx) -> int:
                         if done:
                             break
                 except ApiError as e:
-                    if e.reason != "Expired":
+                    if not is_gone(e):
                         raise
                     obj = await ctx.client.get(info, name, ns)
                     rv = obj.metadata.resource_version

@@ -29,7 +29,7 @@ from kubelab.cli.kubelet import pod_target, relay_output, stream_requests, termi
 from kubelab.cli import flags
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.cmd.wait import wait_until
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_not_found
 from kubelab.manifest import to_dict
 from kubelab.validation_names import is_env_var_name
 
@@ -202,7 +202,7 @@ async def _remove(ctx: Session, name: str) -> None:
     try:
         await ctx.client.delete("Pod", name, ctx.namespace)
     except ApiError as e:
-        if e.reason != "NotFound":
+        if not is_not_found(e):
             raise
         return
     ctx.out(f'pod "{name}" deleted\n')

@@ -6,7 +6,7 @@ import argparse
 from kubelab.cli.cmd.apply import document_namespace, documents
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import kind_prefix, parse_targets
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_invalid, is_not_found
 from kubelab.cli import flags
 
 __all__ = ["register", "cmd_scale", "SCALABLE"]
@@ -42,7 +42,7 @@ async def cmd_scale(ctx: Session) -> int:
                     continue
             await ctx.client.patch(info, name, {"spec": {"replicas": a.replicas}}, namespace=ns)
         except ApiError as e:
-            if e.reason not in ("NotFound", "Invalid"):
+            if not (is_not_found(e) or is_invalid(e)):
                 raise
             ctx.api_error(e)
             continue

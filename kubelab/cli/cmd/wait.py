@@ -28,7 +28,7 @@ from kubelab.cli.durations import parse_duration
 from kubelab.cli.render.output import object_dict
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import kind_prefix, parse_targets
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_gone, is_not_found
 from kubelab.cli import flags
 
 __all__ = ["register", "cmd_wait", "Condition", "parse_for", "wait_until"]
@@ -124,7 +124,7 @@ async def wait_until(client, info: KindInfo | str, ns: str, name: str, met: Call
         try:
             obj = await client.get(info, name, ns)
         except ApiError as e:
-            if e.reason != "NotFound":
+            if not is_not_found(e):
                 raise
             obj = None
         if met(obj):
@@ -138,7 +138,7 @@ async def wait_until(client, info: KindInfo | str, ns: str, name: str, met: Call
                 if met(current):
                     return current
         except ApiError as e:
-            if e.reason != "Expired":
+            if not is_gone(e):
                 raise
 
 
@@ -151,7 +151,7 @@ async def cmd_wait(ctx: Session) -> int:
             try:
                 await ctx.client.get(info, name, ns)
             except ApiError as e:
-                if e.reason != "NotFound":
+                if not is_not_found(e):
                     raise
                 if cond.mode != "delete":  # kubectl ignores a missing object when waiting for its deletion
                     ctx.api_error(e)

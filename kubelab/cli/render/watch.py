@@ -9,7 +9,7 @@ from __future__ import annotations
 from kubelab.cli.render import output
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import Target, list_namespace
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_gone
 
 __all__ = ["watch_target"]
 
@@ -41,7 +41,7 @@ async def watch_target(ctx: Session, target: Target, printer) -> None:
                 first = False
             return
         except ApiError as e:
-            if e.reason != "Expired":
+            if not is_gone(e):
                 raise
             _, rv = await ctx.client.list(target.info, ns, label_selector=selector, field_selector=fields)
 

@@ -27,7 +27,7 @@ from kubelab.cli.describe.page import PrefixWriter
 from kubelab.cli.describe.pods import describe_pod_template
 from kubelab.cli.session import CliError
 from kubelab.cli.render.tabwriter import describe_writer
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_conflict
 from kubelab.labels import label_selector_as_selector
 
 __all__ = ["status", "history", "undo", "pause", "resume", "controlled_replica_sets"]
@@ -148,7 +148,7 @@ async def undo(ctx, d: Message, to_revision: int) -> str:
             await ctx.client.update(d)
             return "rolled back"
         except ApiError as e:
-            if e.reason != "Conflict":
+            if not is_conflict(e):
                 raise CliError(f"error: failed restoring revision {to_revision}: {e}") from None
             d = await ctx.client.get("Deployment", d.metadata.name, d.metadata.namespace)
     raise CliError("error: could not roll back: the Deployment kept changing")

@@ -16,7 +16,7 @@ from kubelab.cli.describe.page import PrefixWriter
 from kubelab.cli.describe.pods import describe_pod_template
 from kubelab.cli.session import CliError
 from kubelab.cli.render.tabwriter import describe_writer
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_conflict
 
 __all__ = ["status", "history", "undo", "controlled_history", "template_of"]
 
@@ -113,7 +113,7 @@ async def undo(ctx, sts: Message, to_revision: int) -> str:
             await ctx.client.update(sts)
             return "rolled back"
         except ApiError as e:
-            if e.reason != "Conflict":
+            if not is_conflict(e):
                 raise
             sts = await ctx.client.get("StatefulSet", sts.metadata.name, sts.metadata.namespace)
     raise CliError("error: could not roll back: the StatefulSet kept changing")
