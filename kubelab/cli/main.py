@@ -3,9 +3,9 @@
 VERBS lists every verb, in the order `kubelab --help` shows them, with the module that registers it and
 its one-line help. `main` imports only the module of the verb on the command line (so `kubelab ps` and
 `kubelab --help` import no gRPC, and `kubelab get` no cluster launcher); `kubelab --help` is built from
-the table's help strings alone. A verb module exposes `add_commands(subparsers)`, which adds a parser for
-each verb the table maps to that module and sets its `func`. Every parser it adds, nested ones too, gets
-the global options:
+the table's help strings alone. A verb module (kubelab.cli.cmd) exposes `register(subparsers)`, which adds
+a parser for each verb the table maps to that module and sets its `func`. Every parser it adds, nested
+ones too, gets the global options:
 
 - `--state-dir DIR`: the local cluster (env KUBELAB_STATE_DIR, default ~/.kubelab);
 - `--server HOST:PORT`: the API server to talk to (env KUBELAB_SERVER, default: the state dir's).
@@ -31,7 +31,7 @@ SERVER_ENV = "KUBELAB_SERVER"
 class Verb(NamedTuple):
     name: str
     module: str
-    """The module (under kubelab.cli) whose add_commands registers the verb."""
+    """The module (under kubelab.cli) whose register(subparsers) adds the verb."""
     help: str
     aliases: tuple[str, ...] = ()
 
@@ -136,10 +136,6 @@ def _load(module: str):
     return importlib.import_module(f"kubelab.cli.{module}")
 
 
-def _register(module, subparsers: argparse._SubParsersAction) -> None:
-    module.register(subparsers)
-
-
 def _parser(modules: list[str] | None) -> argparse.ArgumentParser:
     """The parser with the verbs of `modules` registered for real (None: every module). With no modules,
     every verb is there by name and help only, which is all `kubelab --help` needs; with some, the other
@@ -154,7 +150,7 @@ def _parser(modules: list[str] | None) -> argparse.ArgumentParser:
         if modules is None or verb.module in modules:
             if verb.module not in registered:
                 registered.add(verb.module)
-                _register(_load(verb.module), subparsers)
+                _load(verb.module).register(subparsers)
         elif not modules:
             subparsers.add_parser(verb.name, aliases=list(verb.aliases), help=verb.help)
     _add_global_options_everywhere(subparsers)
