@@ -27,7 +27,7 @@ from kubelab.cli import flags
 
 __all__ = ["register", "cmd_api_resources", "cmd_explain", "field_type", "resolve_path"]
 
-PROTOS = Path(__file__).resolve().parents[2] / "protos" / "kubelab" / "v1"
+PROTOS = Path(__file__).resolve().parents[3] / "protos" / "kubelab" / "v1"
 _SCALARS = {FieldDescriptor.TYPE_STRING: "string", FieldDescriptor.TYPE_BOOL: "boolean",
             FieldDescriptor.TYPE_BYTES: "string", FieldDescriptor.TYPE_DOUBLE: "number",
             FieldDescriptor.TYPE_FLOAT: "number", FieldDescriptor.TYPE_ENUM: "string"}
