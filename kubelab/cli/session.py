@@ -13,9 +13,9 @@ import sys
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
-from kubelab.client import Client
 from kubelab.cli.connect import wait_reachable
 from kubelab.cli.errors import format_api_error
+from kubelab.client import Client
 from kubelab.errors import ApiError
 
 __all__ = ["CliError", "Session", "run_verb", "DEFAULT_NAMESPACE"]

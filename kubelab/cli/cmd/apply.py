@@ -13,14 +13,13 @@ import copy
 import json
 
 from kubelab.api.registry import KindInfo
-from kubelab.cli import dry_run
+from kubelab.cli import dry_run, flags
 from kubelab.cli.errors import format_api_error
 from kubelab.cli.manifests import Document, read_documents
 from kubelab.cli.merge import LAST_APPLIED, patch_of, three_way
-from kubelab.cli.session import DEFAULT_NAMESPACE, CliError, Session
+from kubelab.cli.session import CliError, DEFAULT_NAMESPACE, Session
 from kubelab.errors import ApiError, is_already_exists, is_conflict, is_not_found
 from kubelab.manifest import to_dict
-from kubelab.cli import flags
 
 __all__ = ["register", "cmd_apply", "cmd_create", "documents", "document_namespace", "last_applied"]
 

@@ -9,7 +9,7 @@ from kubelab.cli.durations import parse_duration
 from kubelab.cli.session import CliError
 from kubelab.cluster.launcher import ClusterError, Launcher
 from kubelab.cluster.state import StateDir
-from kubelab.observe.chaos import FAULTS, Chaos, default_targets, format_step, new_schedule
+from kubelab.observe.chaos import Chaos, FAULTS, default_targets, format_step, new_schedule
 
 __all__ = ["register"]
 

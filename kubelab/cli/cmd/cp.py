@@ -18,9 +18,9 @@ import tarfile
 import grpc
 
 from kubelab.api.v1 import kubelet_pb2, kubelet_pb2_grpc
+from kubelab.cli import flags
 from kubelab.cli.kubelet import pod_target, rpc_error
 from kubelab.cli.session import CliError, Session
-from kubelab.cli import flags
 
 __all__ = ["register", "cmd_cp", "split_spec", "CHUNK"]
 

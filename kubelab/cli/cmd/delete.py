@@ -13,12 +13,12 @@ import asyncio
 from google.protobuf.message import Message
 
 from kubelab.api.registry import KindInfo
+from kubelab.cli import flags
 from kubelab.cli.cmd.apply import document_namespace, documents
 from kubelab.cli.durations import parse_duration
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import kind_prefix, parse_targets
 from kubelab.errors import ApiError, is_not_found
-from kubelab.cli import flags
 
 __all__ = ["register", "cmd_delete", "propagation_policy", "wait_gone"]
 

@@ -8,13 +8,13 @@ import time
 from google.protobuf.message import Message
 
 from kubelab.api.registry import KindInfo
-from kubelab.cli.render import format as fmt
+from kubelab.cli import flags
 from kubelab.cli.describe import Related, describe
+from kubelab.cli.render import format as fmt
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import parse_targets
 from kubelab.errors import ApiError, is_not_found
 from kubelab.manifest import to_dict
-from kubelab.cli import flags
 
 __all__ = ["register", "cmd_describe", "related_for", "events_about"]
 

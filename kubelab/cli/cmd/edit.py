@@ -20,11 +20,11 @@ import tempfile
 import yaml
 
 from kubelab.api.registry import KindInfo
+from kubelab.cli import flags
 from kubelab.cli.render.output import dumps_yaml, object_dict
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import kind_prefix, parse_targets
 from kubelab.errors import ApiError
-from kubelab.cli import flags
 
 __all__ = ["register", "cmd_edit", "strip_comments"]
 

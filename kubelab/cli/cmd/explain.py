@@ -20,10 +20,10 @@ from pathlib import Path
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
 from kubelab.api import registry
-from kubelab.cli.session import CliError, Session
-from kubelab.cli.render.tabwriter import table_writer
-from kubelab.cli.targets import resolve_kind
 from kubelab.cli import flags
+from kubelab.cli.render.tabwriter import table_writer
+from kubelab.cli.session import CliError, Session
+from kubelab.cli.targets import resolve_kind
 
 __all__ = ["register", "cmd_api_resources", "cmd_explain", "field_type", "resolve_path"]
 

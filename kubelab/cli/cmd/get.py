@@ -8,16 +8,14 @@ import time
 from google.protobuf.message import Message
 
 from kubelab.api.registry import KindInfo
-from kubelab.cli.render import columns
-from kubelab.cli.render import output
-from kubelab.cli.render import printers
+from kubelab.cli import flags
+from kubelab.cli.render import columns, output, printers
 from kubelab.cli.render.format import format_labels
-from kubelab.cli.session import CliError, Session
 from kubelab.cli.render.tabwriter import TabWriter, table_writer
 from kubelab.cli.render.watch import watch_target
+from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import Target, kind_prefix, list_namespace, multiple_types, parse_targets
 from kubelab.errors import ApiError, is_not_found
-from kubelab.cli import flags
 
 __all__ = ["register", "cmd_get", "fetch", "OUTPUTS"]
 

@@ -17,13 +17,13 @@ import jsonpatch
 import yaml
 
 from kubelab import strategicpatch
+from kubelab.cli import flags
 from kubelab.cli.dry_run import SUFFIX
 from kubelab.cli.render.output import render_objects
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import kind_prefix, parse_targets
 from kubelab.errors import ApiError, is_conflict, is_not_found
 from kubelab.manifest import to_dict
-from kubelab.cli import flags
 
 __all__ = ["register", "cmd_patch", "apply_patch", "PATCH_TYPES"]
 

@@ -13,9 +13,9 @@ import argparse
 import asyncio
 import contextlib
 
+from kubelab.cli import flags
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import resolve_kind
-from kubelab.cli import flags
 
 __all__ = ["register", "cmd_port_forward", "parse_ports"]
 

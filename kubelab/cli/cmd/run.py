@@ -23,12 +23,11 @@ from dataclasses import dataclass, field
 import grpc
 
 from kubelab.api.v1 import core_pb2, kubelet_pb2, kubelet_pb2_grpc
-from kubelab.cli import dry_run
+from kubelab.cli import dry_run, flags
+from kubelab.cli.cmd.wait import wait_until
 from kubelab.cli.durations import parse_duration
 from kubelab.cli.kubelet import pod_target, relay_output, stream_requests, terminal_kept, warn_no_tty
-from kubelab.cli import flags
 from kubelab.cli.session import CliError, Session
-from kubelab.cli.cmd.wait import wait_until
 from kubelab.errors import ApiError, is_not_found
 from kubelab.manifest import to_dict
 from kubelab.validation_names import is_env_var_name

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from kubelab.cli import flags
 from kubelab.cli.cmd.apply import document_namespace, documents
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import kind_prefix, parse_targets
 from kubelab.errors import ApiError, is_invalid, is_not_found
-from kubelab.cli import flags
 
 __all__ = ["register", "cmd_scale", "SCALABLE"]
 

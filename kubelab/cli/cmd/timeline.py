@@ -6,14 +6,14 @@ import argparse
 import time
 
 from kubelab.api import registry
-from kubelab.cli.durations import parse_duration
 from kubelab.cli import flags
+from kubelab.cli.durations import parse_duration
 from kubelab.cli.session import CliError, Session
 from kubelab.cluster import journal
 from kubelab.labels import SelectorError, everything, parse_selector
 from kubelab.manifest import to_dict
 from kubelab.observe.entries import Entry, format_entry
-from kubelab.observe.timeline import COMPONENT, KINDS, Filter, follow, reconstruct, snapshot
+from kubelab.observe.timeline import COMPONENT, Filter, KINDS, follow, reconstruct, snapshot
 
 __all__ = ["register"]
 

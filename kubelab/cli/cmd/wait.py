@@ -22,14 +22,14 @@ from typing import Callable
 from google.protobuf.message import Message
 
 from kubelab.api.registry import KindInfo
-from kubelab.cli.render import jsonpath
+from kubelab.cli import flags
 from kubelab.cli.cmd.apply import document_namespace, documents
 from kubelab.cli.durations import parse_duration
+from kubelab.cli.render import jsonpath
 from kubelab.cli.render.output import object_dict
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import kind_prefix, parse_targets
 from kubelab.errors import ApiError, is_gone, is_not_found
-from kubelab.cli import flags
 
 __all__ = ["register", "cmd_wait", "Condition", "parse_for", "wait_until"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from google.protobuf.message import Message
 
-from kubelab.cli.render import format as fmt
 from kubelab.cli.describe.page import PrefixWriter, Related, annotations_multiline, labels_multiline
 from kubelab.cli.describe.pods import _int_or_str
+from kubelab.cli.render import format as fmt
 from kubelab.cli.render.printers import MAX_SHOWN, _host_port
 
 __all__ = ["format_endpoint_slices"]

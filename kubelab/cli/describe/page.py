@@ -9,8 +9,8 @@ from typing import Any
 
 from google.protobuf.message import Message
 
-from kubelab.cli.render import format as fmt
 from kubelab.cli.merge import LAST_APPLIED
+from kubelab.cli.render import format as fmt
 from kubelab.cli.render.tabwriter import describe_writer
 
 __all__ = ["PrefixWriter", "Related", "annotations_multiline", "describe_events", "describe_generic",

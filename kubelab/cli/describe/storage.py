@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from google.protobuf.message import Message
 
-from kubelab.cli.render import format as fmt
 from kubelab.cli.describe.page import PrefixWriter, Related, annotations_multiline, labels_multiline
 from kubelab.cli.describe.pods import describe_gce_pd, describe_nfs
+from kubelab.cli.render import format as fmt
 
 __all__ = ["describe_pvc", "describe_pv", "describe_storageclass"]
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from google.protobuf.message import Message
 
 from kubelab import labels as labelsel
-from kubelab.cli.render import format as fmt
 from kubelab.cli.describe.page import PrefixWriter, Related, annotations_multiline, labels_multiline, taints_multiline
 from kubelab.cli.describe.pods import _int_or_str, describe_pod_template
-from kubelab.cli.render.printers import node_roles
 from kubelab.cli.describe.resources import describe_node_resources
+from kubelab.cli.render import format as fmt
+from kubelab.cli.render.printers import node_roles
 
 __all__ = ["pod_status_counts"]
 

@@ -14,8 +14,8 @@ from google.protobuf.message import Message
 
 from kubelab.cli.render import jsonpath
 from kubelab.cli.render.output import object_dict
-from kubelab.cli.session import CliError
 from kubelab.cli.render.tabwriter import table_writer
+from kubelab.cli.session import CliError
 
 __all__ = ["label_columns", "label_headers", "label_cells", "parse_custom_columns", "custom_columns",
            "sort_objects", "CUSTOM_COLUMNS"]

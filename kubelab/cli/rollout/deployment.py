@@ -25,8 +25,8 @@ from google.protobuf.message import Message
 from kubelab.api.v1 import apps_pb2, core_pb2
 from kubelab.cli.describe.page import PrefixWriter
 from kubelab.cli.describe.pods import describe_pod_template
-from kubelab.cli.session import CliError
 from kubelab.cli.render.tabwriter import describe_writer
+from kubelab.cli.session import CliError
 from kubelab.errors import ApiError, is_conflict
 from kubelab.labels import label_selector_as_selector
 

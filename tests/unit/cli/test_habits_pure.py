@@ -6,8 +6,8 @@ import pytest
 from kubelab import strategicpatch
 from kubelab.api.v1 import core_pb2
 from kubelab.cli.cmd import label as label_cmds
-from kubelab.cli.render import columns
 from kubelab.cli.cmd.patch import apply_patch
+from kubelab.cli.render import columns
 from kubelab.cli.session import CliError
 
 POD = {"spec": {"containers": [
