@@ -25,6 +25,7 @@ from google.protobuf.message import Message
 from kubelab import manifest
 from kubelab.api import registry
 from kubelab.api.v1 import core_pb2
+from kubelab.errors import is_already_exists, is_not_found
 from kubelab.network import DNS_SERVICE_INDEX, KUBERNETES_SERVICE_INDEX
 from services.apiserver import errors
 from services.apiserver.ipallocator import ServiceRange
@@ -62,7 +63,7 @@ async def _create(resources, obj: Message, skip_validation: bool = False) -> boo
         await resources.create(obj, skip_validation=skip_validation)
         return True
     except errors.ApiError as e:
-        if e.reason != "AlreadyExists":
+        if not is_already_exists(e):
             raise
         return False
 
@@ -161,7 +162,7 @@ class SystemServices:
         try:
             current = await self.resources.get(_info("Endpoints"), "default", "kubernetes")
         except errors.ApiError as e:
-            if e.reason != "NotFound":
+            if not is_not_found(e):
                 raise
             current = None
         ips = [a.ip for s in current.subsets for a in s.addresses] if current is not None else []
@@ -176,7 +177,7 @@ class SystemServices:
         try:
             return await self.resources.create(want, skip_validation=self.trusted)
         except errors.ApiError as e:
-            if e.reason != "AlreadyExists":
+            if not is_already_exists(e):
                 raise
         have = await self.resources.get(_info(kind), want.metadata.namespace, want.metadata.name)
         if _content(have) == _content(want):

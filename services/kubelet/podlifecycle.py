@@ -11,7 +11,7 @@ import time
 from collections.abc import Coroutine
 
 from kubelab.api.v1 import core_pb2
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_not_found, is_precondition_failed
 from kubelab.events import object_reference
 from services.kubelet.backoff import format_delay
 from services.kubelet.containers import ContainerSlot, prune_runs
@@ -260,7 +260,7 @@ class PodLifecycle(abc.ABC):
         try:
             await self.ctx.client.delete("Pod", m.name, m.namespace, grace_period_seconds=0, uid=self.uid)
         except ApiError as e:
-            if e.reason == "NotFound" or e.code.name == "FAILED_PRECONDITION":
+            if is_not_found(e) or is_precondition_failed(e):
                 return True
             log.warning("cannot confirm pod deletion pod=%s error=%s", self.key, e)
             return False
