@@ -18,7 +18,12 @@ import re
 
 from kubelab.errors import ApiError, is_invalid, is_service_unavailable
 
-__all__ = ["format_api_error", "invalid_message", "source_prefix", "refused"]
+__all__ = ["CliError", "format_api_error", "invalid_message", "source_prefix", "refused"]
+
+
+class CliError(Exception):
+    """An error that ends the command; str() is the exact text kubectl prints (e.g. `error: ...`).
+    (kubelab.cli.session re-exports it: the verbs import it from there.)"""
 
 
 def refused(server: str) -> str:
