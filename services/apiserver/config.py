@@ -51,7 +51,8 @@ class Config:
         p.add_argument("--service-node-port-range", default=cls.service_node_port_range,
                        help="port range NodePorts are allocated from (default %(default)s)")
         p.add_argument("--advertise-address", default=cls.advertise_address,
-                       help="IP the default/kubernetes Endpoints point at (default: the host of --listen)")
+                       help="IP the default/kubernetes Endpoints point at, or a name looked up once at start "
+                            "(default: the host of --listen)")
         p.add_argument("--http-listen", default=env("KUBELAB_HTTP_LISTEN", cls.http_listen),
                        help="HOST:PORT of the Kubernetes HTTP API, plain HTTP without authentication "
                             "(kubectl, client libraries); empty: not served")
