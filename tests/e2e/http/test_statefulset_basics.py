@@ -1,8 +1,10 @@
 """The Kubernetes documentation's StatefulSet Basics tutorial, typed as written, with the real kubectl
 on `<state-dir>/kubeconfig` (https://kubernetes.io/docs/tutorials/stateful-application/basic-stateful-set/)."""
+import json
 import time
 
 from tests.e2e.cluster import ROOT
+from tests.support import wait_until
 
 WEB_YAML = str(ROOT / "examples" / "statefulset" / "web.yaml")
 
@@ -64,6 +66,66 @@ def test_statefulset_basics(kubectl, ns):
     assert [c.split()[:2] for c in claims] == [["www-web-0", "Bound"], ["www-web-1", "Bound"], ["www-web-2", "Bound"]]
     every = kubectl.out("get", "pods", "-A", "-o", "wide")
     assert any(line.split()[:2] == [ns, "web-0"] and "node-" in line for line in every.splitlines())
+    _rollout_history_and_undo(kubectl, ns)
+    _orphan_delete_and_adopt(kubectl, ns)
+
+
+def _images(kubectl, ns) -> list[str]:
+    return kubectl.out("get", "pod", "-n", ns, "-l", "app=nginx", "-o",
+                       "jsonpath={range .items[*]}{.spec.containers[0].image}{'\\n'}{end}").split()
+
+
+def _rollout_history_and_undo(kubectl, ns):
+    """The tutorial's `kubectl rollout history sts/web` and `rollout undo`, as kubectl prints them against a
+    real cluster (it builds both from the StatefulSet's ControllerRevisions)."""
+    assert kubectl.out("rollout", "history", "-n", ns, "sts/web") == (
+        "statefulset.apps/web \nREVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n\n")
+    detail = kubectl.out("rollout", "history", "-n", ns, "sts/web", "--revision=2").splitlines()
+    assert detail[0] == "statefulset.apps/web with revision #2"
+    assert "    Image:\tregistry.k8s.io/nginx-slim:0.24" in detail
+    r = kubectl("rollout", "history", "-n", ns, "sts/web", "--revision=9", check=False)
+    assert (r.returncode, r.stderr) == (1, "error: unable to find the specified revision\n")
+    assert kubectl.out("rollout", "undo", "-n", ns, "sts/web") == "statefulset.apps/web rolled back\n"
+    out = kubectl.out("rollout", "status", "-n", ns, "sts/web", "--timeout=180s")
+    assert out.splitlines()[-1] == "partitioned roll out complete: 2 new pods have been updated..."
+    assert _images(kubectl, ns) == ["registry.k8s.io/nginx-slim:0.21"] * 2
+    # the undone revision 1 comes back as revision 3 (the ControllerRevision renumbered, as upstream)
+    assert kubectl.out("rollout", "history", "-n", ns, "sts/web") == (
+        "statefulset.apps/web \nREVISION  CHANGE-CAUSE\n2         <none>\n3         <none>\n\n")
+    r = kubectl("rollout", "undo", "-n", ns, "sts/web", "--to-revision=9", check=False)
+    assert (r.returncode, r.stderr) == (1, "error: unable to find specified revision 9 in history\n")
+
+
+def _pods(kubectl, ns) -> dict:
+    items = json.loads(kubectl.out("get", "pods", "-n", ns, "-l", "app=nginx", "-o", "json"))["items"]
+    return {p["metadata"]["name"]: p for p in items}
+
+
+def _orphan_delete_and_adopt(kubectl, ns):
+    """The tutorial's "Non-cascading delete": `kubectl delete statefulset web --cascade=orphan` leaves the
+    pods running without an owner; a deleted one is not re-created; applying web.yaml again adopts the
+    survivor and re-creates the missing one; then a foreground delete takes the pods and the StatefulSet."""
+    out = kubectl.out("delete", "statefulset", "web", "-n", ns, "--cascade=orphan")
+    assert out == 'statefulset.apps "web" deleted\n'
+    r = kubectl("get", "sts", "web", "-n", ns, check=False)
+    assert r.stderr == 'Error from server (NotFound): statefulsets.apps "web" not found\n'
+    pods = _pods(kubectl, ns)
+    assert sorted(pods) == ["web-0", "web-1"]
+    assert all(not p["metadata"].get("ownerReferences") for p in pods.values()), pods
+    assert all(p["status"]["phase"] == "Running" for p in pods.values())
+    assert kubectl.out("delete", "pod", "web-0", "-n", ns) == 'pod "web-0" deleted\n'
+    assert sorted(_pods(kubectl, ns)) == ["web-1"]  # nothing re-creates it
+    out = kubectl.out("apply", "-n", ns, "-f", WEB_YAML)
+    assert out.splitlines() == ["service/nginx unchanged", "statefulset.apps/web created"]
+    kubectl("wait", "-n", ns, "--for=condition=Ready", "pod/web-0", "--timeout=120s")
+    uid = kubectl.out("get", "sts", "web", "-n", ns, "-o", "jsonpath={.metadata.uid}")
+
+    def adopted():
+        return [o["uid"] for o in _pods(kubectl, ns)["web-1"]["metadata"].get("ownerReferences", [])] == [uid]
+    wait_until(adopted, 60, 0.5, "web-1 adopted by the new StatefulSet")
+    out = kubectl.out("delete", "statefulset", "web", "-n", ns, "--cascade=foreground")
+    assert out == 'statefulset.apps "web" deleted\n'  # kubectl waited until it was gone, pods first
+    assert _pods(kubectl, ns) == {}
 
 
 def test_logs_follow_and_exec_status(kubectl, ns):
