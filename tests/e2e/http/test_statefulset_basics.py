@@ -169,3 +169,72 @@ def test_python_client_exec_stream(cluster, kubectl, ns):
                   stderr=True, stdin=False, stdout=True, tty=False, _preload_content=False)
     resp.run_forever(timeout=30)
     assert resp.returncode == 4
+
+
+def test_logs_previous_and_container_and_deletes_with_cascade_and_grace(kubectl, ns):
+    """`kubectl logs --previous` and `-c CONTAINER`; `kubectl delete --cascade=foreground|orphan` and
+    `--grace-period=N` over HTTP, printed and carried out as against a real cluster."""
+    pod = ("apiVersion: v1\nkind: Pod\nmetadata: {name: two}\nspec:\n  containers:\n"
+           "  - name: main\n    image: busybox\n    command: [sh, -c, 'echo run $(cat /proc/sys/kernel/random/uuid);"
+           " sleep 1; exit 1']\n"
+           "  - name: side\n    image: busybox\n    command: [sh, -c, 'echo side says hi; sleep 3600']\n")
+    kubectl("create", "-n", ns, "-f", "-", stdin=pod)
+
+    def restarted():
+        return kubectl.out("get", "pod", "two", "-n", ns, "-o",
+                           "jsonpath={.status.containerStatuses[?(@.name=='main')].restartCount}") not in ("", "0")
+    wait_until(restarted, 90, 0.5, "main to have restarted")
+    previous = kubectl.out("logs", "two", "-n", ns, "-c", "main", "--previous")
+    assert previous.startswith("run ") and len(previous.splitlines()) == 1
+
+    def current_run():
+        r = kubectl("logs", "two", "-n", ns, "-c", "main", check=False)
+        return r.returncode == 0 and r.stdout.startswith("run ") and r.stdout
+    assert wait_until(current_run, 60, 0.5, "main's current run to log") != previous  # another run, another uuid
+    assert kubectl.out("logs", "two", "-n", ns, "-c", "side") == "side says hi\n"
+    r = kubectl("logs", "two", "-n", ns)  # no -c: the first container, said on stderr
+    assert r.stdout.startswith("run ") and r.stderr == 'Defaulted container "main" out of: main, side\n'
+    r = kubectl("logs", "two", "-n", ns, "-c", "side", "--previous", check=False)
+    assert (r.returncode, r.stderr) == (
+        1, 'Error from server (BadRequest): previous terminated container "side" in pod "two" not found\n')
+    r = kubectl("logs", "two", "-n", ns, "-c", "nope", check=False)
+    assert (r.returncode, r.stderr) == (1, "error: container nope is not valid for pod two\n")
+
+    # --grace-period=N: the pod terminates with that grace (it ignores SIGTERM, so it takes all of it)
+    stub = ("apiVersion: v1\nkind: Pod\nmetadata: {name: stub}\nspec:\n  terminationGracePeriodSeconds: 60\n"
+            "  containers:\n  - name: c\n    image: busybox\n"
+            "    command: [sh, -c, \"trap '' TERM; while true; do sleep 1; done\"]\n")
+    kubectl("create", "-n", ns, "-f", "-", stdin=stub)
+    kubectl("wait", "-n", ns, "--for=condition=Ready", "pod/stub", "--timeout=90s")
+    assert kubectl.out("delete", "pod", "stub", "-n", ns, "--grace-period=3", "--wait=false") == 'pod "stub" deleted\n'
+    got = kubectl.out("get", "pod", "stub", "-n", ns, "-o",
+                      "jsonpath={.metadata.deletionGracePeriodSeconds} {.spec.terminationGracePeriodSeconds}")
+    assert got == "3 60"
+    assert kubectl.out("get", "pod", "stub", "-n", ns, "--no-headers").split()[2] == "Terminating"
+    kubectl("wait", "-n", ns, "--for=delete", "pod/stub", "--timeout=30s")
+
+    deployment = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: slow}\nspec:\n  replicas: 1\n"
+                  "  selector: {matchLabels: {app: slow}}\n  template:\n    metadata: {labels: {app: slow}}\n"
+                  "    spec:\n      terminationGracePeriodSeconds: 3\n      containers:\n      - name: c\n"
+                  "        image: busybox\n        command: [sh, -c, \"trap '' TERM; while true; do sleep 1; done\"]\n")
+    # --cascade=orphan: the ReplicaSet stays, without its owner reference, and keeps its pod
+    kubectl("apply", "-n", ns, "-f", "-", stdin=deployment)
+    kubectl("rollout", "status", "-n", ns, "deploy/slow", "--timeout=90s")
+    assert kubectl.out("delete", "deploy", "slow", "-n", ns, "--cascade=orphan") == 'deployment.apps "slow" deleted\n'
+    rs = json.loads(kubectl.out("get", "rs", "-n", ns, "-l", "app=slow", "-o", "json"))["items"]
+    assert len(rs) == 1 and not rs[0]["metadata"].get("ownerReferences")
+    assert kubectl.out("get", "pods", "-n", ns, "-l", "app=slow", "-o",
+                       "jsonpath={.items[*].metadata.ownerReferences[0].name}") == rs[0]["metadata"]["name"]
+    kubectl("delete", "rs", "-n", ns, "-l", "app=slow")  # background (the default): the pods follow
+    kubectl("wait", "-n", ns, "--for=delete", "pod", "-l", "app=slow", "--timeout=60s")
+
+    # --cascade=foreground: the Deployment stays, marked, until its ReplicaSet and pods are gone
+    kubectl("apply", "-n", ns, "-f", "-", stdin=deployment)
+    kubectl("rollout", "status", "-n", ns, "deploy/slow", "--timeout=90s")
+    out = kubectl.out("delete", "deploy", "slow", "-n", ns, "--cascade=foreground", "--wait=false")
+    assert out == 'deployment.apps "slow" deleted\n'
+    got = kubectl.out("get", "deploy", "slow", "-n", ns, "-o",
+                      "jsonpath={.metadata.finalizers} {.metadata.deletionTimestamp}")
+    assert got.startswith('["foregroundDeletion"] 20'), got
+    kubectl("wait", "-n", ns, "--for=delete", "deploy/slow", "--timeout=60s")
+    assert kubectl.out("get", "rs,pods", "-n", ns, "-l", "app=slow", "-o", "name") == ""
