@@ -14,13 +14,13 @@ put on this host, where the pods' traffic is routed, as `kubelab up` runs it.
 """
 from __future__ import annotations
 
-import textwrap
 import uuid
 
 import pytest
 
 from kubelab.network import DNS_SERVICE_INDEX, service_ip
 from tests.integration.kubelet.kubelet_support import KubeletProcess, kill_shims, run_cli, wait_for, wait_pod
+from tests.integration.kubelet.test_configuration import exec_out, pod, running
 from tests.support import ComponentProcess, held_range_apiserver, host_ranges
 
 NS = "default"
@@ -55,33 +55,8 @@ def kubelet(apiserver, cluster_dir, kube_dns_ip, dns_server):
     k.remove_network()
 
 
-def pod(name: str, spec: str = "") -> str:
-    return textwrap.dedent(f"""\
-        apiVersion: v1
-        kind: Pod
-        metadata: {{name: {name}, namespace: {NS}}}
-        spec:
-          nodeName: node-1
-          terminationGracePeriodSeconds: 1
-          containers:
-          - name: app
-            image: busybox
-            command: ["/bin/sh", "-c", "sleep 1000"]
-        """) + textwrap.indent(textwrap.dedent(spec), "  ")
-
-
-async def exec_out(apiserver, name: str, *argv: str) -> str:
-    code, out, err = await run_cli(apiserver.address, "exec", "-n", NS, name, "--", *argv)
-    assert code == 0, err
-    return out
-
-
-def running(p) -> bool:
-    return p.status.phase == "Running"
-
-
 async def test_dns_policy_none_writes_dns_config_as_resolv_conf(node, client, apiserver):
-    await client.create_manifest(pod("dns-none", """\
+    await client.create_manifest(pod("dns-none", spec="""\
         dnsPolicy: "None"
         dnsConfig:
           nameservers: [1.1.1.1, 8.8.8.8]
@@ -99,7 +74,7 @@ async def test_dns_policy_none_writes_dns_config_as_resolv_conf(node, client, ap
 
 
 async def test_hostname_and_subdomain_are_in_etc_hosts(node, client, apiserver):
-    await client.create_manifest(pod("querier", """\
+    await client.create_manifest(pod("querier", spec="""\
         hostname: dns-querier-1
         subdomain: dns-test-service
         """), NS)
