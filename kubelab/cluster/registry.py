@@ -210,7 +210,8 @@ def command(
     with `inst.node` set, compose) gets `--node-name` (kube-proxy's --hostname-override).
     `address` (compose: the container's own name, which the others resolve to its address) is where the
     DNS server serves (`--listen-dns NAME:53`) and the API server advertises itself (`--advertise-address`),
-    so that kube-dns's and kubernetes's endpoints are addresses the node containers can reach.
+    so that kube-dns's and kubernetes's endpoints are addresses the node containers can reach; the API
+    server then makes kube-dns for the kube-proxies to forward (`--kube-dns-proxied`).
     """
     argv = ["python", "-m", inst.component.module]
     if inst.node is not None and inst.component.node_local:
@@ -228,8 +229,8 @@ def command(
         argv += ["--listen-dns", f"{address}:53"]
     if inst.component.upstream == REDIS:
         argv += ["--listen", listen, "--redis", upstream, "--service-cluster-ip-range", service_cidr]
-        if address:
-            argv += ["--advertise-address", address]
+        if address:  # and kube-dns without the proxy-name label: the node's kube-proxy forwards it
+            argv += ["--advertise-address", address, "--kube-dns-proxied"]
     else:
         argv += ["--apiserver", upstream, "--listen", listen]
         if not inst.component.per_node and inst.component.leader_elect:

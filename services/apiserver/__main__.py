@@ -60,7 +60,8 @@ async def serve(cfg: Config) -> None:
 
     cache = WatchCache(store, [k.kind for k in KINDS], cfg.history, cfg.watch_queue, on_reset=on_reset)
     resources = Resources(store, cache, service_range=service_range, node_ports=node_ports)
-    system = SystemServices(resources, service_range, advertise_address(cfg), int(cfg.listen.rpartition(":")[2]))
+    system = SystemServices(resources, service_range, advertise_address(cfg), int(cfg.listen.rpartition(":")[2]),
+                            cfg.kube_dns_proxied)
 
     async def bootstrap():
         await ensure_namespaces(resources, wait=True)

@@ -71,6 +71,7 @@ def test_cluster_dns_and_kubernetes_endpoints_are_container_addresses(services):
     assert "cap_add" not in services["dns"]  # no address to add: nothing needs NET_ADMIN there
     api = services["apiserver"]["command"]
     assert api[api.index("--advertise-address") + 1] == "apiserver"
+    assert "--kube-dns-proxied" in api  # kube-dns without the label that keeps kube-proxy off it
     for node in (i for i in _instances() if i.component.per_node):
         assert "--host-gw" in services[node.name]["command"]  # routes and the pods' masquerade
 
