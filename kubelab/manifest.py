@@ -15,7 +15,7 @@ from google.protobuf import json_format
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
-from kubelab.api import registry
+from kubelab.api import presence, registry
 
 __all__ = [
     "ManifestError", "NoKindMatchError", "StrictDecodingError", "MissingKindError",
@@ -249,14 +249,47 @@ def _fix_ints(desc: Descriptor, data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def to_dict(msg: Message) -> dict[str, Any]:
-    """Kubernetes JSON for an object, with apiVersion and kind filled in."""
+def _fill_always(data: dict[str, Any], struct: str) -> dict[str, Any]:
+    """Write what Kubernetes always writes and protobuf's printer drops (``ready: false``).
+
+    The table (kubelab/api/presence.py) comes from upstream's Go struct tags: a field without
+    ``omitempty``, or a struct-valued one, is in Kubernetes' JSON even when zero.
+    """
+    for key, (rule, zero, child, shape) in presence.FIELDS.get(struct, {}).items():
+        if key not in data:
+            if rule == "nested":
+                continue
+            data[key] = {} if rule == "object" else zero
+        value = data[key]
+        if child is None or value is None:
+            continue
+        if shape == "list":
+            for item in value:
+                _fill_always(item, child)
+        elif shape == "map":
+            for item in value.values():
+                _fill_always(item, child)
+        else:
+            _fill_always(value, child)
+    return data
+
+
+def to_dict(msg: Message, *, compact: bool = False) -> dict[str, Any]:
+    """Kubernetes JSON for an object, with apiVersion and kind filled in.
+
+    Every field Kubernetes always writes is there, zero or not (``ready: false``,
+    ``restartCount: 0``, ``lastProbeTime: null``, ``resources: {}``). ``compact`` leaves zero
+    values out, as protobuf's JSON does: the form the StatefulSet revision hashes are computed
+    from, kept so that those names stay what they were.
+    """
     data = json_format.MessageToDict(msg)
     _fix_ints(msg.DESCRIPTOR, data)
     try:
         info = registry.kind_of(msg)
     except registry.UnknownKind:
         return data
+    if not compact:
+        _fill_always(data, presence.ROOTS[info.kind])
     head = {"apiVersion": info.api_version, "kind": info.kind}
     data.pop("apiVersion", None)
     data.pop("kind", None)
