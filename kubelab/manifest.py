@@ -216,6 +216,7 @@ def from_dict(data: Any) -> Message:
     clean = _walk(info.message.DESCRIPTOR, data, "", problems, paths, info.kind)
     if problems:
         raise StrictDecodingError(info, problems, paths)
+    _strip_always(clean, presence.ROOTS[info.kind])
     msg = info.message()
     try:
         json_format.ParseDict(clean, msg)
@@ -272,6 +273,23 @@ def _fill_always(data: dict[str, Any], struct: str) -> dict[str, Any]:
         else:
             _fill_always(value, child)
     return data
+
+
+def _strip_always(data: dict[str, Any], struct: str) -> None:
+    """Undo _fill_always on decoding: Go cannot tell ``resources: {}`` or ``targetPort: 0`` from an
+    absent field, so neither may a message, or an object read, edited and written back would differ
+    from the stored one (a pod update "changing" ``resources``)."""
+    for key, (rule, zero, child, shape) in presence.FIELDS.get(struct, {}).items():
+        value = data.get(key)
+        if value is None:
+            continue
+        if child is not None:
+            items = value if shape == "list" else value.values() if shape == "map" else [value]
+            for item in items:
+                if isinstance(item, dict):
+                    _strip_always(item, child)
+        if rule == "object" and value == {} or rule == "value" and type(value) is type(zero) and value == zero:
+            del data[key]
 
 
 def to_dict(msg: Message, *, compact: bool = False) -> dict[str, Any]:
