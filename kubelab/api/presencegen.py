@@ -239,6 +239,8 @@ def build(tags: str) -> tuple[dict, dict, dict, list[str]]:
             else:
                 child = None
             shape = {"slice": "list", "map": "map"}.get(kind, "one")
+            if kind == "struct" and field.message_type is None:
+                raise ValueError(f"{name}.{json_name} is a struct upstream, {field.full_name} is not a message")
             if kind == "struct":
                 entry[json_name] = ("object", None, child, shape)
             elif kind == "special":
