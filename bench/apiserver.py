@@ -53,6 +53,7 @@ from kubelab.api import registry
 from kubelab.api.v1 import apiserver_pb2 as pb
 from kubelab.api.v1 import core_pb2
 from kubelab.client import Client
+from kubelab.errors import is_gone
 from services.apiserver.servicer import BATCH_WINDOW, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, Pacer
 from services.apiserver.store import Store
 from tests.support import ROOT, ApiServerProcess, RedisProcess, free_port
@@ -415,8 +416,9 @@ async def run_watchers(target: str, mode: str, count: int, out: str, namespace: 
                 if e.code() == grpc.StatusCode.CANCELLED:
                     return
                 stats["cut_off"] += 1
-                if e.code() == grpc.StatusCode.OUT_OF_RANGE or mode != "apiserver":
-                    stats["expired"] += e.code() == grpc.StatusCode.OUT_OF_RANGE
+                expired = is_gone(e)
+                if expired or mode != "apiserver":
+                    stats["expired"] += expired
                     stats["errors"].append(f"{e.code().name}: {e.details()}")
                     return
                 await asyncio.sleep(0.05)

@@ -14,7 +14,6 @@ import asyncio
 import json
 import logging
 import random
-import uuid
 from dataclasses import dataclass
 from typing import Any, AsyncIterator
 
@@ -49,6 +48,12 @@ def _kind_name(kind: Any) -> str:
     if isinstance(kind, type) and issubclass(kind, Message):
         return registry.kind_of(kind()).kind
     return registry.lookup(kind).kind
+
+
+def _request_id() -> str:
+    import uuid  # imported on first write: uuid imports platform, which read-only commands need not pay for
+
+    return uuid.uuid4().hex
 
 
 class Client:
@@ -92,13 +97,13 @@ class Client:
 
     async def create(self, obj: Message, namespace: str = "", dry_run: bool = False) -> Message:
         req = pb.WriteRequest(object=registry.wrap(obj), default_namespace=namespace, dry_run=dry_run,
-                              request_id=uuid.uuid4().hex)
+                              request_id=_request_id())
         return registry.unwrap(await self._call(self.stub.Create, req))
 
     async def create_manifest(self, text: str, namespace: str = "", dry_run: bool = False) -> Message:
         """Create from one YAML/JSON document, decoded strictly by the server."""
         req = pb.WriteRequest(manifest=text, default_namespace=namespace, dry_run=dry_run,
-                              request_id=uuid.uuid4().hex)
+                              request_id=_request_id())
         return registry.unwrap(await self._call(self.stub.Create, req))
 
     async def update_manifest(self, text: str, namespace: str = "") -> Message:

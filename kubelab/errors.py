@@ -14,7 +14,9 @@ The reason travels as a google.rpc.ErrorInfo detail, the causes as google.rpc.Ba
 Ask what an error means with the predicates, never by comparing strings or codes (apimachinery's
 ``errors.IsNotFound``): ``is_not_found(err)``, ``is_conflict``, ``is_already_exists``, ``is_invalid``,
 ``is_bad_request``, ``is_gone`` (an expired resourceVersion), ``is_forbidden``, ``is_timeout``,
-``is_too_many_requests``, ``is_service_unavailable``; ``reason_for_error(err)`` gives the reason itself.
+``is_too_many_requests``, ``is_service_unavailable``, and ``is_precondition_failed`` (the Conflict of a
+delete whose uid or resourceVersion precondition no longer holds); ``reason_for_error(err)`` gives the
+reason itself.
 Each accepts any exception: an ``ApiError``, a raw ``grpc.RpcError`` (read as ``from_rpc_error`` would)
 or anything else (``False``; reason "Unknown").
 """
@@ -29,7 +31,7 @@ from grpc_status import rpc_status
 
 __all__ = ["ApiError", "from_rpc_error", "DOMAIN", "reason_for_error", "is_not_found", "is_already_exists",
            "is_conflict", "is_invalid", "is_bad_request", "is_gone", "is_forbidden", "is_timeout",
-           "is_too_many_requests", "is_service_unavailable"]
+           "is_too_many_requests", "is_service_unavailable", "is_precondition_failed"]
 
 DOMAIN = "kubelab.io"
 
@@ -124,3 +126,13 @@ is_forbidden = _is("Forbidden")
 is_timeout = _is("Timeout")
 is_too_many_requests = _is("TooManyRequests")
 is_service_unavailable = _is("ServiceUnavailable")
+
+
+def is_precondition_failed(err: BaseException | None) -> bool:
+    """Whether the error is the Conflict of a failed precondition (a delete's uid or resourceVersion no
+    longer matches: the object was replaced or changed), not of a write racing another. Kubernetes
+    answers both 409 Conflict; kubelab tells them apart by the gRPC code, FAILED_PRECONDITION."""
+    if isinstance(err, grpc.RpcError) and not isinstance(err, ApiError):
+        err = from_rpc_error(err)
+    return (isinstance(err, ApiError) and err.reason == "Conflict"
+            and err.code == grpc.StatusCode.FAILED_PRECONDITION)

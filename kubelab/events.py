@@ -33,7 +33,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from kubelab.api import registry
 from kubelab.api.v1 import core_pb2
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_already_exists, is_not_found
 
 __all__ = ["NORMAL", "WARNING", "EventCorrelator", "CorrelateResult", "EventRecorder", "object_reference",
            "event_key"]
@@ -309,13 +309,13 @@ class EventRecorder:
                 try:
                     written = await self.client.patch("Event", ev.metadata.name, result.patch, ev.metadata.namespace)
                 except ApiError as e:
-                    if e.reason != "NotFound":
+                    if not is_not_found(e):
                         raise
             if written is None:  # new, or the aggregated Event was deleted meanwhile
                 ev.metadata.resource_version = ""
                 written = await self.client.create(ev)
         except ApiError as e:
-            lvl = logging.DEBUG if e.reason == "AlreadyExists" else logging.WARNING
+            lvl = logging.DEBUG if is_already_exists(e) else logging.WARNING
             log.log(lvl, "event not written reason=%s object=%s/%s error=%s", ev.reason,
                     ev.involved_object.namespace, ev.involved_object.name, e)
             return

@@ -26,11 +26,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import grpc
 from google.protobuf.message import Message
 
 from kubelab.api import registry
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_gone, is_service_unavailable
 
 __all__ = ["SharedInformer", "InformerFactory", "ResourceEventHandler", "Registration", "key_of", "split_key",
            "BY_NAMESPACE", "BY_NODE", "BY_OWNER", "BY_LABEL", "IndexFunc"]
@@ -272,11 +271,11 @@ class SharedInformer:
                     delay = 0.1
                 log.debug("watch ended, reopening kind=%s resource_version=%s", self.kind, self.resource_version)
             except ApiError as e:
-                if e.code == grpc.StatusCode.OUT_OF_RANGE or e.reason in ("Expired", "Gone"):
+                if is_gone(e):
                     log.info("watch expired, relisting kind=%s resource_version=%s", self.kind,
                              self.resource_version)
                     relist = True
-                elif e.code != grpc.StatusCode.UNAVAILABLE:
+                elif not is_service_unavailable(e):
                     log.warning("list/watch failed kind=%s reason=%s error=%s", self.kind, e.reason, e)
                 await asyncio.sleep(delay * random.uniform(0.5, 1.5))
                 delay = min(delay * 2, 5.0)

@@ -41,7 +41,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 from kubelab.api.v1 import coordination_pb2
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_not_found
 
 __all__ = ["JITTER_FACTOR", "LeaderElectionConfig", "LeaseRecord", "ElectionState", "LeaderElector",
            "default_identity"]
@@ -270,7 +270,7 @@ class LeaderElector:
         try:
             lease = await self.client.get("Lease", self.name, self.namespace)
         except ApiError as e:
-            if e.reason != "NotFound":
+            if not is_not_found(e):
                 log.warning("error retrieving lease lease=%s/%s error=%s", self.namespace, self.name, e)
                 return False
             lease = None

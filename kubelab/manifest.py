@@ -10,12 +10,11 @@ from __future__ import annotations
 import json
 from typing import Any, Iterator
 
-import yaml
 from google.protobuf import json_format
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
-from kubelab.api import registry
+from kubelab.api import presence, registry
 
 __all__ = [
     "ManifestError", "NoKindMatchError", "StrictDecodingError", "MissingKindError",
@@ -216,6 +215,7 @@ def from_dict(data: Any) -> Message:
     clean = _walk(info.message.DESCRIPTOR, data, "", problems, paths, info.kind)
     if problems:
         raise StrictDecodingError(info, problems, paths)
+    _strip_always(clean, presence.ROOTS[info.kind])
     msg = info.message()
     try:
         json_format.ParseDict(clean, msg)
@@ -249,14 +249,64 @@ def _fix_ints(desc: Descriptor, data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def to_dict(msg: Message) -> dict[str, Any]:
-    """Kubernetes JSON for an object, with apiVersion and kind filled in."""
+def _fill_always(data: dict[str, Any], struct: str) -> dict[str, Any]:
+    """Write what Kubernetes always writes and protobuf's printer drops (``ready: false``).
+
+    The table (kubelab/api/presence.py) comes from upstream's Go struct tags: a field without
+    ``omitempty``, or a struct-valued one, is in Kubernetes' JSON even when zero.
+    """
+    for key, (rule, zero, child, shape) in presence.FIELDS.get(struct, {}).items():
+        if key not in data:
+            if rule == "nested":
+                continue
+            data[key] = {} if rule == "object" else zero
+        value = data[key]
+        if child is None or value is None:
+            continue
+        if shape == "list":
+            for item in value:
+                _fill_always(item, child)
+        elif shape == "map":
+            for item in value.values():
+                _fill_always(item, child)
+        else:
+            _fill_always(value, child)
+    return data
+
+
+def _strip_always(data: dict[str, Any], struct: str) -> None:
+    """Undo _fill_always on decoding: Go cannot tell ``resources: {}`` or ``targetPort: 0`` from an
+    absent field, so neither may a message, or an object read, edited and written back would differ
+    from the stored one (a pod update "changing" ``resources``)."""
+    for key, (rule, zero, child, shape) in presence.FIELDS.get(struct, {}).items():
+        value = data.get(key)
+        if value is None:
+            continue
+        if child is not None:
+            items = value if shape == "list" else value.values() if shape == "map" else [value]
+            for item in items:
+                if isinstance(item, dict):
+                    _strip_always(item, child)
+        if rule == "object" and value == {} or rule == "value" and type(value) is type(zero) and value == zero:
+            del data[key]
+
+
+def to_dict(msg: Message, *, compact: bool = False) -> dict[str, Any]:
+    """Kubernetes JSON for an object, with apiVersion and kind filled in.
+
+    Every field Kubernetes always writes is there, zero or not (``ready: false``,
+    ``restartCount: 0``, ``lastProbeTime: null``, ``resources: {}``). ``compact`` leaves zero
+    values out, as protobuf's JSON does: the form the StatefulSet revision hashes are computed
+    from, kept so that those names stay what they were.
+    """
     data = json_format.MessageToDict(msg)
     _fix_ints(msg.DESCRIPTOR, data)
     try:
         info = registry.kind_of(msg)
     except registry.UnknownKind:
         return data
+    if not compact:
+        _fill_always(data, presence.ROOTS[info.kind])
     head = {"apiVersion": info.api_version, "kind": info.kind}
     data.pop("apiVersion", None)
     data.pop("kind", None)
@@ -270,11 +320,15 @@ def to_json(msg: Message, indent: int | None = 4) -> str:
 def to_yaml(data: Any) -> str:
     if isinstance(data, Message):
         data = to_dict(data)
+    import yaml  # imported where used: commands that print tables need no YAML
+
     return yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
 
 
 def load_documents(text: str) -> Iterator[Any]:
     """The non-empty documents of a multi-document YAML (or JSON) text."""
+    import yaml
+
     if text.lstrip().startswith(("{", "[")):
         try:  # JSON proper: surrogate-pair escapes decode as JSON defines them
             docs = [json.loads(text)]

@@ -8,30 +8,38 @@ Names follow what Kubernetes components export, so dashboards and habits carry o
 `kubelab_informer_objects` and `kubelab_events_dropped_total`.
 
 Queue, informer and election numbers are plain attributes of those objects, read at scrape time by a
-collector, so the runtime modules do not depend on prometheus_client.
+collector, so the runtime modules do not depend on prometheus_client. The collector reads them from any
+``Sources`` (the process passes itself), so this module does not depend on ``kubelab.process`` either.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-if TYPE_CHECKING:
-    from kubelab.process import Process
-
-__all__ = ["Metrics", "serve_metrics"]
+__all__ = ["Metrics", "Sources", "serve_metrics"]
 
 log = logging.getLogger(__name__)
+
+
+class Sources(Protocol):
+    """What the numbers are read from at scrape time: a Process has all four."""
+
+    controllers: Iterable[Any]  # each with .name and .queue (depth, adds, retries)
+    informers: Any  # .informers(): each with kind, namespace, label_selector, watch_restarts, relists, len()
+    elector: Any  # None, or .name and .is_leader()
+    events: Any  # .dropped
 
 
 class Metrics:
     """One registry per process; `observe_reconcile` is the Controller's metrics hook."""
 
-    def __init__(self, proc: Process):
+    def __init__(self, proc: Sources):
         self.registry = CollectorRegistry()
         self.reconcile_total = Counter("controller_runtime_reconcile", "Reconciles per controller and outcome.",
                                        ["controller", "result"], registry=self.registry)
@@ -50,7 +58,7 @@ class Metrics:
 
 
 class _RuntimeCollector:
-    def __init__(self, proc: Process):
+    def __init__(self, proc: Sources):
         self.proc = proc
 
     def collect(self):

@@ -9,10 +9,11 @@ is `kube-dns` (kubeadm's GetDNSIP), as on a real cluster.
 from __future__ import annotations
 
 import ipaddress
+import socket
 
 __all__ = [
     "CLUSTER_DOMAIN", "DEFAULT_POD_CIDR", "DEFAULT_SERVICE_CIDR", "DNS_SERVICE_INDEX", "KUBERNETES_SERVICE_INDEX",
-    "NODE_CIDR_MASK", "cluster_id", "service_ip",
+    "NODE_CIDR_MASK", "cluster_id", "own_address", "service_ip",
 ]
 
 DEFAULT_POD_CIDR = "198.18.0.0/16"
@@ -40,3 +41,22 @@ def cluster_id(state_dir: str) -> str:
     import os
 
     return hashlib.sha256(os.path.realpath(state_dir).encode()).hexdigest()[:8]
+
+
+def own_address(host: str) -> str:
+    """`host` as an IP address: itself if it is one, else its first IPv4 address, looked up once at start.
+
+    docker compose gives a container's address only at run time; each container knows its own through its
+    service name, so the API server's `--advertise-address apiserver` and the DNS server's
+    `--listen-dns dns:53` name themselves and are written into the kubernetes and kube-dns endpoints as
+    the address the node containers reach them on. ValueError names the host when it does not resolve.
+    """
+    try:
+        return str(ipaddress.ip_address(host.strip("[]")))
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None, socket.AF_INET, socket.SOCK_STREAM)
+    except OSError as e:
+        raise ValueError(f"{host!r} is neither an IP address nor a name that resolves: {e}") from None
+    return infos[0][4][0]

@@ -46,6 +46,7 @@ from kubelab import logs
 from kubelab.api.v1 import apiserver_pb2
 from kubelab.client import Client
 from kubelab.controller import Controller
+from kubelab.errors import is_not_found
 from kubelab.events import EventRecorder
 from kubelab.informer import InformerFactory
 from kubelab.leaderelection import LeaderElectionConfig, LeaderElector, default_identity
@@ -236,7 +237,7 @@ class Process:
                 await self.client.stub.Get(request, timeout=interval)
                 ok = True
             except grpc.RpcError as e:
-                ok = e.code() == grpc.StatusCode.NOT_FOUND  # answered: reachable
+                ok = is_not_found(e)  # answered: reachable
             failures = 0 if ok else failures + 1
             if serving != (failures < failures_allowed):
                 serving = not serving

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 
-from kubelab.cli.errors import refused
+from kubelab.cli.errors import CliError, refused
 
 __all__ = ["wait_reachable"]
 
@@ -24,8 +24,6 @@ DIAGNOSE_TIMEOUT = 2.0
 async def wait_reachable(channel, address: str, deadline: float) -> None:
     """Return once the channel to `address` is ready; otherwise raise CliError saying why, after at most
     `deadline` seconds (a restarting server is ridden out meanwhile) plus a short diagnosis."""
-    from kubelab.cli.session import CliError
-
     try:
         await asyncio.wait_for(channel.channel_ready(), deadline)
         return

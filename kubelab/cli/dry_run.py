@@ -15,7 +15,7 @@ import json
 from google.protobuf.message import Message
 
 from kubelab.api import registry
-from kubelab.cli.output import render_objects
+from kubelab.cli.render.output import render_objects
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import kind_prefix
 from kubelab.manifest import ManifestError, from_dict

@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import re
 
-import grpc
+from kubelab.errors import ApiError, is_invalid, is_service_unavailable
 
-from kubelab.errors import ApiError
+__all__ = ["CliError", "format_api_error", "invalid_message", "source_prefix", "refused"]
 
-__all__ = ["format_api_error", "invalid_message", "source_prefix", "refused"]
+
+class CliError(Exception):
+    """An error that ends the command; str() is the exact text kubectl prints (e.g. `error: ...`).
+    (kubelab.cli.session re-exports it: the verbs import it from there.)"""
 
 
 def refused(server: str) -> str:
@@ -32,7 +35,7 @@ _INVALID = re.compile(r'^(?P<kind>[^\s"]+) "(?P<name>[^"]*)" is invalid: ')
 
 def invalid_message(err: ApiError) -> str | None:
     """kubectl's text for an Invalid error (reason Invalid), None when it is not one."""
-    if err.reason != "Invalid":
+    if not is_invalid(err):
         return None
     m = _INVALID.match(err.message)
     if m is None:
@@ -57,7 +60,7 @@ def source_prefix(verb: str, source: str | None) -> str:
 def format_api_error(err: ApiError, *, verb: str | None = None, source: str | None = None,
                      server: str | None = None) -> str:
     """One API error as kubectl prints it; verb and source name the manifest file it came from."""
-    if err.code == grpc.StatusCode.UNAVAILABLE and server and not err.answered:
+    if is_service_unavailable(err) and server and not err.answered:
         return refused(server)
     invalid = invalid_message(err)
     if invalid is not None and not (verb and source):

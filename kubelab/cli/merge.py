@@ -21,7 +21,10 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["contains", "merge", "three_way", "patch_of", "MERGE_KEYS", "RETAIN_KEYS"]
+__all__ = ["contains", "merge", "three_way", "patch_of", "LAST_APPLIED", "MERGE_KEYS", "RETAIN_KEYS"]
+
+#: The annotation holding the manifest applied last (corev1.LastAppliedConfigAnnotation).
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 #: The patchMergeKey of Kubernetes' keyed lists, tried in order.
 MERGE_KEYS = ("name", "containerPort", "mountPath", "devicePath", "port", "ip", "type", "topologyKey")

@@ -13,9 +13,9 @@ import sys
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
-from kubelab.client import Client
 from kubelab.cli.connect import wait_reachable
-from kubelab.cli.errors import format_api_error
+from kubelab.cli.errors import CliError, format_api_error
+from kubelab.client import Client
 from kubelab.errors import ApiError
 
 __all__ = ["CliError", "Session", "run_verb", "DEFAULT_NAMESPACE"]
@@ -23,10 +23,6 @@ __all__ = ["CliError", "Session", "run_verb", "DEFAULT_NAMESPACE"]
 DEFAULT_NAMESPACE = "default"
 #: How long a command rides out an unreachable API server before it gives up.
 CONNECT_DEADLINE = 5.0
-
-
-class CliError(Exception):
-    """An error that ends the command; str() is the exact text kubectl prints (e.g. `error: ...`)."""
 
 
 @dataclass

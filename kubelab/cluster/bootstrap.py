@@ -15,10 +15,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import grpc
-
 from kubelab.api.v1 import meta_pb2, storage_pb2
 from kubelab.client import ApiError, Client
+from kubelab.errors import is_already_exists
 
 __all__ = ["DEFAULT_CLASS_ANNOTATION", "bootstrap_cluster", "default_storage_classes"]
 
@@ -64,6 +63,6 @@ async def _create_defaults(apiserver_addr: str, timeout: float) -> bool:
                 await client.create(sc)
                 log.info("event=created kind=StorageClass name=%s", sc.metadata.name)
             except ApiError as e:
-                if e.code != grpc.StatusCode.ALREADY_EXISTS:
+                if not is_already_exists(e):
                     raise
     return True

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 
 from kubelab.client import ApiError, Client
+from kubelab.errors import is_not_found, is_precondition_failed
 
 __all__ = ["drain_nodes", "forget_nodes"]
 
@@ -58,7 +59,7 @@ async def _forget(addr: str, names: list[str], say) -> None:
                 try:
                     await client.delete(kind, name, ns)
                 except ApiError as e:
-                    if e.reason != "NotFound":
+                    if not is_not_found(e):
                         raise
             say(f"event=removed node={name} pods_deleted={len(pods)}")
 
@@ -67,7 +68,7 @@ async def _cordon(client: Client, name: str) -> bool:
     try:
         await client.patch("Node", name, {"spec": {"unschedulable": True}})
     except ApiError as e:
-        if e.reason != "NotFound":
+        if not is_not_found(e):
             raise
         return False
     return True
@@ -78,7 +79,7 @@ async def _delete(client: Client, pod, grace: int | None) -> None:
         await client.delete("Pod", pod.metadata.name, pod.metadata.namespace, grace_period_seconds=grace,
                             uid=pod.metadata.uid)
     except ApiError as e:
-        if e.reason != "NotFound" and e.code.name != "FAILED_PRECONDITION":  # gone, or a new pod by that name
+        if not (is_not_found(e) or is_precondition_failed(e)):  # gone, or a new pod by that name
             raise
 
 
@@ -90,7 +91,7 @@ async def _wait_gone(client: Client, pods: list, deadline: float) -> list:
             try:
                 current = await client.get("Pod", pod.metadata.name, pod.metadata.namespace)
             except ApiError as e:
-                if e.reason != "NotFound":
+                if not is_not_found(e):
                     raise
                 continue
             if current.metadata.uid == pod.metadata.uid:

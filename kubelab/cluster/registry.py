@@ -84,6 +84,13 @@ class Component:
     http_port: int = 0
     """The port it serves HTTP on in compose (`--http-listen`: the API server's Kubernetes API, the
     web view's page); 0: none. Locally the launcher picks a free one, shown by `kubelab ps`."""
+    metrics_port: int = METRICS_PORT
+    """The port it serves Prometheus metrics on in compose (kube-proxy: 10249, upstream's, since it
+    shares its node container's network namespace with the kubelet's 9090)."""
+    node_local: bool = False
+    """It programs the network namespace it runs in, so where every node has its own (compose) one
+    instance runs per node inside the node's namespace (`kube-proxy-node-N`, a DaemonSet in Kubernetes);
+    locally one instance serves every node, all sharing the host's namespace."""
 
     @property
     def module(self) -> str:
@@ -110,7 +117,8 @@ COMPONENTS: tuple[Component, ...] = (
     Component("lifecycle", APISERVER, 10261, help="garbage collector and node lifecycle"),
     Component("endpoints", APISERVER, 10262, help="EndpointSlice and Endpoints controllers"),
     Component("dns", APISERVER, 10263, leader_elect=False, help="cluster DNS on the kube-dns ClusterIP"),
-    Component("kube-proxy", APISERVER, 10256, package="proxy", leader_elect=False,
+    Component("kube-proxy", APISERVER, 10256, package="proxy", leader_elect=False, metrics_port=10249,
+              node_local=True,
               help="Service proxy: ClusterIP:port to endpoints, in nftables rules (or userspace)"),
     Component("ui", APISERVER, 10264, leader_elect=False, http_port=UI_PORT,
               help="the live web view, with the failure verbs as buttons"),
@@ -132,21 +140,29 @@ class Instance:
     name: str
     component: Component
     node: str | None = None
+    """The node a per-node instance (kubelet) or a node-local one (kube-proxy in compose) belongs to."""
 
 
 def instances(nodes: int, components: tuple[Component, ...] = COMPONENTS,
-              replicas: dict[str, int] | None = None) -> list[Instance]:
+              replicas: dict[str, int] | None = None, node_namespaces: bool = False) -> list[Instance]:
     """Every instance of `components` for a cluster of `nodes` nodes, in start order; `replicas` overrides
-    a component's number of copies (named `scheduler-1`, `scheduler-2`, ... as compose names them)."""
+    a component's number of copies (named `scheduler-1`, `scheduler-2`, ... as compose names them).
+    `node_namespaces` (compose: every node its own network namespace) runs node-local components once
+    per node, as `<name>-node-N` (after the nodes, whose namespaces they join)."""
     out: list[Instance] = []
+    local: list[Component] = []
     for c in components:
         count = (replicas or {}).get(c.name, c.replicas)
-        if c.per_node:
+        if c.node_local and node_namespaces:
+            local.append(c)
+        elif c.per_node:
             out += [Instance(f"node-{i}", c, f"node-{i}") for i in range(1, nodes + 1)]
         elif count == 1:
             out.append(Instance(c.name, c))
         else:
             out += [Instance(f"{c.name}-{i}", c) for i in range(1, count + 1)]
+    for c in local:
+        out += [Instance(f"{c.name}-node-{i}", c, f"node-{i}") for i in range(1, nodes + 1)]
     return out
 
 
@@ -181,7 +197,7 @@ def redis_url(addr: str, db: int = 0) -> str:
 def command(
     inst: Instance, *, listen: str, upstream: str, root_dir: str | None = None, node_ip: str | None = None,
     metrics_listen: str | None = None, pod_cidr: str = DEFAULT_POD_CIDR, service_cidr: str = DEFAULT_SERVICE_CIDR,
-    http_listen: str | None = None,
+    http_listen: str | None = None, address: str | None = None,
 ) -> list[str]:
     """argv (starting with "python") of an instance listening on `listen`, its upstream at `upstream`.
 
@@ -190,12 +206,17 @@ def command(
     `--service-cluster-ip-range` (ClusterIPs come from it). `pod_cidr` is the cluster's pod range, cut
     into nodes' /24s by lifecycle (`--allocate-node-cidrs --cluster-cidr`); kubelets get the kube-dns
     address (index 10 of `service_cidr`) as `--cluster-dns`, kube-proxy both ranges, and with `node_ip` (compose: every node its own
-    network namespace) `--host-gw` routes to the other nodes' pods.
-    Component("ui", APISERVER, 10264, leader_elect=False, http_port=UI_PORT,
-              help="the live web view, with the failure verbs as buttons"),
+    network namespace) `--host-gw` routes to the other nodes' pods. A node-local instance (kube-proxy
+    with `inst.node` set, compose) gets `--node-name` (kube-proxy's --hostname-override).
+    `address` (compose: the container's own name, which the others resolve to its address) is where the
+    DNS server serves (`--listen-dns NAME:53`) and the API server advertises itself (`--advertise-address`),
+    so that kube-dns's and kubernetes's endpoints are addresses the node containers can reach; the API
+    server then makes kube-dns for the kube-proxies to forward (`--kube-dns-proxied`).
     """
     argv = ["python", "-m", inst.component.module]
-    if inst.node is not None:
+    if inst.node is not None and inst.component.node_local:
+        argv += ["--node-name", inst.node]
+    elif inst.node is not None:
         argv += ["--node-name", inst.node, "--root-dir", root_dir or f"nodes/{inst.node}"]
         if node_ip:  # compose: the node's address as the other containers reach it (logs, exec, pods)
             argv += ["--node-ip", node_ip, "--host-gw"]
@@ -204,8 +225,12 @@ def command(
         argv += ["--allocate-node-cidrs", "--cluster-cidr", pod_cidr]
     if inst.component.name == "kube-proxy":  # which addresses are ClusterIPs; traffic not from pods is masqueraded
         argv += ["--service-cluster-ip-range", service_cidr, "--cluster-cidr", pod_cidr]
+    if inst.component.name == "dns" and address:
+        argv += ["--listen-dns", f"{address}:53"]
     if inst.component.upstream == REDIS:
         argv += ["--listen", listen, "--redis", upstream, "--service-cluster-ip-range", service_cidr]
+        if address:  # and kube-dns without the proxy-name label: the node's kube-proxy forwards it
+            argv += ["--advertise-address", address, "--kube-dns-proxied"]
     else:
         argv += ["--apiserver", upstream, "--listen", listen]
         if not inst.component.per_node and inst.component.leader_elect:

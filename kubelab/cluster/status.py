@@ -4,22 +4,29 @@ STATE comes from /proc and the proxy, not from the records alone: a recorded pro
 as `killed` or `stopped` if `kubelab kill`/`stop` did it and `exited` if it died by itself; a live one is
 `running`, `paused` (SIGSTOPped) and/or `partitioned` (its upstream path is cut at the proxy); one that
 `up` planned but never started (because an earlier one failed) is `created`.
+
+Nothing here imports grpcio (`kubelab ps` must start fast): HEALTH is the gRPC health check asked over a bare
+HTTP/2 socket (kubelab.cluster.h2health), ROLE comes from kube-system's Leases read over the API server's
+HTTP API (over gRPC, imported then, only when the API server has no HTTP address).
 """
 
 from __future__ import annotations
 
-import asyncio
+import datetime as dt
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
-from kubelab.client import ApiError, Client
 from kubelab.cluster import procs, proxyctl, registry
-from kubelab.cluster.healthcheck import SERVING, UNREACHABLE, check_health
+from kubelab.cluster.h2health import SERVING, UNREACHABLE, check_health
 from kubelab.cluster.redis_server import ping
 from kubelab.cluster.specs import PROXY, REDIS
 from kubelab.cluster.state import ClusterState, StateDir
-from kubelab.process import MODE_SERVICE
+
+#: kubelab.process.MODE_SERVICE (not imported: kubelab.process imports grpcio, which `kubelab ps` must not;
+#: tests/unit/test_cluster_status.py checks they agree).
+MODE_SERVICE = "mode/"
 
 __all__ = ["Row", "health_of", "leader_roles", "partitioned_routes", "roles_from_leases", "rows"]
 
@@ -42,15 +49,23 @@ class Row:
 
 
 def leader_roles(apiserver_addr: str, instances: list[registry.Instance], identities: dict[str, str],
-                 timeout: float = 1.0, now: float | None = None) -> dict[str, str]:
+                 timeout: float = 1.0, now: float | None = None, http_addr: str = "") -> dict[str, str]:
     """{instance name: "leader" | "standby"} for instances of components that elect a leader.
 
     A component elects its leader on the Lease named after it in kube-system. An instance leads only if
     the Lease is unexpired (renewTime + leaseDurationSeconds is ahead) and its holder is this very start
     of the instance: `identities` has the identity the launcher gave each start. A restarted controller
     waiting for its previous self's Lease to expire is a standby. Components without such a Lease (or an
-    API server that does not answer within timeout) are left out.
+    API server that does not answer within timeout) are left out. The Leases are read over the HTTP API
+    when `http_addr` is given (no gRPC import: `kubelab ps`), else over gRPC.
     """
+    if http_addr:
+        leases = _kube_system_leases_http(http_addr, timeout)
+        return {} if leases is None else roles_from_leases(leases, instances, identities, now)
+    import asyncio
+
+    from kubelab.client import ApiError
+
     try:
         leases = asyncio.run(asyncio.wait_for(_kube_system_leases(apiserver_addr), timeout))
     except (ApiError, asyncio.TimeoutError, OSError):
@@ -67,23 +82,61 @@ def roles_from_leases(leases: dict, instances: list[registry.Instance], identiti
         lease = leases.get(inst.component.name)
         if lease is None or inst.component.per_node:
             continue
-        held_by = lease.spec.holder_identity if lease_valid(lease, now) else ""
+        held_by = _holder(lease) if lease_valid(lease, now) else ""
         out[inst.name] = "leader" if held_by and held_by == identities.get(inst.name) else "standby"
     return out
 
 
 def lease_valid(lease, now: float) -> bool:
     """The Lease's holder still holds it: renewed less than leaseDurationSeconds ago."""
-    spec = lease.spec
-    if not spec.holder_identity or not spec.HasField("renew_time"):
+    holder, renewed, duration = _lease_spec(lease)
+    if not holder or renewed is None:
         return False
-    return spec.renew_time.ToNanoseconds() / 1e9 + spec.lease_duration_seconds > now
+    return renewed + duration > now
+
+
+def _holder(lease) -> str:
+    return _lease_spec(lease)[0]
+
+
+def _lease_spec(lease) -> tuple[str, float | None, int]:
+    """(holderIdentity, renewTime in seconds or None, leaseDurationSeconds) of a Lease message or of its
+    Kubernetes JSON (as the HTTP API serves it)."""
+    if isinstance(lease, dict):
+        spec = lease.get("spec") or {}
+        renew = spec.get("renewTime")
+        renewed = dt.datetime.fromisoformat(renew.replace("Z", "+00:00")).timestamp() if renew else None
+        return spec.get("holderIdentity", ""), renewed, int(spec.get("leaseDurationSeconds", 0))
+    spec = lease.spec
+    renewed = spec.renew_time.ToNanoseconds() / 1e9 if spec.HasField("renew_time") else None
+    return spec.holder_identity, renewed, spec.lease_duration_seconds
 
 
 async def _kube_system_leases(addr: str) -> dict:
+    from kubelab.client import Client
+
     async with Client(addr, retry_deadline=0) as client:
         items, _ = await client.list("Lease", namespace="kube-system")
     return {lease.metadata.name: lease for lease in items}
+
+
+def _kube_system_leases_http(addr: str, timeout: float) -> dict | None:
+    """kube-system's Leases by name, as JSON, from the HTTP API at addr; None if it does not answer."""
+    import http.client
+
+    host, _, port = addr.rpartition(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
+    try:
+        conn.request("GET", "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases")
+        resp = conn.getresponse()
+        if resp.status != 200:
+            return None
+        items = json.loads(resp.read()).get("items") or []
+    except (OSError, ValueError, http.client.HTTPException):
+        return None
+    finally:
+        conn.close()
+    return {lease["metadata"]["name"]: lease for lease in items}
 
 
 PROXY_MODES = ("nftables", "userspace")
@@ -166,7 +219,7 @@ def rows(sd: StateDir, state: ClusterState | None = None, timeout: float = 1.0,
     if leases is not None:
         roles = roles_from_leases(leases, insts, identities)
     elif api and health.get("apiserver") == SERVING:
-        roles = leader_roles(api.listen, insts, identities, timeout)
+        roles = leader_roles(api.listen, insts, identities, timeout, http_addr=api.http_listen)
     roles.update(proxy_modes(state, [n for n in alive if health.get(n) not in (None, UNREACHABLE)], timeout))
     out = []
     if not state.embedded_redis and state.redis_url:

@@ -20,7 +20,7 @@ from typing import TextIO
 
 from kubelab.api.v1 import core_pb2
 from kubelab.client import Client
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_gone
 from kubelab.manifest import to_dict
 from kubelab.observe.history import RECORDED_KINDS, VERSION, write_record
 
@@ -74,7 +74,7 @@ class Recorder:
                         self.known[kind].add(_key(obj))
                     rv = ev.resource_version
             except ApiError as e:
-                if e.reason != "Expired":
+                if not is_gone(e):
                     raise
                 log.info("watch expired, relisting kind=%s", kind)
                 rv = await self._snapshot(kind, "relist")

@@ -16,7 +16,7 @@ import sys
 
 from kubelab.client import Client
 from kubelab.cluster.state import find_apiserver, resolve_state_dir
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_gone
 
 
 def _print(line: str) -> None:
@@ -44,7 +44,7 @@ async def watch(client: Client, kind: str, ns: str, rv: str | None, count: int |
                     return 0
             return 0
         except ApiError as e:
-            if e.reason != "Expired":
+            if not is_gone(e):
                 raise
             _print(f"410 Gone: {e.message}")
             if not relist:

@@ -11,6 +11,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from kubelab import logs
+from kubelab.network import own_address
 from kubelab.api.registry import KINDS
 from kubelab.process import stop_grpc_server
 from services.apiserver.bootstrap import SystemServices, ensure_namespaces
@@ -28,13 +29,19 @@ SHUTDOWN_GRACE = 2  # seconds in-flight calls get on SIGTERM before they are can
 
 
 def advertise_address(cfg: Config) -> str:
-    """--advertise-address, else the host --listen names (127.0.0.1 for a wildcard)."""
-    host = cfg.advertise_address or cfg.listen.rpartition(":")[0].strip("[]")
+    """--advertise-address (an IP, or a name looked up once: compose's `apiserver`), else the host --listen
+    names (127.0.0.1 for a wildcard)."""
+    if cfg.advertise_address:
+        try:
+            return own_address(cfg.advertise_address)
+        except ValueError as e:
+            raise SystemExit(f"--advertise-address: {e}") from None
+    host = cfg.listen.rpartition(":")[0].strip("[]")
     host = "127.0.0.1" if host in ("", "0.0.0.0", "::", "localhost") else host
     try:
         return str(ipaddress.ip_address(host))
     except ValueError:
-        raise SystemExit(f"--advertise-address: {host!r} is not an IP address") from None
+        raise SystemExit(f"--listen: {host!r} is not an IP address") from None
 
 
 async def serve(cfg: Config) -> None:
@@ -53,7 +60,8 @@ async def serve(cfg: Config) -> None:
 
     cache = WatchCache(store, [k.kind for k in KINDS], cfg.history, cfg.watch_queue, on_reset=on_reset)
     resources = Resources(store, cache, service_range=service_range, node_ports=node_ports)
-    system = SystemServices(resources, service_range, advertise_address(cfg), int(cfg.listen.rpartition(":")[2]))
+    system = SystemServices(resources, service_range, advertise_address(cfg), int(cfg.listen.rpartition(":")[2]),
+                            cfg.kube_dns_proxied)
 
     async def bootstrap():
         await ensure_namespaces(resources, wait=True)

@@ -25,6 +25,7 @@ from google.protobuf.message import Message
 from kubelab import manifest
 from kubelab.api import registry
 from kubelab.api.v1 import core_pb2
+from kubelab.errors import is_already_exists, is_not_found
 from kubelab.network import DNS_SERVICE_INDEX, KUBERNETES_SERVICE_INDEX
 from services.apiserver import errors
 from services.apiserver.ipallocator import ServiceRange
@@ -62,7 +63,7 @@ async def _create(resources, obj: Message, skip_validation: bool = False) -> boo
         await resources.create(obj, skip_validation=skip_validation)
         return True
     except errors.ApiError as e:
-        if e.reason != "AlreadyExists":
+        if not is_already_exists(e):
             raise
         return False
 
@@ -78,15 +79,18 @@ def kubernetes_service(service_range: ServiceRange, port: int) -> Message:
                  "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": port}]}})
 
 
-def kube_dns_service(service_range: ServiceRange) -> Message:
+def kube_dns_service(service_range: ServiceRange, proxied: bool = False) -> Message:
     """kubeadm's kube-dns Service, with no selector (the DNS server writes its endpoints itself) and the
-    proxy-name label that keeps kube-proxy off it (the DNS server binds the ClusterIP)."""
+    proxy-name label that keeps kube-proxy off it (the DNS server binds the ClusterIP). `proxied` (docker
+    compose: the DNS server serves on its container's address) leaves the label out, as kubeadm's Service
+    has none, so that the kube-proxies forward the ClusterIP to the server's endpoint."""
+    labels = {"k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "CoreDNS"}
+    if not proxied:
+        labels["service.kubernetes.io/service-proxy-name"] = "kubelab-dns"
     return manifest.from_dict({
         "apiVersion": "v1", "kind": "Service",
         "metadata": {"name": KUBE_DNS, "namespace": "kube-system",
-                     "labels": {"k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true",
-                                "kubernetes.io/name": "CoreDNS",
-                                "service.kubernetes.io/service-proxy-name": "kubelab-dns"},
+                     "labels": labels,
                      "annotations": {"prometheus.io/port": "9153", "prometheus.io/scrape": "true"}},
         "spec": {"clusterIP": service_range.address(DNS_SERVICE_INDEX - 1),
                  "ports": [{"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53},
@@ -119,8 +123,10 @@ def endpoint_slice_from_endpoints(ep: Message) -> Message:
 class SystemServices:
     """The kubernetes Service controller and endpoint reconciler, plus kube-dns's one-time creation."""
 
-    def __init__(self, resources, service_range: ServiceRange, advertise: str, port: int):
+    def __init__(self, resources, service_range: ServiceRange, advertise: str, port: int,
+                 kube_dns_proxied: bool = False):
         self.resources = resources
+        self.kube_dns_proxied = kube_dns_proxied
         self.range = service_range
         self.advertise = advertise
         self.port = port
@@ -152,7 +158,7 @@ class SystemServices:
         store = self.resources.store
         if await store.bootstrapped(KUBE_DNS):
             return
-        if await _create(self.resources, kube_dns_service(self.range)):
+        if await _create(self.resources, kube_dns_service(self.range, self.kube_dns_proxied)):
             log.info("created service key=kube-system/kube-dns")
         await store.mark_bootstrapped(KUBE_DNS)
 
@@ -161,7 +167,7 @@ class SystemServices:
         try:
             current = await self.resources.get(_info("Endpoints"), "default", "kubernetes")
         except errors.ApiError as e:
-            if e.reason != "NotFound":
+            if not is_not_found(e):
                 raise
             current = None
         ips = [a.ip for s in current.subsets for a in s.addresses] if current is not None else []
@@ -176,7 +182,7 @@ class SystemServices:
         try:
             return await self.resources.create(want, skip_validation=self.trusted)
         except errors.ApiError as e:
-            if e.reason != "AlreadyExists":
+            if not is_already_exists(e):
                 raise
         have = await self.resources.get(_info(kind), want.metadata.namespace, want.metadata.name)
         if _content(have) == _content(want):

@@ -32,6 +32,9 @@ class Config:
     """The address the `kubernetes` Endpoints point at; empty: the host of --listen."""
     http_listen: str = ""
     """Address of the Kubernetes HTTP API (plain HTTP, for kubectl and client libraries); empty: none."""
+    kube_dns_proxied: bool = False
+    """Create kube-dns without the service-proxy-name label: kube-proxy forwards its ClusterIP to the DNS
+    server's endpoint (docker compose); default: the DNS server binds the ClusterIP itself."""
 
     @classmethod
     def from_args(cls, argv: list[str] | None = None) -> "Config":
@@ -51,11 +54,16 @@ class Config:
         p.add_argument("--service-node-port-range", default=cls.service_node_port_range,
                        help="port range NodePorts are allocated from (default %(default)s)")
         p.add_argument("--advertise-address", default=cls.advertise_address,
-                       help="IP the default/kubernetes Endpoints point at (default: the host of --listen)")
+                       help="IP the default/kubernetes Endpoints point at, or a name looked up once at start "
+                            "(default: the host of --listen)")
         p.add_argument("--http-listen", default=env("KUBELAB_HTTP_LISTEN", cls.http_listen),
                        help="HOST:PORT of the Kubernetes HTTP API, plain HTTP without authentication "
                             "(kubectl, client libraries); empty: not served")
+        p.add_argument("--kube-dns-proxied", action="store_true",
+                       help="create kube-system/kube-dns without the service-proxy-name label, so that "
+                            "kube-proxy forwards its ClusterIP to the DNS server's endpoint (docker compose); "
+                            "default: the DNS server binds the ClusterIP itself")
         a = p.parse_args(argv)
         return cls(a.listen, a.redis, a.history, a.watch_queue, a.bookmark_interval, a.watch_batch_window,
                    a.log_level, a.service_cluster_ip_range, a.service_node_port_range, a.advertise_address,
-                   a.http_listen)
+                   a.http_listen, a.kube_dns_proxied)

@@ -17,6 +17,7 @@ from google.protobuf.message import Message
 from kubelab import manifest
 from kubelab.api import registry
 from kubelab.api.registry import KindInfo
+from kubelab.errors import is_conflict, is_not_found
 from kubelab.network import DEFAULT_SERVICE_CIDR
 from kubelab.strategicpatch import merge_patch
 from services.apiserver import errors, strategy
@@ -174,7 +175,7 @@ class Resources:
         try:
             return (await self._read(info, namespace, name))[0]
         except errors.ApiError as e:
-            if e.reason != "NotFound":
+            if not is_not_found(e):
                 raise
         raise errors.conflict(info.resource, name, "the object this request created earlier was deleted "
                                                    "before the retry came") from None
@@ -271,7 +272,7 @@ class Resources:
                     return await self.update_status(new, dry_run=dry_run)
                 return await self.update(new, dry_run=dry_run)
             except errors.ApiError as e:
-                if e.reason != "Conflict" or new.metadata.resource_version != str(rv):
+                if not is_conflict(e) or new.metadata.resource_version != str(rv):
                     raise
         raise errors.conflict(info.resource, name)
 
@@ -292,7 +293,7 @@ class Resources:
             try:
                 return await self._delete_once(info, obj, current, grace, policy)
             except errors.ApiError as e:
-                if e.reason != "Conflict":
+                if not is_conflict(e):
                     raise
         raise errors.conflict(info.resource, name)
 

@@ -19,7 +19,7 @@ from kubelab.api.v1 import apiserver_pb2 as pb
 from services.apiserver import errors
 from services.apiserver.filters import Filter
 from services.apiserver.resources import Resources
-from services.apiserver.watchcache import NotReady, TooLarge, TooOld, WatchClosed
+from services.apiserver.watchcache import WatchClosed
 
 log = logging.getLogger(__name__)
 
@@ -166,20 +166,8 @@ class ApiServerServicer:
         async def call(request, context):
             try:
                 return await fn(request, context)
-            except errors.ApiError as e:
-                await context.abort_with_status(e.to_status())
-            except TooLarge as e:
-                await context.abort_with_status(errors.ApiError(
-                    grpc.StatusCode.DEADLINE_EXCEEDED, "Timeout", str(e)).to_status())
-            except NotReady as e:
-                await context.abort_with_status(errors.unavailable(str(e)).to_status())
-            except Exception as e:  # storage trouble must not crash the server
-                if type(e).__module__.startswith("redis"):
-                    log.warning("storage unavailable method=%s error=%r", fn.__name__, e)
-                    await context.abort_with_status(errors.unavailable(f"storage unavailable: {e}").to_status())
-                log.exception("internal error method=%s", fn.__name__)
-                await context.abort_with_status(errors.ApiError(
-                    grpc.StatusCode.INTERNAL, "InternalError", f"Internal error occurred: {e}").to_status())
+            except Exception as e:  # answered as an API error: storage trouble or a bug must not crash the server
+                await context.abort_with_status(errors.to_api_error(e, f"method={fn.__name__}").to_status())
         return call
 
     async def Create(self, req: pb.WriteRequest, context) -> pb.Object:
@@ -240,19 +228,8 @@ class ApiServerServicer:
             flt = Filter.parse(info, req.namespace, req.label_selector, req.field_selector)
             rv = None if req.resource_version in ("", "0") else self._parse_rv(req.resource_version)
             watcher = await self.cache.watch(info.kind, flt.matches, rv)
-        except errors.ApiError as e:
-            await context.abort_with_status(e.to_status())
-            return
-        except TooOld as e:
-            await context.abort_with_status(errors.expired(str(e)).to_status())
-            return
-        except TooLarge as e:
-            # Kubernetes answers 504 with cause ResourceVersionTooLarge; reflectors relist.
-            await context.abort_with_status(errors.ApiError(
-                grpc.StatusCode.DEADLINE_EXCEEDED, "Timeout", str(e)).to_status())
-            return
-        except NotReady as e:
-            await context.abort_with_status(errors.unavailable(str(e)).to_status())
+        except Exception as e:
+            await context.abort_with_status(errors.to_api_error(e, "method=Watch").to_status())
             return
         timeout = self.bookmark_interval if req.allow_bookmarks else None
         pacer = Pacer(window)
@@ -267,10 +244,7 @@ class ApiServerServicer:
                 pacer.sent()
         except WatchClosed as e:
             log.info("watch ended kind=%s reason=%r", info.kind, e.reason)
-            code = errors.expired if e.code == "OUT_OF_RANGE" else None
-            err = code(e.reason) if code else errors.ApiError(
-                grpc.StatusCode.RESOURCE_EXHAUSTED, "TooManyRequests", e.reason)
-            await context.abort_with_status(err.to_status())
+            await context.abort_with_status(errors.to_api_error(e).to_status())
         finally:
             self.cache.unwatch(watcher)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from kubelab import hostaddr
 from kubelab.controller import Controller
-from kubelab.network import CLUSTER_DOMAIN, cluster_id
+from kubelab.network import CLUSTER_DOMAIN, cluster_id, own_address
 from kubelab.process import Process, ProcessConfig, new_config, run
 from services.dns.answer import Options
 from services.dns.cache import ClusterCache
@@ -29,7 +29,8 @@ COMPONENT = "dns"
 @dataclass(frozen=True)
 class Config(ProcessConfig):
     listen_dns: str = ""
-    """HOST:PORT to serve DNS on; empty: the kube-dns Service's ClusterIP, port 53, added to this host."""
+    """HOST:PORT to serve DNS on (HOST an IP or a name looked up once, compose's `dns:53`); empty: the
+    kube-dns Service's ClusterIP, port 53, added to this host."""
     upstream: str = ""
     """HOST:PORT[,HOST:PORT...] of resolvers for names outside the cluster; empty: resolv.conf's nameservers."""
     resolv_conf: str = "/etc/resolv.conf"
@@ -50,7 +51,11 @@ def _fixed(cfg: Config) -> Address | None:
     if not cfg.listen_dns:
         return None
     up = parse_upstream(cfg.listen_dns)
-    return Address(up.host, up.port, managed=False)
+    try:  # a name (compose: `dns:53`) is looked up once: the kube-dns endpoint must be an address
+        host = own_address(up.host)
+    except ValueError as e:
+        raise SystemExit(f"dns: --listen-dns: {e}") from None
+    return Address(host, up.port, managed=False)
 
 
 def _cluster_id(cfg: Config) -> str:

@@ -18,7 +18,7 @@ from google.protobuf.message import Message
 
 from kubelab.api.v1 import core_pb2, discovery_pb2, meta_pb2
 from kubelab.controller import Result, TerminalError
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_already_exists, is_conflict, is_invalid
 from kubelab.informer import InformerFactory, key_of
 from services.dns.snapshot import SERVICE_NAME_LABEL
 
@@ -115,7 +115,7 @@ class SelfEndpoints:
             await self._apply(self.endpoints.get(self.key),
                               new_endpoints(self.namespace, self.name, svc, self.serving))
         except ApiError as e:
-            if e.reason not in ("AlreadyExists", "Conflict"):
+            if not (is_already_exists(e) or is_conflict(e)):
                 raise
             log.debug("cache behind the API, looking again key=%s error=%s", self.key, e)
             return Result(requeue=True)
@@ -133,7 +133,7 @@ class SelfEndpoints:
             else:
                 return
         except ApiError as e:
-            if e.reason == "Invalid":
+            if is_invalid(e):
                 raise TerminalError(f"{kind} {self.key} refused: {e}") from e
             raise
         log.info("pointed at this server kind=%s key=%s address=%s ports=%s", kind, self.key, self.serving.ip,

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 
 from kubelab.controller import Controller, Result
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_not_found
 from kubelab.events import WARNING, EventRecorder
 from kubelab.informer import InformerFactory, key_of, split_key
 from services.endpoints.endpoints_decisions import desired_endpoints
@@ -107,7 +107,7 @@ class EndpointsReconciler:
         try:
             gone, _ = await self.client.delete("Endpoints", name, namespace, uid=ep.metadata.uid)
         except ApiError as e:
-            if e.reason == "NotFound":
+            if is_not_found(e):
                 return None
             raise
         self.written.wrote(key, gone)

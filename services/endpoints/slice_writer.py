@@ -18,7 +18,7 @@ from collections.abc import Callable
 from google.protobuf.message import Message
 
 from kubelab.api.v1 import core_pb2
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_forbidden, is_not_found
 from services.endpoints.slice_decisions import SlicePlan
 
 __all__ = ["SliceWriter", "namespace_terminating"]
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 
 def namespace_terminating(e: ApiError) -> bool:
-    return e.reason == "Forbidden" and "because it is being terminated" in e.message
+    return is_forbidden(e) and "because it is being terminated" in e.message
 
 
 class SliceWriter:
@@ -57,7 +57,7 @@ class SliceWriter:
                 gone, _ = await self.client.delete("EndpointSlice", es.metadata.name, es.metadata.namespace,
                                                    uid=es.metadata.uid)
             except ApiError as e:
-                if e.reason != "NotFound":
+                if not is_not_found(e):
                     errors.append(f"failed to delete {es.metadata.name} EndpointSlice for {where}: {e}")
                 continue
             self._wrote(key, "deleted", gone)

@@ -14,7 +14,7 @@ import time
 
 from kubelab.api.v1 import core_pb2
 from kubelab.controller import Controller, Result
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_not_found, is_precondition_failed
 from kubelab.events import EventRecorder
 from services.kubelet import images
 from services.kubelet.config import KubeletConfig
@@ -92,7 +92,7 @@ class HollowNodes:
                 await self.proc.client.delete("Pod", pod.metadata.name, pod.metadata.namespace,
                                               grace_period_seconds=0, uid=uid)
             except ApiError as e:
-                if e.reason != "NotFound" and e.code.name != "FAILED_PRECONDITION":
+                if not (is_not_found(e) or is_precondition_failed(e)):
                     raise
             self._forget(key)
             return None

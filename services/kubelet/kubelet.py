@@ -201,7 +201,7 @@ class Kubelet:
             return []
 
     async def _follow_routes(self, changed: asyncio.Event) -> None:
-        routes = HostGwRoutes(self.cfg.node_name)
+        routes = HostGwRoutes(self.cfg.node_name, self.cfg.cluster_id)
         while True:
             nodes = [(n.metadata.name, n.spec.pod_cidr,
                       next((a.address for a in n.status.addresses if a.type == "InternalIP"), ""))

@@ -22,7 +22,7 @@ import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from kubelab.api.v1 import coordination_pb2, core_pb2
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_already_exists, is_conflict, is_not_found
 
 __all__ = ["NodeIdentity", "NodeAgent", "new_node", "node_status", "LEASE_NAMESPACE", "LEASE_DURATION",
            "KUBELET_VERSION"]
@@ -181,7 +181,7 @@ class NodeAgent:
             log.info("node registered node=%s pod_cidr=%s address=%s", self.ident.name, self.ident.pod_cidr,
                      self.ident.address)
         except ApiError as e:
-            if e.reason != "AlreadyExists":
+            if not is_already_exists(e):
                 raise
             node = await self._merge_existing()
         self._node_uid = node.metadata.uid
@@ -203,7 +203,7 @@ class NodeAgent:
             try:
                 return await self.client.update(node)
             except ApiError as e:
-                if e.reason != "Conflict":
+                if not is_conflict(e):
                     raise
         raise ApiError(grpc.StatusCode.ABORTED, "Conflict", f"node {self.ident.name} kept changing")
 
@@ -219,7 +219,7 @@ class NodeAgent:
             try:
                 await self.client.update_status(node)
             except ApiError as e:
-                if e.reason == "Conflict":
+                if is_conflict(e):
                     continue
                 raise
             self._last_report = time.monotonic()
@@ -232,7 +232,7 @@ class NodeAgent:
         try:
             lease = await self.client.get("Lease", name, LEASE_NAMESPACE)
         except ApiError as e:
-            if e.reason != "NotFound":
+            if not is_not_found(e):
                 raise
             lease = coordination_pb2.Lease(api_version="coordination.k8s.io/v1", kind="Lease")
             lease.metadata.name, lease.metadata.namespace = name, LEASE_NAMESPACE

@@ -11,7 +11,7 @@ import time
 from collections.abc import Coroutine
 
 from kubelab.api.v1 import core_pb2
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_not_found, is_precondition_failed
 from kubelab.events import object_reference
 from services.kubelet.backoff import format_delay
 from services.kubelet.containers import ContainerSlot, prune_runs
@@ -33,6 +33,24 @@ log = logging.getLogger(__name__)
 MIN_FORCE_GRACE = 2
 
 
+class DeadlineWatch:
+    """When the containers being stopped are to be killed (time.monotonic()); `changed` is set when that
+    comes sooner: a second delete with a shorter grace period, or a force delete (the kubelet's pod
+    workers cancel the running kill and kill again with the shorter period, counted from then)."""
+
+    def __init__(self, at: float):
+        self.at = at
+        self.changed = asyncio.Event()
+
+    def shorten(self, grace: float) -> bool:
+        at = time.monotonic() + grace
+        if at >= self.at:
+            return False
+        self.at = at
+        self.changed.set()
+        return True
+
+
 class PodLifecycle(abc.ABC):
     def __init__(self, ctx: PodContext, pod: core_pb2.Pod):
         self.ctx, self.pod = ctx, pod
@@ -50,6 +68,21 @@ class PodLifecycle(abc.ABC):
         self.init_slots = [ContainerSlot(c, init=True, waiting_reason="PodInitializing")
                            for c in pod.spec.init_containers]
         self.slots = [ContainerSlot(c) for c in pod.spec.containers]
+        self.kill_deadline: DeadlineWatch | None = None
+        """Set while the pod's containers are being stopped for its deletion."""
+
+    def shorten_grace(self) -> None:
+        """A newer pod (or its force deletion) may bring the running termination's SIGKILL forward."""
+        if self.kill_deadline is None or self.stopped:
+            return
+        if self.gone:
+            grace = MIN_FORCE_GRACE
+        elif self.pod.metadata.HasField("deletion_grace_period_seconds"):
+            grace = self.pod.metadata.deletion_grace_period_seconds
+        else:
+            return
+        if self.kill_deadline.shorten(grace):
+            log.info("grace period shortened pod=%s uid=%s grace=%s", self.key, self.uid, grace)
 
     @abc.abstractmethod
     def wake(self) -> None:
@@ -184,7 +217,7 @@ class PodLifecycle(abc.ABC):
         spec = self.pod.spec
         return spec.termination_grace_period_seconds if spec.HasField("termination_grace_period_seconds") else 30
 
-    async def stop(self, slot: ContainerSlot, grace: float) -> None:
+    async def stop(self, slot: ContainerSlot, grace: float, deadline: DeadlineWatch | None = None) -> None:
         rec = slot.current
         slot.stop_probing()
         if rec is None or not rec.running:
@@ -198,7 +231,7 @@ class PodLifecycle(abc.ABC):
                 self.event("Warning", "FailedPreStopHook", f'PreStopHook failed for container "{slot.name}": '
                            f"{error}", slot)
             grace = max(MIN_FORCE_GRACE, grace - (time.monotonic() - began))
-        await self.ctx.runtime.stop(rec, grace)
+        await self.ctx.runtime.stop(rec, grace, deadline)
 
     async def kill_unhealthy(self) -> None:
         """Stop containers whose liveness or startup probe failed (the sync then restarts them)."""
@@ -224,8 +257,9 @@ class PodLifecycle(abc.ABC):
             running = [s for s in self.slots if s.running]
             for slot in running:
                 self.event("Normal", "Killing", f"Stopping container {slot.name}", slot)
-            await asyncio.gather(*(self.stop(s, grace) for s in running))
-            await asyncio.gather(*(self.stop(s, grace) for s in self.init_slots if s.running))
+            self.kill_deadline = deadline = DeadlineWatch(time.monotonic() + grace)
+            await asyncio.gather(*(self.stop(s, grace, deadline) for s in running))
+            await asyncio.gather(*(self.stop(s, grace, deadline) for s in self.init_slots if s.running))
             for slot in self.all_slots():
                 slot.cancel_tasks()
             await self.delete_network()
@@ -260,7 +294,7 @@ class PodLifecycle(abc.ABC):
         try:
             await self.ctx.client.delete("Pod", m.name, m.namespace, grace_period_seconds=0, uid=self.uid)
         except ApiError as e:
-            if e.reason == "NotFound" or e.code.name == "FAILED_PRECONDITION":
+            if is_not_found(e) or is_precondition_failed(e):
                 return True
             log.warning("cannot confirm pod deletion pod=%s error=%s", self.key, e)
             return False

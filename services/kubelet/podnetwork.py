@@ -12,7 +12,11 @@
 - `del_pod` (CNI DEL): the namespace and veth go; deleting what is already gone is fine.
 - `sweep`: namespaces of this node's pods that no longer exist (a kubelet that died mid-way).
 - `HostGwRoutes` (docker compose, flannel's host-gw): a route to each other node's podCIDR via its
-  InternalIP, tagged with protocol 75 so that routes of nodes gone can be found and removed.
+  InternalIP, tagged with protocol 75 so that routes of nodes gone can be found and removed; and, as
+  flannel's ipMasq (and the CNI bridge plugin's ipMasq) do, this node's pods' traffic to anything that is
+  no pod is masqueraded to the node's address (`table ip kubelab-<id>-ipmasq`): the other containers
+  (the DNS server and the API server behind kube-dns's and kubernetes's ClusterIPs) have no route back
+  to the pod ranges. Pod-to-pod traffic keeps its addresses.
 """
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ import os
 import threading
 from pathlib import Path
 
-from kubelab import podnet
+from kubelab import nft, podnet
 from kubelab.podnet import IpError
 
 __all__ = ["NodeNetwork", "HostGwRoutes", "IpError", "NETWORK_NOT_READY"]
@@ -146,14 +150,33 @@ def _pod_sysctls() -> None:
         podnet.write_sysctl(f"net.ipv4.conf.{conf}.accept_redirects", "0")
 
 
-class HostGwRoutes:
-    """Routes to the other nodes' pod ranges through their addresses (each node its own namespace)."""
+def masquerade_rules(table: str, own_cidr: str, pod_cidrs: list[str]) -> str:
+    """The `nft -f` script that (re)makes `table`: traffic from `own_cidr` to an address outside every pod
+    range is masqueraded (flannel's `-s <network> ! -d <network> -j MASQUERADE`, per node)."""
+    family = "ip"
+    pods = ", ".join(sorted(set(pod_cidrs) | {own_cidr}))
+    return (f"add table {family} {table}\n"
+            f"delete table {family} {table}\n"
+            f"table {family} {table} {{\n"
+            f"  chain postrouting {{\n"
+            f"    type nat hook postrouting priority srcnat; policy accept;\n"
+            f"    ip saddr {own_cidr} ip daddr != {{ {pods} }} masquerade\n"
+            f"  }}\n"
+            f"}}\n")
 
-    def __init__(self, node: str):
+
+class HostGwRoutes:
+    """Routes to the other nodes' pod ranges through their addresses (each node its own namespace), and
+    the masquerade of this node's pods' traffic leaving the pod ranges (`cluster_id` names its table)."""
+
+    def __init__(self, node: str, cluster_id: str = ""):
         self.node = node
+        self.table = f"kubelab-{cluster_id}-ipmasq" if cluster_id else "kubelab-ipmasq"
+        self._masq: tuple[str, tuple[str, ...]] | None = None
 
     def sync(self, nodes: list[tuple[str, str, str]]) -> None:
         """nodes: (name, podCIDR, InternalIP) of every node; routes of others are made to match."""
+        self._sync_masquerade(nodes)
         want = {cidr: addr for name, cidr, addr in nodes if name != self.node and cidr and addr}
         have = {r["dst"]: r.get("gateway", "") for r in podnet.ip_json("route", "show", "proto", ROUTE_PROTO)}
         for dst in set(have) - set(want):
@@ -162,3 +185,17 @@ class HostGwRoutes:
             if have.get(dst) != via:
                 podnet.ip("route", "replace", dst, "via", via, "proto", ROUTE_PROTO)
                 log.info("host-gw route dst=%s via=%s", dst, via)
+
+    def _sync_masquerade(self, nodes: list[tuple[str, str, str]]) -> None:
+        own = next((cidr for name, cidr, _ in nodes if name == self.node and cidr), "")
+        want = (own, tuple(sorted({cidr for _, cidr, _ in nodes if cidr})))
+        if not own or want == self._masq:
+            return
+        try:
+            nft.run(["-f", "-"], stdin=masquerade_rules(self.table, own, list(want[1])))
+        except (nft.NftError, OSError) as e:  # routes still work between pods; say what does not
+            log.error("cannot masquerade pod traffic leaving the pod network (DNS and the API server through "
+                      "their ClusterIPs will not answer pods) table=%s error=%s", self.table, e)
+            return
+        self._masq = want
+        log.info("masquerading pod traffic leaving the pod network table=%s pod_cidr=%s", self.table, own)

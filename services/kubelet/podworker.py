@@ -50,11 +50,13 @@ class PodWorker(PodLifecycle):
 
     def update(self, pod: core_pb2.Pod) -> None:
         self.pod = pod
+        self.shorten_grace()  # the sync may be busy stopping containers: this reaches it there
         self.wake()
 
     def deleted(self) -> None:
         """The pod is gone from the API (confirmed, or force-deleted)."""
         self.gone = True
+        self.shorten_grace()
         self.wake()
 
     def wake(self) -> None:

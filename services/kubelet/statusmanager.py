@@ -14,7 +14,7 @@ from collections.abc import Callable
 import grpc
 
 from kubelab.api.v1 import core_pb2
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_conflict, is_not_found, is_service_unavailable
 from services.kubelet.podstatus import KUBELET_CONDITIONS
 
 __all__ = ["StatusManager", "merge_status"]
@@ -83,7 +83,7 @@ class StatusManager:
                         self._dirty.discard(uid)
                 except ApiError as e:
                     failed = True
-                    lvl = logging.DEBUG if e.code == grpc.StatusCode.UNAVAILABLE else logging.WARNING
+                    lvl = logging.DEBUG if is_service_unavailable(e) else logging.WARNING
                     log.log(lvl, "status not written, will retry pod=%s error=%s",
                             self._desired.get(uid, ("?",))[0], e)
             if failed:
@@ -102,7 +102,7 @@ class StatusManager:
                 try:
                     pod = await self.client.get("Pod", name, ns)
                 except ApiError as e:
-                    if e.reason == "NotFound":
+                    if is_not_found(e):
                         self.forget(uid)
                         return
                     raise
@@ -119,10 +119,10 @@ class StatusManager:
                 log.debug("status written pod=%s phase=%s", key, merged.phase)
                 return
             except ApiError as e:
-                if e.reason == "NotFound":
+                if is_not_found(e):
                     self.forget(uid)
                     return
-                if e.reason != "Conflict":
+                if not is_conflict(e):
                     raise
                 pod = None  # re-read and merge again
         raise ApiError(grpc.StatusCode.ABORTED, "Conflict", f"pod {key}: status kept conflicting")

@@ -25,7 +25,7 @@ from google.protobuf.message import Message
 
 from kubelab.api import registry
 from kubelab.controller import Result
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_conflict, is_not_found, is_precondition_failed
 from kubelab.informer import BY_OWNER, InformerFactory, SharedInformer, key_of
 from services.lifecycle import gc_decisions as gc
 
@@ -125,7 +125,7 @@ class GarbageCollector:
         try:
             owner = await self.client.get(info.kind, name, ns)
         except ApiError as e:
-            if e.reason != "NotFound":
+            if not is_not_found(e):
                 raise
             owner = None
         if owner is None or owner.metadata.uid != ref.uid:
@@ -141,7 +141,7 @@ class GarbageCollector:
         try:
             return await self._reconcile(key)
         except ApiError as e:
-            if e.reason != "Conflict":
+            if not is_conflict(e):
                 raise
             log.debug("conflict, looking again object=%s error=%s", key, e)
             return Result(requeue=True)  # the cache was behind; the object's own event follows
@@ -196,7 +196,7 @@ class GarbageCollector:
         try:
             return await self.client.update(obj)
         except ApiError as e:
-            if e.reason == "NotFound":
+            if is_not_found(e):
                 return None
             raise
 
@@ -206,5 +206,5 @@ class GarbageCollector:
         try:
             await self.client.delete(kind, m.name, m.namespace, uid=m.uid, propagation_policy=policy)
         except ApiError as e:
-            if e.reason != "NotFound" and e.code.name != "FAILED_PRECONDITION":
+            if not (is_not_found(e) or is_precondition_failed(e)):
                 raise

@@ -23,7 +23,7 @@ from google.protobuf.message import Message
 
 from kubelab.api import registry
 from kubelab.controller import Result
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_conflict, is_not_found, is_precondition_failed
 from kubelab.informer import InformerFactory
 from services.lifecycle import namespace_decisions as nsd
 
@@ -52,7 +52,7 @@ class NamespaceController:
         try:
             return await self._sync(ns)
         except ApiError as e:
-            if e.reason not in ("Conflict", "NotFound"):
+            if not (is_conflict(e) or is_not_found(e)):
                 raise
             log.debug("namespace changed meanwhile, looking again namespace=%s error=%s", name, e)
             return Result(requeue=True)
@@ -100,7 +100,7 @@ class NamespaceController:
         try:
             await self.client.delete(info.kind, m.name, m.namespace, uid=m.uid, propagation_policy="Background")
         except ApiError as e:
-            if e.reason == "NotFound" or e.code.name == "FAILED_PRECONDITION":
+            if is_not_found(e) or is_precondition_failed(e):
                 return ""  # gone already, or replaced (the next list shows the new one)
             return f"unable to delete {info.resource} {m.name}: {e.message}"
         return ""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from kubelab.controller import Result
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_conflict, is_not_found
 from kubelab.events import NORMAL
 from kubelab.informer import InformerFactory
 from services.lifecycle.node_ipam_decisions import check_cluster_cidr, next_free
@@ -50,7 +50,7 @@ class NodeIpam:
         try:
             await self.client.update(node)
         except ApiError as e:
-            if e.reason not in ("Conflict", "NotFound"):
+            if not (is_conflict(e) or is_not_found(e)):
                 raise
             return Result(requeue=True)
         log.info("set node pod CIDR node=%s pod_cidr=%s", name, cidr)

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from google.protobuf.message import Message
 
 from kubelab.controller import Result
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_conflict, is_not_found, is_precondition_failed
 from kubelab.events import NORMAL, WARNING
 from kubelab.informer import BY_NODE, InformerFactory
 from services.lifecycle import node_lifecycle_decisions as nld
@@ -72,7 +72,7 @@ class NodeLifecycle:
             node = await self._sync(node)
             pods_done = await self._mark_pods_not_ready(node)
         except ApiError as e:
-            if e.reason not in ("Conflict", "NotFound"):
+            if not (is_conflict(e) or is_not_found(e)):
                 raise
             log.debug("node changed meanwhile, looking again node=%s error=%s", name, e)
             return Result(requeue=True)
@@ -114,11 +114,11 @@ class NodeLifecycle:
             try:
                 await self.client.update_status(marked)
             except ApiError as e:
-                if e.reason == "Conflict":
+                if is_conflict(e):
                     log.debug("pod changed meanwhile, looking again pod=%s/%s node=%s", m.namespace, m.name, name)
                     done = False
                     continue
-                if e.reason != "NotFound":
+                if not is_not_found(e):
                     raise
                 continue
             log.info("node is not ready, marking pod NotReady pod=%s/%s node=%s", m.namespace, m.name, name)
@@ -155,6 +155,6 @@ class TaintEviction:
         try:
             await self.client.delete("Pod", m.name, m.namespace, uid=m.uid)
         except ApiError as e:
-            if e.reason != "NotFound" and e.code.name != "FAILED_PRECONDITION":
+            if not (is_not_found(e) or is_precondition_failed(e)):
                 raise
         return None

@@ -12,6 +12,7 @@ ReplicaSet
 Deployment
     deployment.py           plumbing: handlers -> keys, adoption of ReplicaSets, reconcile(key)
     deployment_control.py   the decision over a snapshot: a Plan of actions (actions.py)
+    rollout.py              the Snapshot, and the Rollout every step changes (copies, actions so far)
     deployment_sync.py      new/old ReplicaSets, revisions, proportional scaling, history cleanup
     rolling.py, recreate.py the two strategies
     progress.py             the Progressing condition and the progress deadline

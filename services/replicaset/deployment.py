@@ -17,7 +17,7 @@ import grpc
 
 from kubelab.api.v1 import apps_pb2, core_pb2
 from kubelab.controller import Result, TerminalError
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_not_found
 from kubelab.events import EventRecorder
 from kubelab.informer import BY_NAMESPACE, InformerFactory, key_of
 from kubelab.labels import Selector, SelectorError, label_selector_as_selector
@@ -116,7 +116,7 @@ class DeploymentReconciler:
         try:
             updated = await self.client.update(rs)
         except ApiError as e:
-            if e.reason == "NotFound":
+            if is_not_found(e):
                 return None
             raise
         log.info("%s replica set deployment=%s replicaset=%s", what, key_of(d), rs.metadata.name)

@@ -13,7 +13,7 @@ import logging
 
 from kubelab.api.v1 import apps_pb2
 from kubelab.controller import Result
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_already_exists, is_conflict, is_not_found
 from kubelab.events import NORMAL, WARNING, EventRecorder
 from kubelab.informer import SharedInformer, key_of
 from services.replicaset import conditions as cond
@@ -74,7 +74,7 @@ class _PlanRun:
             elif isinstance(action, RecordEvent):
                 self.events.event(self._d, action.type, action.reason, action.message)
         except ApiError as e:
-            if e.reason in ("Conflict", "NotFound"):
+            if is_conflict(e) or is_not_found(e):
                 raise _Conflict(f"{type(action).__name__}: {e}") from None
             raise
 
@@ -97,7 +97,7 @@ class _PlanRun:
         try:
             await self.client.delete("ReplicaSet", rs.metadata.name, rs.metadata.namespace, uid=rs.metadata.uid)
         except ApiError as e:
-            if e.reason != "NotFound":
+            if not is_not_found(e):
                 raise
         log.info("deleted old replica set deployment=%s replicaset=%s", key_of(self._d), rs.metadata.name)
 
@@ -105,7 +105,7 @@ class _PlanRun:
         try:
             created = await self.client.create(rs)
         except ApiError as e:
-            if e.reason == "AlreadyExists":
+            if is_already_exists(e):
                 await self._name_taken(rs)
                 raise _Conflict(f"replica set {rs.metadata.name} exists") from None
             await self._create_failed(rs, e)

@@ -5,8 +5,6 @@ the writes; none performs I/O.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from kubelab.api.v1 import apps_pb2
 from services.replicaset import conditions as cond
 from services.replicaset import deployment_util as du
@@ -15,9 +13,7 @@ from services.replicaset.annotations import (REVISION, desired_replicas_annotati
                                              set_new_replica_set_annotations, set_replicas_annotations)
 from services.replicaset.hashing import POD_TEMPLATE_HASH_LABEL, compute_hash
 from services.replicaset.podutil import is_terminating, new_controller_ref, set_time
-
-if TYPE_CHECKING:
-    from services.replicaset.deployment_control import Rollout
+from services.replicaset.rollout import Rollout
 
 __all__ = ["get_all_replica_sets", "get_new_replica_set", "new_replica_set", "scale_replica_set",
            "scale_and_record", "scale", "cleanup_deployment", "sync", "sync_status_only", "is_scaling_event",

@@ -12,7 +12,7 @@ import asyncio
 import logging
 
 from kubelab.api.v1 import apps_pb2, core_pb2
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_conflict, is_not_found
 from kubelab.events import NORMAL, WARNING, EventRecorder
 from kubelab.expectations import UIDTrackingExpectations
 from services.replicaset.podutil import new_controller_ref
@@ -103,7 +103,7 @@ class PodControl:
             await self.client.delete("Pod", name, pod.metadata.namespace, uid=pod.metadata.uid)
         except ApiError as e:
             self.expectations.pod_deletion_observed(key, pod_key(pod))  # the informer will not see it
-            if e.reason in ("NotFound", "Conflict") or e.code.name == "FAILED_PRECONDITION":
+            if is_not_found(e) or is_conflict(e):
                 return  # already gone, or replaced by another pod of the same name
             self.events.event(rs, WARNING, "FailedDelete", f"Error deleting: {e}")
             raise

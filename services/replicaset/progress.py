@@ -9,13 +9,9 @@ A finished rollout is not re-evaluated until a new one starts.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from services.replicaset import conditions as cond
 from services.replicaset.podutil import seconds
-
-if TYPE_CHECKING:
-    from services.replicaset.deployment_control import Rollout
+from services.replicaset.rollout import Rollout
 
 __all__ = ["sync_rollout_status", "requeue_stuck"]
 

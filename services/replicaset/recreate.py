@@ -4,15 +4,11 @@ successor can attach it), then create or scale up the new set to all the replica
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from services.replicaset import conditions as cond
 from services.replicaset import deployment_util as du
 from services.replicaset.deployment_sync import cleanup_deployment, get_all_replica_sets, scale_and_record
 from services.replicaset.progress import sync_rollout_status
-
-if TYPE_CHECKING:
-    from services.replicaset.deployment_control import Rollout
+from services.replicaset.rollout import Rollout
 
 __all__ = ["rollout_recreate", "old_pods_running"]
 

@@ -17,7 +17,7 @@ import grpc
 
 from kubelab.api.v1 import apps_pb2, core_pb2
 from kubelab.controller import Result, TerminalError
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_conflict, is_not_found
 from kubelab.events import EventRecorder
 from kubelab.expectations import UIDTrackingExpectations
 from kubelab.informer import BY_NAMESPACE, InformerFactory, key_of
@@ -115,9 +115,9 @@ class ReplicaSetReconciler:
             try:
                 await self.client.update_status(rs)
             except ApiError as e:
-                if e.reason == "NotFound":
+                if is_not_found(e):
                     return None
-                if e.reason != "Conflict" or failure is not None:
+                if not is_conflict(e) or failure is not None:
                     raise failure or e
                 return Result(requeue=True)  # the set changed meanwhile; its own event brings it back
         if failure is not None:
@@ -184,7 +184,7 @@ class ReplicaSetReconciler:
         try:
             updated = await self.client.update(pod)
         except ApiError as e:
-            if e.reason == "NotFound":
+            if is_not_found(e):
                 return None
             raise
         log.info("%s pod replicaset=%s pod=%s", what, key_of(rs), pod.metadata.name)

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from google.protobuf import json_format
 
 from kubelab.api.v1 import core_pb2
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_not_found
 from kubelab.events import NORMAL
 
 __all__ = ["StatusWriter", "NOTE_LENGTH_LIMIT", "truncate_message", "pod_scheduled_conditions"]
@@ -78,7 +78,7 @@ class StatusWriter:
             try:
                 await self.client.delete("Pod", v.metadata.name, v.metadata.namespace, uid=v.metadata.uid)
             except ApiError as e:
-                if e.reason != "NotFound":
+                if not is_not_found(e):
                     log.warning("cannot preempt pod=%s/%s error=%s", v.metadata.namespace, v.metadata.name, e)
                 continue
             self.event(v, NORMAL, "Preempted", f"Preempted by pod {preemptor.metadata.uid} on node {node}")

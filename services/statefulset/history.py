@@ -59,7 +59,8 @@ def canonical_json(data: dict | struct_pb2.Struct) -> bytes:
 
 
 def revision_patch(sts: apps_pb2.StatefulSet) -> dict:
-    template = manifest.to_dict(sts)["spec"].get("template", {})
+    # compact: the form the revision names were always hashed from, so they stay the same
+    template = manifest.to_dict(sts, compact=True)["spec"].get("template", {})
     template["$patch"] = "replace"
     return {"spec": {"template": template}}
 

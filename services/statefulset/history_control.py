@@ -8,7 +8,7 @@ from collections.abc import Callable
 from google.protobuf.message import Message
 
 from kubelab.api.v1 import apps_pb2
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_already_exists, is_not_found
 from services.statefulset import history as hist
 from services.statefulset.ref_manager import with_owner
 from services.statefulset.utils import copy_of
@@ -41,7 +41,7 @@ class HistoryControl:
             try:
                 created = await self.client.create(clone)
             except ApiError as e:
-                if e.reason != "AlreadyExists":
+                if not is_already_exists(e):
                     raise
                 existing = await self.client.get("ControllerRevision", clone.metadata.name, sts.metadata.namespace)
                 if hist.canonical_json(existing.data) == hist.canonical_json(clone.data):
@@ -76,7 +76,7 @@ class HistoryControl:
                 obj, _ = await self.client.delete("ControllerRevision", rev.metadata.name, rev.metadata.namespace,
                                                   uid=rev.metadata.uid or None)
             except ApiError as e:
-                if e.reason == "NotFound":
+                if is_not_found(e):
                     continue
                 raise
             self.on_write("ControllerRevision", obj)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from google.protobuf.message import Message
 
 from kubelab.api.v1 import apps_pb2
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_already_exists, is_not_found, is_precondition_failed
 from kubelab.events import NORMAL, WARNING, EventRecorder
 from services.statefulset.actions import Action, CreateClaims, CreatePod, DeletePod, Step, UpdateClaim, UpdatePod
 from services.statefulset.retention import CONFLICTING_CONTROLLER
@@ -106,7 +106,7 @@ class StatefulPodControl:
             try:
                 created = await self.client.create(claim)
             except ApiError as e:
-                if e.reason == "AlreadyExists":  # made meanwhile (or our cache lags): reuse it as it is
+                if is_already_exists(e):  # made meanwhile (or our cache lags): reuse it as it is
                     continue
                 errors.append(f"failed to create PVC {claim.metadata.name}: {e}")
                 self.events.event(sts, WARNING, "FailedCreate", f"create Claim {claim.metadata.name} for Pod {pod} "
@@ -128,7 +128,7 @@ class StatefulPodControl:
         try:
             created = await self.client.create(pod)
         except ApiError as e:
-            if e.reason != "AlreadyExists":  # Kubernetes sinks AlreadyExists: no event, but a retry
+            if not is_already_exists(e):  # Kubernetes sinks AlreadyExists: no event, but a retry
                 self._pod_event("create", sts, pod.metadata.name, e)
             raise
         self.on_write("Pod", created)
@@ -154,7 +154,7 @@ class StatefulPodControl:
         try:
             updated = await self.client.update(action.claim)
         except ApiError as e:
-            if e.reason == "NotFound":
+            if is_not_found(e):
                 return  # gone meanwhile: picked up by a later sync
             err = ApiError(e.code, e.reason, f"could not update claim {name} for delete policy ownerRefs: {e}")
             self._pod_event("update", sts, action.pod.metadata.name, err)
@@ -169,7 +169,7 @@ class StatefulPodControl:
             obj, _gone = await self.client.delete("Pod", pod.metadata.name, pod.metadata.namespace,
                                                   uid=pod.metadata.uid or None)
         except ApiError as e:
-            if e.reason == "NotFound" or e.message.startswith("UID in precondition"):
+            if is_not_found(e) or is_precondition_failed(e):
                 return  # already gone (and perhaps recreated: that one is not ours to delete)
             self._pod_event("delete", sts, pod.metadata.name, e)
             raise

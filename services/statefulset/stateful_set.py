@@ -22,7 +22,7 @@ from google.protobuf.message import Message
 
 from kubelab.api.v1 import apps_pb2
 from kubelab.controller import Result, TerminalError, controller_owner_key
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_conflict, is_not_found
 from kubelab.events import WARNING, EventRecorder
 from kubelab.informer import BY_NAMESPACE, InformerFactory, key_of
 from kubelab.labels import Selector, SelectorError, label_selector_as_selector
@@ -141,7 +141,7 @@ class StatefulSetReconciler:
         try:
             await self.status_updater.update_status(sts, plan.status)
         except ApiError as e:
-            if e.reason != "Conflict" or failure is not None:
+            if not is_conflict(e) or failure is not None:
                 raise failure or e
             log.debug("status conflict, the set changed meanwhile statefulset=%s", key)
             return Result(requeue=True)  # the change's own event brings the set back at once
@@ -180,7 +180,7 @@ class StatefulSetReconciler:
         try:
             updated = await self.client.update(obj)
         except ApiError as e:
-            if e.reason == "NotFound":
+            if is_not_found(e):
                 return None
             raise
         self._wrote(updated.__class__.__name__, updated)

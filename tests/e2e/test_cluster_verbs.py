@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from kubelab.errors import is_conflict, is_not_found
 from tests.support import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -140,7 +141,7 @@ def _hold_lease(addr: str, name: str, holder: str) -> None:
                 try:
                     current = await client.get("Lease", name, "kube-system")
                 except ApiError as e:
-                    if e.reason != "NotFound":
+                    if not is_not_found(e):
                         raise
                     await client.create(lease)
                     return
@@ -149,7 +150,7 @@ def _hold_lease(addr: str, name: str, holder: str) -> None:
                     await client.update(current)
                     return
                 except ApiError as e:
-                    if e.reason != "Conflict":
+                    if not is_conflict(e):
                         raise
 
     asyncio.run(write())

@@ -9,6 +9,7 @@ import pytest
 
 from kubelab import manifest
 from kubelab.client import ApiError, Client
+from kubelab.errors import is_not_found
 from tests.support import ApiServerProcess, RedisProcess
 
 SERVICE_RANGE = ipaddress.ip_network("198.19.0.0/16")  # the default --service-cluster-ip-range
@@ -31,7 +32,7 @@ async def eventually(get, timeout: float = 30.0, what: str = "condition"):
             if value:
                 return value
         except ApiError as e:
-            if e.reason != "NotFound":
+            if not is_not_found(e):
                 raise
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")

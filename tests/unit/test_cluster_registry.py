@@ -106,3 +106,12 @@ def test_availability_follows_the_code():
     assert registry.is_available(registry.component("apiserver"))
     assert registry.module_of(sched, {"scheduler": "json"}) == "json"
     assert registry.module_of(sched, {}) == "services.scheduler"
+
+
+def test_node_local_components_run_per_node_only_with_node_namespaces():
+    local = [i for i in instances(2) if i.component.node_local]
+    assert [i.name for i in local] == ["kube-proxy"] and local[0].node is None
+    per_ns = [i for i in instances(2, node_namespaces=True) if i.component.node_local]
+    assert [(i.name, i.node) for i in per_ns] == [("kube-proxy-node-1", "node-1"), ("kube-proxy-node-2", "node-2")]
+    argv = command(per_ns[1], listen="0.0.0.0:10256", upstream="apiserver:6443")
+    assert argv[argv.index("--node-name") + 1] == "node-2" and "--root-dir" not in argv

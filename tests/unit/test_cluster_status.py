@@ -65,6 +65,18 @@ def test_table_is_aligned():
     assert lines[1].index("running") == lines[2].index("killed") == lines[0].index("STATE")
 
 
+def test_the_api_servers_http_address_is_shown_beside_its_grpc_one():
+    out = format_table([
+        Row("apiserver", 12, "running", "SERVING", "-", "127.0.0.1:41234", http="127.0.0.1:41235"),
+        Row("scheduler", 13, "running", "SERVING", "leader", "127.0.0.1:41236"),
+    ])
+    lines = out.splitlines()
+    assert lines[1].split() == ["apiserver", "12", "running", "SERVING", "-", "127.0.0.1:41234",
+                                "http://127.0.0.1:41235"]
+    assert lines[2].split() == ["scheduler", "13", "running", "SERVING", "leader", "127.0.0.1:41236"]
+    assert lines[1].index("http://") > lines[0].index("ADDRESS")
+
+
 def _lease(holder: str, renewed: float, duration: int = 15) -> coordination_pb2.Lease:
     lease = coordination_pb2.Lease()
     lease.spec.holder_identity = holder

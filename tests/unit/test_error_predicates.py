@@ -42,3 +42,12 @@ def test_other_exceptions_are_unknown():
     assert errors.reason_for_error(ValueError("x")) == "Unknown"
     assert errors.reason_for_error(None) == "Unknown"
     assert not errors.is_not_found(KeyError("NotFound"))
+
+
+def test_precondition_failed_is_a_conflict_told_apart_by_its_code():
+    failed = ApiError(grpc.StatusCode.FAILED_PRECONDITION, "Conflict", "Precondition failed: UID in precondition: x")
+    assert errors.is_precondition_failed(failed) and errors.is_conflict(failed)
+    assert not errors.is_precondition_failed(ApiError(grpc.StatusCode.ABORTED, "Conflict", "modified"))
+    assert errors.is_precondition_failed(RawRpcError(grpc.StatusCode.FAILED_PRECONDITION))
+    assert not errors.is_precondition_failed(RawRpcError(grpc.StatusCode.ABORTED))
+    assert not errors.is_precondition_failed(ValueError("x"))

@@ -13,7 +13,7 @@ import grpc
 from aiohttp import web
 
 from kubelab import manifest
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_not_found
 from services.apiserver import errors
 from services.apiserver.http import discovery, objects, paths, podproxy, status, tables
 from services.apiserver.http.documents import Documents
@@ -136,7 +136,7 @@ class Api:
         try:
             msg = await self.resources.patch(t.info, t.namespace, t.name, apply, t.subresource == "status", dry)
         except ApiError as e:
-            if e.reason != "NotFound" or not getattr(apply, "creates", False):
+            if not is_not_found(e) or not getattr(apply, "creates", False):
                 raise
             msg = await self.resources.create(apply.new_object(), t.namespace, dry)  # server-side apply
             return self._object(request, msg, 201)
@@ -165,7 +165,7 @@ class Api:
             try:
                 obj, _ = await self.resources.delete(t.info, c.namespace, c.name, *opts)
             except ApiError as e:
-                if e.reason != "NotFound":
+                if not is_not_found(e):
                     raise
                 continue
             deleted.append(manifest.to_dict(obj))

@@ -62,11 +62,9 @@ async def _target(resources: Resources, namespace: str, name: str, container: st
 
 
 def _kubelet_error(e: grpc.RpcError, address: str) -> ApiError:
-    if e.code() == grpc.StatusCode.UNAVAILABLE:
+    if e.code() == grpc.StatusCode.UNAVAILABLE:  # the kubelet did not answer: no API error, a dial failure
         return errors.internal(f"error dialing backend: dial tcp {address}: connect: connection refused")
-    err = from_rpc_error(e)
-    return ApiError(err.code, "BadRequest" if err.code == grpc.StatusCode.INVALID_ARGUMENT else err.reason,
-                    err.message)
+    return from_rpc_error(e)  # the kubelet's codes read as reasons: INVALID_ARGUMENT is BadRequest
 
 
 async def serve_log(request: web.Request, resources: Resources, namespace: str, name: str) -> web.StreamResponse:

@@ -3,7 +3,6 @@ middleware), request bodies and dryRun read the one way."""
 from __future__ import annotations
 
 import json
-import logging
 
 import grpc
 from aiohttp import web
@@ -12,11 +11,8 @@ from kubelab.errors import ApiError
 from services.apiserver import errors
 from services.apiserver.http import objects, paths, status
 from services.apiserver.http.discovery import AGGREGATED
-from services.apiserver.watchcache import NotReady
 
 __all__ = ["json_response", "aggregated_response", "errors_middleware", "read_body", "dry_run"]
-
-log = logging.getLogger(__name__)
 
 
 def json_response(body: dict, code: int = 200, warnings: list[str] = ()) -> web.Response:
@@ -46,15 +42,9 @@ async def errors_middleware(request: web.Request, handler):
         return await handler(request)
     except web.HTTPException:
         raise
-    except ApiError as e:
-        return _status_response(e, request.get("target"))
-    except NotReady as e:
-        return _status_response(errors.unavailable(str(e)), None)
     except Exception as e:  # a bad request or a storage outage must not take the server down
-        if type(e).__module__.startswith("redis"):
-            return _status_response(errors.unavailable(f"storage unavailable: {e}"), None)
-        log.exception("internal error path=%s", request.path)
-        return _status_response(errors.internal(str(e)), None)
+        err = errors.to_api_error(e, f"path={request.path}")
+        return _status_response(err, request.get("target") if err is e else None)
 
 
 async def read_body(request: web.Request) -> object:

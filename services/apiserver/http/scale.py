@@ -4,7 +4,7 @@ from __future__ import annotations
 from google.protobuf.message import Message
 
 from kubelab import manifest
-from kubelab.cli import format as fmt
+from kubelab.cli.render import format as fmt
 
 __all__ = ["scale_of", "with_replicas"]
 
@@ -14,8 +14,10 @@ def scale_of(obj: Message) -> dict:
     keep = ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
     replicas = obj.spec.replicas if obj.spec.HasField("replicas") else 1
     selector = fmt.format_label_selector(obj.spec.selector) if obj.spec.HasField("selector") else ""
+    # autoscaling/v1: spec.replicas and status.selector are omitempty, status.replicas is not
+    status = {"replicas": obj.status.replicas, **({"selector": selector} if selector else {})}
     return {"kind": "Scale", "apiVersion": "autoscaling/v1", "metadata": {k: meta[k] for k in keep if k in meta},
-            "spec": {"replicas": replicas}, "status": {"replicas": obj.status.replicas, "selector": selector}}
+            "spec": {"replicas": replicas} if replicas else {}, "status": status}
 
 
 def with_replicas(obj: dict, scale: dict) -> dict:

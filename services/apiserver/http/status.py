@@ -9,7 +9,7 @@ from __future__ import annotations
 import grpc
 
 from kubelab.api.registry import KindInfo
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_invalid
 from kubelab.fielderrors import ErrorType
 
 __all__ = ["http_code", "status_body", "success", "not_found_path"]
@@ -53,11 +53,11 @@ def status_body(err: ApiError, info: KindInfo | None = None, name: str = "") -> 
     details: dict = {}
     if name:
         details["name"] = name
-    if info is not None and (name or err.reason == "Invalid"):
+    if info is not None and (name or is_invalid(err)):
         if info.group:
             details["group"] = info.group
-        details["kind"] = info.kind if err.reason == "Invalid" else info.plural
-    if err.causes and err.reason == "Invalid":
+        details["kind"] = info.kind if is_invalid(err) else info.plural
+    if err.causes and is_invalid(err):
         details["causes"] = [_cause(f, t) for f, t in err.causes]
     if details:
         body["details"] = details

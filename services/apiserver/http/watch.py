@@ -12,7 +12,6 @@ import logging
 import random
 import time
 
-import grpc
 from aiohttp import web
 
 from kubelab.api.registry import KindInfo
@@ -20,7 +19,7 @@ from kubelab.errors import ApiError
 from services.apiserver import errors
 from services.apiserver.filters import Filter
 from services.apiserver.http import objects, status, tables
-from services.apiserver.watchcache import NotReady, TooLarge, TooOld, WatchCache, WatchClosed
+from services.apiserver.watchcache import TooOld, WatchCache, WatchClosed
 
 __all__ = ["serve_watch", "is_watch"]
 
@@ -81,12 +80,8 @@ async def serve_watch(request: web.Request, cache: WatchCache, info: KindInfo, n
     bookmarks = q.get("allowWatchBookmarks", "").lower() in ("true", "1")
     try:
         watcher = await cache.watch(info.kind, flt.matches, rv)
-    except TooOld as e:
-        return await _one_error(request, table, errors.expired(str(e)))
-    except TooLarge as e:
-        raise errors.ApiError(grpc.StatusCode.DEADLINE_EXCEEDED, "Timeout", str(e)) from None
-    except NotReady as e:
-        raise errors.unavailable(str(e)) from None
+    except TooOld as e:  # an ERROR event in the stream, as kube-apiserver sends it; the rest answers a Status
+        return await _one_error(request, table, errors.to_api_error(e))
     resp = await _start(request, table)
     try:
         while (left := deadline - time.monotonic()) > 0:
@@ -99,9 +94,7 @@ async def serve_watch(request: web.Request, cache: WatchCache, info: KindInfo, n
             await resp.write(encoder.event(etype, cached))
     except WatchClosed as e:
         log.info("http watch ended kind=%s reason=%r", info.kind, e.reason)
-        err = errors.expired(e.reason) if e.code == "OUT_OF_RANGE" else ApiError(
-            grpc.StatusCode.RESOURCE_EXHAUSTED, "TooManyRequests", e.reason)
-        await resp.write(_error_line(err))
+        await resp.write(_error_line(errors.to_api_error(e)))
     except (ConnectionResetError, ConnectionError):
         pass  # the client went away
     finally:

@@ -150,16 +150,35 @@ class ContainerRuntime:
             except ProcessLookupError:
                 pass
 
-    async def stop(self, rec: RunRecord, grace: float) -> RunRecord:
-        """SIGTERM, up to `grace` seconds, then SIGKILL; returns once the run has ended."""
+    async def stop(self, rec: RunRecord, grace: float, deadline=None) -> RunRecord:
+        """SIGTERM, up to `grace` seconds, then SIGKILL; returns once the run has ended.
+
+        `deadline` (a DeadlineWatch) may bring the SIGKILL forward while waiting: a second delete with a
+        shorter grace period, or a force delete, as the kubelet's pod workers cancel a running kill."""
         if rec.refresh().exit is not None:
             return rec
         if grace > 0 and self.signal(rec, signal.SIGTERM):
+            end = time.monotonic() + grace
+            waiting = asyncio.ensure_future(self.wait(rec))
             try:
-                async with asyncio.timeout(grace):  # not wait_for, which can swallow a cancel (3.11)
-                    return await self.wait(rec)
-            except TimeoutError:
-                pass
+                while not waiting.done():
+                    if deadline is not None:
+                        end = min(end, deadline.at)
+                    remaining = end - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    sooner = [asyncio.ensure_future(deadline.changed.wait())] if deadline is not None else []
+                    try:
+                        await asyncio.wait([waiting, *sooner], timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+                    finally:
+                        for f in sooner:
+                            f.cancel()
+                    if deadline is not None:
+                        deadline.changed.clear()
+                if waiting.done():
+                    return waiting.result()
+            finally:
+                waiting.cancel()
         self.kill(rec)
         return await self.wait(rec)
 

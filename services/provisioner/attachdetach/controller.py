@@ -13,11 +13,9 @@ import logging
 import time
 from collections.abc import Callable
 
-import grpc
-
 from kubelab.api.v1 import core_pb2, storage_pb2
 from kubelab.controller import Result
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_already_exists, is_not_found
 from kubelab.events import WARNING, EventRecorder
 from kubelab.informer import key_of
 
@@ -112,7 +110,7 @@ class AttachDetach:
             await self.client.delete("VolumeAttachment", va_name)
             log.info("volume detached attachment=%s", va_name)
         except ApiError as e:
-            if e.code != grpc.StatusCode.NOT_FOUND:
+            if not is_not_found(e):
                 raise
 
     async def _attach(self, volume_name: str, node: str) -> None:
@@ -124,7 +122,7 @@ class AttachDetach:
         try:
             va = await self.client.create(va)
         except ApiError as e:
-            if e.code != grpc.StatusCode.ALREADY_EXISTS:
+            if not is_already_exists(e):
                 raise
             return  # made before; its status is set when it shows up in the cache
         log.info("attaching volume volume=%s node=%s attachment=%s", volume_name, node, va.metadata.name)
@@ -138,7 +136,7 @@ class AttachDetach:
         try:
             await self.client.update_status(va)
         except ApiError as e:
-            if e.code != grpc.StatusCode.NOT_FOUND:
+            if not is_not_found(e):
                 raise
         log.info("volume attached volume=%s node=%s", va.spec.source.persistent_volume_name, va.spec.node_name)
 

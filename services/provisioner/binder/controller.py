@@ -10,11 +10,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 
-import grpc
-
 from kubelab.api.v1 import core_pb2
 from kubelab.controller import Result
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_not_found
 
 from services.provisioner.assumed import Assumed
 from services.provisioner.binder.claim_sync import ClaimSnapshot, decide_claim
@@ -134,7 +132,7 @@ class VolumeBinder:
             try:
                 claim = await self.ctx.client.get(PVC, ref.name, ref.namespace)
             except ApiError as e:
-                if e.code != grpc.StatusCode.NOT_FOUND:
+                if not is_not_found(e):
                     raise
                 claim = None
         if claim is not None and ref.uid and claim.metadata.uid != ref.uid:

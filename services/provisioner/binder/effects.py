@@ -12,10 +12,8 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-import grpc
-
 from kubelab.api.v1 import core_pb2
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_not_found, is_precondition_failed
 from kubelab.events import EventRecorder
 
 from services.provisioner.assumed import Assumed
@@ -130,7 +128,7 @@ class BinderEffects:
         try:
             live = await self.client.get(PV, volume.metadata.name)
         except ApiError as e:
-            if e.code == grpc.StatusCode.NOT_FOUND:
+            if is_not_found(e):
                 return
             raise
         if live.status.phase not in ("Released", "Failed") or live.metadata.HasField("deletion_timestamp"):
@@ -145,6 +143,6 @@ class BinderEffects:
         try:
             await self.client.delete(PV, live.metadata.name, uid=live.metadata.uid)
         except ApiError as e:
-            if e.code not in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.FAILED_PRECONDITION):
+            if not (is_not_found(e) or is_precondition_failed(e)):
                 raise
         log.info("volume deleted volume=%s path=%s", live.metadata.name, path)

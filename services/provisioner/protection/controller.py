@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import logging
 
-import grpc
-
 from kubelab.controller import Result
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_not_found
 from kubelab.informer import split_key
 
 from services.provisioner.indexes import CLAIM
@@ -26,7 +24,7 @@ log = logging.getLogger(__name__)
 
 
 def _ignore_not_found(e: ApiError) -> None:
-    if e.code != grpc.StatusCode.NOT_FOUND:
+    if not is_not_found(e):
         raise e
 
 

@@ -20,7 +20,7 @@ import grpc
 
 from kubelab.api.v1 import core_pb2
 from kubelab.controller import Result
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_already_exists, is_not_found, is_precondition_failed
 from kubelab.events import NORMAL, WARNING, EventRecorder
 
 from services.provisioner.provisioning.decision import Provision, Refuse, Retry, Skip, decide_provision, should_delete
@@ -90,7 +90,7 @@ class ClaimProvisioner:
         try:
             node = await self._node(claim, d.selected_node)
         except ApiError as e:
-            if e.code != grpc.StatusCode.NOT_FOUND:
+            if not is_not_found(e):
                 raise
             events.event(claim, WARNING, "ProvisioningFailed", e.message)
             await self._reschedule(claim)
@@ -130,7 +130,7 @@ class ClaimProvisioner:
                              f"Error creating provisioned PV object for claim {claim_key(claim)}: {e}. "
                              "Keeping the volume and retrying.")
                 raise
-            if e.code != grpc.StatusCode.ALREADY_EXISTS:
+            if not is_already_exists(e):
                 events.event(claim, WARNING, "ProvisioningFailed",
                              f"Error creating provisioned PV object for claim {claim_key(claim)}: {e}. "
                              "Deleting the volume.")
@@ -168,7 +168,7 @@ class VolumeDeleter:
         try:  # the cache may lag: act only on what the API says now
             volume = await self.client.get("PersistentVolume", name)
         except ApiError as e:
-            if e.code == grpc.StatusCode.NOT_FOUND:
+            if is_not_found(e):
                 return None
             raise
         if not should_delete(volume, True):
@@ -181,7 +181,7 @@ class VolumeDeleter:
         try:
             await self.client.delete("PersistentVolume", name, uid=volume.metadata.uid)
         except ApiError as e:
-            if e.code not in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.FAILED_PRECONDITION):
+            if not (is_not_found(e) or is_precondition_failed(e)):
                 raise
         log.info("volume deleted volume=%s provisioner=%s", name, owner.name)
         return None

@@ -11,9 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import grpc
-
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_not_found
 
 from services.provisioner.provisioning.decision import find_orphans
 from services.provisioner.provisioning.plugin import ProvisionerSet, VolumeDir, remove_dir
@@ -60,7 +58,7 @@ class OrphanSweeper:
                 await self.client.get("PersistentVolume", orphan.volume_name)
                 continue  # the cache was behind: the volume exists
             except ApiError as e:
-                if e.code != grpc.StatusCode.NOT_FOUND:
+                if not is_not_found(e):
                     raise
             if orphan.volume_name in self.in_flight:
                 continue

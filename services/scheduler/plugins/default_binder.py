@@ -8,7 +8,7 @@ is bound, and the binding cycle succeeds instead of reporting a scheduling failu
 from __future__ import annotations
 
 from kubelab.api.v1 import core_pb2
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_conflict
 from services.scheduler.framework import SUCCESS, CycleState, Status
 
 __all__ = ["DefaultBinder"]
@@ -24,7 +24,7 @@ class DefaultBinder:
         try:
             await self.client.bind(pod.metadata.namespace, pod.metadata.name, node_name, pod.metadata.uid)
         except ApiError as e:
-            if e.reason == "Conflict" and await self._bound_to(pod, node_name):
+            if is_conflict(e) and await self._bound_to(pod, node_name):
                 return SUCCESS
             return Status.error(str(e))
         return SUCCESS

@@ -1,8 +1,10 @@
 """The Kubernetes documentation's StatefulSet Basics tutorial, typed as written, with the real kubectl
 on `<state-dir>/kubeconfig` (https://kubernetes.io/docs/tutorials/stateful-application/basic-stateful-set/)."""
+import json
 import time
 
 from tests.e2e.cluster import ROOT
+from tests.support import wait_until
 
 WEB_YAML = str(ROOT / "examples" / "statefulset" / "web.yaml")
 
@@ -64,6 +66,66 @@ def test_statefulset_basics(kubectl, ns):
     assert [c.split()[:2] for c in claims] == [["www-web-0", "Bound"], ["www-web-1", "Bound"], ["www-web-2", "Bound"]]
     every = kubectl.out("get", "pods", "-A", "-o", "wide")
     assert any(line.split()[:2] == [ns, "web-0"] and "node-" in line for line in every.splitlines())
+    _rollout_history_and_undo(kubectl, ns)
+    _orphan_delete_and_adopt(kubectl, ns)
+
+
+def _images(kubectl, ns) -> list[str]:
+    return kubectl.out("get", "pod", "-n", ns, "-l", "app=nginx", "-o",
+                       "jsonpath={range .items[*]}{.spec.containers[0].image}{'\\n'}{end}").split()
+
+
+def _rollout_history_and_undo(kubectl, ns):
+    """The tutorial's `kubectl rollout history sts/web` and `rollout undo`, as kubectl prints them against a
+    real cluster (it builds both from the StatefulSet's ControllerRevisions)."""
+    assert kubectl.out("rollout", "history", "-n", ns, "sts/web") == (
+        "statefulset.apps/web \nREVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n\n")
+    detail = kubectl.out("rollout", "history", "-n", ns, "sts/web", "--revision=2").splitlines()
+    assert detail[0] == "statefulset.apps/web with revision #2"
+    assert "    Image:\tregistry.k8s.io/nginx-slim:0.24" in detail
+    r = kubectl("rollout", "history", "-n", ns, "sts/web", "--revision=9", check=False)
+    assert (r.returncode, r.stderr) == (1, "error: unable to find the specified revision\n")
+    assert kubectl.out("rollout", "undo", "-n", ns, "sts/web") == "statefulset.apps/web rolled back\n"
+    out = kubectl.out("rollout", "status", "-n", ns, "sts/web", "--timeout=180s")
+    assert out.splitlines()[-1] == "partitioned roll out complete: 2 new pods have been updated..."
+    assert _images(kubectl, ns) == ["registry.k8s.io/nginx-slim:0.21"] * 2
+    # the undone revision 1 comes back as revision 3 (the ControllerRevision renumbered, as upstream)
+    assert kubectl.out("rollout", "history", "-n", ns, "sts/web") == (
+        "statefulset.apps/web \nREVISION  CHANGE-CAUSE\n2         <none>\n3         <none>\n\n")
+    r = kubectl("rollout", "undo", "-n", ns, "sts/web", "--to-revision=9", check=False)
+    assert (r.returncode, r.stderr) == (1, "error: unable to find specified revision 9 in history\n")
+
+
+def _pods(kubectl, ns) -> dict:
+    items = json.loads(kubectl.out("get", "pods", "-n", ns, "-l", "app=nginx", "-o", "json"))["items"]
+    return {p["metadata"]["name"]: p for p in items}
+
+
+def _orphan_delete_and_adopt(kubectl, ns):
+    """The tutorial's "Non-cascading delete": `kubectl delete statefulset web --cascade=orphan` leaves the
+    pods running without an owner; a deleted one is not re-created; applying web.yaml again adopts the
+    survivor and re-creates the missing one; then a foreground delete takes the pods and the StatefulSet."""
+    out = kubectl.out("delete", "statefulset", "web", "-n", ns, "--cascade=orphan")
+    assert out == 'statefulset.apps "web" deleted\n'
+    r = kubectl("get", "sts", "web", "-n", ns, check=False)
+    assert r.stderr == 'Error from server (NotFound): statefulsets.apps "web" not found\n'
+    pods = _pods(kubectl, ns)
+    assert sorted(pods) == ["web-0", "web-1"]
+    assert all(not p["metadata"].get("ownerReferences") for p in pods.values()), pods
+    assert all(p["status"]["phase"] == "Running" for p in pods.values())
+    assert kubectl.out("delete", "pod", "web-0", "-n", ns) == 'pod "web-0" deleted\n'
+    assert sorted(_pods(kubectl, ns)) == ["web-1"]  # nothing re-creates it
+    out = kubectl.out("apply", "-n", ns, "-f", WEB_YAML)
+    assert out.splitlines() == ["service/nginx unchanged", "statefulset.apps/web created"]
+    kubectl("wait", "-n", ns, "--for=condition=Ready", "pod/web-0", "--timeout=120s")
+    uid = kubectl.out("get", "sts", "web", "-n", ns, "-o", "jsonpath={.metadata.uid}")
+
+    def adopted():
+        return [o["uid"] for o in _pods(kubectl, ns)["web-1"]["metadata"].get("ownerReferences", [])] == [uid]
+    wait_until(adopted, 60, 0.5, "web-1 adopted by the new StatefulSet")
+    out = kubectl.out("delete", "statefulset", "web", "-n", ns, "--cascade=foreground")
+    assert out == 'statefulset.apps "web" deleted\n'  # kubectl waited until it was gone, pods first
+    assert _pods(kubectl, ns) == {}
 
 
 def test_logs_follow_and_exec_status(kubectl, ns):
@@ -107,3 +169,75 @@ def test_python_client_exec_stream(cluster, kubectl, ns):
                   stderr=True, stdin=False, stdout=True, tty=False, _preload_content=False)
     resp.run_forever(timeout=30)
     assert resp.returncode == 4
+
+
+def test_logs_previous_and_container_and_deletes_with_cascade_and_grace(kubectl, ns):
+    """`kubectl logs --previous` and `-c CONTAINER`; `kubectl delete --cascade=foreground|orphan` and
+    `--grace-period=N` over HTTP, printed and carried out as against a real cluster."""
+    pod = ("apiVersion: v1\nkind: Pod\nmetadata: {name: two}\nspec:\n  containers:\n"
+           "  - name: main\n    image: busybox\n    command: [sh, -c, 'echo run $(cat /proc/sys/kernel/random/uuid);"
+           " sleep 1; exit 1']\n"
+           "  - name: side\n    image: busybox\n    command: [sh, -c, 'echo side says hi; sleep 3600']\n")
+    kubectl("create", "-n", ns, "-f", "-", stdin=pod)
+
+    def restarted():
+        return kubectl.out("get", "pod", "two", "-n", ns, "-o",
+                           "jsonpath={.status.containerStatuses[?(@.name=='main')].restartCount}") not in ("", "0")
+    wait_until(restarted, 90, 0.5, "main to have restarted")
+    previous = kubectl.out("logs", "two", "-n", ns, "-c", "main", "--previous")
+    assert previous.startswith("run ") and len(previous.splitlines()) == 1
+
+    def current_run():
+        r = kubectl("logs", "two", "-n", ns, "-c", "main", check=False)
+        return r.returncode == 0 and r.stdout.startswith("run ") and r.stdout
+    assert wait_until(current_run, 60, 0.5, "main's current run to log") != previous  # another run, another uuid
+    assert kubectl.out("logs", "two", "-n", ns, "-c", "side") == "side says hi\n"
+    r = kubectl("logs", "two", "-n", ns)  # no -c: the first container, said on stderr
+    assert r.stdout.startswith("run ") and r.stderr == 'Defaulted container "main" out of: main, side\n'
+    r = kubectl("logs", "two", "-n", ns, "-c", "side", "--previous", check=False)
+    assert (r.returncode, r.stderr) == (
+        1, 'Error from server (BadRequest): previous terminated container "side" in pod "two" not found\n')
+    r = kubectl("logs", "two", "-n", ns, "-c", "nope", check=False)
+    assert (r.returncode, r.stderr) == (1, "error: container nope is not valid for pod two\n")
+
+    # --grace-period=N: the pod terminates with that grace (it ignores SIGTERM, so it takes all of it)
+    stub = ("apiVersion: v1\nkind: Pod\nmetadata: {name: stub}\nspec:\n  terminationGracePeriodSeconds: 60\n"
+            "  containers:\n  - name: c\n    image: busybox\n"
+            "    command: [sh, -c, \"trap '' TERM; while true; do sleep 1; done\"]\n")
+    kubectl("create", "-n", ns, "-f", "-", stdin=stub)
+    kubectl("wait", "-n", ns, "--for=condition=Ready", "pod/stub", "--timeout=90s")
+    assert kubectl.out("delete", "pod", "stub", "-n", ns, "--grace-period=40", "--wait=false") == 'pod "stub" deleted\n'
+    got = kubectl.out("get", "pod", "stub", "-n", ns, "-o",
+                      "jsonpath={.metadata.deletionGracePeriodSeconds} {.spec.terminationGracePeriodSeconds}")
+    assert got == "40 60"
+    assert kubectl.out("get", "pod", "stub", "-n", ns, "--no-headers").split()[2] == "Terminating"
+    # a shorter grace period on the Terminating pod cuts it short (kubectl waits until it is gone)
+    started = time.monotonic()
+    assert kubectl.out("delete", "pod", "stub", "-n", ns, "--grace-period=1", timeout=30) == 'pod "stub" deleted\n'
+    assert time.monotonic() - started < 30
+
+    deployment = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: slow}\nspec:\n  replicas: 1\n"
+                  "  selector: {matchLabels: {app: slow}}\n  template:\n    metadata: {labels: {app: slow}}\n"
+                  "    spec:\n      terminationGracePeriodSeconds: 3\n      containers:\n      - name: c\n"
+                  "        image: busybox\n        command: [sh, -c, \"trap '' TERM; while true; do sleep 1; done\"]\n")
+    # --cascade=orphan: the ReplicaSet stays, without its owner reference, and keeps its pod
+    kubectl("apply", "-n", ns, "-f", "-", stdin=deployment)
+    kubectl("rollout", "status", "-n", ns, "deploy/slow", "--timeout=90s")
+    assert kubectl.out("delete", "deploy", "slow", "-n", ns, "--cascade=orphan") == 'deployment.apps "slow" deleted\n'
+    rs = json.loads(kubectl.out("get", "rs", "-n", ns, "-l", "app=slow", "-o", "json"))["items"]
+    assert len(rs) == 1 and not rs[0]["metadata"].get("ownerReferences")
+    assert kubectl.out("get", "pods", "-n", ns, "-l", "app=slow", "-o",
+                       "jsonpath={.items[*].metadata.ownerReferences[0].name}") == rs[0]["metadata"]["name"]
+    kubectl("delete", "rs", "-n", ns, "-l", "app=slow")  # background (the default): the pods follow
+    kubectl("wait", "-n", ns, "--for=delete", "pod", "-l", "app=slow", "--timeout=60s")
+
+    # --cascade=foreground: the Deployment stays, marked, until its ReplicaSet and pods are gone
+    kubectl("apply", "-n", ns, "-f", "-", stdin=deployment)
+    kubectl("rollout", "status", "-n", ns, "deploy/slow", "--timeout=90s")
+    out = kubectl.out("delete", "deploy", "slow", "-n", ns, "--cascade=foreground", "--wait=false")
+    assert out == 'deployment.apps "slow" deleted\n'
+    got = kubectl.out("get", "deploy", "slow", "-n", ns, "-o",
+                      "jsonpath={.metadata.finalizers} {.metadata.deletionTimestamp}")
+    assert got.startswith('["foregroundDeletion"] 20'), got
+    kubectl("wait", "-n", ns, "--for=delete", "deploy/slow", "--timeout=60s")
+    assert kubectl.out("get", "rs,pods", "-n", ns, "-l", "app=slow", "-o", "name") == ""

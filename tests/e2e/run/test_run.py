@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_not_found
 from tests.e2e.cluster import KUBELAB, ROOT, wait_for
 
 
@@ -22,7 +22,7 @@ async def gone(client, ns: str, name: str) -> None:
         try:
             await client.get("Pod", name, ns)
         except ApiError as e:
-            return e.reason == "NotFound"
+            return is_not_found(e)
         return False
     await wait_for(missing, 60, f"pod {name} deleted")
 

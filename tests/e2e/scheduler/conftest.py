@@ -15,7 +15,7 @@ import pytest
 
 from kubelab.api.v1 import core_pb2
 from kubelab.client import Client
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_conflict
 from tests.e2e.cluster import StdoutCluster, new_namespace, running_cluster, wait_for
 from tests.support import running
 
@@ -175,7 +175,7 @@ async def _change_taints(client: Client, node: str, change) -> None:
             await client.update(obj)
             return
         except ApiError as e:
-            if e.reason != "Conflict":
+            if not is_conflict(e):
                 raise
     raise AssertionError(f"node {node} kept changing")
 

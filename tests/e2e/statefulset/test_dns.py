@@ -4,7 +4,9 @@
 - from another pod, the tutorial's own command `kubelab run -i --tty --image busybox:1.28 dns-test
   --restart=Never --rm -- nslookup web-0.nginx` prints busybox's answer: cluster DNS as the server, and
   web-0's pod IP with its name `web-0.nginx.<ns>.svc.cluster.local`;
-- after `kubelab delete pod web-0` the name stays and resolves to the new pod's IP.
+- after `kubelab delete pod web-0` the name stays and resolves to the new pod's IP, which is another
+  address than the old one (host-local IPAM hands addresses out round-robin, services/kubelet/ipam.py,
+  and another node has another /24): names are stable, IPs are not.
 """
 from __future__ import annotations
 
@@ -53,5 +55,7 @@ async def test_web_0_nginx_resolves_to_web_0_from_another_pod_and_follows_it(clu
             c.type == "Ready" and c.status == "True" for c in p.status.conditions) else None
     new = await wait_for(recreated, 90, "web-0 recreated, Running and Ready")
     assert await cluster.kubelab("exec", "-n", ns, "web-0", "--", "sh", "-c", "hostname") == "web-0\n"
+    assert new.status.pod_ip and new.status.pod_ip != old.status.pod_ip, \
+        f"web-0 got its old address {old.status.pod_ip} back: the README says the IP changes"
     await wait_for_endpoints(client, ns, "nginx", {new.status.pod_ip, got["web-1"].status.pod_ip})
     await nslookup_shows(cluster, ns, nslookup_output(dns, "web-0.nginx", [(new.status.pod_ip, fqdn)]))

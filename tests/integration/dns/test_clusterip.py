@@ -11,7 +11,7 @@ import dns.exception
 import pytest
 
 from kubelab import hostaddr, manifest
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_not_found
 from tests.integration.dns.conftest import addresses, ask, random_service_ip
 from tests.e2e.cluster import wait_for
 from tests.support import ComponentProcess, free_pod_subnet, free_port, wait_until
@@ -42,7 +42,7 @@ async def kube_dns_ip(client):
     try:
         await client.delete("Service", "kube-dns", "kube-system")
     except ApiError as e:
-        if e.reason != "NotFound":
+        if not is_not_found(e):
             raise
     ip = random_service_ip()
     await client.create(kube_dns(ip))

@@ -7,7 +7,7 @@ import pytest
 
 from kubelab.api.v1 import core_pb2
 from kubelab.client import Client
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_already_exists, is_conflict, is_not_found
 from kubelab.manifest import from_dict
 from tests.integration.replicaset.conftest import controllers, ns, wait_for  # noqa: F401  (fixtures)
 
@@ -25,7 +25,7 @@ async def cluster_nodes(client):
         try:
             await client.create(node)
         except ApiError as e:
-            if e.reason != "AlreadyExists":
+            if not is_already_exists(e):
                 raise
     return ["node-1", "node-2"]
 
@@ -66,7 +66,7 @@ async def set_status(client: Client, pod: core_pb2.Pod, ip: str | None = None, *
         try:
             return await client.update_status(pod)
         except ApiError as e:
-            if e.reason != "Conflict":
+            if not is_conflict(e):
                 raise
             pod = await client.get("Pod", pod.metadata.name, pod.metadata.namespace)
     raise AssertionError(f"could not update the status of {pod.metadata.name}")
@@ -92,7 +92,7 @@ async def endpoints_view(client: Client, ns: str, svc: str) -> dict[str, list[tu
     try:
         ep = await client.get("Endpoints", svc, ns)
     except ApiError as e:
-        if e.reason == "NotFound":
+        if is_not_found(e):
             return None
         raise
     out: dict[str, list[tuple]] = {}

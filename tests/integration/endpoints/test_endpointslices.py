@@ -5,7 +5,7 @@ zones and a pod on a Node that does not exist."""
 from __future__ import annotations
 
 from kubelab.api.v1 import core_pb2
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_not_found
 from kubelab.manifest import from_dict
 from tests.integration.endpoints.conftest import run_pod, service, slice_view, slices_of, wait_for, wait_views
 from tests.integration.replicaset.conftest import events_for
@@ -15,7 +15,7 @@ async def gone(client, kind: str, ns: str, name: str) -> bool:
     try:
         await client.get(kind, name, ns)
     except ApiError as e:
-        return e.reason == "NotFound"
+        return is_not_found(e)
     return False
 
 

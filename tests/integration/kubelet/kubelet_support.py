@@ -19,7 +19,7 @@ from kubelab.cluster.networks import AddressRanges, claim_ranges
 from kubelab.cluster.state import StateDir
 from kubelab.network import cluster_id
 from kubelab.podnet import gateway, remove_cluster_network
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_not_found
 from tests.support import ROOT, free_port, wait_until
 
 __all__ = ["KubeletProcess", "wait_for", "wait_pod", "wait_gone", "run_cli", "container_state", "pod_events",
@@ -153,7 +153,7 @@ async def wait_gone(client: Client, kind: str, name: str, namespace: str = "defa
             await client.get(kind, name, namespace)
             return False
         except ApiError as e:
-            if e.reason == "NotFound":
+            if is_not_found(e):
                 return True
             raise
     await wait_for(gone, timeout, what=f"{kind} {name} gone")

@@ -7,7 +7,7 @@ import textwrap
 import grpc
 
 from kubelab.api.v1 import kubelet_pb2, kubelet_pb2_grpc
-from kubelab.cli.logs_exec import kubelet_address
+from kubelab.cli.kubelet import kubelet_address
 from tests.integration.kubelet.kubelet_support import container_state, wait_pod
 
 

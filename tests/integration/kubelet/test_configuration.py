@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import textwrap
 
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_not_found
 from tests.integration.kubelet.kubelet_support import container_state, pod_events, run_cli, wait_for, wait_pod
 
 
@@ -228,7 +228,7 @@ async def _kubernetes_service(client):
     try:
         return await client.get("Service", "kubernetes", "default")
     except ApiError as e:
-        if e.reason != "NotFound":
+        if not is_not_found(e):
             raise
     await client.create_manifest("""
         apiVersion: v1

@@ -43,3 +43,23 @@ def test_routes_follow_the_nodes(node_namespace):
                                       "192.0.2.0/24": "10.99.0.9"}
     in_netns(path, lambda: gw.sync([nodes[0], ("node-2", "198.18.1.0/24", "10.99.0.22")]))  # node-3 deleted
     assert routes(node_namespace) == {"198.18.1.0/24": "10.99.0.22", "192.0.2.0/24": "10.99.0.9"}
+
+
+def test_pods_leaving_the_pod_network_are_masqueraded(node_namespace):
+    """flannel's ipMasq: this node's pods to a non-pod address (the DNS or API server container) go out
+    with the node's address; to any node's pod range they keep their own. Remade as ranges come."""
+    gw = HostGwRoutes("node-1", "abc")
+    path = podnet.netns_path(node_namespace)
+
+    def rule() -> str:
+        out = subprocess.run(["ip", "netns", "exec", node_namespace, "nft", "list", "table", "ip",
+                              "kubelab-abc-ipmasq"], capture_output=True, text=True, check=True).stdout
+        return next(line.strip() for line in out.splitlines() if "masquerade" in line)
+
+    in_netns(path, lambda: gw.sync([("node-1", "198.18.0.0/24", "10.99.0.1"), ("node-2", "", "10.99.0.2")]))
+    assert rule() == "ip saddr 198.18.0.0/24 ip daddr != 198.18.0.0/24 masquerade"
+    in_netns(path, lambda: gw.sync([("node-1", "198.18.0.0/24", "10.99.0.1"),
+                                    ("node-2", "198.18.2.0/24", "10.99.0.2")]))
+    assert rule() == "ip saddr 198.18.0.0/24 ip daddr != { 198.18.0.0/24, 198.18.2.0/24 } masquerade"
+    host = subprocess.run(["nft", "list", "tables"], capture_output=True, text=True, check=True).stdout
+    assert "kubelab-abc-ipmasq" not in host  # in the node's namespace only

@@ -11,7 +11,7 @@ import textwrap
 import time
 
 from services.kubelet.runtime.records import is_alive
-from tests.integration.kubelet.kubelet_support import container_state, wait_for, wait_gone, wait_pod
+from tests.integration.kubelet.kubelet_support import container_state, pod_events, wait_for, wait_gone, wait_pod
 from tests.support import ROOT
 
 
@@ -83,6 +83,41 @@ async def test_force_deleted_pods_processes_are_killed(node, client):
     await wait_for(lambda: not is_alive(*proc), timeout=15, what="the force-deleted pod's process killed")
     await wait_for(lambda: not (node.root / "var/lib/kubelet/pods" / p.metadata.uid).exists(),
                    what="its directory removed")
+
+
+async def _stopping(client, name: str) -> None:
+    """Until the kubelet has begun stopping the pod's containers (its Killing event)."""
+    async def killing():
+        return any(e.reason == "Killing" for e in await pod_events(client, name))
+    await wait_for(killing, 20, what=f"the kubelet stopping {name}'s containers")
+
+
+async def test_a_shorter_grace_period_cuts_a_running_termination_short(node, client):
+    """A second delete with a shorter grace period (kubectl delete --grace-period=1 on a Terminating pod)
+    brings the SIGKILL forward, as the kubelet's pod workers restart the kill with the shorter period."""
+    await client.create_manifest(pod("shortened", "trap '' TERM; while true; do sleep 0.1; done", grace=600),
+                                 "default")
+    p = await wait_pod(client, "shortened", running)
+    proc = main_process(node, p)
+    await client.delete("Pod", "shortened", "default", grace_period_seconds=300)
+    await _stopping(client, "shortened")
+    assert is_alive(*proc)  # SIGTERM ignored: it takes its grace period
+    started = time.monotonic()
+    await client.delete("Pod", "shortened", "default", grace_period_seconds=1)
+    await wait_gone(client, "Pod", "shortened")
+    assert time.monotonic() - started < 20 and not is_alive(*proc)
+
+
+async def test_force_deleting_a_terminating_pod_kills_it(node, client):
+    await client.create_manifest(pod("forced-late", "trap '' TERM; while true; do sleep 0.1; done", grace=600),
+                                 "default")
+    p = await wait_pod(client, "forced-late", running)
+    proc = main_process(node, p)
+    await client.delete("Pod", "forced-late", "default")  # the pod's own 600 s
+    await _stopping(client, "forced-late")
+    _, gone = await client.delete("Pod", "forced-late", "default", grace_period_seconds=0)
+    assert gone
+    await wait_for(lambda: not is_alive(*proc), timeout=15, what="the force-deleted pod's process killed")
 
 
 async def test_kubelet_restart_keeps_containers_running(node, client):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kubelab.api.v1 import core_pb2
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_not_found
 from tests.integration.replicaset.conftest import pods_of, wait_for, web
 from tests.integration.replicaset.lagproxy import LaggingProxy
 
@@ -29,7 +29,7 @@ async def gone(client, kind: str, ns: str, name: str) -> bool:
     try:
         await client.get(kind, name, ns)
     except ApiError as e:
-        return e.reason == "NotFound"
+        return is_not_found(e)
     return False
 
 

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from kubelab.api.v1 import core_pb2
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_not_found
 from kubelab.manifest import from_dict
 from tests.integration.replicaset.conftest import wait_for, web
 
@@ -39,7 +39,7 @@ async def absent(client, kind: str, name: str, ns: str = "") -> bool:
     try:
         await client.get(kind, name, ns)
     except ApiError as e:
-        return e.reason == "NotFound"
+        return is_not_found(e)
     return False
 
 

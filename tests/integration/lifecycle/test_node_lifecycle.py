@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from kubelab.api.v1 import coordination_pb2, core_pb2
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_conflict
 from kubelab.manifest import from_dict
 from services.lifecycle import node_lifecycle_decisions as nld
 from tests.integration.kubelet.kubelet_support import KubeletProcess, kill_shims
@@ -64,7 +64,7 @@ class Kubelet:
                 await self.client.update_status(n)
                 return
             except ApiError as e:
-                if e.reason != "Conflict":
+                if not is_conflict(e):
                     raise
         raise AssertionError("could not post the node status")
 
@@ -76,7 +76,7 @@ class Kubelet:
                 await self.client.update(lease)
                 return
             except ApiError as e:
-                if e.reason != "Conflict":
+                if not is_conflict(e):
                     raise
         raise AssertionError("could not renew the lease")
 

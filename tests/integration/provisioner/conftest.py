@@ -6,12 +6,11 @@ import asyncio
 import uuid
 from pathlib import Path
 
-import grpc
 import pytest
 
 from kubelab.api.v1 import core_pb2, storage_pb2
 from kubelab.client import Client
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_already_exists, is_not_found
 from tests import support
 
 FAST = ("--pvclaimbinder-sync-period", "0.5", "--orphan-sweep-period", "0.5", "--attach-resync-period", "0.5")
@@ -76,7 +75,7 @@ async def ensure(client: Client, obj) -> None:
     try:
         await client.create(obj)
     except ApiError as e:
-        if e.code != grpc.StatusCode.ALREADY_EXISTS:
+        if not is_already_exists(e):
             raise
 
 
@@ -143,7 +142,7 @@ async def get_or_none(client: Client, kind: str, name: str, namespace: str = "")
     try:
         return await client.get(kind, name, namespace)
     except ApiError as e:
-        if e.code == grpc.StatusCode.NOT_FOUND:
+        if is_not_found(e):
             return None
         raise
 

@@ -47,16 +47,24 @@ async def test_client_ip_sticks_and_switching_to_none_spreads(proxy, client, bac
         raise AssertionError("sessionAffinity ClientIP again did not stick")
 
 
+IDLE_PERIODS = 20
+"""Idle periods the timeout test may need: each ends with a fresh uniform choice of 3, so the client lands on
+the same endpoint every time with odds (1/3)^20 < 1e-9; it usually moves within the first two."""
+
+
 async def test_affinity_timeout_ends_stickiness(proxy, client, backends):
     _, ip = await _three_endpoints(client, backends, affinity="ClientIP", timeout=2)
     first = set(await answers(ip, 80, n=10))
     assert len(first) == 1
-    # after the timeout each new first connection is a fresh uniform choice: over several idle periods
-    # the client must land somewhere else at least once (all the same: (1/3)^5 < 0.5%)
+    # After the timeout each new first connection is a fresh uniform choice, which then sticks again: over
+    # idle periods the client must land somewhere else. The client must stay idle for the timeout (every
+    # connection refreshes its affinity entry), so this waits the timeout out rather than polling.
     seen = set(first)
-    for _ in range(5):
+    for _ in range(IDLE_PERIODS):
         await asyncio.sleep(2.5)
-        seen |= set(await answers(ip, 80, n=1))
+        now = set(await answers(ip, 80, n=5))
+        assert len(now) == 1, f"a new choice did not stick within the timeout: {now}"
+        seen |= now
         if len(seen) > 1:
             break
-    assert len(seen) > 1, seen
+    assert len(seen) > 1, f"{IDLE_PERIODS} idle periods of the 2 s timeout all kept {seen}"

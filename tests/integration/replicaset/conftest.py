@@ -19,7 +19,7 @@ import yaml
 
 from kubelab.api.v1 import core_pb2
 from kubelab.client import Client
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_conflict, is_not_found
 from kubelab.manifest import from_dict
 from tests.support import ComponentProcess, ROOT, running
 
@@ -114,7 +114,7 @@ async def update(client: Client, kind: str, ns: str, name: str, change):
         try:
             return await client.update(obj)
         except ApiError as e:
-            if e.reason != "Conflict":
+            if not is_conflict(e):
                 raise
     raise AssertionError(f"could not update {kind} {name}: conflicts")
 
@@ -139,9 +139,9 @@ async def set_state(client: Client, pod: core_pb2.Pod, phase: str = "Running", r
             await client.update_status(pod)
             return
         except ApiError as e:
-            if e.reason == "NotFound":
+            if is_not_found(e):
                 return
-            if e.reason != "Conflict":
+            if not is_conflict(e):
                 raise
             pod = await client.get("Pod", pod.metadata.name, pod.metadata.namespace)
     raise AssertionError(f"could not update the status of {pod.metadata.name}")
@@ -187,7 +187,7 @@ class Nodes:
             try:
                 await self._step(pod)
             except ApiError as e:
-                if e.reason not in ("NotFound", "Conflict"):
+                if not (is_not_found(e) or is_conflict(e)):
                     raise
 
     async def _step(self, pod: core_pb2.Pod) -> None:

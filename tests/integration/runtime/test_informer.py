@@ -10,6 +10,7 @@ import signal
 import pytest
 
 from kubelab.client import ApiError, Client
+from kubelab.errors import is_already_exists, is_conflict, is_not_found, is_service_unavailable
 from kubelab.informer import BY_LABEL, BY_NAMESPACE, InformerFactory, SharedInformer, key_of
 from tests.integration.runtime.conftest import new_namespace, service, wait_for
 from tests.support import ApiServerProcess
@@ -83,8 +84,8 @@ async def churn(client: Client, ns: str, ops: int, names: int = 25, seed: int = 
             else:
                 await client.delete("Service", name, ns)
         except ApiError as e:
-            if e.reason not in ("AlreadyExists", "NotFound", "Conflict", "ServiceUnavailable") or \
-                    (e.reason == "ServiceUnavailable" and not tolerate_outage):
+            raced = is_already_exists(e) or is_not_found(e) or is_conflict(e)
+            if not (raced or (is_service_unavailable(e) and tolerate_outage)):
                 raise
 
 

@@ -15,7 +15,7 @@ import yaml
 
 from kubelab.api.v1 import core_pb2
 from kubelab.client import Client
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_conflict
 from kubelab.manifest import from_dict
 from tests.integration.statefulset.fakes import Binder, Kubelet, set_state
 from tests.support import ComponentProcess, running
@@ -127,7 +127,7 @@ async def update_set(client: Client, ns: str, change, name: str = "web"):
         try:
             return await client.update(sts)
         except ApiError as e:
-            if e.reason != "Conflict":
+            if not is_conflict(e):
                 raise
     raise AssertionError("could not update the StatefulSet: conflicts")
 

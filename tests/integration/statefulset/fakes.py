@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kubelab.api.v1 import core_pb2
 from kubelab.client import Client
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_already_exists, is_conflict, is_not_found
 
 __all__ = ["set_state", "Kubelet", "Binder"]
 
@@ -20,7 +20,7 @@ async def set_state(client: Client, pod: core_pb2.Pod, phase: str = "Running", r
             await client.update_status(pod)
             return
         except ApiError as e:
-            if e.reason != "Conflict":
+            if not is_conflict(e):
                 raise
             pod = await client.get("Pod", pod.metadata.name, pod.metadata.namespace)
     raise AssertionError(f"could not update the status of {pod.metadata.name}")
@@ -55,7 +55,7 @@ class Kubelet:
                 try:
                     await set_state(self.client, pod)
                 except ApiError as e:
-                    if e.reason != "NotFound":
+                    if not is_not_found(e):
                         raise
 
 
@@ -86,7 +86,7 @@ class Binder:
                 try:
                     await self.bind(claim)
                 except ApiError as e:
-                    if e.reason not in ("NotFound", "Conflict"):
+                    if not (is_not_found(e) or is_conflict(e)):
                         raise
 
     async def bind(self, claim: core_pb2.PersistentVolumeClaim) -> None:
@@ -101,7 +101,7 @@ class Binder:
         try:
             pv = await self.client.create(pv)
         except ApiError as e:
-            if e.reason != "AlreadyExists":
+            if not is_already_exists(e):
                 raise
             pv = await self.client.get("PersistentVolume", pv.metadata.name)
         pv.status.phase = "Bound"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from kubelab.errors import ApiError
+from kubelab.errors import ApiError, is_conflict
 from kubelab.manifest import from_dict
 from tests.integration.statefulset.conftest import WEB, get_set, pods_of, update_set, wait_for, web
 from tests.support import running
@@ -63,7 +63,7 @@ async def add_condition(client, sts, type_: str, message: str) -> None:
             await client.update_status(sts)
             return
         except ApiError as e:
-            if e.reason != "Conflict":
+            if not is_conflict(e):
                 raise
         sts = await get_set(client, sts.metadata.namespace, sts.metadata.name)
     raise AssertionError("could not update the status: conflicts")

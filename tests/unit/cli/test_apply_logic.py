@@ -5,7 +5,7 @@ import json
 import grpc
 import pytest
 
-from kubelab.cli.apply_cmd import last_applied
+from kubelab.cli.cmd.apply import last_applied
 from kubelab.cli.errors import format_api_error
 from kubelab.cli.manifests import read_documents
 from kubelab.cli.merge import contains, patch_of, three_way

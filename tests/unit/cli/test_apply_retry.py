@@ -6,11 +6,11 @@ import json
 
 import grpc
 
-from kubelab.cli.apply_cmd import _apply_one
+from kubelab.api import registry
+from kubelab.cli.cmd.apply import _apply_one
 from kubelab.cli.manifests import Document
 from kubelab.cli.session import Session
 from kubelab.errors import ApiError
-from kubelab.api import registry
 from kubelab.manifest import from_dict
 
 POD = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},

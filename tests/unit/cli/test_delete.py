@@ -2,7 +2,7 @@
 
 import pytest
 
-from kubelab.cli.delete_cmd import propagation_policy
+from kubelab.cli.cmd.delete import propagation_policy
 from kubelab.cli.session import CliError
 
 

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from kubelab.cli import format as fmt
+from kubelab.cli.render import format as fmt
 from tests.unit.cli.helpers import NOW, ago, obj
 
 H, M, D = 3600, 60, 86400

@@ -5,8 +5,9 @@ import pytest
 
 from kubelab import strategicpatch
 from kubelab.api.v1 import core_pb2
-from kubelab.cli import get_columns, label_cmds
-from kubelab.cli.patch_cmd import apply_patch
+from kubelab.cli.cmd import label as label_cmds
+from kubelab.cli.cmd.patch import apply_patch
+from kubelab.cli.render import columns
 from kubelab.cli.session import CliError
 
 POD = {"spec": {"containers": [
@@ -54,11 +55,11 @@ def test_merge_and_json_patch_types():
 
 
 def test_custom_columns_spec():
-    assert get_columns.parse_custom_columns("NAME:.metadata.name,IP:{.status.podIP},N:metadata.x") == [
+    assert columns.parse_custom_columns("NAME:.metadata.name,IP:{.status.podIP},N:metadata.x") == [
         ("NAME", ".metadata.name"), ("IP", ".status.podIP"), ("N", ".metadata.x")]
     for bad in ("NAME", "NAME:", ":.a", ""):
         with pytest.raises(CliError):
-            get_columns.parse_custom_columns(bad)
+            columns.parse_custom_columns(bad)
 
 
 def _pod(name: str, restarts: int) -> core_pb2.Pod:
@@ -70,10 +71,10 @@ def _pod(name: str, restarts: int) -> core_pb2.Pod:
 
 def test_sort_by_numbers_as_numbers():
     pods = [_pod("a", 10), _pod("b", 9), _pod("c", 100)]
-    out = get_columns.sort_objects(pods, ".status.containerStatuses[0].restartCount")
+    out = columns.sort_objects(pods, ".status.containerStatuses[0].restartCount")
     assert [p.metadata.name for p in out] == ["b", "a", "c"]
     with pytest.raises(CliError, match="couldn't find any field"):
-        get_columns.sort_objects(pods, ".spec.nope")
+        columns.sort_objects(pods, ".spec.nope")
 
 
 def test_label_specs_and_overwrite():

@@ -2,7 +2,7 @@
 import pytest
 
 from kubelab.cli.describe import Related, describe
-from kubelab.cli.describe_network import format_endpoint_slices
+from kubelab.cli.describe.network import format_endpoint_slices
 from tests.unit.cli.helpers import NOW, ago, obj
 from tests.unit.cli.test_printers import render
 

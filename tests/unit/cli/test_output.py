@@ -2,8 +2,8 @@
 
 import json
 
-from kubelab.cli import jsonpath
-from kubelab.cli.output import dumps_yaml, object_name, render_objects
+from kubelab.cli.render import jsonpath
+from kubelab.cli.render.output import dumps_yaml, object_name, render_objects
 from tests.unit.cli.helpers import obj
 
 POD = """
@@ -72,7 +72,7 @@ def test_jsonpath_output_and_expressions():
 
 
 def test_jsonpath_range_and_literals():
-    from kubelab.cli import jsonpath
+    from kubelab.cli.render import jsonpath
     data = {"items": [{"metadata": {"name": "a"}, "status": {"phase": "Running"}},
                       {"metadata": {"name": "b"}, "status": {"phase": "Pending"}}]}
     template = '{range .items[*]}{.metadata.name}{"\\t"}{.status.phase}{"\\n"}{end}'

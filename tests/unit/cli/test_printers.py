@@ -1,7 +1,7 @@
 """kubectl's tables per kind, rendered through the table tab writer exactly as `get` prints them."""
 
-from kubelab.cli import printers
-from kubelab.cli.tabwriter import table_writer
+from kubelab.cli.render import printers
+from kubelab.cli.render.tabwriter import table_writer
 from tests.unit.cli.helpers import NOW, ago, obj, pod
 
 

@@ -1,8 +1,8 @@
 """`kubelab run`: kubectl's argument handling, messages and the pod it builds (pkg/cmd/run/run.go)."""
 import pytest
 
+from kubelab.cli.cmd.run import new_pod, parse_run
 from kubelab.cli.main import build_parser
-from kubelab.cli.run_cmd import new_pod, parse_run
 from kubelab.cli.session import CliError
 
 

@@ -1,6 +1,6 @@
 """The Go text/tabwriter port: column blocks, padding, minimum width, remembered widths."""
 
-from kubelab.cli.tabwriter import TabWriter, describe_writer, table_writer
+from kubelab.cli.render.tabwriter import TabWriter, describe_writer, table_writer
 
 
 def test_table_columns_padded_by_three_last_cell_not_padded():

@@ -2,7 +2,8 @@
 import pytest
 
 from kubelab.api.v1 import core_pb2
-from kubelab.cli.logs_exec import DEFAULT_CONTAINER_ANNOTATION, choose_container, kubelet_address, split_exec_args
+from kubelab.cli.cmd.exec import split_exec_args
+from kubelab.cli.kubelet import DEFAULT_CONTAINER_ANNOTATION, choose_container, kubelet_address
 from kubelab.cli.main import build_parser
 from kubelab.cli.session import CliError
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from kubelab.api.v1 import meta_pb2
-from kubelab.cli.rollout_deploy import status as rollout_status
+from kubelab.cli.rollout.deployment import status as rollout_status
 from kubelab.cli.session import CliError
 from kubelab.labels import label_selector_as_selector
 from services.replicaset import conditions as cond

@@ -1,5 +1,5 @@
 """kubelab drain's choice of pods, with kubectl's messages (pkg/drain/filters.go)."""
-from kubelab.cli.node_cmds import pods_for_deletion
+from kubelab.cli.cmd.drain import pods_for_deletion
 from tests.unit.scheduler.builders import pod
 
 

@@ -2,7 +2,7 @@
 import json
 
 from kubelab.api.v1 import core_pb2
-from kubelab.cli import printers
+from kubelab.cli.render import printers
 from services.apiserver.http import discovery, openapi, paths, tables
 
 
