@@ -18,7 +18,7 @@ from tests.support import wait_until
 
 LAB = "11-watch-semantics"
 WATCH = [sys.executable, str(LABS / LAB / "watch.py")]
-ENV = {"KUBELAB_HISTORY": "100", "KUBELAB_BOOKMARK_INTERVAL": "5", "KUBELAB_WATCH_QUEUE": "10"}
+ENV = {"KUBELAB_HISTORY": "200", "KUBELAB_BOOKMARK_INTERVAL": "5", "KUBELAB_WATCH_QUEUE": "10"}
 
 
 def _watch(cluster, *args: str) -> subprocess.CompletedProcess:
