@@ -43,8 +43,9 @@ class Config:
         p.add_argument("--listen", default=env("KUBELAB_LISTEN", cls.listen))
         p.add_argument("--redis", default=env("KUBELAB_REDIS_URL", cls.redis))
         p.add_argument("--history", type=int, default=int(env("KUBELAB_HISTORY", cls.history)))
-        p.add_argument("--watch-queue", type=int, default=cls.watch_queue)
-        p.add_argument("--bookmark-interval", type=float, default=cls.bookmark_interval)
+        p.add_argument("--watch-queue", type=int, default=int(env("KUBELAB_WATCH_QUEUE", cls.watch_queue)))
+        p.add_argument("--bookmark-interval", type=float,
+                       default=float(env("KUBELAB_BOOKMARK_INTERVAL", cls.bookmark_interval)))
         p.add_argument("--watch-batch-window", type=float, default=cls.watch_batch_window,
                        help="seconds; a WatchBatched stream sends at most one message per window, so a busy "
                             "stream carries several events per message (0: each event at once)")

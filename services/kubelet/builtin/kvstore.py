@@ -6,7 +6,7 @@ its /etc/hosts). Modelled on the Kubernetes docs' "Run a Replicated Stateful App
 
     kvstore serve --role master [--dir D] [--port P]             accepts writes
     kvstore serve --role replica --master HOST:PORT [--dir D]    read-only, follows the master's log
-    kvstore clone --from HOST:PORT --dir D [--force]             copies a peer's snapshot, exits 0 (an init container)
+    kvstore clone --from HOST:PORT --dir D [--force] [--delay S] copies a peer's snapshot, exits 0 (an init container)
     kvstore status [--server HOST:PORT] [--json]                 exit 0 when the local server is ready (a probe)
     kvstore put KEY VALUE | get KEY | del KEY | keys [--server HOST:PORT]
 
@@ -14,7 +14,10 @@ Data (`--dir`, default /var/lib/kvstore): `snapshot.json` ({"seq": N, "data": {.
 write-ahead log of JSON lines {"seq", "op": "put"|"del", "key", "value"}; every write gets the next
 sequence number and is appended (and flushed) before it is applied. Loading replays the log's entries
 past the snapshot's seq; every COMPACT_EVERY writes the snapshot is rewritten and the log emptied.
-`clone.json` records where a cloned copy came from.
+`clone.json` records where a cloned copy came from. A clone writes nothing until it has the whole copy, so
+an interrupted one leaves --dir as it was. `--delay S` (KVSTORE_CLONE_DELAY) makes the copy last S seconds,
+as a large database's would, for the labs; the source must stay reachable all along (it is asked every
+second, as a broken stream would fail), else the clone fails having written nothing.
 
 HTTP on the pod IP, port `--port` (KVSTORE_PORT, default 6380):
 
@@ -483,6 +486,9 @@ def clone(args) -> int:
                 return 1
             print(f"kvstore clone: waiting for {args.source}: {e}", file=sys.stderr, flush=True)
             time.sleep(1)
+    if args.delay > 0 and not _copy_slowly(args, snap):
+        store.close()
+        return 1
     store.restore(snap)
     store.close()
     origin = {"from": args.source, "source": snap.get("source", ""), "role": snap.get("role", ""),
@@ -491,6 +497,23 @@ def clone(args) -> int:
     print(f"kvstore clone: copied {origin['keys']} keys at seq {origin['seq']} from {origin['source']} "
           f"({origin['role']}) at {args.source} into {args.dir}", flush=True)
     return 0
+
+
+def _copy_slowly(args, snap: dict) -> bool:
+    """Spend --delay seconds "copying" the snapshot, failing if the source goes away meanwhile."""
+    what = (f"{len(snap['data'])} keys at seq {snap['seq']} from {snap.get('source', '')} "
+            f"({snap.get('role', '')}) at {args.source}")
+    print(f"kvstore clone: copying {what}, {args.delay:g} s", flush=True)
+    start = time.monotonic()
+    while (elapsed := time.monotonic() - start) < args.delay:
+        try:
+            request(args.source, "GET", "/status", timeout=2)
+        except (OSError, HTTPError, ValueError) as e:
+            print(f"kvstore clone: lost {args.source} after {elapsed:.0f} s of {args.delay:g}: {e}; "
+                  f"nothing written to {args.dir}", file=sys.stderr, flush=True)
+            return False
+        time.sleep(min(1.0, max(0.0, args.delay - elapsed)))
+    return True
 
 
 def client_call(args) -> int:
@@ -545,6 +568,8 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--dir", default=os.environ.get("KVSTORE_DIR") or DEFAULT_DIR)
     c.add_argument("--force", action="store_true", help="replace data already in --dir")
     c.add_argument("--timeout", type=float, default=60.0, help="seconds to keep retrying the peer")
+    c.add_argument("--delay", type=float, default=float(os.environ.get("KVSTORE_CLONE_DELAY") or 0),
+                   help="seconds the copy takes (KVSTORE_CLONE_DELAY; default 0), the source asked every second")
     for name, help_ in (("status", "exit 0 when the server is ready"), ("get", "read a key"),
                         ("put", "write a key (master)"), ("del", "delete a key (master)"), ("keys", "list all keys")):
         q = sub.add_parser(name, help=help_)

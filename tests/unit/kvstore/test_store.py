@@ -252,3 +252,23 @@ def test_the_image_is_built_into_the_kubelet(tmp_path):
     assert (tmp_path / "lib" / "kvstore.py").is_file()
     script = (tmp_path / "bin" / "kvstore").read_text()
     assert script == '#!/bin/sh\nexec "/usr/bin/python3" -I /.kubelab/lib/kvstore.py "$@"\n'
+
+
+def test_a_delayed_clone_takes_its_time_and_writes_at_the_end(tmp_path, servers, capsys):
+    m = servers(Store(), "master", hostname="kv-0")
+    m.node.store.put("a", "1")
+    start = time.monotonic()
+    assert cli("clone", "--from", m.addr, "--dir", str(tmp_path), "--delay", "0.3") == 0
+    assert time.monotonic() - start >= 0.3
+    assert Store(str(tmp_path)).items() == {"a": "1"}
+    assert f"kvstore clone: copying 1 keys at seq 1 from kv-0 (master) at {m.addr}, 0.3 s\n" in capsys.readouterr().out
+
+
+def test_a_delayed_clone_whose_source_goes_away_writes_nothing(tmp_path, servers, capsys, monkeypatch):
+    m = servers(Store(), "master", hostname="kv-0")
+    m.node.store.put("a", "1")
+    monkeypatch.setenv("KVSTORE_CLONE_DELAY", "5")   # the manifest's way: the environment
+    threading.Timer(0.3, m.stop).start()
+    assert cli("clone", "--from", m.addr, "--dir", str(tmp_path)) == 1
+    assert f"kvstore clone: lost {m.addr} after" in capsys.readouterr().err
+    assert not (tmp_path / "snapshot.json").exists() and not (tmp_path / "clone.json").exists()
