@@ -12,7 +12,8 @@
         run("replicaset", new_config(Config, prog="python -m services.replicaset"), setup)
 
 `new_config` fills the frozen dataclass from flags (`--field-name`), then the environment
-(`KUBELAB_FIELD_NAME`), then the field default; each field's docstring is its `--help` text.
+(`KUBELAB_FIELD_NAME`, or the name in the field's `metadata={"env": ...}`), then the field default;
+each field's docstring is its `--help` text.
 `run` sets up key=value logs, then one asyncio TaskGroup owns everything: the gRPC health (and
 reflection) server on `--listen`, Prometheus metrics over HTTP on `--metrics-listen`, the shared
 informers, the event recorder and, while leading (always, without `--leader-elect`), the
@@ -137,7 +138,9 @@ def field_docs(cls: type) -> dict[str, str]:
 
 def new_config(cls: type, argv: list[str] | None = None, environ: typing.Mapping[str, str] | None = None,
                prog: str | None = None, description: str | None = None):
-    """An instance of the frozen dataclass `cls`: flags, else KUBELAB_* environment, else defaults."""
+    """An instance of the frozen dataclass `cls`: flags, else KUBELAB_* environment, else defaults.
+
+    Not only ProcessConfig subclasses: the API server's Config (no API client, no informers) too."""
     environ = os.environ if environ is None else environ
     hints, docs = typing.get_type_hints(cls), field_docs(cls)
     p = argparse.ArgumentParser(prog=prog, description=description,
@@ -145,7 +148,7 @@ def new_config(cls: type, argv: list[str] | None = None, environ: typing.Mapping
     for f in dataclasses.fields(cls):
         typ = hints[f.name]
         conv = {bool: _parse_bool, float: parse_duration, int: int}.get(typ, str)
-        env = "KUBELAB_" + f.name.upper()
+        env = f.metadata.get("env", "KUBELAB_" + f.name.upper())
         try:
             default = conv(environ[env]) if env in environ else f.default
         except (ValueError, argparse.ArgumentTypeError) as e:

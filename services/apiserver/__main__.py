@@ -86,18 +86,26 @@ async def serve(cfg: Config) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
 
+    changed = asyncio.Event()
+    cache.on_ready_change.append(lambda _ready: changed.set())
+
     async def watch_health():
         """SERVING while the cache follows Redis, once what exists from the start was written (as kube-apiserver's
-        readyz waits for its bootstrap-controller); NOT_SERVING while Redis is away."""
+        readyz waits for its bootstrap-controller); NOT_SERVING while Redis is away. Driven by the events
+        (the cache's readiness changing, the first bootstrap round done), not by polling."""
+        await health_servicer.set("", health_pb2.HealthCheckResponse.NOT_SERVING)
+        await health_servicer.set(SERVICE, health_pb2.HealthCheckResponse.NOT_SERVING)
+        await system.first_done.wait()
         last = None
         while True:
-            status = health_pb2.HealthCheckResponse.SERVING if cache.ready and system.done_once else \
+            changed.clear()
+            status = health_pb2.HealthCheckResponse.SERVING if cache.ready else \
                 health_pb2.HealthCheckResponse.NOT_SERVING
             if status != last:
                 await health_servicer.set("", status)
                 await health_servicer.set(SERVICE, status)
                 last = status
-            await asyncio.sleep(0.2)
+            await changed.wait()
 
     async with asyncio.TaskGroup() as tg:
         cache_task = tg.create_task(cache.run())

@@ -132,11 +132,15 @@ class SystemServices:
         self.port = port
         self.trusted = ipaddress.ip_address(advertise).is_loopback  # see the module docstring
         self.done_once = False  # the API server reports SERVING only after (kube-apiserver's readyz does too)
+        self.first_done = asyncio.Event()
+        """Set when the first round has succeeded (done_once became True)."""
 
     async def run(self, interval: float = RECONCILE_INTERVAL) -> None:
         """Reconcile every interval; until the first round succeeds, every RETRY_INTERVAL."""
         while True:
             self.done_once = await self.reconcile_once() or self.done_once
+            if self.done_once:
+                self.first_done.set()
             await asyncio.sleep(interval if self.done_once else RETRY_INTERVAL)
 
     async def reconcile_once(self) -> bool:

@@ -1,6 +1,6 @@
 """The ApiServer gRPC service: decode, one call into Resources, encode.
 
-List and Watch answer with bytes built from the watch cache's ready-made wire form,
+List and Watch answer with bytes built from the watch cache's ready-made wire form (wire.py),
 so a large list is not parsed and re-serialized object by object.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ import yaml
 from kubelab import manifest
 from kubelab.api import registry
 from kubelab.api.v1 import apiserver_pb2 as pb
-from services.apiserver import errors
+from services.apiserver import errors, wire
 from services.apiserver.filters import Filter
 from services.apiserver.resources import Resources
 from services.apiserver.watchcache import WatchClosed
@@ -24,22 +24,6 @@ from services.apiserver.watchcache import WatchClosed
 log = logging.getLogger(__name__)
 
 SERVICE = "kubelab.v1.ApiServer"
-
-
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def _field(num: int, payload: bytes) -> bytes:
-    return _varint(num << 3 | 2) + _varint(len(payload)) + payload
 
 
 # A WatchEventBatch holds at most this many events, and stops adding events at this many bytes of
@@ -89,12 +73,12 @@ class _Frames:
 
 
 def _watch_event(etype: str, c) -> bytes:
-    return _field(1, etype.encode()) + _field(2, c.wrapped) + _field(3, str(c.rev).encode())
+    return wire.watch_event(etype, c.wrapped, c.rev)
 
 
-# A WatchEvent message; the same event as one entry (field 1) of a WatchEventBatch.
+# A WatchEvent message; the same event as one entry of a WatchEventBatch.
 _event_frame = _Frames(_watch_event)
-_batch_entry = _Frames(lambda etype, c: _field(1, _watch_event(etype, c)))
+_batch_entry = _Frames(lambda etype, c: wire.batch_entry(_watch_event(etype, c)))
 
 
 def _serialize(msg) -> bytes:
@@ -186,7 +170,7 @@ class ApiServerServicer:
     async def List(self, req: pb.ListRequest, context) -> bytes:
         items, rev = await self.resources.list(_kind(req.kind), req.namespace, req.label_selector,
                                                req.field_selector)
-        return b"".join(_field(1, c.wrapped) for c in items) + _field(2, str(rev).encode())
+        return wire.list_response((c.wrapped for c in items), rev)
 
     async def Patch(self, req: pb.PatchRequest, context) -> pb.Object:
         obj = await self.resources.patch(_kind(req.kind), req.namespace, req.name, req.patch, req.status)
@@ -215,10 +199,13 @@ class ApiServerServicer:
         """The same events as Watch, each message a WatchEventBatch of what the watcher's queue held."""
         async with aclosing(self._watch(req, context, MAX_BATCH_EVENTS, self.batch_window)) as batches:
             async for events in batches:
-                yield b"".join(_batch_entry(t, c) for t, c in events) if events else _field(1, self._bookmark())
+                if events:
+                    yield b"".join(_batch_entry(t, c) for t, c in events)
+                else:
+                    yield wire.batch_entry(self._bookmark())
 
     def _bookmark(self) -> bytes:
-        return _field(1, b"BOOKMARK") + _field(3, str(self.cache.rev).encode())
+        return wire.bookmark(self.cache.rev)
 
     async def _watch(self, req: pb.WatchRequest, context, max_events: int, window: float):
         """Lists of events, in order, up to max_events each ([] when a bookmark is due). After the first

@@ -126,12 +126,26 @@ class WatchCache:
         self.objects: dict[str, dict[str, Cached]] = {k: {} for k in self.kinds}
         self.history: deque[tuple[str, Cached, Cached | None]] = deque(maxlen=history)
         self.rev = 0
-        self.ready = False
+        self.on_ready_change: list[Callable[[bool], object]] = []
+        """Called with the new value each time `ready` changes (the API server's health follows it)."""
+        self._ready = False
         self.epoch: str | None = None
         self.watchers: dict[str, set[Watcher]] = defaultdict(set)
         self._advanced = asyncio.Event()
         self._on_reset = on_reset
         self._unfrozen = 0
+
+    @property
+    def ready(self) -> bool:
+        """True while the cache follows Redis: loaded, and Redis answering with the history it was built from."""
+        return self._ready
+
+    @ready.setter
+    def ready(self, value: bool) -> None:
+        if value != self._ready:
+            self._ready = value
+            for fn in self.on_ready_change:
+                fn(value)
 
     # ---- feeding ----
 

@@ -7,8 +7,8 @@ from services.provisioner.app import setup
 from services.provisioner.config import Config
 
 
-def main() -> None:
-    cfg = new_config(Config, prog="python -m services.provisioner",
+def main(argv: list[str] | None = None) -> None:
+    cfg = new_config(Config, argv, prog="python -m services.provisioner",
                      description="PV/PVC binder, dynamic provisioners, attach/detach, protection finalizers")
     run("provisioner", cfg, setup)
 
