@@ -19,7 +19,7 @@ const PARTS = {
     el: () => $("#storage div"), draw: () => renderStorage(store) },
   services: { kinds: ["Service", "EndpointSlice"], el: () => $("#services ol"), draw: () => renderServices(store) },
   components: { kinds: ["Component"], el: () => $("#components"), draw: () => renderComponents(store) },
-  events: { kinds: ["Event"], el: () => $("#events"), draw: () => renderEvents(store, $("#event-filter").value) },
+  events: { kinds: ["Event", "Change"], el: () => $("#events"), draw: () => renderEvents(store, $("#event-filter").value) },
 };
 
 let dirty = new Set();
@@ -97,5 +97,5 @@ document.addEventListener("click", (e) => {
   if (ref) showDetail(ref.dataset.kind, ref.dataset.key);
 });
 $("#event-filter").addEventListener("input", () => changed(["Event:"]));
-setInterval(() => changed(["Component:"]), 5000); // Lease ages move on without a change
+setInterval(() => changed(["Component:", "Event:"]), 5000); // ages move on without a change
 connect();

@@ -150,18 +150,39 @@ function eventText(e) {
   return `${o.kind.toLowerCase()}/${o.name} ${o.namespace} ${e.reason} ${e.message}`.toLowerCase();
 }
 
+// A timeline line (a "Change" view, services/ui/timeline.py): `kubelab timeline`'s object changes and the
+// launcher's component lines.
+function changeText(c) {
+  return `${c.kind.toLowerCase()}/${c.name} ${c.namespace} ${c.actor} ${c.what}`.toLowerCase();
+}
+
+function eventLine(e) {
+  const o = e.object;
+  const key = o.namespace ? `${o.namespace}/${o.name}` : o.name;
+  const icon = e.type === "Warning" ? "⚠" : "ℹ";
+  return `<li class="event" data-type="${esc(e.type)}"><span class="etype">${icon} ${esc(e.type)}</span>` +
+    `<span class="small">${age(e.time)}</span> ${ref(o.kind, key, `${o.kind.toLowerCase()}/${o.name}`)}` +
+    ` <b>${esc(e.reason)}</b> ${esc(e.message)}${e.count > 1 ? ` <span class="small">×${e.count}</span>` : ""}</li>`;
+}
+
+function changeLine(c) {
+  const key = c.namespace ? `${c.namespace}/${c.name}` : c.name;
+  const label = `${c.kind.toLowerCase()}/${c.name}`;
+  const component = c.kind === "Component";
+  const what = component ? `<span class="name">${esc(label)}</span>` : ref(c.kind, key, label);
+  return `<li class="change" data-kind="${esc(c.kind)}" data-key="${esc(key)}">` +
+    `<span class="etype">${component ? "⚙ process" : "◆ change"}</span><span class="small">${age(c.time)}</span>` +
+    ` ${what} <b>${esc(c.what)}</b> <span class="small">by ${esc(c.actor)}</span></li>`;
+}
+
+// Events and timeline lines in one strip, newest first, both filtered by the same text (object, reason, words).
 export function renderEvents(store, filter) {
   const f = filter.trim().toLowerCase();
-  const events = store.list("Event").filter((e) => !f || eventText(e).includes(f))
-    .sort((a, b) => (b.time || 0) - (a.time || 0)).slice(0, 150);
-  return events.map((e) => {
-    const o = e.object;
-    const key = o.namespace ? `${o.namespace}/${o.name}` : o.name;
-    const icon = e.type === "Warning" ? "⚠" : "ℹ";
-    return `<li class="event" data-type="${esc(e.type)}"><span class="etype">${icon} ${esc(e.type)}</span>` +
-      `<span class="small">${age(e.time)}</span> ${ref(o.kind, key, `${o.kind.toLowerCase()}/${o.name}`)}` +
-      ` <b>${esc(e.reason)}</b> ${esc(e.message)}${e.count > 1 ? ` <span class="small">×${e.count}</span>` : ""}</li>`;
-  }).join("");
+  const lines = [
+    ...store.list("Event").filter((e) => !f || eventText(e).includes(f)).map((e) => [e.time || 0, eventLine, e]),
+    ...store.list("Change").filter((c) => !f || changeText(c).includes(f)).map((c) => [c.time || 0, changeLine, c]),
+  ];
+  return lines.sort((a, b) => b[0] - a[0]).slice(0, 200).map(([, line, v]) => line(v)).join("");
 }
 
 export function renderDetail(events) {

@@ -64,6 +64,13 @@ async def test_statefulset_scale_up_appears_in_ordinal_order(page, cluster, ns, 
     await page.wait_for_function("[...document.querySelectorAll('#events .event')].length > 0")
     strip = await page.locator("#events .event button.ref").all_inner_texts()
     assert strip and set(strip) == {"pod/db-2"}, strip
+    # ... and its timeline lines (kubelab timeline's), beside them in the same strip
+    await page.wait_for_function("""() => {
+        const text = [...document.querySelectorAll('#events .change')].map((l) => l.innerText).join('\\n');
+        return text.includes('scheduled to node-') && /\\bReady\\b/.test(text);
+    }""")
+    changes = await page.locator("#events .change button.ref").all_inner_texts()
+    assert set(changes) == {"pod/db-2"}, changes
     await page.fill("#event-filter", "")
     # a click shows the object's YAML and its events
     await page.click(f'.pod[data-key="{ns}/db-0"] button.ref')
@@ -98,6 +105,12 @@ async def test_killing_the_scheduler_from_the_page_leaves_new_pods_pending(page,
         await page.click('button.verb[data-verb=kill][data-name=scheduler]')
         await shown(page, '.component[data-component=scheduler][data-state=killed]')
         assert await ps_state(cluster, "scheduler") == "killed"
+        # the timeline strip tells it too (from the launcher's journal), filtered by the component
+        await page.fill("#event-filter", "component/scheduler")
+        line = await shown(page, '#events .change[data-kind=Component][data-key=scheduler]')
+        assert "killed" in await line.inner_text()
+        assert await page.locator("#events .event").count() == 0
+        await page.fill("#event-filter", "")
         await apply(f"""
             apiVersion: v1
             kind: Pod
