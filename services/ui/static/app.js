@@ -81,7 +81,8 @@ async function act(verb, name, button) {
   button.disabled = true;
   button.textContent = `${verb}…`;
   try {
-    const resp = await fetch(`/api/components/${encodeURIComponent(name)}/${verb}`, { method: "POST" });
+    const resp = await fetch(`/api/components/${encodeURIComponent(name)}/${verb}`,
+      { method: "POST", headers: { "X-Kubelab-Action": "1" } }); // proves the page sent it (server.py)
     const body = await resp.json();
     if (!resp.ok) alert(`${verb} ${name}: ${body.error}`);
   } finally {
