@@ -20,7 +20,7 @@ const PARTS = {
     el: () => $("#storage div"), draw: () => renderStorage(store) },
   services: { kinds: ["Service", "EndpointSlice"], el: () => $("#services ol"), draw: () => renderServices(store) },
   components: { kinds: ["Component"], update: () => drawComponents() },
-  events: { kinds: ["Event", "Change"], el: () => $("#events"), draw: () => renderEvents(store, $("#event-filter").value) },
+  events: { kinds: ["Event", "Change"], lazy: true, el: () => $("#events"), draw: () => renderEvents(store, $("#event-filter").value) },
 };
 
 // Components are patched, not redrawn: a Lease renewal every few seconds must not close an open menu or
@@ -49,6 +49,19 @@ function drawComponents() {
   for (const n of old.values()) n.remove();
 }
 
+// The strip changes with nearly every write (a timeline line each): it is redrawn at most every 250 ms, after
+// the frame, so that its 200 lines never delay the picture above it.
+const lazyParts = new Set();
+let lazyTimer = null;
+function later(part) {
+  lazyParts.add(part);
+  lazyTimer ??= setTimeout(() => {
+    lazyTimer = null;
+    for (const p of lazyParts) p.el().innerHTML = p.draw();
+    lazyParts.clear();
+  }, 250);
+}
+
 let dirty = new Set();
 let scheduled = false;
 
@@ -60,6 +73,7 @@ function draw() {
   for (const part of Object.values(PARTS)) {
     if (!changed.has("*") && !part.kinds.some((k) => kinds.has(k))) continue;
     if (part.update) part.update();
+    else if (part.lazy && !changed.has("*")) later(part);
     else part.el().innerHTML = part.draw();
   }
   if (tracing) {
@@ -147,6 +161,6 @@ document.addEventListener("keydown", (e) => {
 document.addEventListener("pointerdown", (e) => {
   for (const menu of document.querySelectorAll("details.menu[open]")) if (!menu.contains(e.target)) menu.open = false;
 });
-$("#event-filter").addEventListener("input", () => changed(["Event:"]));
+$("#event-filter").addEventListener("input", () => { PARTS.events.el().innerHTML = PARTS.events.draw(); });
 setInterval(() => changed(["Component:", "Event:"]), 5000); // ages move on without a change
 connect();
