@@ -11,9 +11,12 @@ in headless Debian chromium through Playwright and measures, in the same run:
   store and redraw. Each write flips one pod's readiness (READY 0/1 <-> 1/1), round-robin over the pods, at
   `--rate` writes per second; target: p99 under 1 s with 200 pods;
 - the page's memory under churn, on a second page without tracing: for `--churn-seconds` pods are deleted
-  and created again (keeping `--pods`) and their readiness flipped, at `--rate` writes per second; the JS heap
-  (after a forced GC) and DOM node count are read over the DevTools protocol at the start and every minute,
-  and the web view process's RSS from /proc.
+  and created again (keeping `--pods`) and their readiness flipped, at `--rate` writes per second, and
+  Events are written about them as the scheduler and kubelet would (a Normal Scheduled for each new pod, a
+  Warning Unhealthy for one flip in ten), the oldest deleted beyond `--events` (the API server has no
+  event TTL: this is it); the JS heap (after a forced GC) and DOM node count are read over the DevTools
+  protocol at the start and every minute, and the web view process's RSS from /proc. The same churn fills
+  the timeline strip (created, deleted, Ready, NotReady lines), which both ends keep bounded.
 """
 from __future__ import annotations
 
@@ -73,6 +76,19 @@ async def create_pod(client: Client, i: int) -> core_pb2.Pod:
     pod = await client.create(pod, NS)
     pod.status.CopyFrom(_status(False))
     return await client.update_status(pod)
+
+
+async def write_event(client: Client, pod: core_pb2.Pod, n: int, reason: str, message: str,
+                      type_: str = "Normal") -> core_pb2.Event:
+    ev = core_pb2.Event()
+    ev.metadata.name, ev.metadata.namespace = f"{pod.metadata.name}.{n:x}", NS
+    ref = ev.involved_object
+    ref.kind, ref.namespace, ref.name, ref.uid = "Pod", NS, pod.metadata.name, pod.metadata.uid
+    ev.reason, ev.message, ev.type, ev.count = reason, message, type_, 1
+    ev.source.component = "default-scheduler" if reason == "Scheduled" else "kubelet"
+    ev.first_timestamp.GetCurrentTime()
+    ev.last_timestamp.CopyFrom(ev.first_timestamp)
+    return await client.create(ev, NS)
 
 
 class Flipper:
@@ -176,15 +192,32 @@ async def churn(client, context, url, pods, ui_pid, args) -> dict:
     await cdp.send("Performance.enable")
     samples = [{"s": 0, **await page_memory(cdp), "server_rss_mib": round(rss_mib(ui_pid), 1)}]
     flipper, start, created, next_sample = Flipper(client, pods), time.monotonic(), len(pods), 60.0
+    events: list[core_pb2.Event] = []
+    written = 0
+
+    async def event(pod, reason, message, type_="Normal"):
+        nonlocal written
+        events.append(await write_event(client, pod, written, reason, message, type_))
+        written += 1
+        if len(events) > args.events:  # what an API server's --event-ttl does
+            old = events.pop(0)
+            await client.delete("Event", old.metadata.name, NS)
+
     while time.monotonic() - start < args.churn_seconds:
         if flipper.next % 4 == 3:  # one write in four replaces a pod: delete the oldest, create a new one
             old = pods.pop(0)
             await client.delete("Pod", old.metadata.name, NS, grace_period_seconds=0)
             pods.append(await create_pod(client, created))
+            await event(pods[-1], "Scheduled", f"Successfully assigned {NS}/{pods[-1].metadata.name} to "
+                                               f"{pods[-1].spec.node_name}")
             created += 1
             flipper.next += 1
         else:
             await flipper.flip()
+            if flipper.next % 10 == 0:
+                pod = flipper.pods[(flipper.next - 1) % len(flipper.pods)]
+                await event(pod, "Unhealthy", "Readiness probe failed: HTTP probe failed with statuscode: 503",
+                            "Warning")
         await asyncio.sleep(1 / args.rate)
         if time.monotonic() - start >= next_sample:
             samples.append({"s": round(time.monotonic() - start), **await page_memory(cdp),
@@ -195,8 +228,8 @@ async def churn(client, context, url, pods, ui_pid, args) -> dict:
     samples.append({"s": round(time.monotonic() - start), **await page_memory(cdp),
                     "server_rss_mib": round(rss_mib(ui_pid), 1)})
     await page.close()
-    return {"seconds": args.churn_seconds, "writes": flipper.next,
-            "pods_replaced": created - args.pods, "samples": samples}
+    return {"seconds": args.churn_seconds, "writes": flipper.next, "events_written": written,
+            "events_kept": args.events, "pods_replaced": created - args.pods, "samples": samples}
 
 
 async def run(args) -> dict:
@@ -246,7 +279,8 @@ def markdown(r: dict) -> str:
     if "churn" in r:
         c = r["churn"]
         first, last = c["samples"][0], c["samples"][-1]
-        lines += ["", f"Churn {c['seconds']} s ({c['writes']} writes, {c['pods_replaced']} pods replaced):", "",
+        lines += ["", f"Churn {c['seconds']} s ({c['writes']} writes, {c['pods_replaced']} pods replaced, "
+                      f"{c.get('events_written', 0)} Events written, the newest {c.get('events_kept', '-')} kept):", "",
                   "| after (s) | page JS heap (MiB, after GC) | DOM nodes | ui process RSS (MiB) |",
                   "|---:|---:|---:|---:|"]
         lines += [f"| {s['s']} | {s['heap_mib']} | {s['dom_nodes']} | {s['server_rss_mib']} |"
@@ -260,6 +294,7 @@ def main() -> None:
     p.add_argument("--changes", type=int, default=400, help="readiness flips measured for latency")
     p.add_argument("--rate", type=float, default=20.0, help="writes per second")
     p.add_argument("--churn-seconds", type=float, default=600.0, help="0: no memory run")
+    p.add_argument("--events", type=int, default=500, help="Events kept during the churn (the oldest deleted)")
     p.add_argument("--markdown", action="store_true")
     args = p.parse_args()
     result = asyncio.run(run(args))

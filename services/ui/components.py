@@ -5,6 +5,10 @@ Process state is not in the API: it is in the launcher's state dir and in /proc,
 comes from the Leases the page's informer already holds (never a list of the API). The buttons call the
 launcher's own methods (kubelab/cluster/launcher.py), the code behind `kubelab kill|start|pause|...`.
 Without a launcher's state dir (docker compose) only what the Leases tell is shown, without buttons.
+
+The same reads bring the timeline's component lines: the launcher appends each verb it carries out (ours
+and the `kubelab` commands' alike) to `<state-dir>/journal.jsonl`, and what is new there becomes "Change"
+views (services/ui/timeline.py, with `kubelab timeline`'s own wording).
 """
 from __future__ import annotations
 
@@ -14,10 +18,12 @@ from pathlib import Path
 
 from google.protobuf.message import Message
 
+from kubelab.cluster import journal
 from kubelab.cluster.launcher import ClusterError, Launcher
 from kubelab.cluster.proxyctl import ProxyError
 from kubelab.cluster.state import StateDir
 from kubelab.cluster.status import Row, rows
+from services.ui.timeline import journal_views
 
 __all__ = ["VERBS", "Components", "component_view"]
 
@@ -50,6 +56,8 @@ class Components:
         self.leases, self.put_views, self.interval = leases, put_views, interval
         self.shown: set[str] = set()
         self.refresh = asyncio.Event()
+        self.journal_seen = (0, 0)
+        """(size of journal.jsonl, records read) at the last read: an unchanged file is not read again."""
 
     @property
     def managed(self) -> bool:
@@ -66,17 +74,38 @@ class Components:
         return {r.name: component_view(r, _lease_of(r.name, leases), True)
                 for r in rows(self.sd, timeout=0.5, leases=leases)}
 
+    def journal_lines(self) -> dict[tuple[str, str], dict]:
+        """The timeline lines of the journal records written since the last call."""
+        if not self.managed:
+            return {}
+        try:
+            size = (self.sd.root / journal.JOURNAL).stat().st_size
+        except FileNotFoundError:
+            return {}
+        if size == self.journal_seen[0]:
+            return {}
+        records = journal.read(self.sd.root)
+        start = self.journal_seen[1] if size > self.journal_seen[0] else 0  # smaller: a new journal
+        self.journal_seen = (size, len(records))
+        return journal_views(records[start:])
+
+    def read(self) -> dict[tuple[str, str], dict | None] | None:
+        views = self.views()
+        out: dict[tuple[str, str], dict | None] = {("Component", n): None for n in self.shown - set(views)}
+        out.update({("Component", n): v for n, v in views.items()})
+        self.shown = set(views)
+        out.update(self.journal_lines())
+        return out
+
     async def run(self) -> None:
         while True:
             try:
-                views = await asyncio.to_thread(self.views)
+                views = await asyncio.to_thread(self.read)
             except Exception:  # a half-written state dir, a process gone mid-read: next round
                 log.exception("reading the components failed")
                 views = None
             if views is not None:
-                gone = {("Component", n): None for n in self.shown - set(views)}
-                self.put_views(gone | {("Component", n): v for n, v in views.items()})
-                self.shown = set(views)
+                self.put_views(views)
             self.refresh.clear()
             try:
                 await asyncio.wait_for(self.refresh.wait(), self.interval)

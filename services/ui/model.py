@@ -10,15 +10,21 @@ Messages (each one SSE `data:` line of JSON)::
 
     {"type": "snapshot", "objects": {kind: {key: view}}}
     {"type": "batch", "ops": [{"op": "put", "kind": K, "key": KEY, "view": {...}}, {"op": "del", ...}]}
+
+Kinds are the API's, plus "Component" (a process, services/ui/components.py) and "Change" (a timeline
+line, services/ui/timeline.py).
 """
 from __future__ import annotations
 
 import json
 
-__all__ = ["EVENTS_KEPT", "Model", "encode"]
+__all__ = ["CHANGES_KEPT", "EVENTS_KEPT", "Model", "encode"]
 
 #: Events the page holds (the newest by time): a lab's churn must not grow the page without end.
 EVENTS_KEPT = 300
+#: Timeline lines ("Change" views, services/ui/timeline.py) kept, the newest by time. Nothing in the API
+#: deletes them (an Event at least expires), so the model drops the oldest itself and tells the pages.
+CHANGES_KEPT = 300
 
 
 def encode(message: dict) -> bytes:
@@ -34,7 +40,7 @@ class Model:
 
     def apply(self, current: dict[tuple[str, str], dict | None]) -> list[dict]:
         """Take the current view of each (kind, key) (None: the object is gone); the ops that changed."""
-        ops = []
+        ops, new_changes = [], set()
         for (kind, key), view in current.items():
             known = self.views.setdefault(kind, {})
             old = known.get(key)
@@ -45,7 +51,21 @@ class Model:
             elif view != old:
                 known[key] = view
                 ops.append({"op": "put", "kind": kind, "key": key, "view": view})
-        return ops
+                if old is None and kind == "Change":
+                    new_changes.add(key)
+        return self._trim_changes(ops, new_changes)
+
+    def _trim_changes(self, ops: list[dict], new: set[str]) -> list[dict]:
+        """Keep the newest CHANGES_KEPT lines: a line put and dropped in one batch is never sent."""
+        changes = self.views.get("Change", {})
+        if len(changes) <= CHANGES_KEPT:
+            return ops
+        oldest = sorted(changes, key=lambda k: changes[k].get("time") or 0)[:len(changes) - CHANGES_KEPT]
+        for key in oldest:
+            del changes[key]
+        dropped = set(oldest)
+        return [o for o in ops if not (o["kind"] == "Change" and o["key"] in dropped)] + [
+            {"op": "del", "kind": "Change", "key": k} for k in oldest if k not in new]
 
     def snapshot(self) -> dict:
         objects = {kind: dict(views) for kind, views in self.views.items()}

@@ -1,7 +1,8 @@
 """Plumbing: informers on every kind the page draws -> dirty keys -> views -> the model's ops -> the hub.
 
 Informer handlers only mark a key dirty (an Event also marks the pod it is about: the pod's view shows
-its Multi-Attach and mount waits); `run` turns dirty keys into current views from the caches in batches,
+its Multi-Attach and mount waits) and, for the kinds of the timeline, note the lines the change makes
+(services/ui/timeline.py: the handler is the only place that sees old and new together); `run` turns dirty keys into current views from the caches in batches,
 at most every `coalesce` seconds, so a burst of changes is one message and a page is updated well within a
 second. Nothing here asks the API server anything but the informers' list and watch.
 """
@@ -9,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from google.protobuf.message import Message
 
 from kubelab.informer import InformerFactory, SharedInformer, key_of
 from services.ui.hub import Hub
 from services.ui.model import Model, encode
+from services.ui.timeline import change_views, changes
 from services.ui.views import VIEWS, pod_view
 
 __all__ = ["KINDS", "Watcher"]
@@ -40,12 +43,15 @@ class Watcher:
         self.extra: dict[tuple[str, str], dict | None] = {}
         """Views from elsewhere than the API (components): applied with the next batch."""
         for kind, inf in self.informers.items():
-            inf.add_event_handler(on_add=lambda o, k=kind: self.touch(k, o),
-                                  on_update=lambda old, new, k=kind: self.touch(k, new),
-                                  on_delete=lambda o, k=kind: self.touch(k, o))
+            inf.add_event_handler(on_add=lambda o, k=kind: self.touch(k, o, None, o),
+                                  on_update=lambda old, new, k=kind: self.touch(k, new, old, new),
+                                  on_delete=lambda o, k=kind: self.touch(k, o, o, None))
 
-    def touch(self, kind: str, obj: Message) -> None:
+    def touch(self, kind: str, obj: Message, old: Message | None = None, new: Message | None = None) -> None:
         self.dirty.add((kind, key_of(obj)))
+        lines = changes(kind, old, new, self.informers[kind].has_synced, time.time())
+        if lines:
+            self.extra.update(change_views(lines))
         if kind == "Event" and obj.involved_object.kind == "Pod":
             ref = obj.involved_object
             self.dirty.add(("Pod", f"{ref.namespace}/{ref.name}"))

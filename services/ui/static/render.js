@@ -128,21 +128,33 @@ export function renderStorage(store) {
 
 function leaseAge(c) {
   if (!c.lease) return "";
-  return `<span class="small" title="Lease renewed">lease ${age(c.lease.renewed)}</span>`;
+  return `<span class="small" title="its Lease was renewed this long ago">${age(c.lease.renewed)}</span>`;
 }
 
-const VERBS = ["kill", "start", "pause", "resume", "partition", "heal"];
+export const VERBS = ["kill", "start", "pause", "resume", "partition", "heal"];
 
-export function renderComponents(store) {
-  return store.list("Component").map((c) => {
-    const buttons = c.actions ? VERBS.map((v) => `<button class="verb" data-verb="${v}" data-name="${esc(c.name)}"` +
-      ` aria-label="${v} ${esc(c.name)}">${v}</button>`).join("") : "";
-    const role = c.role && c.role !== "-" ? `<span class="role" data-role="${esc(c.role)}">` +
-      `${c.role === "leader" ? "♛" : "♙"} ${esc(c.role)}</span>` : "";
-    return `<div class="component" data-component="${esc(c.name)}" data-state="${esc(c.state)}">` +
-      `<b>${esc(c.name)}</b> ${badge(c.state)} <span class="small">pid ${c.pid ?? "-"}</span> ` +
-      `${badge(c.health, "health")} ${role} ${leaseAge(c)}<div class="verbs">${buttons}</div></div>`;
-  }).join("");
+// A component is drawn as a chip (name, state, role, Lease age: what a lecture watches) and, when the page
+// may act on it, a menu (a <details>: opened by click, Enter or Space) with its pid, health and the verbs.
+// The chip's parts are filled in by componentInfo and componentDetail on every change; the shell (and so
+// an open menu and the keyboard focus in it) stays (app.js, drawComponents).
+export function componentShell(c) {
+  const name = esc(c.name);
+  const menu = c.actions ? `<details class="menu"><summary aria-label="actions on ${name}" title="actions on ${name}">` +
+    `<span aria-hidden="true">⋯</span></summary><div class="verbs" role="group" aria-label="actions on ${name}">` +
+    `<p class="detail"></p>` + VERBS.map((v) => `<button class="verb" data-verb="${v}" data-name="${name}"` +
+      ` aria-label="${v} ${name}">${v}</button>`).join("") + `</div></details>` : "";
+  return `<div class="component" data-component="${name}" data-actions="${c.actions}"><span class="info"></span>${menu}</div>`;
+}
+
+export function componentInfo(c) {
+  const role = c.role === "leader" ? `<span class="role" data-role="leader" title="leader">♛</span>`
+    : c.role && c.role !== "-" ? `<span class="role" data-role="${esc(c.role)}" title="${esc(c.role)}">♙</span>` : "";
+  const health = c.health && c.health !== "SERVING" && c.health !== "-" ? ` ${badge(c.health, "health")}` : "";
+  return `<b>${esc(c.name)}</b> ${badge(c.state)}${health} ${role}${leaseAge(c)}`;
+}
+
+export function componentDetail(c) {
+  return `pid ${c.pid ?? "-"} · health ${esc(c.health)}${c.role && c.role !== "-" ? ` · ${esc(c.role)}` : ""}`;
 }
 
 function eventText(e) {
@@ -150,18 +162,39 @@ function eventText(e) {
   return `${o.kind.toLowerCase()}/${o.name} ${o.namespace} ${e.reason} ${e.message}`.toLowerCase();
 }
 
+// A timeline line (a "Change" view, services/ui/timeline.py): `kubelab timeline`'s object changes and the
+// launcher's component lines.
+function changeText(c) {
+  return `${c.kind.toLowerCase()}/${c.name} ${c.namespace} ${c.actor} ${c.what}`.toLowerCase();
+}
+
+function eventLine(e) {
+  const o = e.object;
+  const key = o.namespace ? `${o.namespace}/${o.name}` : o.name;
+  const icon = e.type === "Warning" ? "⚠" : "ℹ";
+  return `<li class="event" data-type="${esc(e.type)}"><span class="etype">${icon} ${esc(e.type)}</span>` +
+    `<span class="small">${age(e.time)}</span> ${ref(o.kind, key, `${o.kind.toLowerCase()}/${o.name}`)}` +
+    ` <b>${esc(e.reason)}</b> ${esc(e.message)}${e.count > 1 ? ` <span class="small">×${e.count}</span>` : ""}</li>`;
+}
+
+function changeLine(c) {
+  const key = c.namespace ? `${c.namespace}/${c.name}` : c.name;
+  const label = `${c.kind.toLowerCase()}/${c.name}`;
+  const component = c.kind === "Component";
+  const what = component ? `<span class="name">${esc(label)}</span>` : ref(c.kind, key, label);
+  return `<li class="change" data-kind="${esc(c.kind)}" data-key="${esc(key)}">` +
+    `<span class="etype">${component ? "⚙ process" : "◆ change"}</span><span class="small">${age(c.time)}</span>` +
+    ` ${what} <b>${esc(c.what)}</b> <span class="small">by ${esc(c.actor)}</span></li>`;
+}
+
+// Events and timeline lines in one strip, newest first, both filtered by the same text (object, reason, words).
 export function renderEvents(store, filter) {
   const f = filter.trim().toLowerCase();
-  const events = store.list("Event").filter((e) => !f || eventText(e).includes(f))
-    .sort((a, b) => (b.time || 0) - (a.time || 0)).slice(0, 150);
-  return events.map((e) => {
-    const o = e.object;
-    const key = o.namespace ? `${o.namespace}/${o.name}` : o.name;
-    const icon = e.type === "Warning" ? "⚠" : "ℹ";
-    return `<li class="event" data-type="${esc(e.type)}"><span class="etype">${icon} ${esc(e.type)}</span>` +
-      `<span class="small">${age(e.time)}</span> ${ref(o.kind, key, `${o.kind.toLowerCase()}/${o.name}`)}` +
-      ` <b>${esc(e.reason)}</b> ${esc(e.message)}${e.count > 1 ? ` <span class="small">×${e.count}</span>` : ""}</li>`;
-  }).join("");
+  const lines = [
+    ...store.list("Event").filter((e) => !f || eventText(e).includes(f)).map((e) => [e.time || 0, eventLine, e]),
+    ...store.list("Change").filter((c) => !f || changeText(c).includes(f)).map((c) => [c.time || 0, changeLine, c]),
+  ];
+  return lines.sort((a, b) => b[0] - a[0]).slice(0, 200).map(([, line, v]) => line(v)).join("");
 }
 
 export function renderDetail(events) {

@@ -28,6 +28,14 @@ class UICluster(Cluster):
     def __init__(self, state_dir):
         super().__init__(state_dir)
         self.env.update(FAST_NODE_MONITOR)
+        self.up_said = ""
+        """What `kubelab up` printed (its stderr: the event lines)."""
+
+    def run(self, *args: str, **kw):
+        result = super().run(*args, **kw)
+        if args[:1] == ("up",):
+            self.up_said = result.stderr
+        return result
 
     @property
     def url(self) -> str:

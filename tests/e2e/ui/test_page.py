@@ -27,6 +27,12 @@ def statefulset(name: str, replicas: int) -> str:
         """
 
 
+async def act(page, name: str, verb: str) -> None:
+    """Open the component's menu and click the verb, as a teacher does."""
+    await page.click(f'.component[data-component="{name}"] summary')
+    await page.click(f'button.verb[data-verb={verb}][data-name="{name}"]')
+
+
 async def shown(page, selector: str, timeout: float = 60.0):
     """The first element matching selector, once the page shows it."""
     return await page.wait_for_selector(selector, timeout=timeout * 1000)
@@ -64,6 +70,13 @@ async def test_statefulset_scale_up_appears_in_ordinal_order(page, cluster, ns, 
     await page.wait_for_function("[...document.querySelectorAll('#events .event')].length > 0")
     strip = await page.locator("#events .event button.ref").all_inner_texts()
     assert strip and set(strip) == {"pod/db-2"}, strip
+    # ... and its timeline lines (kubelab timeline's), beside them in the same strip
+    await page.wait_for_function("""() => {
+        const text = [...document.querySelectorAll('#events .change')].map((l) => l.innerText).join('\\n');
+        return text.includes('scheduled to node-') && /\\bReady\\b/.test(text);
+    }""")
+    changes = await page.locator("#events .change button.ref").all_inner_texts()
+    assert set(changes) == {"pod/db-2"}, changes
     await page.fill("#event-filter", "")
     # a click shows the object's YAML and its events
     await page.click(f'.pod[data-key="{ns}/db-0"] button.ref')
@@ -95,9 +108,15 @@ async def ps_state(cluster, name: str) -> str:
 
 async def test_killing_the_scheduler_from_the_page_leaves_new_pods_pending(page, cluster, ns, apply):
     try:
-        await page.click('button.verb[data-verb=kill][data-name=scheduler]')
+        await act(page, "scheduler", "kill")
         await shown(page, '.component[data-component=scheduler][data-state=killed]')
         assert await ps_state(cluster, "scheduler") == "killed"
+        # the timeline strip tells it too (from the launcher's journal), filtered by the component
+        await page.fill("#event-filter", "component/scheduler")
+        line = await shown(page, '#events .change[data-kind=Component][data-key=scheduler]')
+        assert "killed" in await line.inner_text()
+        assert await page.locator("#events .event").count() == 0
+        await page.fill("#event-filter", "")
         await apply(f"""
             apiVersion: v1
             kind: Pod
@@ -106,7 +125,7 @@ async def test_killing_the_scheduler_from_the_page_leaves_new_pods_pending(page,
             """)
         pending = await shown(page, f'#pending .pod[data-key="{ns}/waiting"]')
         assert "waiting for the scheduler" in await pending.inner_text()
-        await page.click('button.verb[data-verb=start][data-name=scheduler]')
+        await act(page, "scheduler", "start")
         await shown(page, '.component[data-component=scheduler][data-state=running]')
         await shown(page, f'.node .pod[data-key="{ns}/waiting"]', 90)
     finally:
@@ -115,13 +134,13 @@ async def test_killing_the_scheduler_from_the_page_leaves_new_pods_pending(page,
 
 async def test_partitioning_a_node_turns_it_not_ready_on_the_page(page, cluster, artifacts):
     try:
-        await page.click('button.verb[data-verb=partition][data-name=node-2]')
+        await act(page, "node-2", "partition")
         await shown(page, '.component[data-component=node-2][data-state*=partitioned]')
         node = await shown(page, '.node[data-node=node-2][data-status^=NotReady]', 60)
         assert "NotReady" in await node.inner_text()
         assert await page.get_attribute('.node[data-node=node-1]', "data-status") == "Ready"
         await page.screenshot(path=str(artifacts / "node-2-partitioned.png"))
-        await page.click('button.verb[data-verb=heal][data-name=node-2]')
+        await act(page, "node-2", "heal")
         await shown(page, '.node[data-node=node-2][data-status=Ready]', 60)
     finally:
         await cluster.kubelab("heal")
@@ -140,3 +159,75 @@ async def test_an_unschedulable_pod_waits_in_the_queue_with_the_schedulers_reaso
     reason = await shown(page, f'#pending .pod[data-key="{ns}/picky"] .reason[data-reason=Unschedulable]')
     text = await reason.inner_text()
     assert text.startswith("0/2 nodes are available:") and "node affinity/selector" in text, text
+
+
+async def test_pausing_and_resuming_a_controller_from_the_page_with_the_keyboard(page, cluster):
+    chip = '.component[data-component=replicaset]'
+    try:
+        await page.focus(f"{chip} summary")  # the menu opens with Enter and its verbs take the focus by Tab
+        await page.keyboard.press("Enter")
+        await shown(page, f"{chip} details[open]")
+        # the chip is redrawn on every Lease renewal, yet the open menu stays open
+        drawn = await page.evaluate("window.kubelabUI.trace.length")
+        await page.wait_for_function("""(n) => window.kubelabUI.trace.slice(n)
+            .some(([, key, view]) => key === 'Component:replicaset' && view)""", arg=drawn)
+        assert await page.locator(f"{chip} details[open]").count() == 1
+        for _ in range(len("kill start pause".split())):
+            await page.keyboard.press("Tab")
+            if await page.evaluate("document.activeElement.dataset.verb") == "pause":
+                break
+        assert await page.evaluate("document.activeElement.getAttribute('aria-label')") == "pause replicaset"
+        await page.keyboard.press("Enter")
+        paused = await shown(page, f"{chip}[data-state*=paused]")
+        assert "paused" in await paused.inner_text()
+        assert "paused" in await ps_state(cluster, "replicaset")
+        await shown(page, f"{chip} details:not([open])")  # done: the menu closes, the focus back on it
+        await act(page, "replicaset", "resume")
+        running = await shown(page, f"{chip}[data-state=running]")
+        assert "running" in await running.inner_text()
+        assert await ps_state(cluster, "replicaset") == "running"
+        await page.fill("#event-filter", "component/replicaset")
+        text = await (await shown(page, '#events .change[data-kind=Component]:has-text("resumed")')).inner_text()
+        assert "resumed (SIGCONT)" in text
+        assert "paused (SIGSTOP)" in await page.inner_text("#events")
+    finally:
+        await cluster.kubelab("resume", "replicaset", check=False)
+
+
+async def test_a_lecture_scene_is_readable_at_1280x720(page, cluster, ns, apply, artifacts):
+    """Three replicas on one ReadWriteOnce network disk: two wait with the Multi-Attach error. The header
+    with every process stays short and its text large; screenshots for the docs (docs/ui.png)."""
+    await apply(f"""
+        apiVersion: v1
+        kind: PersistentVolumeClaim
+        metadata: {{name: shared-disk}}
+        spec: {{storageClassName: network-disk, accessModes: [ReadWriteOnce], resources: {{requests: {{storage: 1Mi}}}}}}
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {{name: web}}
+        spec:
+          replicas: 3
+          selector: {{matchLabels: {{app: web}}}}
+          template:
+            metadata: {{labels: {{app: web}}}}
+            spec:
+              terminationGracePeriodSeconds: 1
+              containers: [{{name: app, image: {PAUSE}}}]
+              volumes: [{{name: data, persistentVolumeClaim: {{claimName: shared-disk}}}}]
+        """)
+    await shown(page, f'.pod[data-key^="{ns}/web-"] .blocked[data-reason=FailedAttachVolume]', 90)
+    components = await page.locator(".component").count()
+    assert components >= 12, components
+    header = await page.evaluate("document.querySelector('header').getBoundingClientRect().height")
+    assert header <= 100, f"the header takes {header} of 720 px"
+    sizes = await page.evaluate("""() => {
+        const px = (sel) => [...document.querySelectorAll(sel)].map((e) => parseFloat(getComputedStyle(e).fontSize));
+        return {state: px('.component .state'), verb: px('.verb'), strip: px('#events li'), pod: px('.pod .state')};
+    }""")
+    for part, found in sizes.items():
+        assert found and min(found) >= 13, (part, found)
+    await page.screenshot(path=str(artifacts / "lecture.png"))
+    await page.click('.component[data-component=scheduler] summary')
+    await shown(page, '.component[data-component=scheduler] .verbs button.verb[data-verb=kill]')
+    await page.screenshot(path=str(artifacts / "lecture-menu.png"))
