@@ -14,8 +14,8 @@ import logging
 
 from kubelab.api.v1 import core_pb2
 from kubelab.errors import ApiError
+from kubelab.storage.volume import ANN_SELECTED_NODE, check_node_affinity, is_claim_bound
 from services.scheduler.framework import SUCCESS, Status
-from services.scheduler.pvmatch import ANN_SELECTED_NODE, is_claim_bound, volume_fits_node
 from services.scheduler.volumecache import VolumeCache
 
 __all__ = ["VolumeBinder", "BindingError", "claim_problem"]
@@ -124,6 +124,6 @@ class VolumeBinder:
         pv = self.volumes.pv(latest.spec.volume_name)
         if pv is None:
             return False
-        if not volume_fits_node(pv, self.node_labels(node), node):
+        if not check_node_affinity(pv, self.node_labels(node), node):
             raise BindingError(f'pv "{pv.metadata.name}" node affinity doesn\'t match node "{node}"')
         return is_claim_bound(latest)

@@ -7,11 +7,12 @@ Each takes the current object (never modified: a copy is returned) and answers `
 from __future__ import annotations
 
 from kubelab.api.v1 import core_pb2
-
-from services.provisioner.volumeutil import (
+from kubelab.storage.volume import (
     ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_BETA_STORAGE_PROVISIONER, ANN_STORAGE_PROVISIONER,
-    claim_reference, is_volume_bound_to_claim,
+    is_volume_bound_to_claim,
 )
+
+from services.provisioner.volumeutil import claim_reference
 
 __all__ = ["bind_volume_to_claim", "bind_claim_to_volume", "claim_with_status", "volume_with_phase",
            "unbound_volume", "claim_with_provisioner", "claim_with_class"]
