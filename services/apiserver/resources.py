@@ -17,6 +17,7 @@ from google.protobuf.message import Message
 from kubelab import manifest
 from kubelab.api import registry
 from kubelab.api.registry import KindInfo
+from kubelab.meta import copy_of
 from kubelab.network import DEFAULT_SERVICE_CIDR
 from kubelab.strategicpatch import merge_patch
 from services.apiserver import errors, strategy
@@ -103,8 +104,7 @@ class Resources:
 
     def _stored(self, msg: Message) -> bytes:
         """Objects are stored without resourceVersion, apiVersion and kind (they come from the key)."""
-        copy = type(msg)()
-        copy.CopyFrom(msg)
+        copy = copy_of(msg)
         copy.metadata.resource_version = ""
         copy.api_version = ""
         copy.kind = ""

@@ -21,9 +21,10 @@ from kubelab.errors import ApiError
 from kubelab.events import EventRecorder
 from kubelab.informer import BY_NAMESPACE, InformerFactory, key_of
 from kubelab.labels import Selector, SelectorError, label_selector_as_selector
+from kubelab.meta import controller_of, is_terminating
 from services.replicaset.deployment_control import Snapshot, plan_sync
 from services.replicaset.deployment_effects import DeploymentEffects
-from services.replicaset.podutil import controller_of, is_terminating, with_controller, without_owner
+from services.replicaset.podutil import with_controller, without_owner
 from services.replicaset.ref_manager import classify
 
 __all__ = ["DeploymentReconciler"]

@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 
 from kubelab.api.v1 import apps_pb2, core_pb2
 from kubelab.events import WARNING
+from kubelab.meta import copy_of, is_terminating
 from services.replicaset import conditions as cond
 from services.replicaset import deployment_sync as sync
 from services.replicaset import recreate, rolling
 from services.replicaset.actions import (CreateReplicaSet, DeleteReplicaSet, Plan, RecordEvent, UpdateDeployment,
                                          UpdateDeploymentStatus, UpdateReplicaSet)
-from services.replicaset.podutil import copy_of, is_terminating
+
 
 __all__ = ["Snapshot", "Rollout", "plan_sync"]
 

@@ -10,22 +10,15 @@ from collections.abc import Iterable
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from kubelab.api import registry
-from kubelab.api.v1 import core_pb2, meta_pb2
+from kubelab.api.v1 import core_pb2
+from kubelab.meta import copy_of, is_terminating, new_controller_ref
 
 __all__ = [
-    "copy_of", "seconds", "set_time", "is_active", "is_terminating", "is_ready", "ready_time", "is_available",
-    "max_restarts", "controller_of", "new_controller_ref", "with_controller", "without_owner", "owned_by",
-    "deletion_cost", "DELETION_COST_ANNOTATION",
+    "seconds", "set_time", "is_active", "is_ready", "ready_time", "is_available", "max_restarts", "with_controller",
+    "without_owner", "deletion_cost", "DELETION_COST_ANNOTATION",
 ]
 
 DELETION_COST_ANNOTATION = "controller.kubernetes.io/pod-deletion-cost"
-
-
-def copy_of(obj: Message) -> Message:
-    out = type(obj)()
-    out.CopyFrom(obj)
-    return out
 
 
 def seconds(ts: Timestamp) -> float:
@@ -36,10 +29,6 @@ def seconds(ts: Timestamp) -> float:
 def set_time(ts: Timestamp, now: float) -> None:
     """metav1.Time: second precision."""
     ts.FromSeconds(int(now))
-
-
-def is_terminating(obj: Message) -> bool:
-    return obj.metadata.HasField("deletion_timestamp")
 
 
 def is_active(pod: core_pb2.Pod) -> bool:
@@ -89,23 +78,6 @@ def deletion_cost(pod: core_pb2.Pod) -> int:
     except ValueError:
         return 0
     return value if -(2 ** 31) <= value < 2 ** 31 else 0
-
-
-def controller_of(obj: Message) -> meta_pb2.OwnerReference | None:
-    return next((r for r in obj.metadata.owner_references if r.controller), None)
-
-
-def owned_by(obj: Message, owner_uid: str) -> bool:
-    """Whether `owner_uid` is the object's controller."""
-    ref = controller_of(obj)
-    return ref is not None and ref.uid == owner_uid
-
-
-def new_controller_ref(owner: Message) -> meta_pb2.OwnerReference:
-    """metav1.NewControllerRef: controller and blockOwnerDeletion both true."""
-    info = registry.kind_of(owner)
-    return meta_pb2.OwnerReference(api_version=info.api_version, kind=info.kind, name=owner.metadata.name,
-                                   uid=owner.metadata.uid, controller=True, block_owner_deletion=True)
 
 
 def with_controller(obj: Message, owner: Message) -> Message:

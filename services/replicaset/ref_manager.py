@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from google.protobuf.message import Message
 
 from kubelab.labels import Selector
-from services.replicaset.podutil import controller_of, is_terminating
+from kubelab.meta import controller_of, is_terminating
+
 
 __all__ = ["Claimed", "classify"]
 

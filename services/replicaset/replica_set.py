@@ -22,8 +22,9 @@ from kubelab.events import EventRecorder
 from kubelab.expectations import UIDTrackingExpectations
 from kubelab.informer import BY_NAMESPACE, InformerFactory, key_of
 from kubelab.labels import Selector, SelectorError, label_selector_as_selector
+from kubelab.meta import controller_of, is_terminating
 from services.replicaset.pod_control import PodControl, pod_key
-from services.replicaset.podutil import controller_of, is_active, is_terminating, with_controller, without_owner
+from services.replicaset.podutil import is_active, with_controller, without_owner
 from services.replicaset.ref_manager import classify
 from services.replicaset.replica_set_control import (BURST_REPLICAS, calculate_status, desired_replicas,
                                                      min_ready_requeue, plan_replicas)

@@ -23,17 +23,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from kubelab.api.v1 import apps_pb2, core_pb2
+from kubelab.meta import copy_of, is_terminating
 from services.statefulset import history as hist
 from services.statefulset.actions import (FOR_FAILED, FOR_SCALE_DOWN, FOR_UPDATE, CreateClaims, CreatePod,
                                           DeletePod, Plan, Step, UpdatePod)
 from services.statefulset.control_claims import claim_actions, claims_match, pod_claims
 from services.statefulset.retention import claim_is_stale, update_claim_owner_refs
 from services.statefulset.status import complete_rolling_update, replica_status, requeue_after
-from services.statefulset.utils import (allows_burst, copy_of, identity_matches, in_ordinal_range, is_created,
-                                        is_failed, is_pending, is_running_and_available, is_running_and_ready,
-                                        is_succeeded, is_terminating, is_unavailable, new_versioned_pod,
-                                        ordinal_of, pod_revision, replicas_of, start_ordinal, storage_matches,
-                                        update_identity, update_storage)
+from services.statefulset.utils import (allows_burst, identity_matches, in_ordinal_range, is_created, is_failed,
+                                        is_pending, is_running_and_available, is_running_and_ready, is_succeeded,
+                                        is_unavailable, new_versioned_pod, ordinal_of, pod_revision, replicas_of,
+                                        start_ordinal, storage_matches, update_identity, update_storage)
 
 __all__ = ["Snapshot", "plan_sync", "max_unavailable"]
 

@@ -9,9 +9,10 @@ from google.protobuf.message import Message
 
 from kubelab.api.v1 import apps_pb2
 from kubelab.errors import ApiError
+from kubelab.meta import copy_of
 from services.statefulset import history as hist
 from services.statefulset.ref_manager import with_owner
-from services.statefulset.utils import copy_of
+
 
 __all__ = ["HistoryControl"]
 

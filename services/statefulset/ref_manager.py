@@ -15,9 +15,10 @@ from google.protobuf.message import Message
 
 from kubelab.api.v1 import apps_pb2, core_pb2
 from kubelab.labels import Selector
-from services.statefulset.utils import controller_ref, copy_of, is_member_of
+from kubelab.meta import controller_of, copy_of, new_controller_ref
+from services.statefulset.utils import is_member_of
 
-__all__ = ["Claimed", "classify", "classify_pods", "with_owner", "without_owner", "controller_of"]
+__all__ = ["Claimed", "classify", "classify_pods", "with_owner", "without_owner"]
 
 
 @dataclass
@@ -25,10 +26,6 @@ class Claimed:
     owned: list = field(default_factory=list)
     adopt: list = field(default_factory=list)
     release: list = field(default_factory=list)
-
-
-def controller_of(obj: Message):
-    return next((r for r in obj.metadata.owner_references if r.controller), None)
 
 
 def classify(sts: apps_pb2.StatefulSet, objects: Iterable[Message], match: Callable[[Message], bool]) -> Claimed:
@@ -59,7 +56,7 @@ def classify_pods(sts: apps_pb2.StatefulSet, pods: Iterable[core_pb2.Pod], selec
 def with_owner(obj: Message, sts: apps_pb2.StatefulSet) -> Message:
     """A copy of an orphan with the set as its controller."""
     out = copy_of(obj)
-    out.metadata.owner_references.append(controller_ref(sts))
+    out.metadata.owner_references.append(new_controller_ref(sts))
     return out
 
 

@@ -26,11 +26,12 @@ from kubelab.errors import ApiError
 from kubelab.events import WARNING, EventRecorder
 from kubelab.informer import BY_NAMESPACE, InformerFactory, key_of
 from kubelab.labels import Selector, SelectorError, label_selector_as_selector
+from kubelab.meta import controller_of, parse_resource_version, resource_version_of
 from services.statefulset import history as hist
 from services.statefulset.control import Snapshot, plan_sync
 from services.statefulset.history_control import HistoryControl
 from services.statefulset.pod_control import StatefulPodControl
-from services.statefulset.ref_manager import classify_pods, controller_of, with_owner, without_owner
+from services.statefulset.ref_manager import classify_pods, with_owner, without_owner
 from services.statefulset.status_updater import StatusUpdater
 
 __all__ = ["StatefulSetReconciler", "CACHE_WAIT_TIMEOUT"]
@@ -83,16 +84,16 @@ class StatefulSetReconciler:
     # --- expectations: wait for the caches to show our writes -------------------------------------------
 
     def _wrote(self, kind: str, obj: Message) -> None:
-        try:
-            rv = int(obj.metadata.resource_version)
-        except ValueError:
+        rv = resource_version_of(obj, default=None)
+        if rv is None:
             return
         started, seen = self._writes.setdefault(_syncing.get(), (self.monotonic(), {}))
         seen[kind] = max(seen.get(kind, 0), rv)
 
     def caught_up(self, key: str) -> bool:
         started, seen = self._writes.get(key, (0.0, {}))
-        lagging = [kind for kind, rv in seen.items() if _rv(self.informers[kind].resource_version) < rv]
+        lagging = [kind for kind, rv in seen.items()
+                   if parse_resource_version(self.informers[kind].resource_version, 0) < rv]
         if not lagging:
             self._writes.pop(key, None)
             return True
@@ -199,10 +200,3 @@ class StatefulSetReconciler:
         for rev in orphans:
             owned.append(await self.history.adopt(sts, rev))
         return owned
-
-
-def _rv(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        return 0

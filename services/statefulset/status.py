@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from kubelab.api.v1 import apps_pb2, core_pb2
-from services.statefulset.utils import (is_created, is_running_and_available, is_running_and_ready,
-                                        is_terminating, pod_revision, ready_since, replicas_of)
+from kubelab.meta import is_terminating
+from services.statefulset.utils import (is_created, is_running_and_available, is_running_and_ready, pod_revision,
+                                        ready_since, replicas_of)
 
 __all__ = ["replica_status", "complete_rolling_update", "inconsistent_status", "requeue_after"]
 
