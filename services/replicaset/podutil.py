@@ -14,8 +14,8 @@ from kubelab.api.v1 import core_pb2
 from kubelab.meta import copy_of, is_terminating, new_controller_ref
 
 __all__ = [
-    "seconds", "set_time", "is_active", "is_ready", "ready_time", "is_available", "max_restarts", "with_controller",
-    "without_owner", "deletion_cost", "DELETION_COST_ANNOTATION",
+    "seconds", "set_time", "is_active", "max_restarts", "with_controller", "without_owner", "deletion_cost",
+    "DELETION_COST_ANNOTATION",
 ]
 
 DELETION_COST_ANNOTATION = "controller.kubernetes.io/pod-deletion-cost"
@@ -34,33 +34,6 @@ def set_time(ts: Timestamp, now: float) -> None:
 def is_active(pod: core_pb2.Pod) -> bool:
     """Not Succeeded, not Failed and not being deleted (controller.IsPodActive)."""
     return pod.status.phase not in ("Succeeded", "Failed") and not is_terminating(pod)
-
-
-def _ready_condition(pod: core_pb2.Pod) -> core_pb2.PodCondition | None:
-    return next((c for c in pod.status.conditions if c.type == "Ready"), None)
-
-
-def is_ready(pod: core_pb2.Pod) -> bool:
-    cond = _ready_condition(pod)
-    return cond is not None and cond.status == "True"
-
-
-def ready_time(pod: core_pb2.Pod) -> float:
-    """When a ready pod became ready (0.0: not ready, or unknown)."""
-    cond = _ready_condition(pod)
-    if cond is None or cond.status != "True":
-        return 0.0
-    return seconds(cond.last_transition_time)
-
-
-def is_available(pod: core_pb2.Pod, min_ready_seconds: int, now: float) -> bool:
-    """Ready for at least minReadySeconds (podutil.IsPodAvailable)."""
-    if not is_ready(pod):
-        return False
-    if min_ready_seconds == 0:
-        return True
-    since = ready_time(pod)
-    return since > 0 and since + min_ready_seconds < now
 
 
 def max_restarts(pod: core_pb2.Pod) -> tuple[int, int]:

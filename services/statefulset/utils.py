@@ -10,14 +10,14 @@ import re
 
 from kubelab.api.v1 import apps_pb2, core_pb2
 from kubelab.meta import copy_of, is_terminating, new_controller_ref
+from kubelab.podutil import is_pod_available, is_pod_ready
 
 __all__ = [
     "POD_NAME_LABEL", "POD_INDEX_LABEL", "REVISION_LABEL", "parent_and_ordinal", "ordinal_of", "start_ordinal",
     "end_ordinal", "replicas_of", "in_ordinal_range", "pod_name", "claim_name", "is_member_of", "identity_matches",
     "storage_matches", "new_claims", "update_storage", "init_identity", "update_identity", "is_running_and_ready",
-    "is_running_and_available", "ready_since", "is_created", "is_pending", "is_failed", "is_succeeded",
-    "is_healthy", "is_unavailable", "allows_burst", "pod_revision", "set_pod_revision", "new_stateful_set_pod",
-    "new_versioned_pod",
+    "is_created", "is_pending", "is_failed", "is_succeeded", "is_healthy", "is_unavailable", "allows_burst",
+    "pod_revision", "set_pod_revision", "new_stateful_set_pod", "new_versioned_pod",
 ]
 
 POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"
@@ -138,30 +138,9 @@ def init_identity(sts: apps_pb2.StatefulSet, pod: core_pb2.Pod) -> None:
 
 # --- health -------------------------------------------------------------------------------------------
 
-def _ready_condition(pod: core_pb2.Pod) -> core_pb2.PodCondition | None:
-    return next((c for c in pod.status.conditions if c.type == "Ready"), None)
-
-
 def is_running_and_ready(pod: core_pb2.Pod) -> bool:
-    cond = _ready_condition(pod)
-    return pod.status.phase == "Running" and cond is not None and cond.status == "True"
-
-
-def ready_since(pod: core_pb2.Pod) -> float | None:
-    """When the pod last became Ready (seconds since the epoch); None if it is not Ready."""
-    cond = _ready_condition(pod)
-    if cond is None or cond.status != "True":
-        return None
-    t = cond.last_transition_time
-    return t.seconds + t.nanos / 1e9 if cond.HasField("last_transition_time") else 0.0
-
-
-def is_running_and_available(pod: core_pb2.Pod, min_ready_seconds: int, now: float) -> bool:
-    """podutil.IsPodAvailable: Ready, and (minReadySeconds > 0) Ready for longer than that."""
-    since = ready_since(pod)
-    if since is None:
-        return False
-    return min_ready_seconds == 0 or (since > 0 and since + min_ready_seconds < now)
+    """isRunningAndReady: phase Running and the Ready condition True."""
+    return pod.status.phase == "Running" and is_pod_ready(pod)
 
 
 def is_created(pod: core_pb2.Pod) -> bool:
@@ -185,7 +164,7 @@ def is_healthy(pod: core_pb2.Pod) -> bool:
 
 
 def is_unavailable(pod: core_pb2.Pod, min_ready_seconds: int, now: float) -> bool:
-    return not is_running_and_available(pod, min_ready_seconds, now) or is_terminating(pod)
+    return not is_pod_available(pod, min_ready_seconds, now) or is_terminating(pod)
 
 
 def allows_burst(sts: apps_pb2.StatefulSet) -> bool:
