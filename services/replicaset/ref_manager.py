@@ -7,7 +7,8 @@
 - an orphan in the owner's namespace that matches and is not being deleted: adopted (unless the owner is
   being deleted).
 
-Pure: `ClaimWriter` in the plumbing performs the writes.
+Pure: the plumbing performs the writes (`ReplicaSetReconciler` and `DeploymentReconciler`: a fresh-read
+can-adopt check, then the ownerReference patches).
 """
 from __future__ import annotations
 
