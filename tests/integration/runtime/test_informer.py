@@ -11,7 +11,8 @@ import pytest
 
 from kubelab.client import ApiError, Client
 from kubelab.informer import BY_LABEL, BY_NAMESPACE, InformerFactory, SharedInformer, key_of
-from tests.integration.runtime.conftest import new_namespace, service, wait_for
+from tests.integration.runtime.conftest import new_namespace, service
+from tests.support import wait_for
 from tests.support import ApiServerProcess
 
 
