@@ -32,7 +32,7 @@ from kubelab.meta import copy_of
 __all__ = [
     "FOREGROUND", "ORPHAN", "OwnerState", "Classified", "Keep", "RemoveOwnerRefs", "Delete", "classify",
     "attempt_to_delete", "deleting", "deleting_dependents", "orphaning", "deletion_policy", "blocking_dependents",
-    "without_owner_refs", "unblocked", "without_finalizer",
+    "unblocked", "without_finalizer",
 ]
 
 FOREGROUND = "foregroundDeletion"
@@ -119,15 +119,6 @@ def blocking_dependents(owner_uid: str, dependents: Iterable[Message]) -> list[M
     """Dependents that hold a foreground deletion of `owner_uid` (blockOwnerDeletion=true)."""
     return [d for d in dependents
             if any(r.uid == owner_uid and r.block_owner_deletion for r in d.metadata.owner_references)]
-
-
-def without_owner_refs(obj: Message, uids: Iterable[str]) -> Message:
-    drop = set(uids)
-    out = copy_of(obj)
-    keep = [r for r in out.metadata.owner_references if r.uid not in drop]
-    del out.metadata.owner_references[:]
-    out.metadata.owner_references.extend(keep)
-    return out
 
 
 def unblocked(obj: Message) -> Message:

@@ -22,10 +22,9 @@ from kubelab.events import EventRecorder
 from kubelab.informer import BY_NAMESPACE, InformerFactory, key_of
 from kubelab.labels import Selector, SelectorError, label_selector_as_selector
 from kubelab.meta import controller_of, is_terminating
+from kubelab.controller_ref_manager import claim_objects, with_controller, without_owner
 from services.replicaset.deployment_control import Snapshot, plan_sync
 from services.replicaset.deployment_effects import DeploymentEffects
-from services.replicaset.podutil import with_controller, without_owner
-from services.replicaset.ref_manager import classify
 
 __all__ = ["DeploymentReconciler"]
 
@@ -93,7 +92,8 @@ class DeploymentReconciler:
         return out
 
     async def _claim_replica_sets(self, d: apps_pb2.Deployment, selector: Selector) -> list:
-        claimed = classify(d, self.sets.by_index(BY_NAMESPACE, d.metadata.namespace), selector)
+        claimed = claim_objects(d, self.sets.by_index(BY_NAMESPACE, d.metadata.namespace),
+                               lambda rs: selector.matches(rs.metadata.labels))
         sets = list(claimed.owned)
         if claimed.adopt:
             await self._check_can_adopt(d)

@@ -1,20 +1,18 @@
-"""Pod and ownerReference predicates the ReplicaSet and Deployment controllers share (k/k
-`pkg/api/v1/pod` IsPodReady/IsPodAvailable, `pkg/controller` IsPodActive, metav1 NewControllerRef).
+"""Pod helpers only the ReplicaSet and Deployment controllers need (k/k `pkg/controller` IsPodActive,
+ranking inputs, timestamps). Readiness and availability are `kubelab.podutil`'s; ownerReferences
+`kubelab.meta` and `kubelab.controller_ref_manager`.
 
 Pure: times are epoch seconds passed in; nothing here reads a clock or the API.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from kubelab.api.v1 import core_pb2
-from kubelab.meta import copy_of, is_terminating, new_controller_ref
+from kubelab.meta import is_terminating
 
 __all__ = [
-    "seconds", "set_time", "is_active", "max_restarts", "with_controller", "without_owner", "deletion_cost",
+    "seconds", "set_time", "is_active", "max_restarts", "deletion_cost",
     "DELETION_COST_ANNOTATION",
 ]
 
@@ -51,20 +49,3 @@ def deletion_cost(pod: core_pb2.Pod) -> int:
     except ValueError:
         return 0
     return value if -(2 ** 31) <= value < 2 ** 31 else 0
-
-
-def with_controller(obj: Message, owner: Message) -> Message:
-    """A copy of an orphan with `owner` as its controller."""
-    out = copy_of(obj)
-    out.metadata.owner_references.append(new_controller_ref(owner))
-    return out
-
-
-def without_owner(obj: Message, owner_uids: Iterable[str]) -> Message:
-    """A copy without the ownerReferences to `owner_uids`."""
-    drop = set(owner_uids)
-    out = copy_of(obj)
-    keep = [r for r in out.metadata.owner_references if r.uid not in drop]
-    del out.metadata.owner_references[:]
-    out.metadata.owner_references.extend(keep)
-    return out

@@ -23,9 +23,9 @@ from kubelab.expectations import UIDTrackingExpectations
 from kubelab.informer import BY_NAMESPACE, InformerFactory, key_of
 from kubelab.labels import Selector, SelectorError, label_selector_as_selector
 from kubelab.meta import controller_of, is_terminating
+from kubelab.controller_ref_manager import claim_objects, with_controller, without_owner
 from services.replicaset.pod_control import PodControl, pod_key
-from services.replicaset.podutil import is_active, with_controller, without_owner
-from services.replicaset.ref_manager import classify
+from services.replicaset.podutil import is_active
 from services.replicaset.replica_set_control import (BURST_REPLICAS, calculate_status, desired_replicas,
                                                      min_ready_requeue, plan_replicas)
 
@@ -160,7 +160,7 @@ class ReplicaSetReconciler:
     # --- adoption and release ---------------------------------------------------------------------------
 
     async def _claim_pods(self, rs: apps_pb2.ReplicaSet, selector: Selector, active: list) -> list:
-        claimed = classify(rs, active, selector)
+        claimed = claim_objects(rs, active, lambda p: selector.matches(p.metadata.labels))
         pods = list(claimed.owned)
         if claimed.adopt:
             await self._check_can_adopt(rs)

@@ -27,11 +27,12 @@ from kubelab.events import WARNING, EventRecorder
 from kubelab.informer import BY_NAMESPACE, InformerFactory, key_of
 from kubelab.labels import Selector, SelectorError, label_selector_as_selector
 from kubelab.meta import controller_of, parse_resource_version, resource_version_of
+from kubelab.controller_ref_manager import with_controller, without_owner
 from services.statefulset import history as hist
 from services.statefulset.control import Snapshot, plan_sync
 from services.statefulset.history_control import HistoryControl
 from services.statefulset.pod_control import StatefulPodControl
-from services.statefulset.ref_manager import classify_pods, with_owner, without_owner
+from services.statefulset.ref_manager import classify_pods
 from services.statefulset.status_updater import StatusUpdater
 
 __all__ = ["StatefulSetReconciler", "CACHE_WAIT_TIMEOUT"]
@@ -170,11 +171,11 @@ class StatefulSetReconciler:
         if claimed.adopt:
             await self._can_adopt(sts)
         for pod in claimed.adopt:
-            adopted = await self._write_owner(with_owner(pod, sts), "adopted")
+            adopted = await self._write_owner(with_controller(pod, sts), "adopted")
             if adopted is not None:
                 pods.append(adopted)
         for pod in claimed.release:
-            await self._write_owner(without_owner(pod, sts), "released")
+            await self._write_owner(without_owner(pod, [sts.metadata.uid]), "released")
         return pods
 
     async def _write_owner(self, obj: Message, what: str) -> Message | None:
