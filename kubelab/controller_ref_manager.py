@@ -7,19 +7,23 @@ ReplicaSet's pods, a Deployment's ReplicaSets and a StatefulSet's pods and revis
 - an orphan in the owner's namespace that matches and is not being deleted: adopted (unless the owner is
   being deleted).
 
-Pure: each controller's plumbing reads the owner again before adopting (the fresh-read can-adopt check)
-and writes the copies `with_controller` / `without_owner` return.
+`claim_objects` is pure; before adopting, the plumbing awaits `check_can_adopt` (RecheckDeletionTimestamp:
+a fresh read of the owner, not the cache) and then writes the copies `with_controller` / `without_owner`
+return.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+import grpc
 from google.protobuf.message import Message
 
+from kubelab.api import registry
+from kubelab.errors import ApiError
 from kubelab.meta import controller_of, copy_of, is_terminating, new_controller_ref
 
-__all__ = ["Claimed", "claim_objects", "with_controller", "without_owner"]
+__all__ = ["Claimed", "claim_objects", "check_can_adopt", "with_controller", "without_owner"]
 
 
 @dataclass
@@ -64,3 +68,16 @@ def without_owner(obj: Message, owner_uids: Iterable[str]) -> Message:
     del out.metadata.owner_references[:]
     out.metadata.owner_references.extend(keep)
     return out
+
+
+async def check_can_adopt(client, owner: Message) -> None:
+    """RecheckDeletionTimestamp: read the owner afresh (not the cache) and raise a Conflict when it is
+    gone, replaced by another object of the same name, or being deleted: such an owner must not adopt."""
+    kind = registry.kind_of(owner).kind
+    key = f"{owner.metadata.namespace}/{owner.metadata.name}"
+    fresh = await client.get(kind, owner.metadata.name, owner.metadata.namespace)
+    if fresh.metadata.uid != owner.metadata.uid:
+        raise ApiError(grpc.StatusCode.ABORTED, "Conflict", f"original {kind} {key} is gone: got uid "
+                       f"{fresh.metadata.uid}, wanted {owner.metadata.uid}")
+    if is_terminating(fresh):
+        raise ApiError(grpc.StatusCode.ABORTED, "Conflict", f"{key} has just been deleted")

@@ -1,6 +1,9 @@
 """kubelab/controller_ref_manager.py: ClaimObject's three outcomes and the adopt/release copies."""
+import pytest
+
 from kubelab.api.v1 import apps_pb2, core_pb2, meta_pb2
-from kubelab.controller_ref_manager import claim_objects, with_controller, without_owner
+from kubelab.controller_ref_manager import check_can_adopt, claim_objects, with_controller, without_owner
+from kubelab.errors import ApiError
 
 
 def owner(deleting: bool = False) -> apps_pb2.ReplicaSet:
@@ -50,3 +53,22 @@ def test_adopt_and_release_copies():
     assert (ref.kind, ref.uid, ref.controller, ref.block_owner_deletion) == ("ReplicaSet", "rs-uid", True, True)
     assert not orphan.metadata.owner_references  # the input is left alone
     assert not without_owner(adopted, ["rs-uid"]).metadata.owner_references
+
+
+class _Client:
+    def __init__(self, fresh):
+        self.fresh = fresh
+
+    async def get(self, kind, name, namespace):
+        assert (kind, name, namespace) == ("ReplicaSet", "web", "default")
+        return self.fresh
+
+
+async def test_check_can_adopt_reads_the_owner_afresh():
+    await check_can_adopt(_Client(owner()), owner())
+    replaced = owner()
+    replaced.metadata.uid = "new-uid"
+    with pytest.raises(ApiError, match="original ReplicaSet default/web is gone: got uid new-uid, wanted rs-uid"):
+        await check_can_adopt(_Client(replaced), owner())
+    with pytest.raises(ApiError, match="default/web has just been deleted"):
+        await check_can_adopt(_Client(owner(deleting=True)), owner())
