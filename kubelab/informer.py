@@ -30,6 +30,7 @@ from google.protobuf.message import Message
 
 from kubelab.api import registry
 from kubelab.errors import ApiError, is_gone, is_service_unavailable
+from kubelab.meta import copy_of, resource_version_of
 
 __all__ = ["SharedInformer", "InformerFactory", "ResourceEventHandler", "Registration", "key_of", "split_key",
            "BY_NAMESPACE", "BY_NODE", "BY_OWNER", "BY_LABEL", "IndexFunc"]
@@ -66,19 +67,6 @@ def _by_owner(obj: Message) -> list[str]:
 def _by_label(obj: Message) -> list[str]:
     """`key=value` for every label: `by_index(BY_LABEL, "app=web")`."""
     return [f"{k}={v}" for k, v in obj.metadata.labels.items()]
-
-
-def _copy(obj: Message) -> Message:
-    out = type(obj)()
-    out.CopyFrom(obj)
-    return out
-
-
-def _rv(obj: Message) -> int:
-    try:
-        return int(obj.metadata.resource_version)
-    except ValueError:
-        return -1
 
 
 @dataclass
@@ -125,16 +113,16 @@ class SharedInformer:
 
     def get(self, key: str) -> Message | None:
         obj = self._items.get(key)
-        return _copy(obj) if obj is not None else None
+        return copy_of(obj) if obj is not None else None
 
     def list(self, namespace: str | None = None) -> list[Message]:
         if namespace is None:
-            return [_copy(o) for o in self._items.values()]
+            return [copy_of(o) for o in self._items.values()]
         return self.by_index(BY_NAMESPACE, namespace)
 
     def by_index(self, index: str, value: str) -> list[Message]:
         keys = self._indices[index].get(value, ())
-        return [_copy(self._items[k]) for k in sorted(keys)]
+        return [copy_of(self._items[k]) for k in sorted(keys)]
 
     def keys(self) -> list[str]:
         return list(self._items)
@@ -191,7 +179,7 @@ class SharedInformer:
     @staticmethod
     def _call(fn: Callable, *objs: Message) -> None:
         try:
-            fn(*(_copy(o) for o in objs))
+            fn(*(copy_of(o) for o in objs))
         except Exception:
             log.exception("event handler failed handler=%r", fn)
 
@@ -202,13 +190,13 @@ class SharedInformer:
             key = key_of(obj)
             old = self._items.get(key)
             if type_ == "DELETED":
-                if old is not None and _rv(obj) >= _rv(old):
+                if old is not None and resource_version_of(obj) >= resource_version_of(old):
                     self._store(key, None)
                     self._emit("on_delete", obj)
             elif old is None:
                 self._store(key, obj)
                 self._emit("on_add", obj)
-            elif _rv(obj) > _rv(old):
+            elif resource_version_of(obj) > resource_version_of(old):
                 self._replace_one(key, old, obj)
         if resource_version:
             self.resource_version = resource_version

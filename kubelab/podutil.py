@@ -1,21 +1,47 @@
-"""Pod predicates more than one component needs (k/k `pkg/api/v1/pod/util.go`): the Ready condition and
-terminal phases. Pure; nothing here reads a clock or the API."""
+"""Pod predicates more than one component needs (k/k `pkg/api/v1/pod/util.go`): conditions, Ready,
+available (Ready for minReadySeconds), terminal phases. Pure; the clock is passed in (epoch seconds).
+"""
 from __future__ import annotations
 
 from kubelab.api.v1 import core_pb2
 
-__all__ = ["ready_condition", "is_pod_ready", "is_pod_terminal"]
+__all__ = ["get_pod_condition", "ready_condition", "is_pod_ready", "pod_ready_since", "is_pod_available",
+           "is_pod_terminal"]
+
+
+def get_pod_condition(pod: core_pb2.Pod, condition_type: str) -> core_pb2.PodCondition | None:
+    """GetPodCondition: the pod's condition of this type, None when it has none."""
+    return next((c for c in pod.status.conditions if c.type == condition_type), None)
 
 
 def ready_condition(pod: core_pb2.Pod) -> core_pb2.PodCondition | None:
     """The pod's `Ready` condition (GetPodReadyCondition), None when it has none."""
-    return next((c for c in pod.status.conditions if c.type == "Ready"), None)
+    return get_pod_condition(pod, "Ready")
 
 
 def is_pod_ready(pod: core_pb2.Pod) -> bool:
     """IsPodReady: the Ready condition is True (whatever the phase)."""
     cond = ready_condition(pod)
     return cond is not None and cond.status == "True"
+
+
+def pod_ready_since(pod: core_pb2.Pod) -> float | None:
+    """When a ready pod became Ready (the condition's lastTransitionTime, epoch seconds); 0.0 when that
+    is unset (Go's zero time); None when the pod is not Ready."""
+    cond = ready_condition(pod)
+    if cond is None or cond.status != "True":
+        return None
+    t = cond.last_transition_time
+    return t.seconds + t.nanos / 1e9
+
+
+def is_pod_available(pod: core_pb2.Pod, min_ready_seconds: int, now: float) -> bool:
+    """IsPodAvailable: Ready, and with minReadySeconds > 0 Ready for longer than that (a pod whose Ready
+    transition time is unknown is not available then)."""
+    since = pod_ready_since(pod)
+    if since is None:
+        return False
+    return min_ready_seconds == 0 or (since > 0 and since + min_ready_seconds < now)
 
 
 def is_pod_terminal(pod: core_pb2.Pod) -> bool:

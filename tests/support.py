@@ -5,6 +5,7 @@ import asyncio
 import atexit
 import contextlib
 import functools
+import inspect
 import ipaddress
 import itertools
 import os
@@ -70,6 +71,29 @@ def wait_until(cond, timeout: float = 10.0, interval: float = 0.02, what: str = 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(interval)
+
+
+async def wait_for(cond, timeout: float = 20.0, what: str = "condition", *, interval: float = 0.05,
+                   retry_on: tuple[type[BaseException], ...] = ()):
+    """Await cond() (a function, async or not) until it returns a truthy value, which is returned; fail
+    with `what` after `timeout` seconds. Exceptions of the `retry_on` types count as not yet (the last
+    one is named in the failure); any other exception fails at once."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    last = None
+    while True:
+        try:
+            value = cond()
+            if inspect.isawaitable(value):
+                value = await value
+        except retry_on as e:
+            value, last = None, e
+        if value:
+            return value
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}"
+                                 + (f" (last error: {last})" if last else ""))
+        await asyncio.sleep(interval)
 
 
 class RedisProcess:

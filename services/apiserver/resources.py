@@ -18,6 +18,7 @@ from kubelab import manifest
 from kubelab.api import registry
 from kubelab.api.registry import KindInfo
 from kubelab.errors import is_conflict, is_not_found
+from kubelab.meta import copy_of
 from kubelab.network import DEFAULT_SERVICE_CIDR
 from kubelab.strategicpatch import merge_patch
 from services.apiserver import errors, strategy
@@ -104,8 +105,7 @@ class Resources:
 
     def _stored(self, msg: Message) -> bytes:
         """Objects are stored without resourceVersion, apiVersion and kind (they come from the key)."""
-        copy = type(msg)()
-        copy.CopyFrom(msg)
+        copy = copy_of(msg)
         copy.metadata.resource_version = ""
         copy.api_version = ""
         copy.kind = ""

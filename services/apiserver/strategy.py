@@ -9,6 +9,7 @@ from google.protobuf.message import Message
 
 from kubelab.api.registry import KindInfo
 from kubelab.api.v1 import core_pb2
+from kubelab.meta import copy_of
 
 
 def now_timestamp(msg_field, now: float) -> None:
@@ -91,8 +92,7 @@ def prepare_for_update(info: KindInfo, new: Message, old: Message) -> None:
 
 def prepare_for_status_update(new: Message, old: Message) -> Message:
     """Only status changes through UpdateStatus; everything else stays as stored."""
-    merged = type(old)()
-    merged.CopyFrom(old)
+    merged = copy_of(old)
     merged.ClearField("status")
     if new.HasField("status"):
         merged.status.CopyFrom(new.status)

@@ -18,6 +18,7 @@ from kubelab.controller import Controller, Result
 from kubelab.errors import ApiError, is_not_found
 from kubelab.events import WARNING, EventRecorder
 from kubelab.informer import InformerFactory, key_of, split_key
+from kubelab.meta import parse_resource_version
 from services.endpoints.endpoints_decisions import desired_endpoints
 from services.endpoints.membership import ServiceMembership, pod_endpoints_changed
 from services.endpoints.slice_writer import namespace_terminating
@@ -30,13 +31,6 @@ __all__ = ["EndpointsReconciler", "LEADER_ANNOTATION"]
 log = logging.getLogger(__name__)
 
 LEADER_ANNOTATION = "control-plane.alpha.kubernetes.io/leader"
-
-
-def _rv(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        return 0
 
 
 class EndpointsReconciler:
@@ -101,7 +95,8 @@ class EndpointsReconciler:
         if ep is None or LEADER_ANNOTATION in ep.metadata.annotations:
             self.written.forget(key)
             return None
-        if _rv(self.members.services.resource_version) < _rv(ep.metadata.resource_version):
+        seen = parse_resource_version(self.members.services.resource_version, 0)
+        if seen < parse_resource_version(ep.metadata.resource_version, 0):
             return Result(requeue_after=0.5)  # the Service cache may not show a Service made just before
         namespace, name = split_key(key)
         try:

@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from kubelab.api.v1 import core_pb2, discovery_pb2
+from kubelab.meta import copy_of
 from services.endpoints.slice_endpoints import (EndpointKey, PortKey, endpoint_ports, endpoint_key,
                                                 is_placeholder_of, new_endpoint_slice, owned_by, pod_to_endpoint,
                                                 port_key, set_trigger_time, slice_labels)
@@ -58,12 +59,6 @@ class SlicePlan:
     @property
     def empty(self) -> bool:
         return not (self.create or self.update or self.delete)
-
-
-def _copy(es: discovery_pb2.EndpointSlice) -> discovery_pb2.EndpointSlice:
-    out = discovery_pb2.EndpointSlice()
-    out.CopyFrom(es)
-    return out
 
 
 @dataclass
@@ -127,13 +122,13 @@ def _by_port_map(snap: SliceSnapshot, existing: list[discovery_pb2.EndpointSlice
             if not kept:
                 plan.delete.append(es)
                 continue
-            es = _copy(es)
+            es = copy_of(es)
             del es.endpoints[:]
             es.endpoints.extend(kept)
             _relabel(es, labels)
             to_update.append(es)
         elif dict(es.metadata.labels) != labels:
-            es = _copy(es)
+            es = copy_of(es)
             _relabel(es, labels)
             to_update.append(es)
         else:
@@ -147,7 +142,7 @@ def _by_port_map(snap: SliceSnapshot, existing: list[discovery_pb2.EndpointSlice
             plan.create.append(target)
         else:
             unchanged.remove(target)
-            target = _copy(target)
+            target = copy_of(target)
             to_update.append(target)
         _fill(target, wanted, limit)
     plan.update.extend(to_update)

@@ -16,18 +16,13 @@ from collections.abc import Callable
 
 from google.protobuf.message import Message
 
+from kubelab.meta import parse_resource_version
+
 __all__ = ["WriteTracker", "CACHE_WAIT_TIMEOUT"]
 
 log = logging.getLogger(__name__)
 
 CACHE_WAIT_TIMEOUT = 30.0
-
-
-def _rv(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        return 0
 
 
 class WriteTracker:
@@ -39,12 +34,12 @@ class WriteTracker:
     def wrote(self, key: str, obj: Message) -> None:
         """Remember the version of an object written (created, updated or deleted) for Service `key`."""
         since, rv = self._writes.get(key, (self.monotonic(), 0))
-        self._writes[key] = (since, max(rv, _rv(obj.metadata.resource_version)))
+        self._writes[key] = (since, max(rv, parse_resource_version(obj.metadata.resource_version, 0)))
 
     def caught_up(self, key: str, cache_version: str) -> bool:
         """Whether a cache at `cache_version` shows every write for `key` (forgetting them if so)."""
         since, rv = self._writes.get(key, (0.0, 0))
-        if _rv(cache_version) >= rv:
+        if parse_resource_version(cache_version, 0) >= rv:
             self._writes.pop(key, None)
             return True
         if self.monotonic() - since > self.timeout:

@@ -25,6 +25,7 @@ from google.protobuf.message import Message
 
 from kubelab.api import registry
 from kubelab.controller import Result
+from kubelab.controller_ref_manager import without_owner
 from kubelab.errors import ApiError, is_conflict, is_not_found, is_precondition_failed
 from kubelab.informer import BY_OWNER, InformerFactory, SharedInformer, key_of
 from services.lifecycle import gc_decisions as gc
@@ -165,7 +166,7 @@ class GarbageCollector:
         if isinstance(decision, gc.RemoveOwnerRefs):
             log.info("removing references to dangling or waiting owners object=%s owners=%s", key,
                      ",".join(decision.uids))
-            await self._update(gc.without_owner_refs(obj, decision.uids))
+            await self._update(without_owner(obj, decision.uids))
         elif isinstance(decision, gc.Delete):
             if decision.unblock_first:
                 obj = await self._update(gc.unblocked(obj)) or obj
@@ -186,7 +187,7 @@ class GarbageCollector:
         uid = owner.metadata.uid
         for dep_kind, dep in self.dependents(uid):
             log.info("orphaning dependent owner=%s dependent=%s", gc_key(kind, owner), gc_key(dep_kind, dep))
-            await self._update(gc.without_owner_refs(dep, [uid]))
+            await self._update(without_owner(dep, [uid]))
         await self._update(gc.without_finalizer(owner, gc.ORPHAN))
 
     # --- effects ----------------------------------------------------------------------------------------

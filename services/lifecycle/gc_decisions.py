@@ -27,11 +27,12 @@ from dataclasses import dataclass, field
 from google.protobuf.message import Message
 
 from kubelab.api.v1 import meta_pb2
+from kubelab.meta import copy_of
 
 __all__ = [
     "FOREGROUND", "ORPHAN", "OwnerState", "Classified", "Keep", "RemoveOwnerRefs", "Delete", "classify",
     "attempt_to_delete", "deleting", "deleting_dependents", "orphaning", "deletion_policy", "blocking_dependents",
-    "without_owner_refs", "unblocked", "without_finalizer",
+    "unblocked", "without_finalizer",
 ]
 
 FOREGROUND = "foregroundDeletion"
@@ -120,23 +121,8 @@ def blocking_dependents(owner_uid: str, dependents: Iterable[Message]) -> list[M
             if any(r.uid == owner_uid and r.block_owner_deletion for r in d.metadata.owner_references)]
 
 
-def _copy(obj: Message) -> Message:
-    out = type(obj)()
-    out.CopyFrom(obj)
-    return out
-
-
-def without_owner_refs(obj: Message, uids: Iterable[str]) -> Message:
-    drop = set(uids)
-    out = _copy(obj)
-    keep = [r for r in out.metadata.owner_references if r.uid not in drop]
-    del out.metadata.owner_references[:]
-    out.metadata.owner_references.extend(keep)
-    return out
-
-
 def unblocked(obj: Message) -> Message:
-    out = _copy(obj)
+    out = copy_of(obj)
     for ref in out.metadata.owner_references:
         if ref.block_owner_deletion:
             ref.block_owner_deletion = False
@@ -144,7 +130,7 @@ def unblocked(obj: Message) -> Message:
 
 
 def without_finalizer(obj: Message, name: str) -> Message:
-    out = _copy(obj)
+    out = copy_of(obj)
     keep = [f for f in out.metadata.finalizers if f != name]
     del out.metadata.finalizers[:]
     out.metadata.finalizers.extend(keep)

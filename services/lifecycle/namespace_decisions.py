@@ -15,6 +15,7 @@ from google.protobuf.message import Message
 
 from kubelab.api.registry import KindInfo
 from kubelab.api.v1 import meta_pb2
+from kubelab.meta import copy_of
 
 __all__ = ["FINALIZER", "FINALIZER_ESTIMATE", "Listed", "Remaining", "terminating", "finalized", "to_delete",
            "estimate", "remaining", "new_conditions", "with_conditions", "without_finalizer", "requeue_after",
@@ -154,8 +155,7 @@ def _aggregate(errors: tuple[str, ...]) -> str:
 
 def with_conditions(ns: Message, conditions: list[meta_pb2.Condition]) -> Message | None:
     """A copy of `ns` carrying `conditions`, or None when only their timestamps would change."""
-    out = type(ns)()
-    out.CopyFrom(ns)
+    out = copy_of(ns)
     changed = False
     for new in conditions:
         old = next((c for c in out.status.conditions if c.type == new.type), None)
@@ -169,8 +169,7 @@ def with_conditions(ns: Message, conditions: list[meta_pb2.Condition]) -> Messag
 
 
 def without_finalizer(ns: Message) -> Message:
-    out = type(ns)()
-    out.CopyFrom(ns)
+    out = copy_of(ns)
     kept = [f for f in out.spec.finalizers if f != FINALIZER]
     del out.spec.finalizers[:]
     out.spec.finalizers.extend(kept)

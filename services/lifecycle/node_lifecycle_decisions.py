@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from google.protobuf.message import Message
 
 from kubelab.api.v1 import core_pb2
+from kubelab.meta import copy_of
 
 __all__ = ["UNREACHABLE", "NOT_READY", "MANAGED_TAINTS", "UNKNOWN_REASON", "UNKNOWN_MESSAGE", "NEVER_REASON",
            "NEVER_MESSAGE", "DEFAULT_CONDITIONS", "ready_status", "heartbeat", "node_health", "desired_taints",
@@ -78,8 +79,7 @@ def node_health(node: Message, lease: Message | None, now: float, grace: float,
     left = max(since, watching_since) + limit - now
     if left > 0:
         return None, left
-    out = type(node)()
-    out.CopyFrom(node)
+    out = copy_of(node)
     changed = False
     present = {c.type for c in out.status.conditions}
     for ctype in DEFAULT_CONDITIONS:
@@ -110,8 +110,7 @@ def with_taints(node: Message, now: float) -> Message | None:
     have = {(t.key, t.effect) for t in node.spec.taints if (t.key, t.effect) in MANAGED_TAINTS}
     if want == have:
         return None
-    out = type(node)()
-    out.CopyFrom(node)
+    out = copy_of(node)
     kept = [t for t in out.spec.taints if (t.key, t.effect) not in MANAGED_TAINTS or (t.key, t.effect) in want]
     added = []
     for key, effect in sorted(want - have):
@@ -132,8 +131,7 @@ def pod_not_ready(pod: Message, now: float) -> Message | None:
     ready = _ready(pod)
     if ready is None or ready.status == "False":
         return None
-    out = type(pod)()
-    out.CopyFrom(pod)
+    out = copy_of(pod)
     ready = _ready(out)
     ready.status = "False"
     _stamp(ready.last_transition_time, int(now))  # whole seconds, as the kubelet stamps pod conditions

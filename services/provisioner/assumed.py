@@ -12,14 +12,9 @@ from collections.abc import Callable
 
 from google.protobuf.message import Message
 
+from kubelab.meta import copy_of, resource_version_of
+
 __all__ = ["Assumed"]
-
-
-def _rv(obj: Message) -> int:
-    try:
-        return int(obj.metadata.resource_version)
-    except ValueError:
-        return -1
 
 
 class Assumed:
@@ -37,11 +32,11 @@ class Assumed:
         mine = self._objects.get((kind, key))
         if mine is None:
             return cached
-        if cached is None or _rv(cached) >= _rv(mine) or cached.metadata.uid != mine.metadata.uid:
+        if (cached is None or resource_version_of(cached) >= resource_version_of(mine)
+                or cached.metadata.uid != mine.metadata.uid):
             del self._objects[(kind, key)]
             return cached
-        out = type(mine)()
-        out.CopyFrom(mine)
+        out = copy_of(mine)
         return out
 
     def keys(self, kind: str, where: Callable[[Message], bool] = lambda _: True) -> list[str]:

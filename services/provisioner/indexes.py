@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from kubelab.informer import InformerFactory
+from kubelab.storage.volume import volume_class
 
-from services.provisioner.volumeutil import claimref_key, pod_claim_keys, volume_class
+from services.provisioner.volumeutil import claimref_key, pod_claim_keys
 
 __all__ = ["CLAIM", "VOLUME", "CLAIM_REF", "UNCLAIMED", "SOURCE", "ATTACHED_NODE", "add_indexes"]
 

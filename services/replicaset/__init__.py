@@ -22,6 +22,5 @@ Shared, pure
     conditions.py           Deployment status and conditions
     annotations.py          revision and sizing annotations
     hashing.py              pod-template-hash
-    ref_manager.py          adoption and release
     podutil.py              pod readiness/availability, ownerReferences
 """

@@ -13,18 +13,16 @@ import logging
 import time
 from collections.abc import Callable
 
-import grpc
-
 from kubelab.api.v1 import apps_pb2, core_pb2
 from kubelab.controller import Result, TerminalError
 from kubelab.errors import ApiError, is_not_found
 from kubelab.events import EventRecorder
 from kubelab.informer import BY_NAMESPACE, InformerFactory, key_of
 from kubelab.labels import Selector, SelectorError, label_selector_as_selector
+from kubelab.meta import controller_of
+from kubelab.controller_ref_manager import check_can_adopt, claim_objects, with_controller, without_owner
 from services.replicaset.deployment_control import Snapshot, plan_sync
 from services.replicaset.deployment_effects import DeploymentEffects
-from services.replicaset.podutil import controller_of, is_terminating, with_controller, without_owner
-from services.replicaset.ref_manager import classify
 
 __all__ = ["DeploymentReconciler"]
 
@@ -92,10 +90,11 @@ class DeploymentReconciler:
         return out
 
     async def _claim_replica_sets(self, d: apps_pb2.Deployment, selector: Selector) -> list:
-        claimed = classify(d, self.sets.by_index(BY_NAMESPACE, d.metadata.namespace), selector)
+        claimed = claim_objects(d, self.sets.by_index(BY_NAMESPACE, d.metadata.namespace),
+                               lambda rs: selector.matches(rs.metadata.labels))
         sets = list(claimed.owned)
         if claimed.adopt:
-            await self._check_can_adopt(d)
+            await check_can_adopt(self.client, d)
         for rs in claimed.adopt:
             adopted = await self._write_owner(with_controller(rs, d), "adopted", d)
             if adopted is not None:
@@ -103,14 +102,6 @@ class DeploymentReconciler:
         for rs in claimed.release:
             await self._write_owner(without_owner(rs, [d.metadata.uid]), "released", d)
         return sets
-
-    async def _check_can_adopt(self, d: apps_pb2.Deployment) -> None:
-        fresh = await self.client.get("Deployment", d.metadata.name, d.metadata.namespace)
-        if fresh.metadata.uid != d.metadata.uid:
-            raise ApiError(grpc.StatusCode.ABORTED, "Conflict", f"original Deployment {key_of(d)} is gone: got uid "
-                           f"{fresh.metadata.uid}, wanted {d.metadata.uid}")
-        if is_terminating(fresh):
-            raise ApiError(grpc.StatusCode.ABORTED, "Conflict", f"{key_of(d)} has just been deleted")
 
     async def _write_owner(self, rs: apps_pb2.ReplicaSet, what: str, d: apps_pb2.Deployment):
         try:

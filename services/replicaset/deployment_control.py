@@ -13,11 +13,11 @@ otherwise it rolls out with its strategy (`rolling`, `recreate`).
 from __future__ import annotations
 
 from kubelab.events import WARNING
+from kubelab.meta import is_terminating
 from services.replicaset import conditions as cond
 from services.replicaset import deployment_sync as sync
 from services.replicaset import recreate, rolling
 from services.replicaset.actions import Plan
-from services.replicaset.podutil import is_terminating
 from services.replicaset.rollout import Rollout, Snapshot
 
 __all__ = ["Snapshot", "Rollout", "plan_sync"]

@@ -16,11 +16,12 @@ from kubelab.controller import Result
 from kubelab.errors import ApiError, is_already_exists, is_conflict, is_not_found
 from kubelab.events import NORMAL, WARNING, EventRecorder
 from kubelab.informer import SharedInformer, key_of
+from kubelab.meta import copy_of, is_controlled_by
 from services.replicaset import conditions as cond
 from services.replicaset.actions import (CreateReplicaSet, DeleteReplicaSet, Plan, RecordEvent, UpdateDeployment,
                                          UpdateDeploymentStatus, UpdateReplicaSet)
 from services.replicaset.hashing import equal_ignore_hash
-from services.replicaset.podutil import copy_of, owned_by
+
 
 __all__ = ["DeploymentEffects"]
 
@@ -122,7 +123,7 @@ class _PlanRun:
         if existing is None:
             existing = await self.client.get("ReplicaSet", rs.metadata.name, rs.metadata.namespace)
         d = self._d
-        if owned_by(existing, d.metadata.uid) and equal_ignore_hash(d.spec.template, existing.spec.template):
+        if is_controlled_by(existing, d.metadata.uid) and equal_ignore_hash(d.spec.template, existing.spec.template):
             return  # ours, the cache had not caught up
         before = d.status.collision_count if d.status.HasField("collision_count") else 0
         status = copy_of(d.status)

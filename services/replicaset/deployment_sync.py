@@ -6,13 +6,14 @@ the writes; none performs I/O.
 from __future__ import annotations
 
 from kubelab.api.v1 import apps_pb2
+from kubelab.meta import is_terminating, new_controller_ref
 from services.replicaset import conditions as cond
 from services.replicaset import deployment_util as du
 from services.replicaset.annotations import (REVISION, desired_replicas_annotation, max_revision,
                                              replicas_annotations_need_update, set_deployment_revision,
                                              set_new_replica_set_annotations, set_replicas_annotations)
 from services.replicaset.hashing import POD_TEMPLATE_HASH_LABEL, compute_hash
-from services.replicaset.podutil import is_terminating, new_controller_ref, set_time
+from services.replicaset.podutil import set_time
 from services.replicaset.rollout import Rollout
 
 __all__ = ["get_all_replica_sets", "get_new_replica_set", "new_replica_set", "scale_replica_set",

@@ -15,7 +15,8 @@ from kubelab.api.v1 import apps_pb2, core_pb2
 from kubelab.errors import ApiError, is_conflict, is_not_found
 from kubelab.events import NORMAL, WARNING, EventRecorder
 from kubelab.expectations import UIDTrackingExpectations
-from services.replicaset.podutil import new_controller_ref
+from kubelab.meta import new_controller_ref
+
 from services.replicaset.replica_set_control import slow_start_batches
 
 __all__ = ["PodControl", "new_pod", "pod_key"]

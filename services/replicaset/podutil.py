@@ -1,31 +1,22 @@
-"""Pod and ownerReference predicates the ReplicaSet and Deployment controllers share (k/k
-`pkg/api/v1/pod` IsPodReady/IsPodAvailable, `pkg/controller` IsPodActive, metav1 NewControllerRef).
+"""Pod helpers only the ReplicaSet and Deployment controllers need (k/k `pkg/controller` IsPodActive,
+ranking inputs, timestamps). Readiness and availability are `kubelab.podutil`'s; ownerReferences
+`kubelab.meta` and `kubelab.controller_ref_manager`.
 
 Pure: times are epoch seconds passed in; nothing here reads a clock or the API.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from kubelab.api import registry
-from kubelab.api.v1 import core_pb2, meta_pb2
+from kubelab.api.v1 import core_pb2
+from kubelab.meta import is_terminating
 
 __all__ = [
-    "copy_of", "seconds", "set_time", "is_active", "is_terminating", "is_ready", "ready_time", "is_available",
-    "max_restarts", "controller_of", "new_controller_ref", "with_controller", "without_owner", "owned_by",
-    "deletion_cost", "DELETION_COST_ANNOTATION",
+    "seconds", "set_time", "is_active", "max_restarts", "deletion_cost",
+    "DELETION_COST_ANNOTATION",
 ]
 
 DELETION_COST_ANNOTATION = "controller.kubernetes.io/pod-deletion-cost"
-
-
-def copy_of(obj: Message) -> Message:
-    out = type(obj)()
-    out.CopyFrom(obj)
-    return out
 
 
 def seconds(ts: Timestamp) -> float:
@@ -38,40 +29,9 @@ def set_time(ts: Timestamp, now: float) -> None:
     ts.FromSeconds(int(now))
 
 
-def is_terminating(obj: Message) -> bool:
-    return obj.metadata.HasField("deletion_timestamp")
-
-
 def is_active(pod: core_pb2.Pod) -> bool:
     """Not Succeeded, not Failed and not being deleted (controller.IsPodActive)."""
     return pod.status.phase not in ("Succeeded", "Failed") and not is_terminating(pod)
-
-
-def _ready_condition(pod: core_pb2.Pod) -> core_pb2.PodCondition | None:
-    return next((c for c in pod.status.conditions if c.type == "Ready"), None)
-
-
-def is_ready(pod: core_pb2.Pod) -> bool:
-    cond = _ready_condition(pod)
-    return cond is not None and cond.status == "True"
-
-
-def ready_time(pod: core_pb2.Pod) -> float:
-    """When a ready pod became ready (0.0: not ready, or unknown)."""
-    cond = _ready_condition(pod)
-    if cond is None or cond.status != "True":
-        return 0.0
-    return seconds(cond.last_transition_time)
-
-
-def is_available(pod: core_pb2.Pod, min_ready_seconds: int, now: float) -> bool:
-    """Ready for at least minReadySeconds (podutil.IsPodAvailable)."""
-    if not is_ready(pod):
-        return False
-    if min_ready_seconds == 0:
-        return True
-    since = ready_time(pod)
-    return since > 0 and since + min_ready_seconds < now
 
 
 def max_restarts(pod: core_pb2.Pod) -> tuple[int, int]:
@@ -89,37 +49,3 @@ def deletion_cost(pod: core_pb2.Pod) -> int:
     except ValueError:
         return 0
     return value if -(2 ** 31) <= value < 2 ** 31 else 0
-
-
-def controller_of(obj: Message) -> meta_pb2.OwnerReference | None:
-    return next((r for r in obj.metadata.owner_references if r.controller), None)
-
-
-def owned_by(obj: Message, owner_uid: str) -> bool:
-    """Whether `owner_uid` is the object's controller."""
-    ref = controller_of(obj)
-    return ref is not None and ref.uid == owner_uid
-
-
-def new_controller_ref(owner: Message) -> meta_pb2.OwnerReference:
-    """metav1.NewControllerRef: controller and blockOwnerDeletion both true."""
-    info = registry.kind_of(owner)
-    return meta_pb2.OwnerReference(api_version=info.api_version, kind=info.kind, name=owner.metadata.name,
-                                   uid=owner.metadata.uid, controller=True, block_owner_deletion=True)
-
-
-def with_controller(obj: Message, owner: Message) -> Message:
-    """A copy of an orphan with `owner` as its controller."""
-    out = copy_of(obj)
-    out.metadata.owner_references.append(new_controller_ref(owner))
-    return out
-
-
-def without_owner(obj: Message, owner_uids: Iterable[str]) -> Message:
-    """A copy without the ownerReferences to `owner_uids`."""
-    drop = set(owner_uids)
-    out = copy_of(obj)
-    keep = [r for r in out.metadata.owner_references if r.uid not in drop]
-    del out.metadata.owner_references[:]
-    out.metadata.owner_references.extend(keep)
-    return out

@@ -23,7 +23,8 @@ from collections import Counter
 from collections.abc import Sequence
 
 from kubelab.api.v1 import core_pb2
-from services.replicaset.podutil import deletion_cost, is_active, is_ready, max_restarts, ready_time, seconds
+from kubelab.podutil import is_pod_ready, pod_ready_since
+from services.replicaset.podutil import deletion_cost, is_active, max_restarts, seconds
 
 __all__ = ["PHASE_ORDER", "ranks_by_node", "sort_for_deletion", "pods_to_delete", "less"]
 
@@ -66,7 +67,7 @@ def less(a: core_pb2.Pod, b: core_pb2.Pod, rank_a: int, rank_b: int, now: float)
     pa, pb = PHASE_ORDER.get(a.status.phase, 0), PHASE_ORDER.get(b.status.phase, 0)
     if pa != pb:
         return pa < pb
-    ra, rb = is_ready(a), is_ready(b)
+    ra, rb = is_pod_ready(a), is_pod_ready(b)
     if ra != rb:
         return not ra
     ca, cb = deletion_cost(a), deletion_cost(b)
@@ -75,7 +76,7 @@ def less(a: core_pb2.Pod, b: core_pb2.Pod, rank_a: int, rank_b: int, now: float)
     if rank_a != rank_b:
         return rank_a > rank_b
     if ra and rb:
-        ta, tb = ready_time(a), ready_time(b)
+        ta, tb = pod_ready_since(a) or 0.0, pod_ready_since(b) or 0.0
         if ta != tb:
             return _by_time(ta, tb, a.metadata.uid, b.metadata.uid, now)
     restarts_a, restarts_b = max_restarts(a), max_restarts(b)

@@ -13,8 +13,6 @@ import logging
 import time
 from collections.abc import Callable
 
-import grpc
-
 from kubelab.api.v1 import apps_pb2, core_pb2
 from kubelab.controller import Result, TerminalError
 from kubelab.errors import ApiError, is_conflict, is_not_found
@@ -22,9 +20,10 @@ from kubelab.events import EventRecorder
 from kubelab.expectations import UIDTrackingExpectations
 from kubelab.informer import BY_NAMESPACE, InformerFactory, key_of
 from kubelab.labels import Selector, SelectorError, label_selector_as_selector
+from kubelab.meta import controller_of, is_terminating
+from kubelab.controller_ref_manager import check_can_adopt, claim_objects, with_controller, without_owner
 from services.replicaset.pod_control import PodControl, pod_key
-from services.replicaset.podutil import controller_of, is_active, is_terminating, with_controller, without_owner
-from services.replicaset.ref_manager import classify
+from services.replicaset.podutil import is_active
 from services.replicaset.replica_set_control import (BURST_REPLICAS, calculate_status, desired_replicas,
                                                      min_ready_requeue, plan_replicas)
 
@@ -159,10 +158,10 @@ class ReplicaSetReconciler:
     # --- adoption and release ---------------------------------------------------------------------------
 
     async def _claim_pods(self, rs: apps_pb2.ReplicaSet, selector: Selector, active: list) -> list:
-        claimed = classify(rs, active, selector)
+        claimed = claim_objects(rs, active, lambda p: selector.matches(p.metadata.labels))
         pods = list(claimed.owned)
         if claimed.adopt:
-            await self._check_can_adopt(rs)
+            await check_can_adopt(self.client, rs)
         for pod in claimed.adopt:
             adopted = await self._write_owner(with_controller(pod, rs), "adopted", rs)
             if adopted is not None:
@@ -170,15 +169,6 @@ class ReplicaSetReconciler:
         for pod in claimed.release:
             await self._write_owner(without_owner(pod, [rs.metadata.uid]), "released", rs)
         return pods
-
-    async def _check_can_adopt(self, rs: apps_pb2.ReplicaSet) -> None:
-        """A fresh read, not the cache: never adopt for a set that is gone, replaced or being deleted."""
-        fresh = await self.client.get("ReplicaSet", rs.metadata.name, rs.metadata.namespace)
-        if fresh.metadata.uid != rs.metadata.uid:
-            raise ApiError(grpc.StatusCode.ABORTED, "Conflict", f"original ReplicaSet {key_of(rs)} is gone: got "
-                           f"uid {fresh.metadata.uid}, wanted {rs.metadata.uid}")
-        if is_terminating(fresh):
-            raise ApiError(grpc.StatusCode.ABORTED, "Conflict", f"{key_of(rs)} has just been deleted")
 
     async def _write_owner(self, pod: core_pb2.Pod, what: str, rs: apps_pb2.ReplicaSet) -> core_pb2.Pod | None:
         try:

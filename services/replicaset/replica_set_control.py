@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kubelab.api.v1 import apps_pb2, core_pb2
-from services.replicaset.podutil import is_available, is_ready, seconds, set_time
+from kubelab.podutil import is_pod_available, is_pod_ready, pod_ready_since
+from services.replicaset.podutil import set_time
 from services.replicaset.ranking import pods_to_delete
 
 __all__ = ["BURST_REPLICAS", "SLOW_START_INITIAL_BATCH", "ReplicasPlan", "plan_replicas", "slow_start_batches",
@@ -89,9 +90,9 @@ def calculate_status(rs: apps_pb2.ReplicaSet, active: Sequence[core_pb2.Pod], ma
         labels = pod.metadata.labels
         if all(labels.get(k) == v for k, v in template.items()):
             labeled += 1
-        if is_ready(pod):
+        if is_pod_ready(pod):
             ready += 1
-            if is_available(pod, rs.spec.min_ready_seconds, now):
+            if is_pod_available(pod, rs.spec.min_ready_seconds, now):
                 available += 1
     failure = get_condition(rs.status, REPLICA_FAILURE)
     if manage_error is not None and failure is None:
@@ -118,6 +119,6 @@ def min_ready_requeue(rs: apps_pb2.ReplicaSet, status: apps_pb2.ReplicaSetStatus
     mrs = rs.spec.min_ready_seconds
     if mrs <= 0 or status.ready_replicas == status.available_replicas:
         return None
-    waits = [seconds(c.last_transition_time) + mrs - now for p in active if is_ready(p)
-             for c in p.status.conditions if c.type == "Ready" and not is_available(p, mrs, now)]
+    waits = [pod_ready_since(p) + mrs - now for p in active
+             if is_pod_ready(p) and not is_pod_available(p, mrs, now)]
     return max(0.05, min(waits, default=float(mrs)) + 0.05)

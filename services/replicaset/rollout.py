@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from kubelab.api.v1 import apps_pb2, core_pb2
 from services.replicaset.actions import (CreateReplicaSet, DeleteReplicaSet, Plan, RecordEvent, UpdateDeployment,
                                          UpdateDeploymentStatus, UpdateReplicaSet)
-from services.replicaset.podutil import copy_of
+from kubelab.meta import copy_of
 
 __all__ = ["Snapshot", "Rollout"]
 

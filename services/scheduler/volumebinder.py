@@ -14,8 +14,9 @@ import logging
 
 from kubelab.api.v1 import core_pb2
 from kubelab.errors import ApiError
+from kubelab.meta import resource_version_of
+from kubelab.storage.volume import ANN_SELECTED_NODE, check_node_affinity, is_claim_bound
 from services.scheduler.framework import SUCCESS, Status
-from services.scheduler.pvmatch import ANN_SELECTED_NODE, is_claim_bound, volume_fits_node
 from services.scheduler.volumecache import VolumeCache
 
 __all__ = ["VolumeBinder", "BindingError", "claim_problem"]
@@ -48,13 +49,6 @@ def _key(obj) -> str:
     return f"{obj.metadata.namespace}/{obj.metadata.name}"
 
 
-def _rv(obj) -> int:
-    try:
-        return int(obj.metadata.resource_version)
-    except (AttributeError, ValueError):
-        return -1
-
-
 class VolumeBinder:
     def __init__(self, client, volumes: VolumeCache, node_labels, bind_timeout: float = 600.0):
         """`node_labels(name)` -> the node's labels (the scheduler cache's view)."""
@@ -65,12 +59,12 @@ class VolumeBinder:
         """What our writes returned: the informer must catch up with them before we judge."""
         try:
             for _pvc, pv in static:
-                written[pv.metadata.name] = _rv(await self.client.update(pv))
+                written[pv.metadata.name] = resource_version_of(await self.client.update(pv))
             for pvc in dynamic:
                 out = await self.client.patch("PersistentVolumeClaim", pvc.metadata.name,
                                               {"metadata": {"annotations": {ANN_SELECTED_NODE: node}}},
                                               pvc.metadata.namespace)
-                written[_key(pvc)] = _rv(out)
+                written[_key(pvc)] = resource_version_of(out)
         except ApiError as e:
             return Status.error(f"binding volumes: {e}")
         claims = [_key(pvc) for pvc, _ in static] + [_key(pvc) for pvc in dynamic]
@@ -91,7 +85,7 @@ class VolumeBinder:
             latest = self.volumes.pv(pv.metadata.name)
             if latest is None:
                 raise BindingError(f'pv "{pv.metadata.name}" not found')
-            if _rv(latest) < written.get(pv.metadata.name, -1):
+            if resource_version_of(latest) < written.get(pv.metadata.name, -1):
                 return False
             ref = latest.spec.claim_ref
             if not latest.spec.HasField("claim_ref") or not ref.uid:
@@ -110,7 +104,7 @@ class VolumeBinder:
         latest = self.volumes.pvc(pvc.metadata.namespace, pvc.metadata.name)
         if latest is None:
             raise BindingError(f'failed to get pvc "{_key(pvc)}": not found')
-        if _rv(latest) < written:
+        if resource_version_of(latest) < written:
             return False
         if not latest.spec.volume_name:
             if provisioning:
@@ -124,6 +118,6 @@ class VolumeBinder:
         pv = self.volumes.pv(latest.spec.volume_name)
         if pv is None:
             return False
-        if not volume_fits_node(pv, self.node_labels(node), node):
+        if not check_node_affinity(pv, self.node_labels(node), node):
             raise BindingError(f'pv "{pv.metadata.name}" node affinity doesn\'t match node "{node}"')
         return is_claim_bound(latest)

@@ -16,6 +16,7 @@ import asyncio
 from collections.abc import Callable
 
 from kubelab.api.v1 import core_pb2, storage_pb2
+from kubelab.meta import resource_version_of
 
 __all__ = ["VolumeCache", "UNBOUND_INDEX", "unbound_index"]
 
@@ -27,13 +28,6 @@ def unbound_index(pv: core_pb2.PersistentVolume) -> list[str]:
     if not pv.spec.HasField("claim_ref") or not pv.spec.claim_ref.name or not pv.spec.claim_ref.uid:
         return ["unbound"]
     return []
-
-
-def _rv(obj) -> int:
-    try:
-        return int(obj.metadata.resource_version)
-    except ValueError:
-        return -1
 
 
 class VolumeCache:
@@ -54,7 +48,7 @@ class VolumeCache:
         if entry is None:
             return real
         obj, base = entry
-        if real is None or _rv(real) > base:
+        if real is None or resource_version_of(real) > base:
             del assumed[key]
             return real
         return obj
@@ -79,12 +73,12 @@ class VolumeCache:
 
     def assume_pv(self, pv: core_pb2.PersistentVolume) -> None:
         real = self._pvs.get(pv.metadata.name)
-        self._assumed_pvs[pv.metadata.name] = (pv, _rv(real) if real is not None else -1)
+        self._assumed_pvs[pv.metadata.name] = (pv, resource_version_of(real) if real is not None else -1)
 
     def assume_pvc(self, pvc: core_pb2.PersistentVolumeClaim) -> None:
         key = f"{pvc.metadata.namespace}/{pvc.metadata.name}"
         real = self._pvcs.get(key)
-        self._assumed_pvcs[key] = (pvc, _rv(real) if real is not None else -1)
+        self._assumed_pvcs[key] = (pvc, resource_version_of(real) if real is not None else -1)
 
     def restore_pv(self, name: str) -> None:
         self._assumed_pvs.pop(name, None)

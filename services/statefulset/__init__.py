@@ -11,6 +11,6 @@ Split as Kubernetes splits it (pkg/controller/statefulset):
     history.py           ControllerRevisions, pure; history_control.py their writes
     status.py            status counts, pure; status_updater.py the write
     retention.py         persistentVolumeClaimRetentionPolicy as ownerReferences, pure
-    ref_manager.py       adoption and release, pure
+    ref_manager.py       which pods the set claims (selector and name), on kubelab.controller_ref_manager
     utils.py             names, ordinals, labels, identity, storage, health, new pods
 """

@@ -23,17 +23,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from kubelab.api.v1 import apps_pb2, core_pb2
+from kubelab.meta import copy_of, is_terminating
+from kubelab.podutil import is_pod_available
 from services.statefulset import history as hist
 from services.statefulset.actions import (FOR_FAILED, FOR_SCALE_DOWN, FOR_UPDATE, CreateClaims, CreatePod,
                                           DeletePod, Plan, Step, UpdatePod)
 from services.statefulset.control_claims import claim_actions, claims_match, pod_claims
 from services.statefulset.retention import claim_is_stale, update_claim_owner_refs
 from services.statefulset.status import complete_rolling_update, replica_status, requeue_after
-from services.statefulset.utils import (allows_burst, copy_of, identity_matches, in_ordinal_range, is_created,
-                                        is_failed, is_pending, is_running_and_available, is_running_and_ready,
-                                        is_succeeded, is_terminating, is_unavailable, new_versioned_pod,
-                                        ordinal_of, pod_revision, replicas_of, start_ordinal, storage_matches,
-                                        update_identity, update_storage)
+from services.statefulset.utils import (allows_burst, identity_matches, in_ordinal_range, is_created, is_failed,
+                                        is_pending, is_running_and_ready, is_succeeded, is_unavailable,
+                                        new_versioned_pod, ordinal_of, pod_revision, replicas_of, start_ordinal,
+                                        storage_matches, update_identity, update_storage)
 
 __all__ = ["Snapshot", "plan_sync", "max_unavailable"]
 
@@ -111,7 +112,7 @@ def plan_sync(s: Snapshot) -> Plan:
                 plan.waiting = f"waiting for Pod {pod.metadata.name} to Terminate prior to scale down"
                 return _finish(plan, sts, replicas + condemned, now)
             continue
-        healthy = is_running_and_ready(pod) and is_running_and_available(pod, min_ready, now)
+        healthy = is_running_and_ready(pod) and is_pod_available(pod, min_ready, now)
         if monotonic and pod is not first_unavailable and not healthy:
             plan.waiting = (f"waiting for Pod {first_unavailable.metadata.name} to be Running and Ready prior "
                             "to scale down")
@@ -158,7 +159,7 @@ def _process_replica(s: Snapshot, pod: core_pb2.Pod, monotonic: bool) -> tuple[l
             return unit, f"waiting for Pod {name} to Terminate"
         if not is_running_and_ready(pod):
             return unit, f"waiting for Pod {name} to be Running and Ready"
-        if not is_running_and_available(pod, min_ready, s.now):
+        if not is_pod_available(pod, min_ready, s.now):
             return unit, f"waiting for Pod {name} to be Available"
     retention_ok = claims_done or claims_match(sts, pod, s.claims)
     if identity_matches(sts, pod) and storage_matches(sts, pod) and retention_ok:

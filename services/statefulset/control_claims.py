@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from kubelab.api.v1 import apps_pb2, core_pb2
+from kubelab.meta import copy_of
 from services.statefulset.actions import UpdateClaim
 from services.statefulset.retention import (has_unexpected_controller, is_claim_owner_up_to_date,
                                             update_claim_owner_refs)
-from services.statefulset.utils import copy_of, new_claims, ordinal_of
+from services.statefulset.utils import new_claims, ordinal_of
 
 __all__ = ["pod_claims", "claims_match", "claim_actions"]
 

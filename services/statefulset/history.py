@@ -17,7 +17,8 @@ from google.protobuf import json_format, struct_pb2
 
 from kubelab import manifest
 from kubelab.api.v1 import apps_pb2
-from services.statefulset.utils import controller_ref, copy_of
+from kubelab.meta import copy_of, new_controller_ref
+
 
 __all__ = ["HASH_LABEL", "revision_patch", "hash_revision", "revision_name", "new_revision", "apply_revision",
            "template_of", "equal_revision", "find_equal_revisions", "sort_revisions", "next_revision_number",
@@ -86,7 +87,7 @@ def new_revision(sts: apps_pb2.StatefulSet, number: int, collision_count: int | 
     rev.metadata.labels.update(sts.spec.template.metadata.labels)
     rev.metadata.labels[HASH_LABEL] = h
     rev.metadata.annotations.update(sts.metadata.annotations)
-    rev.metadata.owner_references.append(controller_ref(sts))
+    rev.metadata.owner_references.append(new_controller_ref(sts))
     rev.data.update(patch)
     return rev
 

@@ -9,9 +9,10 @@ from google.protobuf.message import Message
 
 from kubelab.api.v1 import apps_pb2
 from kubelab.errors import ApiError, is_already_exists, is_not_found
+from kubelab.controller_ref_manager import with_controller
+from kubelab.meta import copy_of
 from services.statefulset import history as hist
-from services.statefulset.ref_manager import with_owner
-from services.statefulset.utils import copy_of
+
 
 __all__ = ["HistoryControl"]
 
@@ -66,7 +67,7 @@ class HistoryControl:
         return updated
 
     async def adopt(self, sts, rev: apps_pb2.ControllerRevision) -> apps_pb2.ControllerRevision:
-        updated = await self.client.update(with_owner(rev, sts))
+        updated = await self.client.update(with_controller(rev, sts))
         self.on_write("ControllerRevision", updated)
         return updated
 

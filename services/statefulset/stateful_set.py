@@ -17,7 +17,6 @@ import logging
 import time
 from collections.abc import Callable
 
-import grpc
 from google.protobuf.message import Message
 
 from kubelab.api.v1 import apps_pb2
@@ -26,11 +25,13 @@ from kubelab.errors import ApiError, is_conflict, is_not_found
 from kubelab.events import WARNING, EventRecorder
 from kubelab.informer import BY_NAMESPACE, InformerFactory, key_of
 from kubelab.labels import Selector, SelectorError, label_selector_as_selector
+from kubelab.meta import controller_of, parse_resource_version, resource_version_of
+from kubelab.controller_ref_manager import check_can_adopt, with_controller, without_owner
 from services.statefulset import history as hist
 from services.statefulset.control import Snapshot, plan_sync
 from services.statefulset.history_control import HistoryControl
 from services.statefulset.pod_control import StatefulPodControl
-from services.statefulset.ref_manager import classify_pods, controller_of, with_owner, without_owner
+from services.statefulset.ref_manager import classify_pods
 from services.statefulset.status_updater import StatusUpdater
 
 __all__ = ["StatefulSetReconciler", "CACHE_WAIT_TIMEOUT"]
@@ -83,16 +84,16 @@ class StatefulSetReconciler:
     # --- expectations: wait for the caches to show our writes -------------------------------------------
 
     def _wrote(self, kind: str, obj: Message) -> None:
-        try:
-            rv = int(obj.metadata.resource_version)
-        except ValueError:
+        rv = resource_version_of(obj, default=None)
+        if rv is None:
             return
         started, seen = self._writes.setdefault(_syncing.get(), (self.monotonic(), {}))
         seen[kind] = max(seen.get(kind, 0), rv)
 
     def caught_up(self, key: str) -> bool:
         started, seen = self._writes.get(key, (0.0, {}))
-        lagging = [kind for kind, rv in seen.items() if _rv(self.informers[kind].resource_version) < rv]
+        lagging = [kind for kind, rv in seen.items()
+                   if parse_resource_version(self.informers[kind].resource_version, 0) < rv]
         if not lagging:
             self._writes.pop(key, None)
             return True
@@ -152,28 +153,18 @@ class StatefulSetReconciler:
             raise failure
         return Result(requeue_after=plan.requeue_after) if plan.requeue_after is not None else None
 
-    async def _can_adopt(self, sts: apps_pb2.StatefulSet) -> None:
-        """A fresh read (not the cache): never adopt for a set that was deleted or replaced meanwhile."""
-        fresh = await self.client.get("StatefulSet", sts.metadata.name, sts.metadata.namespace)
-        if fresh.metadata.uid != sts.metadata.uid:
-            raise ApiError(grpc.StatusCode.ABORTED, "Conflict", f"original StatefulSet {sts.metadata.namespace}/"
-                           f"{sts.metadata.name} is gone: got uid {fresh.metadata.uid}, wanted {sts.metadata.uid}")
-        if fresh.metadata.HasField("deletion_timestamp"):
-            raise ApiError(grpc.StatusCode.ABORTED, "Conflict",
-                           f"{sts.metadata.namespace}/{sts.metadata.name} has just been deleted")
-
     async def _claim_pods(self, sts: apps_pb2.StatefulSet, selector: Selector) -> list:
         claimed = classify_pods(sts, self.informers["Pod"].by_index(BY_NAMESPACE, sts.metadata.namespace),
                                 selector)
         pods = list(claimed.owned)
         if claimed.adopt:
-            await self._can_adopt(sts)
+            await check_can_adopt(self.client, sts)
         for pod in claimed.adopt:
-            adopted = await self._write_owner(with_owner(pod, sts), "adopted")
+            adopted = await self._write_owner(with_controller(pod, sts), "adopted")
             if adopted is not None:
                 pods.append(adopted)
         for pod in claimed.release:
-            await self._write_owner(without_owner(pod, sts), "released")
+            await self._write_owner(without_owner(pod, [sts.metadata.uid]), "released")
         return pods
 
     async def _write_owner(self, obj: Message, what: str) -> Message | None:
@@ -195,14 +186,7 @@ class StatefulSetReconciler:
         owned = [r for r in revisions if (ref := controller_of(r)) is not None and ref.uid == sts.metadata.uid]
         orphans = [r for r in revisions if controller_of(r) is None]
         if orphans:
-            await self._can_adopt(sts)
+            await check_can_adopt(self.client, sts)
         for rev in orphans:
             owned.append(await self.history.adopt(sts, rev))
         return owned
-
-
-def _rv(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        return 0

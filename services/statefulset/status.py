@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from kubelab.api.v1 import apps_pb2, core_pb2
-from services.statefulset.utils import (is_created, is_running_and_available, is_running_and_ready,
-                                        is_terminating, pod_revision, ready_since, replicas_of)
+from kubelab.meta import is_terminating
+from kubelab.podutil import is_pod_available, pod_ready_since
+from services.statefulset.utils import is_created, is_running_and_ready, pod_revision, replicas_of
 
 __all__ = ["replica_status", "complete_rolling_update", "inconsistent_status", "requeue_after"]
 
@@ -24,7 +25,7 @@ def replica_status(status: apps_pb2.StatefulSetStatus, pods: Iterable[core_pb2.P
         status.replicas += created
         if is_running_and_ready(pod):
             status.ready_replicas += 1
-            status.available_replicas += is_running_and_available(pod, min_ready_seconds, now)
+            status.available_replicas += is_pod_available(pod, min_ready_seconds, now)
         if created and not is_terminating(pod):
             status.current_replicas += pod_revision(pod) == current_revision
             status.updated_replicas += pod_revision(pod) == update_revision
@@ -56,6 +57,6 @@ def requeue_after(sts: apps_pb2.StatefulSet, status: apps_pb2.StatefulSetStatus,
     if min_ready <= 0 or status.available_replicas == replicas_of(sts):
         return None
     waits = [since + min_ready - now for pod in pods
-             if is_running_and_ready(pod) and (since := ready_since(pod)) and
-             not is_running_and_available(pod, min_ready, now)]
+             if is_running_and_ready(pod) and (since := pod_ready_since(pod)) and
+             not is_pod_available(pod, min_ready, now)]
     return max(min(waits), 0.0) + 0.05 if waits else float(min_ready)

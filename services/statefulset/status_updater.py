@@ -11,8 +11,9 @@ from collections.abc import Callable
 from google.protobuf.message import Message
 
 from kubelab.api.v1 import apps_pb2
+from kubelab.meta import copy_of
 from services.statefulset.status import inconsistent_status
-from services.statefulset.utils import copy_of
+
 
 __all__ = ["StatusUpdater"]
 

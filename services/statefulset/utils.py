@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import re
 
-from kubelab.api.v1 import apps_pb2, core_pb2, meta_pb2
+from kubelab.api.v1 import apps_pb2, core_pb2
+from kubelab.meta import copy_of, is_terminating, new_controller_ref
+from kubelab.podutil import is_pod_available, is_pod_ready
 
 __all__ = [
     "POD_NAME_LABEL", "POD_INDEX_LABEL", "REVISION_LABEL", "parent_and_ordinal", "ordinal_of", "start_ordinal",
-    "end_ordinal", "replicas_of", "in_ordinal_range", "pod_name", "claim_name", "is_member_of",
-    "identity_matches", "storage_matches", "new_claims", "update_storage", "init_identity", "update_identity",
-    "is_running_and_ready", "is_running_and_available", "ready_since", "is_created", "is_pending", "is_failed",
-    "is_succeeded", "is_terminating", "is_healthy", "is_unavailable", "allows_burst", "controller_ref",
-    "pod_revision", "set_pod_revision", "new_stateful_set_pod", "new_versioned_pod", "copy_of",
+    "end_ordinal", "replicas_of", "in_ordinal_range", "pod_name", "claim_name", "is_member_of", "identity_matches",
+    "storage_matches", "new_claims", "update_storage", "init_identity", "update_identity", "is_running_and_ready",
+    "is_created", "is_pending", "is_failed", "is_succeeded", "is_healthy", "is_unavailable", "allows_burst",
+    "pod_revision", "set_pod_revision", "new_stateful_set_pod", "new_versioned_pod",
 ]
 
 POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"
@@ -24,12 +25,6 @@ POD_INDEX_LABEL = "apps.kubernetes.io/pod-index"
 REVISION_LABEL = "controller-revision-hash"
 
 _POD_NAME = re.compile(r"(.*)-([0-9]+)$")
-
-
-def copy_of(msg):
-    out = type(msg)()
-    out.CopyFrom(msg)
-    return out
 
 
 # --- names and ordinals -------------------------------------------------------------------------------
@@ -143,30 +138,9 @@ def init_identity(sts: apps_pb2.StatefulSet, pod: core_pb2.Pod) -> None:
 
 # --- health -------------------------------------------------------------------------------------------
 
-def _ready_condition(pod: core_pb2.Pod) -> core_pb2.PodCondition | None:
-    return next((c for c in pod.status.conditions if c.type == "Ready"), None)
-
-
 def is_running_and_ready(pod: core_pb2.Pod) -> bool:
-    cond = _ready_condition(pod)
-    return pod.status.phase == "Running" and cond is not None and cond.status == "True"
-
-
-def ready_since(pod: core_pb2.Pod) -> float | None:
-    """When the pod last became Ready (seconds since the epoch); None if it is not Ready."""
-    cond = _ready_condition(pod)
-    if cond is None or cond.status != "True":
-        return None
-    t = cond.last_transition_time
-    return t.seconds + t.nanos / 1e9 if cond.HasField("last_transition_time") else 0.0
-
-
-def is_running_and_available(pod: core_pb2.Pod, min_ready_seconds: int, now: float) -> bool:
-    """podutil.IsPodAvailable: Ready, and (minReadySeconds > 0) Ready for longer than that."""
-    since = ready_since(pod)
-    if since is None:
-        return False
-    return min_ready_seconds == 0 or (since > 0 and since + min_ready_seconds < now)
+    """isRunningAndReady: phase Running and the Ready condition True."""
+    return pod.status.phase == "Running" and is_pod_ready(pod)
 
 
 def is_created(pod: core_pb2.Pod) -> bool:
@@ -185,16 +159,12 @@ def is_succeeded(pod: core_pb2.Pod) -> bool:
     return pod.status.phase == "Succeeded"
 
 
-def is_terminating(pod: core_pb2.Pod) -> bool:
-    return pod.metadata.HasField("deletion_timestamp")
-
-
 def is_healthy(pod: core_pb2.Pod) -> bool:
     return is_running_and_ready(pod) and not is_terminating(pod)
 
 
 def is_unavailable(pod: core_pb2.Pod, min_ready_seconds: int, now: float) -> bool:
-    return not is_running_and_available(pod, min_ready_seconds, now) or is_terminating(pod)
+    return not is_pod_available(pod, min_ready_seconds, now) or is_terminating(pod)
 
 
 def allows_burst(sts: apps_pb2.StatefulSet) -> bool:
@@ -202,11 +172,6 @@ def allows_burst(sts: apps_pb2.StatefulSet) -> bool:
 
 
 # --- pods from the template ---------------------------------------------------------------------------
-
-def controller_ref(sts: apps_pb2.StatefulSet) -> meta_pb2.OwnerReference:
-    return meta_pb2.OwnerReference(api_version="apps/v1", kind="StatefulSet", name=sts.metadata.name,
-                                   uid=sts.metadata.uid, controller=True, block_owner_deletion=True)
-
 
 def pod_revision(pod: core_pb2.Pod) -> str:
     return pod.metadata.labels.get(REVISION_LABEL, "")
@@ -223,7 +188,7 @@ def new_stateful_set_pod(sts: apps_pb2.StatefulSet, ordinal: int) -> core_pb2.Po
     pod.metadata.labels.update(tpl.metadata.labels)
     pod.metadata.annotations.update(tpl.metadata.annotations)
     pod.metadata.finalizers.extend(tpl.metadata.finalizers)
-    pod.metadata.owner_references.append(controller_ref(sts))
+    pod.metadata.owner_references.append(new_controller_ref(sts))
     pod.spec.CopyFrom(tpl.spec)
     pod.metadata.name = pod_name(sts, ordinal)
     init_identity(sts, pod)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from kubelab.api.v1 import core_pb2
 from kubelab.cluster import registry
+from tests import support
 
 ROOT = Path(__file__).resolve().parents[2]
 KUBELAB = [shutil.which("kubelab")] if shutil.which("kubelab") else [sys.executable, "-m", "kubelab.cli"]
@@ -81,13 +82,5 @@ async def new_namespace(client, prefix: str) -> str:
 
 
 async def wait_for(cond, timeout: float = 60.0, what: str = "condition"):
-    """Poll an async condition (every 200 ms) until truthy; fail after `timeout` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        value = await cond()
-        if value:
-            return value
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.2)
+    """`tests.support.wait_for` with a whole cluster's patience: 60 s, polling every 200 ms."""
+    return await support.wait_for(cond, timeout, what, interval=0.2)

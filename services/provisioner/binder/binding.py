@@ -7,26 +7,22 @@ Each takes the current object (never modified: a copy is returned) and answers `
 from __future__ import annotations
 
 from kubelab.api.v1 import core_pb2
-
-from services.provisioner.volumeutil import (
+from kubelab.meta import copy_of
+from kubelab.storage.volume import (
     ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_BETA_STORAGE_PROVISIONER, ANN_STORAGE_PROVISIONER,
-    claim_reference, is_volume_bound_to_claim,
+    is_volume_bound_to_claim,
 )
+
+from services.provisioner.volumeutil import claim_reference
 
 __all__ = ["bind_volume_to_claim", "bind_claim_to_volume", "claim_with_status", "volume_with_phase",
            "unbound_volume", "claim_with_provisioner", "claim_with_class"]
 
 
-def _copy(msg):
-    out = type(msg)()
-    out.CopyFrom(msg)
-    return out
-
-
 def bind_volume_to_claim(volume: core_pb2.PersistentVolume,
                          claim: core_pb2.PersistentVolumeClaim) -> tuple[core_pb2.PersistentVolume, bool]:
     """claimRef pointing at the claim (with its uid); bound-by-controller unless the user pre-bound it."""
-    new, dirty = _copy(volume), False
+    new, dirty = copy_of(volume), False
     set_by_controller = not is_volume_bound_to_claim(volume, claim)
     ref, m = volume.spec.claim_ref, claim.metadata
     if (not volume.spec.HasField("claim_ref") or ref.name != m.name or ref.namespace != m.namespace
@@ -42,7 +38,7 @@ def bind_volume_to_claim(volume: core_pb2.PersistentVolume,
 def bind_claim_to_volume(claim: core_pb2.PersistentVolumeClaim,
                          volume: core_pb2.PersistentVolume) -> tuple[core_pb2.PersistentVolumeClaim, bool]:
     """spec.volumeName, bound-by-controller (unless the user named the volume) and bind-completed."""
-    new, dirty = _copy(claim), False
+    new, dirty = copy_of(claim), False
     set_by_controller = claim.spec.volume_name != volume.metadata.name
     if new.spec.volume_name != volume.metadata.name:
         new.spec.volume_name = volume.metadata.name
@@ -60,7 +56,7 @@ def bind_claim_to_volume(claim: core_pb2.PersistentVolumeClaim,
 def claim_with_status(claim: core_pb2.PersistentVolumeClaim, phase: str,
                       volume: core_pb2.PersistentVolume | None) -> tuple[core_pb2.PersistentVolumeClaim, bool]:
     """Phase, and accessModes/capacity copied from the volume (cleared without one)."""
-    new, dirty = _copy(claim), False
+    new, dirty = copy_of(claim), False
     if new.status.phase != phase:
         new.status.phase = phase
         dirty = True
@@ -86,7 +82,7 @@ def volume_with_phase(volume: core_pb2.PersistentVolume, phase: str, message: st
     """Phase and message; lastPhaseTransitionTime moves only when the phase does."""
     if volume.status.phase == phase and volume.status.message == message:
         return volume, False
-    new = _copy(volume)
+    new = copy_of(volume)
     if new.status.phase != phase:
         new.status.last_phase_transition_time.FromSeconds(int(now))
     new.status.phase = phase
@@ -96,7 +92,7 @@ def volume_with_phase(volume: core_pb2.PersistentVolume, phase: str, message: st
 
 def unbound_volume(volume: core_pb2.PersistentVolume) -> core_pb2.PersistentVolume:
     """A volume the binder bound loses its claimRef; one the user pre-bound keeps it, without the uid."""
-    new = _copy(volume)
+    new = copy_of(volume)
     if ANN_BOUND_BY_CONTROLLER in new.metadata.annotations:
         new.spec.ClearField("claim_ref")
         del new.metadata.annotations[ANN_BOUND_BY_CONTROLLER]
@@ -111,13 +107,13 @@ def claim_with_provisioner(claim: core_pb2.PersistentVolumeClaim,
     ann = claim.metadata.annotations
     if ann.get(ANN_STORAGE_PROVISIONER) == provisioner and ann.get(ANN_BETA_STORAGE_PROVISIONER) == provisioner:
         return claim, False
-    new = _copy(claim)
+    new = copy_of(claim)
     new.metadata.annotations[ANN_STORAGE_PROVISIONER] = provisioner
     new.metadata.annotations[ANN_BETA_STORAGE_PROVISIONER] = provisioner
     return new, True
 
 
 def claim_with_class(claim: core_pb2.PersistentVolumeClaim, class_name: str) -> core_pb2.PersistentVolumeClaim:
-    new = _copy(claim)
+    new = copy_of(claim)
     new.spec.storage_class_name = class_name
     return new

@@ -12,16 +12,16 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from kubelab.api.v1 import core_pb2, storage_pb2
+from kubelab.storage.matching import check_volume_satisfy_claim, find_best_match
+from kubelab.storage.volume import (
+    ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_SELECTED_NODE, WAIT_FOR_FIRST_CONSUMER, binding_mode,
+    claim_class, claim_has_class, default_class, is_volume_bound_to_claim,
+)
 
 from services.provisioner.binder.actions import (
     NORMAL, WARNING, Action, AssignDefaultClass, Bind, ClaimStatus, Event, Fail, SetProvisioner,
 )
-from services.provisioner.binder.matching import check_volume_satisfy_claim, find_best_match
-from services.provisioner.volumeutil import (
-    ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_SELECTED_NODE, WAIT_FOR_FIRST_CONSUMER, binding_mode,
-    claim_class, claim_has_class, claim_key, claimref_key, default_class, is_pod_terminated,
-    is_volume_bound_to_claim,
-)
+from services.provisioner.volumeutil import claim_key, claimref_key, is_pod_terminated
 
 __all__ = ["ClaimSnapshot", "decide_claim", "external_provisioning_message", "provisioner_hint"]
 

@@ -13,6 +13,7 @@ from collections.abc import Collection
 from kubelab.api.v1 import core_pb2
 from kubelab.controller import Result
 from kubelab.errors import ApiError, is_not_found
+from kubelab.storage.volume import ANN_BIND_COMPLETED, WAIT_FOR_FIRST_CONSUMER, binding_mode, claim_class
 
 from services.provisioner.assumed import Assumed
 from services.provisioner.binder.claim_sync import ClaimSnapshot, decide_claim
@@ -20,9 +21,7 @@ from services.provisioner.binder.effects import PV, PVC, BinderEffects
 from services.provisioner.binder.volume_sync import VolumeSnapshot, decide_volume, needs_claim_check
 from services.provisioner.indexes import CLAIM, CLAIM_REF, UNCLAIMED
 from services.provisioner.provisioning.plugin import ProvisionerSet
-from services.provisioner.volumeutil import (
-    ANN_BIND_COMPLETED, WAIT_FOR_FIRST_CONSUMER, binding_mode, claim_class, claim_key, claimref_key,
-)
+from services.provisioner.volumeutil import claim_key, claimref_key
 
 __all__ = ["BinderContext", "ClaimBinder", "VolumeBinder"]
 

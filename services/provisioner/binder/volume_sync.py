@@ -11,13 +11,12 @@ import re
 from dataclasses import dataclass
 
 from kubelab.api.v1 import core_pb2
+from kubelab.storage.volume import ANN_DYNAMICALLY_PROVISIONED, volume_mode_mismatch
 
 from services.provisioner.binder.actions import (
     CLAIM, VOLUME, WARNING, Action, DeleteHostPath, EnqueueClaim, Event, Unbind, VolumePhase,
 )
-from services.provisioner.volumeutil import (
-    ANN_DYNAMICALLY_PROVISIONED, HOSTNAME_LABEL, claim_key, volume_mode_mismatch,
-)
+from services.provisioner.volumeutil import HOSTNAME_LABEL, claim_key
 
 __all__ = ["VolumeSnapshot", "decide_volume", "static_delete", "needs_claim_check", "affinity_nodes"]
 

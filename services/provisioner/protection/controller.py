@@ -11,12 +11,12 @@ import logging
 from kubelab.controller import Result
 from kubelab.errors import ApiError, is_not_found
 from kubelab.informer import split_key
+from kubelab.storage.volume import PV_PROTECTION, PVC_PROTECTION
 
 from services.provisioner.indexes import CLAIM
 from services.provisioner.protection.decision import (
     ADD, REMOVE, claim_finalizer_action, pod_uses_claim, volume_finalizer_action,
 )
-from services.provisioner.volumeutil import PV_PROTECTION, PVC_PROTECTION
 
 __all__ = ["ClaimProtection", "VolumeProtection"]
 

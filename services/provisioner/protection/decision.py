@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from kubelab.api.v1 import core_pb2
+from kubelab.storage.volume import PV_PROTECTION, PVC_PROTECTION
 
-from services.provisioner.volumeutil import PV_PROTECTION, PVC_PROTECTION, is_being_deleted
+from services.provisioner.volumeutil import is_being_deleted
 
 __all__ = ["ADD", "REMOVE", "claim_finalizer_action", "volume_finalizer_action", "pod_uses_claim",
            "pod_is_shut_down"]

@@ -22,14 +22,13 @@ from kubelab.api.v1 import core_pb2
 from kubelab.controller import Result
 from kubelab.errors import ApiError, is_already_exists, is_not_found, is_precondition_failed
 from kubelab.events import NORMAL, WARNING, EventRecorder
+from kubelab.storage.volume import ANN_DYNAMICALLY_PROVISIONED, ANN_SELECTED_NODE, PV_PROTECTION, claim_class
 
 from services.provisioner.provisioning.decision import Provision, Refuse, Retry, Skip, decide_provision, should_delete
 from services.provisioner.provisioning.plugin import (
     Provisioner, ProvisionerSet, ProvisioningError, volume_name_for_claim,
 )
-from services.provisioner.volumeutil import (
-    ANN_DYNAMICALLY_PROVISIONED, ANN_SELECTED_NODE, PV_PROTECTION, claim_class, claim_key, claim_reference,
-)
+from services.provisioner.volumeutil import claim_key, claim_reference
 
 __all__ = ["ClaimProvisioner", "VolumeDeleter", "ProvisioningFailed", "OUTCOME_UNKNOWN"]
 

@@ -6,12 +6,13 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from kubelab.api.v1 import core_pb2, storage_pb2
+from kubelab.storage.volume import (
+    ANN_BETA_STORAGE_PROVISIONER, ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER, WAIT_FOR_FIRST_CONSUMER, binding_mode,
+    claim_class,
+)
 
 from services.provisioner.provisioning.plugin import VolumeDir
-from services.provisioner.volumeutil import (
-    ANN_BETA_STORAGE_PROVISIONER, ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER, WAIT_FOR_FIRST_CONSUMER, binding_mode,
-    claim_class, is_being_deleted,
-)
+from services.provisioner.volumeutil import is_being_deleted
 
 __all__ = ["Skip", "Retry", "Refuse", "Provision", "decide_provision", "claim_provisioner", "should_delete",
            "find_orphans"]

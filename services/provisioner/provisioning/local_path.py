@@ -12,12 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from kubelab.api.v1 import core_pb2, storage_pb2
+from kubelab.storage.volume import RWO, RWOP
 
 from services.provisioner.provisioning.plugin import (
     ProvisioningError, VolumeDir, is_provisioned_name, list_dirs, make_dir, new_volume, provisioned_by,
     remove_dir, volume_name_for_claim,
 )
-from services.provisioner.volumeutil import HOSTNAME_LABEL, RWO, RWOP
+from services.provisioner.volumeutil import HOSTNAME_LABEL
 
 __all__ = ["LocalPathProvisioner", "BASE_PATH"]
 

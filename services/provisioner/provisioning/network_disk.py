@@ -11,12 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from kubelab.api.v1 import core_pb2, storage_pb2
+from kubelab.storage.volume import RWX
 
 from services.provisioner.provisioning.plugin import (
     ProvisioningError, VolumeDir, is_provisioned_name, list_dirs, make_dir, new_volume, provisioned_by,
     remove_dir, volume_name_for_claim,
 )
-from services.provisioner.volumeutil import RWX
 
 __all__ = ["NetworkDiskProvisioner", "DRIVER"]
 

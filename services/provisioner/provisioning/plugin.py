@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Protocol
 
 from kubelab.api.v1 import core_pb2, storage_pb2
+from kubelab.storage.volume import ANN_DYNAMICALLY_PROVISIONED
 
-from services.provisioner.volumeutil import ANN_DYNAMICALLY_PROVISIONED, reclaim_policy
+from services.provisioner.volumeutil import reclaim_policy
 
 __all__ = ["Provisioner", "ProvisioningError", "VolumeDir", "new_volume", "volume_name_for_claim",
            "is_provisioned_name", "make_dir", "remove_dir", "list_dirs", "provisioned_by", "ProvisionerSet"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kubelab.api.v1 import core_pb2
+from kubelab.nodeaffinity import CompiledSelector, compile_node_selector
 from services.scheduler.framework import (SKIP, SUCCESS, ActionType, ClusterEvent, CycleState, Status,
                                           default_normalize_score)
 from services.scheduler.nodeinfo import NodeInfo
-from services.scheduler.nodeselector import CompiledSelector, compile_node_selector
 
 __all__ = ["NodeAffinity", "REASON"]
 

@@ -16,13 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kubelab.api.v1 import core_pb2
+from kubelab.nodeaffinity import CompiledSelector, TopologyTerms, compile_topology_terms, match_topology_terms
+from kubelab.storage.matching import ClaimSpec, VolumeSpec, claim_spec, find_matching_volume, volume_spec
+from kubelab.storage.volume import (ANN_BOUND_BY_CONTROLLER, ANN_SELECTED_NODE, NOT_SUPPORTED_PROVISIONER,
+                                    claim_class, is_claim_bound, is_delay_binding, volume_node_affinity)
 from services.scheduler.framework import (SKIP, SUCCESS, ActionType, ClusterEvent, CycleState, Status)
 from services.scheduler.nodeinfo import NodeInfo
-from services.scheduler.nodeselector import (CompiledSelector, TopologyTerms, compile_node_selector,
-                                            compile_topology_terms, match_topology_terms)
-from services.scheduler.pvmatch import (ANN_BOUND_BY_CONTROLLER, ANN_SELECTED_NODE, NO_PROVISIONER, ClaimSpec,
-                                        VolumeSpec, claim_class, claim_spec, find_matching_volume, is_claim_bound,
-                                        is_delay_binding, volume_spec)
 from services.scheduler.volumebinder import VolumeBinder, claim_problem
 from services.scheduler.volumecache import VolumeCache
 
@@ -50,12 +49,6 @@ class _State:
     reserved: tuple[list, list] = ([], [])
 
 
-def _affinity(pv: core_pb2.PersistentVolume | None) -> CompiledSelector | None:
-    if pv is None or not pv.spec.HasField("node_affinity") or not pv.spec.node_affinity.HasField("required"):
-        return None
-    return compile_node_selector(pv.spec.node_affinity.required)
-
-
 class VolumeBinding:
     name = NAME
 
@@ -81,11 +74,11 @@ class VolumeBinding:
                 return Status.unresolvable(problem)
             if is_claim_bound(pvc):
                 pv = self.volumes.pv(pvc.spec.volume_name)
-                bound.append((pvc, pv, _affinity(pv)))
+                bound.append((pvc, pv, volume_node_affinity(pv) if pv is not None else None))
                 continue
             sc = self.volumes.storage_class(claim_class(pvc))
             if is_delay_binding(sc) and not pvc.spec.volume_name:
-                provisionable = sc.provisioner not in ("", NO_PROVISIONER)
+                provisionable = sc.provisioner not in ("", NOT_SUPPORTED_PROVISIONER)
                 to_bind.append((claim_spec(pvc), compile_topology_terms(sc.allowed_topologies) if provisionable else None))
             else:
                 immediate = True
@@ -111,7 +104,7 @@ class VolumeBinding:
         if s.to_bind:
             static, dynamic, chosen = [], [], set()
             for claim, topology in s.to_bind:
-                pv = find_matching_volume(claim, s.candidates, node.labels, node.name, chosen) if s.candidates else None
+                pv = find_matching_volume(claim, s.candidates, node, chosen) if s.candidates else None
                 if pv is not None:
                     static.append((claim.pvc, pv))
                     chosen.add(pv.metadata.name)

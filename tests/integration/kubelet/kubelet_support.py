@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 import zlib
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from kubelab.cluster.state import StateDir
 from kubelab.network import cluster_id
 from kubelab.podnet import gateway, remove_cluster_network
 from kubelab.errors import ApiError, is_not_found
+from tests import support
 from tests.support import ROOT, free_port, wait_until
 
 __all__ = ["KubeletProcess", "wait_for", "wait_pod", "wait_gone", "run_cli", "container_state", "pod_events",
@@ -120,22 +120,8 @@ def kill_shims(root: Path) -> None:
 
 
 async def wait_for(cond, timeout: float = 20.0, interval: float = 0.05, what: str = "condition"):
-    """Await cond() (sync or async) until truthy; fail with `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while True:
-        try:
-            value = cond()
-            if asyncio.iscoroutine(value):
-                value = await value
-        except ApiError as e:
-            value, last = None, e
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}" + (f" (last error: {last})"
-                                                                                       if last else ""))
-        await asyncio.sleep(interval)
+    """`tests.support.wait_for` retrying on API errors too (the object may not exist yet)."""
+    return await support.wait_for(cond, timeout, what, interval=interval, retry_on=(ApiError,))
 
 
 async def wait_pod(client: Client, name: str, pred, timeout: float = 20.0, namespace: str = "default",

@@ -12,6 +12,7 @@ from kubelab.api.v1 import core_pb2, storage_pb2
 from kubelab.client import Client
 from kubelab.errors import ApiError, is_already_exists, is_not_found
 from tests import support
+from tests.support import wait_for
 
 FAST = ("--pvclaimbinder-sync-period", "0.5", "--orphan-sweep-period", "0.5", "--attach-resync-period", "0.5")
 
@@ -48,19 +49,6 @@ def start_provisioner(apiserver, cluster_dir):
     yield start
     for proc in started:
         proc.stop()
-
-
-async def wait_for(cond, timeout: float = 20.0, what: str = "condition"):
-    """Poll an async condition until it returns a truthy value (returned); fail after `timeout` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        value = await cond()
-        if value:
-            return value
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 async def new_namespace(client: Client) -> str:

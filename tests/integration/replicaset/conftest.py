@@ -21,7 +21,7 @@ from kubelab.api.v1 import core_pb2
 from kubelab.client import Client
 from kubelab.errors import ApiError, is_conflict, is_not_found
 from kubelab.manifest import from_dict
-from tests.support import ComponentProcess, ROOT, running
+from tests.support import ComponentProcess, ROOT, running, wait_for
 
 WEB = """
 apiVersion: apps/v1
@@ -85,19 +85,6 @@ def web(replicas: int = 3, **spec):
     for key, value in spec.items():
         data["spec"][key] = value
     return from_dict(data)
-
-
-async def wait_for(cond, timeout: float = 20.0, what: str = "condition"):
-    """Poll an async condition (every 50 ms) until truthy; fail after `timeout` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        value = await cond()
-        if value:
-            return value
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 async def pods_of(client: Client, ns: str, active_only: bool = True) -> list[core_pb2.Pod]:

@@ -2,7 +2,6 @@
 shared without touching other modules' data) and example controller processes."""
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
@@ -91,16 +90,3 @@ async def new_namespace(client: Client, prefix: str = "rt") -> str:
     ns.metadata.name = f"{prefix}-{uuid.uuid4().hex[:8]}"
     await client.create(ns)
     return ns.metadata.name
-
-
-async def wait_for(cond, timeout: float, what: str):
-    """Poll an async condition until it returns a truthy value (returned); fail after `timeout` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        value = await cond()
-        if value:
-            return value
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.05)

@@ -12,7 +12,8 @@ import pytest
 from kubelab.client import ApiError, Client
 from kubelab.errors import is_already_exists, is_conflict, is_not_found, is_service_unavailable
 from kubelab.informer import BY_LABEL, BY_NAMESPACE, InformerFactory, SharedInformer, key_of
-from tests.integration.runtime.conftest import new_namespace, service, wait_for
+from tests.integration.runtime.conftest import new_namespace, service
+from tests.support import wait_for
 from tests.support import ApiServerProcess
 
 

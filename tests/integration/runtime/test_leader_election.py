@@ -14,7 +14,8 @@ from kubelab.client import Client
 from kubelab.cluster.healthcheck import NOT_SERVING, SERVING, check_health
 from kubelab.leaderelection import JITTER_FACTOR
 from kubelab.process import LEADER_SERVICE
-from tests.integration.runtime.conftest import new_namespace, service, wait_for
+from tests.integration.runtime.conftest import new_namespace, service
+from tests.support import wait_for
 from tests.integration.runtime.example_controller import BY, LABEL
 
 LEASE, RENEW, RETRY = 3.0, 2.0, 0.5

@@ -3,8 +3,6 @@ package's own), scheduler processes, and Node objects created directly through t
 allocatable resources and the hostname label) instead of kubelets."""
 from __future__ import annotations
 
-import asyncio
-import inspect
 
 import pytest
 import redis
@@ -13,7 +11,7 @@ from kubelab.api.v1 import core_pb2
 from kubelab.client import Client
 from kubelab.cluster.healthcheck import SERVING, check_health
 from kubelab.process import LEADER_SERVICE
-from tests.support import ApiServerProcess, ComponentProcess, RedisProcess
+from tests.support import ApiServerProcess, ComponentProcess, RedisProcess, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -97,22 +95,6 @@ def new_pod(name: str, cpu: str | None = "100m", *, ns: str = "default", node_se
     if scheduler_name:
         p.spec.scheduler_name = scheduler_name
     return p
-
-
-async def wait_for(cond, timeout: float = 20.0, what: str = "condition"):
-    """Poll a condition (a function, async or not) until it returns a truthy value (returned); fail after
-    `timeout` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        value = cond()
-        if inspect.isawaitable(value):
-            value = await value
-        if value:
-            return value
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 async def wait_bound(client: Client, name: str, ns: str = "default", timeout: float = 20.0) -> str:

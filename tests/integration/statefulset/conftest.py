@@ -7,7 +7,6 @@ controller has finished a whole sync that saw the current state (actions come be
 """
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 import pytest
@@ -18,7 +17,7 @@ from kubelab.client import Client
 from kubelab.errors import ApiError, is_conflict
 from kubelab.manifest import from_dict
 from tests.integration.statefulset.fakes import Binder, Kubelet, set_state
-from tests.support import ComponentProcess, running
+from tests.support import ComponentProcess, running, wait_for
 
 WEB = """
 apiVersion: apps/v1
@@ -90,19 +89,6 @@ def web(replicas: int = 3, **spec) -> object:
     data["spec"]["replicas"] = replicas
     data["spec"].update(spec)
     return from_dict(data)
-
-
-async def wait_for(cond, timeout: float = 20.0, what: str = "condition"):
-    """Poll an async condition (every 50 ms) until truthy; fail after `timeout` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        value = await cond()
-        if value:
-            return value
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 async def pods_of(client: Client, ns: str, name: str = "web") -> dict[str, core_pb2.Pod]:

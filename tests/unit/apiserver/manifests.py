@@ -292,9 +292,3 @@ def stored(obj: Message, resource_version: str = "7") -> Message:
     obj.metadata.generation = 1
     obj.metadata.creation_timestamp.FromSeconds(1_700_000_000)
     return obj
-
-
-def copy_of(obj: Message) -> Message:
-    new = type(obj)()
-    new.CopyFrom(obj)
-    return new

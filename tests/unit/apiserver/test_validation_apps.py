@@ -2,9 +2,10 @@
 update may change; messages as pkg/apis/apps/validation words them."""
 import pytest
 
+from kubelab.meta import copy_of
 from services.apiserver.validation import validate, validate_status_update, validate_update
 
-from .manifests import DEPLOYMENT, REPLICASET, STATEFULSET, copy_of, load, manifest, messages, stored
+from .manifests import DEPLOYMENT, REPLICASET, STATEFULSET, load, manifest, messages, stored
 
 STS_FORBIDDEN = ("spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', "
                  "'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and "

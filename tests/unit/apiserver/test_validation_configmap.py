@@ -4,10 +4,11 @@ import base64
 
 import pytest
 
+from kubelab.meta import copy_of
 from services.apiserver.strategy import merge_string_data
 from services.apiserver.validation import validate, validate_update
 
-from .manifests import copy_of, load, messages, stored
+from .manifests import load, messages, stored
 
 KEY_MSG = ("a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or "
            "'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')")

@@ -2,9 +2,10 @@
 complete error list of a pod with many mistakes, and the fields a pod update may change."""
 import pytest
 
+from kubelab.meta import copy_of
 from services.apiserver.validation import validate, validate_status_update, validate_update
 
-from .manifests import POD_WITH_CLAIM, POD_WITH_PROBES, SERVICE, copy_of, load, manifest, messages, stored
+from .manifests import POD_WITH_CLAIM, POD_WITH_PROBES, SERVICE, load, manifest, messages, stored
 
 C0 = "spec__containers__0__"
 

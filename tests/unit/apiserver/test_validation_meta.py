@@ -2,9 +2,10 @@
 update may not change. Expected strings are Kubernetes' (apimachinery api/validation, v1.34)."""
 import pytest
 
+from kubelab.meta import copy_of
 from services.apiserver.validation import validate, validate_status_update, validate_update
 
-from .manifests import DEPLOYMENT, LEASE, PV, SERVICE, STATEFULSET, copy_of, load, messages, stored
+from .manifests import DEPLOYMENT, LEASE, PV, SERVICE, STATEFULSET, load, messages, stored
 
 SUBDOMAIN = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
              "and must start and end with an alphanumeric character (e.g. 'example.com', regex used for "

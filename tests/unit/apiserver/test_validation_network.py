@@ -1,9 +1,10 @@
 """Service, Endpoints and EndpointSlice validation: table tests with Kubernetes' exact messages."""
 import pytest
 
+from kubelab.meta import copy_of
 from services.apiserver.validation import validate, validate_update
 
-from .manifests import SERVICE, copy_of, load, messages, stored
+from .manifests import SERVICE, load, messages, stored
 
 CLUSTER_IP = {"spec__clusterIP": "198.19.1.5", "spec__clusterIPs": ["198.19.1.5"], "spec__ipFamilies": ["IPv4"],
               "spec__ipFamilyPolicy": "SingleStack"}

@@ -2,9 +2,10 @@
 on create and on update (binding, resizing, immutable sources)."""
 import pytest
 
+from kubelab.meta import copy_of
 from services.apiserver.validation import validate, validate_update
 
-from .manifests import LEASE, LOCAL_PV, PV, PVC, STORAGECLASS, copy_of, load, messages, stored
+from .manifests import LEASE, LOCAL_PV, PV, PVC, STORAGECLASS, load, messages, stored
 
 ACCESS_MODES = '"ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"'
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from kubelab.api.v1 import core_pb2, meta_pb2
+from kubelab.controller_ref_manager import without_owner
 from services.lifecycle import gc_decisions as gc
 
 
@@ -70,7 +71,7 @@ def test_states():
 
 def test_copies_change_references_and_finalizers_only_on_the_copy():
     o = obj(ref("a"), ref("b"), finalizers=["orphan", "x"])
-    assert [r.uid for r in gc.without_owner_refs(o, ["a"]).metadata.owner_references] == ["b"]
+    assert [r.uid for r in without_owner(o, ["a"]).metadata.owner_references] == ["b"]
     assert not any(r.block_owner_deletion for r in gc.unblocked(o).metadata.owner_references)
     assert list(gc.without_finalizer(o, "orphan").metadata.finalizers) == ["x"]
     assert len(o.metadata.owner_references) == 2 and o.metadata.owner_references[0].block_owner_deletion

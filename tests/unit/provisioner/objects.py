@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from kubelab.api.v1 import core_pb2, storage_pb2
+from kubelab.storage.volume import ANN_BIND_COMPLETED, ANN_DEFAULT_CLASS
 
-from services.provisioner.volumeutil import ANN_BIND_COMPLETED, ANN_DEFAULT_CLASS
 
 
 def pvc(name: str = "data", size: str = "1Gi", modes=("ReadWriteOnce",), cls: str | None = None, *,

@@ -2,6 +2,7 @@ import hashlib
 
 from kubelab.api.v1 import core_pb2, storage_pb2
 from kubelab.informer import InformerFactory
+from kubelab.storage.volume import PV_PROTECTION, PVC_PROTECTION
 from services.provisioner.attachdetach.controller import AttachDetach
 from services.provisioner.attachdetach.decision import (
     AttachPlan, AttachSnapshot, attachment_name, decide_attach, multi_attach_message, pod_key, unique_volume_name,
@@ -10,7 +11,6 @@ from services.provisioner.indexes import add_indexes
 from services.provisioner.protection.decision import (
     ADD, REMOVE, claim_finalizer_action, pod_uses_claim, volume_finalizer_action,
 )
-from services.provisioner.volumeutil import PV_PROTECTION, PVC_PROTECTION
 from tests.unit.provisioner.objects import pod, pv, pvc
 
 RWO, RWX = "ReadWriteOnce", "ReadWriteMany"

@@ -1,10 +1,11 @@
+from kubelab.storage.volume import (
+    ANN_BETA_STORAGE_PROVISIONER, ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_STORAGE_PROVISIONER,
+)
+
 from services.provisioner.assumed import Assumed
 from services.provisioner.binder.binding import (
     bind_claim_to_volume, bind_volume_to_claim, claim_with_provisioner, claim_with_status, unbound_volume,
     volume_with_phase,
-)
-from services.provisioner.volumeutil import (
-    ANN_BETA_STORAGE_PROVISIONER, ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_STORAGE_PROVISIONER,
 )
 from tests.unit.provisioner.objects import pv, pvc
 

@@ -1,12 +1,13 @@
 import pytest
 
+from kubelab.storage.volume import ANN_BOUND_BY_CONTROLLER, ANN_SELECTED_NODE
+
 from services.provisioner.binder.actions import (
     AssignDefaultClass, Bind, ClaimStatus, Event, Fail, SetProvisioner,
 )
 from services.provisioner.binder.claim_sync import (
     ClaimSnapshot, decide_claim, external_provisioning_message, provisioner_hint,
 )
-from services.provisioner.volumeutil import ANN_BOUND_BY_CONTROLLER, ANN_SELECTED_NODE
 from tests.unit.provisioner.objects import pod, pv, pvc, storage_class
 
 BUILTIN = frozenset({"kubelab.io/local-path", "kubelab.io/network-disk", "kubernetes.io/gce-pd", "kubelab.io/shared"})

@@ -12,7 +12,7 @@ from services.provisioner.provisioning.controller import ClaimProvisioner
 from services.provisioner.provisioning.decision import Provision, Refuse, Retry, Skip, decide_provision, find_orphans, \
     should_delete
 from services.provisioner.provisioning.plugin import ProvisioningError, VolumeDir
-from services.provisioner.volumeutil import ANN_DYNAMICALLY_PROVISIONED, ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER
+from kubelab.storage.volume import ANN_DYNAMICALLY_PROVISIONED, ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER
 from tests.unit.provisioner.objects import pv, pvc, storage_class
 
 UID = "0f0e0d0c-0b0a-4908-8706-050403020100"

@@ -4,7 +4,7 @@ from services.provisioner.binder.actions import DeleteHostPath, EnqueueClaim, Ev
 from services.provisioner.binder.volume_sync import (
     VolumeSnapshot, affinity_nodes, decide_volume, needs_claim_check, static_delete,
 )
-from services.provisioner.volumeutil import ANN_DYNAMICALLY_PROVISIONED
+from kubelab.storage.volume import ANN_DYNAMICALLY_PROVISIONED
 from tests.unit.provisioner.objects import pv, pvc
 
 

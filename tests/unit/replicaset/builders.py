@@ -8,10 +8,11 @@ import itertools
 from google.protobuf.struct_pb2 import Value
 
 from kubelab.api.v1 import apps_pb2, core_pb2
+from kubelab.meta import new_controller_ref
 from services.replicaset.actions import (CreateReplicaSet, DeleteReplicaSet, RecordEvent, UpdateDeployment,
                                          UpdateDeploymentStatus, UpdateReplicaSet)
 from services.replicaset.deployment_control import Snapshot, plan_sync
-from services.replicaset.podutil import new_controller_ref
+
 
 NOW = 1_700_000_000.0
 _uids = itertools.count(1)

@@ -8,8 +8,7 @@ from kubelab.cli.rollout.deployment import status as rollout_status
 from kubelab.cli.session import CliError
 from kubelab.labels import label_selector_as_selector
 from services.replicaset import conditions as cond
-from services.replicaset.podutil import with_controller, without_owner
-from services.replicaset.ref_manager import classify
+from kubelab.controller_ref_manager import claim_objects, with_controller, without_owner
 from tests.unit.replicaset.builders import NOW, deployment, pod, replica_set
 
 
@@ -69,12 +68,12 @@ def test_claims_adopt_matching_orphans_and_release_pods_that_stop_matching():
     stray = with_controller(pod("stray", labels={"app": "other"}), rs)
     foreign = pod("foreign")
     foreign.metadata.owner_references.append(meta_pb2.OwnerReference(kind="ReplicaSet", uid="x", controller=True))
-    got = classify(rs, [owned, stray, foreign, pod("orphan"), pod("unlabelled", labels={"app": "db"}),
-                        pod("going", terminating=True)], sel)
+    got = claim_objects(rs, [owned, stray, foreign, pod("orphan"), pod("unlabelled", labels={"app": "db"}),
+                        pod("going", terminating=True)], lambda o: sel.matches(o.metadata.labels))
     names = lambda ps: [p.metadata.name for p in ps]  # noqa: E731
     assert (names(got.owned), names(got.adopt), names(got.release)) == (["owned"], ["orphan"], ["stray"])
     rs.metadata.deletion_timestamp.FromSeconds(int(NOW))
-    got = classify(rs, [stray, pod("orphan")], sel)
+    got = claim_objects(rs, [stray, pod("orphan")], lambda o: sel.matches(o.metadata.labels))
     assert not got.adopt and not got.release
     assert not without_owner(owned, [rs.metadata.uid]).metadata.owner_references
 

@@ -4,7 +4,7 @@ import pytest
 
 from services.scheduler.framework import Code, CycleState
 from services.scheduler.plugins.volume_binding import VolumeBinding
-from services.scheduler.pvmatch import ANN_SELECTED_NODE
+from kubelab.storage.volume import ANN_SELECTED_NODE
 from services.scheduler.volumecache import VolumeCache
 from tests.unit.scheduler.builders import Store, claim, node, node_info, pod, storage_class, volume
 

@@ -3,7 +3,7 @@ the store is changed by the test, playing the binder, and `notify` is called as 
 handlers would)."""
 import asyncio
 
-from services.scheduler.pvmatch import ANN_SELECTED_NODE
+from kubelab.storage.volume import ANN_SELECTED_NODE
 from services.scheduler.volumebinder import VolumeBinder
 from services.scheduler.volumecache import VolumeCache
 from tests.unit.scheduler.builders import Store, claim, node, pod, storage_class, volume

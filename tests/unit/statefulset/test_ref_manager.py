@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from kubelab.api.v1 import meta_pb2
 from kubelab.labels import label_selector_as_selector
-from services.statefulset.ref_manager import classify_pods, with_owner, without_owner
+from kubelab.controller_ref_manager import with_controller, without_owner
+from services.statefulset.ref_manager import classify_pods
 from tests.unit.statefulset.snapshots import NOW, new_set, pod
 
 
@@ -45,6 +46,6 @@ def test_a_set_being_deleted_neither_adopts_nor_releases():
 def test_adopting_and_releasing_change_only_the_copy():
     sts = new_set()
     p = orphan(sts, 1)
-    adopted = with_owner(p, sts)
+    adopted = with_controller(p, sts)
     assert not p.metadata.owner_references and adopted.metadata.owner_references[0].uid == "set-uid"
-    assert not without_owner(adopted, sts).metadata.owner_references
+    assert not without_owner(adopted, [sts.metadata.uid]).metadata.owner_references

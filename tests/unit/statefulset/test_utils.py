@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
+from kubelab.podutil import is_pod_available
 from services.statefulset.utils import (POD_INDEX_LABEL, POD_NAME_LABEL, end_ordinal, identity_matches,
-                                        in_ordinal_range, is_running_and_available, is_running_and_ready,
-                                        new_claims, new_stateful_set_pod, parent_and_ordinal, start_ordinal,
-                                        storage_matches)
+                                        in_ordinal_range, is_running_and_ready, new_claims, new_stateful_set_pod,
+                                        parent_and_ordinal, start_ordinal, storage_matches)
 from tests.unit.statefulset.snapshots import NOW, new_set, pod
 
 
@@ -85,6 +85,6 @@ def test_running_ready_available():
     assert not is_running_and_ready(pod(sts, 0, "Pending", ready=True))
     assert not is_running_and_ready(pod(sts, 0, ready=False))
     fresh = pod(sts, 0, ready_since=NOW - 5)
-    assert is_running_and_available(fresh, 0, NOW)
-    assert not is_running_and_available(fresh, 10, NOW)
-    assert is_running_and_available(fresh, 4, NOW)
+    assert is_pod_available(fresh, 0, NOW)
+    assert not is_pod_available(fresh, 10, NOW)
+    assert is_pod_available(fresh, 4, NOW)

@@ -1,6 +1,7 @@
+"""The binder's entry point (findBestMatchForClaim) and checkVolumeSatisfyClaim, on the provisioner's builders."""
 import pytest
 
-from services.provisioner.binder.matching import candidate_mode_sets, check_volume_satisfy_claim, find_best_match
+from kubelab.storage.matching import candidate_mode_sets, check_volume_satisfy_claim, find_best_match
 from tests.unit.provisioner.objects import pv, pvc
 
 RWO, ROX, RWX, RWOP = "ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"
