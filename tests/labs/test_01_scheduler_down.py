@@ -53,7 +53,7 @@ def test_lab_01_scheduler_down(tmp_path):
         wait_until(lambda: _running(c, 4), timeout=60, what="4 web pods Running after the scheduler's start")
 
         live.send_signal(signal.SIGINT)
-        followed, _ = live.communicate(timeout=30)
+        followed, _ = live.communicate(timeout=60)
         followed = first + followed
         # `timeline -w` saw the same story as it happened (step 6's tip).
         assert missing_in_order(followed, expected["scheduling-resumes"]) == [], followed

@@ -66,6 +66,8 @@ def test_lab_13_services_and_dns(tmp_path):
 
         c.run("scale", "deployment", "session-demo", "--replicas", "1")
         wait_until(lambda: len(_pods(c)) == 1, timeout=30, what="one session-demo pod")
+        # the rules the proxy leaves behind must be those of the one pod left, not the two just deleted
+        asyncio.run(wait_for_proxy(c, "default", "session-demo", 1))
         c.run("kill", "kube-proxy")
         assert "exit=0" in _client(c, "c5", WHOAMI)  # the programmed rules still forward
         c.run("delete", "pod", "-l", "app=session-demo")
