@@ -32,7 +32,10 @@ def test_lab_01_scheduler_down(tmp_path):
         c.run("apply", "-f", str(ROOT / "labs" / LAB / "web.yaml"))
         wait_until(lambda: _running(c, 2), timeout=60, what="2 web pods Running")
         live = subprocess.Popen([*KUBELAB, "--state-dir", str(c.state_dir), "timeline", "-w", "-l", "app=web"],
-                                env=c.env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                env=c.env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                # Ctrl-C as at a terminal: pytest-xdist workers ignore SIGINT, and an
+                                # ignored SIGINT is inherited (Python then never raises KeyboardInterrupt)
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         first = live.stdout.readline()  # the past is printed: what follows comes from the watches
         assert "Component/" in first, first
         c.run("kill", "scheduler")
