@@ -182,6 +182,12 @@ async def test_api_resources_and_explain(cluster):
 
 async def test_edit_with_an_editor_command(cluster, ns, client, tmp_path):
     await cluster.kubelab("apply", "-n", ns, "-f", manifest(tmp_path, "p.yaml", pod_yaml("ed")))
+
+    async def started():  # edit sends an update: the kubelet's status writes while it starts would conflict
+        pod = await client.get("Pod", "ed", ns)
+        return pod.status.phase == "Running" and any(c.type == "Ready" and c.status == "True"
+                                                     for c in pod.status.conditions)
+    await wait_for(started, 60, "pod ed Running and Ready")
     cluster.env["EDITOR"] = "true"
     r = await cluster.kubelab("edit", "-n", ns, "pod/ed")
     assert r.stdout == "Edit cancelled, no changes made.\n"
