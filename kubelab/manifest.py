@@ -343,3 +343,14 @@ def load_documents(text: str) -> Iterator[Any]:
             yield from doc["items"]
         else:
             yield doc
+
+
+def plain_numbers(value):
+    """A protobuf Struct's numbers come back as floats: integral ones become ints again (as JSON had them)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: plain_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain_numbers(v) for v in value]
+    return value

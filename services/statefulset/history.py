@@ -42,21 +42,11 @@ def safe_encode(s: str) -> str:
     return "".join(_SAFE[ord(c) % len(_SAFE)] for c in s)
 
 
-def _plain(value):
-    """Struct numbers come back as floats: integral ones become ints again."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
 
 def canonical_json(data: dict | struct_pb2.Struct) -> bytes:
     if isinstance(data, struct_pb2.Struct):
         data = json_format.MessageToDict(data)
-    return json.dumps(_plain(data), sort_keys=True, separators=(",", ":")).encode()
+    return json.dumps(manifest.plain_numbers(data), sort_keys=True, separators=(",", ":")).encode()
 
 
 def revision_patch(sts: apps_pb2.StatefulSet) -> dict:
@@ -94,7 +84,7 @@ def new_revision(sts: apps_pb2.StatefulSet, number: int, collision_count: int | 
 
 def template_of(rev: apps_pb2.ControllerRevision) -> dict:
     """The pod template (JSON) a revision restores."""
-    data = _plain(json_format.MessageToDict(rev.data)) if rev.HasField("data") else {}
+    data = manifest.plain_numbers(json_format.MessageToDict(rev.data)) if rev.HasField("data") else {}
     template = dict(data.get("spec", {}).get("template", {}))
     template.pop("$patch", None)
     return template

@@ -17,6 +17,7 @@ from kubelab.cli.describe.pods import describe_pod_template
 from kubelab.cli.render.tabwriter import describe_writer
 from kubelab.cli.session import CliError
 from kubelab.errors import ApiError, is_conflict
+from kubelab.manifest import plain_numbers
 
 __all__ = ["status", "history", "undo", "controlled_history", "template_of"]
 
@@ -56,18 +57,9 @@ async def controlled_history(client, sts: Message) -> list[Message]:
     return sorted(mine, key=lambda r: r.revision)
 
 
-def _plain(value):
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
 
 def template_of(rev: Message) -> core_pb2.PodTemplateSpec:
-    data = _plain(json_format.MessageToDict(rev.data)) if rev.HasField("data") else {}
+    data = plain_numbers(json_format.MessageToDict(rev.data)) if rev.HasField("data") else {}
     template = dict(data.get("spec", {}).get("template", {}))
     template.pop("$patch", None)
     out = core_pb2.PodTemplateSpec()
