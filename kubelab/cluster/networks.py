@@ -9,6 +9,9 @@ others): pods `100.64.0.0/20` and Services `100.64.16.0/20`, then `100.64.32.0/2
 ... (a /20 of pods is 16 nodes' /24s). Each `up` claims its ranges for its state dir in a machine-wide
 table (a small JSON file under a lock): the recorded or requested ones if no other cluster's overlap
 them, else the first free candidate. Entries of state dirs that no longer exist (purged) are dropped.
+An automatic choice also skips ranges that a route of this host already covers (a bridge left by a
+cluster that was not taken down, a VPN's or a LAN's network): two bridges holding one /24 make the
+kernel send a pod's packets to whichever route it finds first, and the other pods stop answering.
 
 Tests that put Service or pod addresses on this host without a cluster (kube-proxy's and the DNS server's
 integration tests) hold ranges from the same table for their process (`held_ranges`): a cluster started
@@ -24,13 +27,13 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from kubelab.cluster.state import locked_json
 from kubelab.network import DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, NODE_CIDR_MASK
 
 __all__ = ["NETWORKS_ENV", "AddressRanges", "RangeError", "candidate", "check_ranges", "claim_ranges",
-           "held_ranges", "release_ranges", "table_path"]
+           "held_ranges", "host_routes", "release_ranges", "table_path"]
 
 NETWORKS_ENV = "KUBELAB_NETWORKS_FILE"
 SHARED_SPACE = ipaddress.ip_network("100.64.0.0/10")
@@ -109,9 +112,28 @@ def _live(key: str, entry: dict) -> bool:
     return True
 
 
-def _first_free(others: dict[str, dict]) -> AddressRanges:
+def host_routes(path: str = "/proc/net/route") -> list[ipaddress.IPv4Network]:
+    """The destinations of this host's IPv4 routes (main table), the default route left out."""
+    nets = []
+    try:
+        lines = Path(path).read_text().splitlines()[1:]
+    except OSError:
+        return nets
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 8:
+            continue
+        dst, mask = (int.from_bytes(bytes.fromhex(f), "little") for f in (fields[1], fields[7]))
+        if mask:
+            nets.append(ipaddress.ip_network((dst, bin(mask).count("1")), strict=False))
+    return nets
+
+
+def _first_free(others: dict[str, dict], routes: Iterable[ipaddress.IPv4Network] | None) -> AddressRanges:
+    routes = host_routes() if routes is None else list(routes)
     i = 0
-    while _overlapping(choice := candidate(i), others) is not None:
+    while (_overlapping(choice := candidate(i), others) is not None
+           or any(a.overlaps(r) for a in choice.networks() for r in routes)):
         i += 1  # IndexError once all are taken: hundreds of clusters
     return choice
 
@@ -125,9 +147,10 @@ def _overlapping(ranges: AddressRanges, others: dict[str, dict]) -> str | None:
     return None
 
 
-def claim_ranges(state_dir: Path, wanted: AddressRanges | None = None, path: Path | None = None) -> AddressRanges:
+def claim_ranges(state_dir: Path, wanted: AddressRanges | None = None, path: Path | None = None,
+                 routes: Iterable[ipaddress.IPv4Network] | None = None) -> AddressRanges:
     """The cluster's ranges: `wanted` (requested or recorded) unless another cluster's overlap them (then
-    RangeError), else the first free candidate."""
+    RangeError), else the first free candidate that no route in `routes` (default: this host's) covers."""
     me = str(Path(state_dir).absolute())
     with _locked_table(path or table_path()) as table:
         others = {k: v for k, v in table.items() if k != me}
@@ -138,7 +161,7 @@ def claim_ranges(state_dir: Path, wanted: AddressRanges | None = None, path: Pat
                                  f"cluster in {holder}; choose others with --pod-cidr and --service-cidr")
             choice = wanted
         else:
-            choice = _first_free(others)
+            choice = _first_free(others, routes)
         table[me] = {"pods": choice.pods, "services": choice.services}
     return choice
 
@@ -151,12 +174,13 @@ def release_ranges(state_dir: Path, path: Path | None = None) -> None:
 
 
 @contextlib.contextmanager
-def held_ranges(owner: str, path: Path | None = None) -> Iterator[AddressRanges]:
+def held_ranges(owner: str, path: Path | None = None,
+                routes: Iterable[ipaddress.IPv4Network] | None = None) -> Iterator[AddressRanges]:
     """The first free pair of ranges, held for this process (under `owner`, a name for people reading the
     table) until the with block ends or the process exits."""
     key = f"{owner} (pid {os.getpid()})"
     with _locked_table(path or table_path()) as table:
-        choice = _first_free({k: v for k, v in table.items() if k != key})
+        choice = _first_free({k: v for k, v in table.items() if k != key}, routes)
         table[key] = {"pods": choice.pods, "services": choice.services, "pid": os.getpid()}
     try:
         yield choice
