@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["contains", "merge", "three_way", "patch_of", "LAST_APPLIED", "MERGE_KEYS", "RETAIN_KEYS"]
+__all__ = ["contains", "merge", "three_way", "patch_of", "merge_patch_between", "identity_changed", "LAST_APPLIED",
+           "MERGE_KEYS", "RETAIN_KEYS"]
 
 #: The annotation holding the manifest applied last (corev1.LastAppliedConfigAnnotation).
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -148,3 +149,28 @@ def patch_of(current: Any, modified: Any) -> Any:
         return {k: patch_of(current.get(k), v) for k, v in modified.items()
                 if k not in current or not contains(current[k], v)}
     return modified
+
+
+def merge_patch_between(original: Any, modified: Any) -> dict:
+    """The JSON merge patch (RFC 7386) turning original into modified (jsonmergepatch's CreateMergePatch):
+    changed and added keys with their new values, removed keys as null, maps recursed into, any other
+    changed value (a list too) whole. Fields the two agree on are left out, so the server keeps what
+    others wrote to them meanwhile."""
+    patch: dict = {k: None for k in original if k not in modified}
+    for k, v in modified.items():
+        if k not in original:
+            patch[k] = v
+        elif isinstance(v, dict) and isinstance(original[k], dict):
+            sub = merge_patch_between(original[k], v)
+            if sub:
+                patch[k] = sub
+        elif v != original[k] or type(v) is not type(original[k]):
+            patch[k] = v
+    return patch
+
+
+def identity_changed(patch: dict) -> bool:
+    """Whether a patch changes apiVersion, kind or metadata.name (mergepatch.RequireKeyUnchanged and
+    RequireMetadataKeyUnchanged, the preconditions of kubectl's edit and apply)."""
+    meta = patch.get("metadata")
+    return "apiVersion" in patch or "kind" in patch or isinstance(meta, dict) and "name" in meta

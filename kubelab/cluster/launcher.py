@@ -158,6 +158,7 @@ class Launcher:
             return
         if gone:
             self.say(f"event=removed name=host-addresses addresses={','.join(gone)}")
+
     def _remove_service_rules(self) -> None:
         """kube-proxy leaves its rules in the kernel when it stops, as upstream's does; `down` removes them
         with the proxy's own one-shot `--cleanup` (its nft table and userspace addresses)."""

@@ -2,10 +2,12 @@
 
     kubelab edit KIND NAME | KIND/NAME [-n NS]     (KUBE_EDITOR, else EDITOR, else vi)
 
-The object is written as YAML under kubectl's header comment, the editor runs on the file, and the
-result (comment lines dropped) is written back as an update carrying the resourceVersion read, so a
-change made meanwhile is a conflict, not lost. An invalid edit re-opens the file with the server's
-errors as comments at the top; saving it unchanged again gives up, as kubectl does.
+The object is written as YAML under kubectl's header comment, the editor runs on the file, and what
+the result (comment lines dropped) changes is sent as a patch, as kubectl sends its two-way merge patch:
+only the fields edited, so what others wrote meanwhile (the kubelet's status, a controller's annotation)
+is kept, not a conflict. Changing apiVersion, kind or name is refused with kubectl's message. An invalid
+edit re-opens the file with the server's errors as comments at the top; saving it unchanged again gives
+up, as kubectl does.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import yaml
 
 from kubelab.api.registry import KindInfo
 from kubelab.cli import flags
+from kubelab.cli.merge import identity_changed, merge_patch_between
 from kubelab.cli.render.output import dumps_yaml, object_dict
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import kind_prefix, parse_targets
@@ -80,6 +83,7 @@ async def _edit_one(ctx: Session, info: KindInfo, name: str) -> None:
     ns = ctx.namespace if info.namespaced else ""
     live = await ctx.client.get(info, name, ns)
     original = dumps_yaml(object_dict(live))
+    base = yaml.safe_load(original)  # what the file said before the edit, read as the edit is
     shown, last_invalid = original, None
     errors = ""
     while True:
@@ -94,7 +98,13 @@ async def _edit_one(ctx: Session, info: KindInfo, name: str) -> None:
             raise CliError("error: Edit cancelled, no valid changes were saved.")
         try:
             data = yaml.safe_load(edited)
-            await ctx.client.update_manifest(json.dumps(data), namespace=ns)
+            patch = merge_patch_between(base, data) if isinstance(data, dict) else None
+            if patch is not None and not patch:
+                ctx.out("Edit cancelled, no changes made.\n")
+                return
+            if patch is None or identity_changed(patch):
+                raise CliError("error: At least one of apiVersion, kind and name was changed")
+            await ctx.client.patch(info, name, json.dumps(patch), ns)
         except yaml.YAMLError as e:
             errors = f"# The edited file had a syntax error: {str(e).splitlines()[0]}\n#\n"
         except ApiError as e:

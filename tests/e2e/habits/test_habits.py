@@ -181,13 +181,9 @@ async def test_api_resources_and_explain(cluster):
 
 
 async def test_edit_with_an_editor_command(cluster, ns, client, tmp_path):
+    # edited while the kubelet starts it: edit patches only what the editor changed, as kubectl does, so
+    # the kubelet's status writes meanwhile are no conflict
     await cluster.kubelab("apply", "-n", ns, "-f", manifest(tmp_path, "p.yaml", pod_yaml("ed")))
-
-    async def started():  # edit sends an update: the kubelet's status writes while it starts would conflict
-        pod = await client.get("Pod", "ed", ns)
-        return pod.status.phase == "Running" and any(c.type == "Ready" and c.status == "True"
-                                                     for c in pod.status.conditions)
-    await wait_for(started, 60, "pod ed Running and Ready")
     cluster.env["EDITOR"] = "true"
     r = await cluster.kubelab("edit", "-n", ns, "pod/ed")
     assert r.stdout == "Edit cancelled, no changes made.\n"
@@ -195,6 +191,9 @@ async def test_edit_with_an_editor_command(cluster, ns, client, tmp_path):
     r = await cluster.kubelab("edit", "-n", ns, "pod", "ed")
     assert r.stdout == "pod/ed edited\n"
     assert (await client.get("Pod", "ed", ns)).metadata.labels["app"] == "edited"
+    cluster.env["EDITOR"] = "sed -i s/name:\\ ed$/name:\\ other/"
+    r = await cluster.kubelab("edit", "-n", ns, "pod", "ed", check=False)
+    assert r.returncode == 1 and r.stderr.strip() == "error: At least one of apiVersion, kind and name was changed"
     log = tmp_path / "shown.txt"
     blank_image = "sed -i \"s/image: busybox/image: \\\"\\\"/\" $0"
     cluster.env["EDITOR"] = f"sh -c '{blank_image}; cat $0 >> {log}'"

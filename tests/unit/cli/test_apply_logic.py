@@ -8,7 +8,7 @@ import pytest
 from kubelab.cli.cmd.apply import last_applied
 from kubelab.cli.errors import format_api_error
 from kubelab.cli.manifests import read_documents
-from kubelab.cli.merge import contains, patch_of, three_way
+from kubelab.cli.merge import contains, patch_of, three_way, identity_changed, merge_patch_between
 from kubelab.cli.session import CliError
 from kubelab.cli.targets import multiple_types, parse_targets
 from kubelab.errors import ApiError
@@ -212,3 +212,29 @@ def test_error_texts():
     assert format_api_error(two) == ('The Deployment "web" is invalid: \n* spec.a: Required value\n'
                                      '* spec.b: Unsupported value: "x"')
     assert json.dumps(format_api_error(two)).count("\\n") == 2
+
+
+def test_edit_patch_carries_only_what_the_edit_changed():
+    """kubectl edit's two-way patch: the kubelet's status written meanwhile, or a resourceVersion that
+    moved on, is no part of it; a removed key is null; a changed list goes whole (RFC 7386)."""
+    original = {"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": "ed", "resourceVersion": "7", "labels": {"app": "web", "tier": "x"}},
+                "spec": {"containers": [{"name": "c", "image": "busybox"}], "activeDeadlineSeconds": 30},
+                "status": {"phase": "Pending"}}
+    edited = {"apiVersion": "v1", "kind": "Pod",
+              "metadata": {"name": "ed", "resourceVersion": "7", "labels": {"app": "edited"}},
+              "spec": {"containers": [{"name": "c", "image": "busybox:1.36"}], "activeDeadlineSeconds": 30},
+              "status": {"phase": "Pending"}}
+    patch = merge_patch_between(original, edited)
+    assert patch == {"metadata": {"labels": {"app": "edited", "tier": None}},
+                     "spec": {"containers": [{"name": "c", "image": "busybox:1.36"}]}}
+    assert not identity_changed(patch)
+    assert merge_patch_between(original, original) == {}
+    assert merge_patch_between({"a": 1}, {"a": True}) == {"a": True}  # equal in Python, not in JSON
+
+
+def test_edit_refuses_a_changed_identity():
+    base = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "ed"}}
+    for changed in ({**base, "kind": "Service"}, {**base, "apiVersion": "v2"}, {**base, "metadata": {"name": "x"}}):
+        assert identity_changed(merge_patch_between(base, changed))
+    assert not identity_changed(merge_patch_between(base, {**base, "metadata": {"name": "ed", "labels": {}}}))
