@@ -9,7 +9,7 @@ Names follow what Kubernetes components export, so dashboards and habits carry o
 
 Queue, informer and election numbers are plain attributes of those objects, read at scrape time by a
 collector, so the runtime modules do not depend on prometheus_client. The collector reads them from any
-``Sources`` (the process passes itself), so this module does not depend on ``kubelab.process`` either.
+``Sources`` (a component process passes itself), so this module does not depend on ``kubelab.process`` either.
 """
 from __future__ import annotations
 
@@ -37,10 +37,16 @@ class Sources(Protocol):
 
 
 class Metrics:
-    """One registry per process; `observe_reconcile` is the Controller's metrics hook."""
+    """One registry per process. `add_runtime` adds what a component process has: reconcile outcomes
+    (`observe_reconcile` is the Controller's metrics hook) and the queue, informer, election and event
+    numbers read from it at scrape time."""
 
-    def __init__(self, proc: Sources):
+    def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self.reconcile_total: Counter | None = None
+        self.reconcile_time: Histogram | None = None
+
+    def add_runtime(self, proc: Sources) -> None:
         self.reconcile_total = Counter("controller_runtime_reconcile", "Reconciles per controller and outcome.",
                                        ["controller", "result"], registry=self.registry)
         self.reconcile_time = Histogram("controller_runtime_reconcile_time_seconds",

@@ -1,59 +1,52 @@
-"""The skeleton every component process runs in.
+"""The skeleton every component process runs in: kubelab.skeleton's, plus an API client, shared
+informers, events, controllers and leader election (everything but the API server).
 
     @dataclass(frozen=True)
     class Config(ProcessConfig):
         workers: int = 5
         \"\"\"Reconciles of each controller that may run at once.\"\"\"
 
-    async def setup(proc: Process) -> None:
-        proc.add_controller(Controller("replicaset", Reconciler(proc), proc.informers, for_kind="ReplicaSet"))
+    def setup(proc: Process) -> None:
+        cfg: Config = proc.config
+        proc.add_controller(Controller("replicaset", Reconciler(proc), proc.informers, for_kind="ReplicaSet",
+                                       workers=cfg.workers))
 
-    def main() -> None:
-        run("replicaset", new_config(Config, prog="python -m services.replicaset"), setup)
+    def main(argv: list[str] | None = None) -> None:
+        run("replicaset", new_config(Config, argv, prog="python -m services.replicaset"), setup)
 
-`new_config` fills the frozen dataclass from flags (`--field-name`), then the environment
-(`KUBELAB_FIELD_NAME`, or the name in the field's `metadata={"env": ...}`), then the field default;
-each field's docstring is its `--help` text.
-`run` sets up key=value logs, then one asyncio TaskGroup owns everything: the gRPC health (and
-reflection) server on `--listen`, Prometheus metrics over HTTP on `--metrics-listen`, the shared
-informers, the event recorder and, while leading (always, without `--leader-elect`), the
-controllers. SIGTERM/SIGINT: health goes NOT_SERVING, controllers finish the key in hand (up to
-`shutdown_grace`), the lease is released, pending events are flushed, the rest is cancelled.
+Configuration is kubelab.config's (`new_config`, `validate()`). `run` is kubelab.skeleton's with this
+Process: one asyncio TaskGroup owns the gRPC health (and reflection) server on `--listen`, Prometheus
+metrics over HTTP on `--metrics-listen`, the shared informers, the event recorder and, while leading
+(always, without `--leader-elect`), the controllers. SIGTERM/SIGINT: health goes NOT_SERVING,
+controllers finish the key in hand (up to `shutdown_grace`), the lease is released, pending events are
+flushed, the rest is cancelled.
 
 Health: service "" is SERVING once the informers' caches have synced; with leader election the
 service "leader" is SERVING on the leader and NOT_SERVING on standbys (what `kubelab ps` can show).
 """
 from __future__ import annotations
 
-import argparse
-import ast
 import asyncio
-import dataclasses
-import inspect
-import io
 import logging
 import os
-import re
-import signal
-import typing
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import grpc
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 
-from kubelab import logs
+from kubelab import fielderrors, skeleton
 from kubelab.api.v1 import apiserver_pb2
 from kubelab.client import Client
+from kubelab.config import BaseConfig
 from kubelab.controller import Controller
 from kubelab.errors import is_not_found
 from kubelab.events import EventRecorder
+from kubelab.fielderrors import FieldError
 from kubelab.informer import InformerFactory
 from kubelab.leaderelection import LeaderElectionConfig, LeaderElector, default_identity
-from kubelab.metrics import Metrics, serve_metrics
+from kubelab.skeleton import NOT_SERVING, SERVING, Setup, Skeleton
 
-__all__ = ["ProcessConfig", "Process", "new_config", "run", "parse_duration", "LEADER_SERVICE", "MODE_SERVICE"]
+__all__ = ["ProcessConfig", "Process", "run", "LEADER_SERVICE", "MODE_SERVICE", "SERVING", "NOT_SERVING"]
 
 log = logging.getLogger(__name__)
 
@@ -61,19 +54,12 @@ LEADER_SERVICE = "leader"
 MODE_SERVICE = "mode/"
 """A component that runs in one of several modes sets health service `mode/<mode>` SERVING (kube-proxy:
 nftables or userspace); `kubelab ps` shows the mode as its ROLE."""
-SERVING, NOT_SERVING = health_pb2.HealthCheckResponse.SERVING, health_pb2.HealthCheckResponse.NOT_SERVING
 
 
 @dataclass(frozen=True)
-class ProcessConfig:
+class ProcessConfig(BaseConfig):
     apiserver: str = "127.0.0.1:6443"
     """HOST:PORT of the API server."""
-    listen: str = "127.0.0.1:0"
-    """HOST:PORT of this process's gRPC health (and reflection) service."""
-    metrics_listen: str = ""
-    """HOST:PORT serving Prometheus metrics at /metrics over HTTP; empty: no metrics server."""
-    log_level: str = "info"
-    """debug, info, warning or error."""
     cluster_dir: str = ""
     """The cluster's state dir (docs/conventions.md); only components that keep files use it."""
     leader_elect: bool = False
@@ -90,99 +76,47 @@ class ProcessConfig:
     """Namespace of the Lease."""
     leader_elect_identity: str = ""
     """This replica's identity in the Lease; empty: hostname, instance and a random suffix."""
-    shutdown_grace: float = 10.0
-    """Seconds to let in-flight reconciles finish on SIGTERM before cancelling them."""
+
+    def leader_election(self) -> LeaderElectionConfig:
+        return LeaderElectionConfig(self.leader_elect_lease_duration, self.leader_elect_renew_deadline,
+                                    self.leader_elect_retry_period)
+
+    def validate(self) -> list[FieldError]:
+        errors = super().validate()
+        if self.leader_elect:
+            try:
+                self.leader_election().validate()
+            except ValueError as e:
+                errors.append(fielderrors.invalid("--leader-elect-lease-duration", self.leader_elect_lease_duration,
+                                                  str(e)))
+        return errors
 
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
-_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+class Process(Skeleton):
+    """One component process: the skeleton's, with an API client, shared informers, events, controllers and
+    leader election."""
 
-
-def parse_duration(text: str) -> float:
-    """Seconds from `2.5` or a Go duration as Kubernetes flags take them (`15s`, `500ms`, `1m30s`)."""
-    text = text.strip()
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    parts = _DURATION.findall(text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        raise argparse.ArgumentTypeError(f"invalid duration {text!r} (examples: 15s, 500ms, 1m, 2.5)")
-    return sum(float(n) * _UNITS[u] for n, u in parts)
-
-
-def _parse_bool(text: str) -> bool:
-    if text.lower() in ("1", "true", "t", "yes"):
-        return True
-    if text.lower() in ("0", "false", "f", "no"):
-        return False
-    raise argparse.ArgumentTypeError(f"invalid boolean {text!r} (true or false)")
-
-
-def field_docs(cls: type) -> dict[str, str]:
-    """Attribute docstrings (a string right after `name: type = default`) of cls and its bases."""
-    docs: dict[str, str] = {}
-    for klass in reversed(cls.__mro__):
-        try:
-            tree = ast.parse(inspect.getsource(klass).strip())
-        except (OSError, TypeError, SyntaxError):
-            continue
-        body = tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else []
-        for stmt, nxt in zip(body, body[1:]):
-            if (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
-                    and isinstance(nxt, ast.Expr) and isinstance(nxt.value, ast.Constant)
-                    and isinstance(nxt.value.value, str)):
-                docs[stmt.target.id] = " ".join(nxt.value.value.split())
-    return docs
-
-
-def new_config(cls: type, argv: list[str] | None = None, environ: typing.Mapping[str, str] | None = None,
-               prog: str | None = None, description: str | None = None):
-    """An instance of the frozen dataclass `cls`: flags, else KUBELAB_* environment, else defaults.
-
-    Not only ProcessConfig subclasses: the API server's Config (no API client, no informers) too."""
-    environ = os.environ if environ is None else environ
-    hints, docs = typing.get_type_hints(cls), field_docs(cls)
-    p = argparse.ArgumentParser(prog=prog, description=description,
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    for f in dataclasses.fields(cls):
-        typ = hints[f.name]
-        conv = {bool: _parse_bool, float: parse_duration, int: int}.get(typ, str)
-        env = f.metadata.get("env", "KUBELAB_" + f.name.upper())
-        try:
-            default = conv(environ[env]) if env in environ else f.default
-        except (ValueError, argparse.ArgumentTypeError) as e:
-            p.error(f"environment {env}: {e}")
-        kw = dict(nargs="?", const=True) if typ is bool else {}
-        p.add_argument("--" + f.name.replace("_", "-"), dest=f.name, type=conv, default=default,
-                       help=f"{docs.get(f.name, '')} (env {env})", **kw)
-    return cls(**vars(p.parse_args(argv)))
-
-
-class Process:
-    """One component process: its config, API client, shared informers, events, metrics and election."""
+    config: ProcessConfig
 
     def __init__(self, component: str, config: ProcessConfig):
-        self.component, self.config = component, config
+        super().__init__(component, config)
         self.client = Client(config.apiserver)
         self.informers = InformerFactory(self.client)
         self.events = EventRecorder(self.client, component)
-        self.metrics = Metrics(self)
+        self.metrics.add_runtime(self)
         self.controllers: list[Controller] = []
-        self._runnables: list[tuple[str, Callable[[], Awaitable[None]], bool]] = []
-        self.stopping = asyncio.Event()
-        """Set on SIGTERM: long-running runnables should return."""
+        self._leader_runnables: list[tuple[str, Callable[[], Awaitable[None]]]] = []
         self.elector: LeaderElector | None = None
         if config.leader_elect:
-            le = LeaderElectionConfig(config.leader_elect_lease_duration, config.leader_elect_renew_deadline,
-                                      config.leader_elect_retry_period)
             identity = config.leader_elect_identity or default_identity(os.environ.get("KUBELAB_COMPONENT", ""))
             self.elector = LeaderElector(self.client, config.leader_elect_resource_name or component,
-                                         config.leader_elect_resource_namespace, identity, le, events=self.events)
-        self.health = health.aio.HealthServicer()
-        self.port = 0
+                                         config.leader_elect_resource_namespace, identity,
+                                         config.leader_election(), events=self.events)
         self.on_api_reachability: list[Callable[[bool], None]] = []
         """Called with False when the API server stops answering, True when it answers again."""
+        self._work: asyncio.Task | None = None
+        self._events_task: asyncio.Task | None = None
+        self.on_close.append(self.client.close)
 
     def is_leader(self) -> bool:
         return self.elector is None or self.elector.is_leader()
@@ -195,7 +129,10 @@ class Process:
 
     def add_runnable(self, name: str, fn: Callable[[], Awaitable[None]], *, leader_only: bool = True) -> None:
         """Run `fn()` as a task: only while leading (cancelled when leadership is lost), or always."""
-        self._runnables.append((name, fn, leader_only))
+        if leader_only:
+            self._leader_runnables.append((name, fn))
+        else:
+            super().add_runnable(name, fn)
 
     def recorder(self, source: str) -> EventRecorder:
         """An event recorder of its own for one controller, named as Kubernetes names that controller's
@@ -215,9 +152,8 @@ class Process:
         async with asyncio.TaskGroup() as tg:
             for c in self.controllers:
                 tg.create_task(c.run(), name=f"controller:{c.name}")
-            for name, fn, leader_only in self._runnables:
-                if leader_only:
-                    tg.create_task(fn(), name=name)
+            for name, fn in self._leader_runnables:
+                tg.create_task(fn(), name=name)
 
     async def _report_health(self) -> None:
         await self.informers.wait_for_cache_sync()
@@ -250,94 +186,29 @@ class Process:
                 for fn in self.on_api_reachability:
                     fn(serving)
 
-    async def serve(self, setup: Callable[[Process], Awaitable[None] | None]) -> None:
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, self.stopping.set)
-        server = grpc.aio.server()
-        health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
-        reflection.enable_server_reflection([health.SERVICE_NAME, reflection.SERVICE_NAME], server)
-        self.port = server.add_insecure_port(self.config.listen)
-        if self.port == 0:
-            raise SystemExit(f"cannot listen on {self.config.listen}")
-        await self.health.set("", NOT_SERVING)
-        await server.start()
-        maybe = setup(self)
-        if inspect.isawaitable(maybe):
-            await maybe
-        log.info("started component=%s listen=%s apiserver=%s leader_elect=%s", self.component,
-                 self.config.listen, self.config.apiserver, self.config.leader_elect)
-        try:
-            async with asyncio.TaskGroup() as tg:
-                await self._run_tasks(tg)
-        finally:
-            await stop_grpc_server(server, 1.0, self.component)
-            await self.client.close()
-            log.info("stopped component=%s", self.component)
+    def describe(self) -> str:
+        return f"apiserver={self.config.apiserver} leader_elect={self.config.leader_elect}"
 
-    async def _run_tasks(self, tg: asyncio.TaskGroup) -> None:
-        events = tg.create_task(self.events.run(), name="events")
+    def _start(self, tg: asyncio.TaskGroup) -> list[asyncio.Task]:
+        self._events_task = tg.create_task(self.events.run(), name="events")
         background = [tg.create_task(self._report_health(), name="health"),
                       tg.create_task(self._probe_api(), name="api-probe")]
-        if self.config.metrics_listen:
-            background.append(tg.create_task(serve_metrics(self.config.metrics_listen, self.metrics)))
         self.informers.start(tg)
-        background += [tg.create_task(fn(), name=name) for name, fn, leader_only in self._runnables
-                       if not leader_only]
-        work = tg.create_task(self.elector.run(self._lead) if self.elector else self._lead(), name="work")
-        await self.stopping.wait()
-        log.info("shutting down component=%s", self.component)
-        await self.health.enter_graceful_shutdown()
+        self._work = tg.create_task(self.elector.run(self._lead) if self.elector else self._lead(), name="work")
+        return background
+
+    async def _stop(self) -> None:
         for c in self.controllers:
             c.shut_down()
         if self.is_leader():  # a standby has nothing in flight
-            await asyncio.wait([work], timeout=self.config.shutdown_grace)
-        work.cancel()
-        await asyncio.wait([work])  # the lease is released here (client-go ReleaseOnCancel)
+            await asyncio.wait([self._work], timeout=self.config.shutdown_grace)
+        self._work.cancel()
+        await asyncio.wait([self._work])  # the lease is released here (client-go ReleaseOnCancel)
         self.informers.stop()
-        events.cancel()
-        await asyncio.wait([events])
+        self._events_task.cancel()
+        await asyncio.wait([self._events_task])
         await self.events.flush()
-        for task in background:
-            task.cancel()
 
-
-STOP_MARGIN = 5.0
-"""Seconds past its grace that a gRPC server's shutdown may take before the process leaves without it."""
-
-
-async def stop_grpc_server(server: grpc.aio.Server, grace: float, component: str) -> None:
-    """`server.stop(grace)`, bounded. grpc.aio's shutdown returns only once every call has ended; when it
-    has not `grace + STOP_MARGIN` seconds later (seen once in CI on 2026-11-25, the API server silent after
-    "shutting down", cause unknown), the stack of every task is logged and the process leaves at once: a
-    process asked to stop must stop, and its state is in Redis or the API server, so nothing is lost."""
-    stopping = asyncio.ensure_future(server.stop(grace))
-    done, _ = await asyncio.wait([stopping], timeout=grace + STOP_MARGIN)
-    if done:
-        stopping.result()
-        return
-    for task in asyncio.all_tasks():
-        buf = io.StringIO()
-        task.print_stack(limit=10, file=buf)
-        log.error("task still running at shutdown component=%s task=%s stack=%r", component, task.get_name(),
-                  buf.getvalue())
-    log.error("the gRPC server did not stop within %gs, exiting now component=%s", grace + STOP_MARGIN,
-              component)
-    logging.shutdown()
-    os._exit(0)
-
-
-def run(component: str, config: ProcessConfig, setup: Callable[[Process], Awaitable[None] | None]) -> None:
+def run(component: str, config: ProcessConfig, setup: Setup) -> None:
     """The whole life of a component process; returns after a clean shutdown."""
-    logs.setup(component, config.log_level)
-    if config.leader_elect:
-        try:
-            LeaderElectionConfig(config.leader_elect_lease_duration, config.leader_elect_renew_deadline,
-                                 config.leader_elect_retry_period).validate()
-        except ValueError as e:
-            raise SystemExit(f"invalid leader election flags: {e}") from None
-
-    async def main() -> None:
-        await Process(component, config).serve(setup)
-
-    asyncio.run(main())
+    skeleton.run(component, config, setup, Process)

@@ -3,19 +3,25 @@
 findBestMatchForClaim, `pv_controller.go` checkVolumeSatisfyClaim).
 
 `find_matching_volume` is FindMatchingVolume. A volume pre-bound to the claim (its claimRef names the
-claim) is taken at once, if big enough, of the claim's volumeMode and volumeAttributesClass, not being
-deleted and (scheduler path) admitting the node; otherwise the smallest Available volume with no
-claimRef, of exactly the claim's class (`""` only matches `""`), matching the claim's selector, and on
-the scheduler path admitting the node and offering every access mode the claim asks for. Ties go to
-the first name, so the answer does not depend on the order the volumes come in.
+claim, with the claim's uid or none) is taken first, if big enough, of the claim's volumeMode and
+volumeAttributesClass and not being deleted, whatever its class, phase, labels and access modes; on the
+scheduler's path, if it does not admit the node, the claim cannot run there. A volume whose claimRef
+names another claim (or this claim's name with another uid) is never taken. Otherwise the smallest
+Available volume with no claimRef, of exactly the claim's class (`""` only matches `""`), matching the
+claim's selector, and on the scheduler path admitting the node and offering every access mode the claim
+asks for. Ties go to the first name, so the answer does not depend on the order the volumes come in.
 
-The two callers:
-- the scheduler (VolumeBinding Filter) passes the node, and the volumes other claims of the same pod
-  already chose as `excluded`;
-- the binder calls `find_best_match`: volumes grouped by their access-mode set, the sets holding every
-  mode the claim asks for searched fewest modes first (a ReadWriteOnce claim takes a ReadWriteOnce
-  volume before a ReadWriteOnce+ReadOnlyMany one), no node; with WaitForFirstConsumer
-  (`delay_binding`) it takes only a pre-bound volume: unbound ones are the scheduler's to choose.
+The two callers see the same pre-bound volumes, so they agree on them (upstream's do not always: the
+scheduler lists only the volumes of the claim's class, the binder only those of an access-mode set
+holding the claim's modes, so each may miss a volume pre-bound to the claim that the other takes):
+- the scheduler (VolumeBinding Filter) passes the node, every unbound volume and every volume whose
+  claimRef names one of the pod's claims, and the volumes other claims of the same pod already chose as
+  `excluded`;
+- the binder calls `find_best_match`: a volume pre-bound to the claim first, then volumes grouped by
+  their access-mode set, the sets holding every mode the claim asks for searched fewest modes first (a
+  ReadWriteOnce claim takes a ReadWriteOnce volume before a ReadWriteOnce+ReadOnlyMany one), no node;
+  with WaitForFirstConsumer (`delay_binding`) it takes only a pre-bound volume: unbound ones are the
+  scheduler's to choose.
 
 Claims and volumes are parsed once into `ClaimSpec` / `VolumeSpec` (the scheduler matches one claim
 against every node).
@@ -103,6 +109,20 @@ def _better(v: VolumeSpec, best: VolumeSpec | None) -> bool:
     return best is None or (v.capacity, v.name) < (best.capacity, best.name)
 
 
+def _pre_bound(claim: ClaimSpec, volumes: Iterable[VolumeSpec],
+               node: NodeRef | None) -> tuple[VolumeSpec, bool] | None:
+    """The usable volume whose claimRef names the claim (uid or not; the first name when several), and
+    whether it admits `node`; None when there is none."""
+    found: VolumeSpec | None = None
+    for v in volumes:
+        if (is_volume_bound_to_claim(v.pv, claim.pvc) and _usable(claim, v)
+                and (found is None or v.name < found.name)):
+            found = v
+    if found is None:
+        return None
+    return found, node is None or found.affinity is None or found.affinity.matches(node.labels, node.name)
+
+
 def find_matching_volume(claim: ClaimSpec, volumes: Iterable[VolumeSpec], node: NodeRef | None = None,
                          excluded: Iterable[str] = frozenset(),
                          delay_binding: bool = False) -> core_pb2.PersistentVolume | None:
@@ -111,25 +131,21 @@ def find_matching_volume(claim: ClaimSpec, volumes: Iterable[VolumeSpec], node: 
     if claim.selector_error:
         return None
     excluded = excluded if isinstance(excluded, (set, frozenset, dict)) else set(excluded)
-    pvc = claim.pvc
-    pre_bound: tuple[VolumeSpec, bool] | None = None
+    volumes = [v for v in volumes if v.name not in excluded]
+    pre_bound = _pre_bound(claim, volumes, node)
+    if pre_bound is not None:
+        volume, fits_node = pre_bound
+        return volume.pv if fits_node else None  # a pre-bound volume elsewhere: the claim cannot run here
+    if node is None and delay_binding:
+        return None  # the binder leaves unbound volumes to the scheduler
     smallest: VolumeSpec | None = None
     for v in volumes:
         pv = v.pv
-        if v.name in excluded:
+        if pv.spec.HasField("claim_ref") or not _usable(claim, v):
             continue
-        claimed = pv.spec.HasField("claim_ref")
-        if claimed and not is_volume_bound_to_claim(pv, pvc):
+        if pv.status.phase != "Available" or v.cls != claim.cls:
             continue
-        if not _usable(claim, v):
-            continue
-        fits_node = node is None or v.affinity is None or v.affinity.matches(node.labels, node.name)
-        if claimed:  # pre-bound to this claim
-            if pre_bound is None or v.name < pre_bound[0].name:
-                pre_bound = (v, fits_node)
-            continue
-        if (pre_bound is not None or (node is None and delay_binding) or pv.status.phase != "Available"
-                or v.cls != claim.cls or not fits_node):
+        if node is not None and v.affinity is not None and not v.affinity.matches(node.labels, node.name):
             continue
         if claim.selector is not None and not claim.selector.matches(pv.metadata.labels):
             continue
@@ -137,9 +153,6 @@ def find_matching_volume(claim: ClaimSpec, volumes: Iterable[VolumeSpec], node: 
             continue
         if _better(v, smallest):
             smallest = v
-    if pre_bound is not None:
-        volume, fits_node = pre_bound
-        return volume.pv if fits_node else None  # a pre-bound volume elsewhere: the claim cannot run here
     return smallest.pv if smallest is not None else None
 
 
@@ -154,9 +167,15 @@ def candidate_mode_sets(volumes: Iterable[core_pb2.PersistentVolume], requested:
 def find_best_match(claim: core_pb2.PersistentVolumeClaim, volumes: Iterable[core_pb2.PersistentVolume],
                     delay_binding: bool) -> core_pb2.PersistentVolume | None:
     """findBestMatchForClaim: the volume the binder binds the claim to, or None (then provisioning or
-    waiting). The first access-mode set, fewest modes first, in which `find_matching_volume` finds one."""
+    waiting). A volume pre-bound to the claim first, then the first access-mode set, fewest modes first,
+    in which `find_matching_volume` finds one."""
     volumes = list(volumes)
     spec = claim_spec(claim)
+    if spec.selector_error:
+        return None
+    pre_bound = _pre_bound(spec, (volume_spec(v) for v in volumes if is_volume_bound_to_claim(v, claim)), None)
+    if pre_bound is not None:  # whatever its access modes: as the scheduler, which has no mode sets
+        return pre_bound[0].pv
     for key in candidate_mode_sets(volumes, claim.spec.access_modes):
         group = [volume_spec(v) for v in volumes if access_modes_key(v.spec.access_modes) == key]
         best = find_matching_volume(spec, group, delay_binding=delay_binding)

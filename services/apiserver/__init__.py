@@ -6,8 +6,10 @@ API error it answers, are in ``errors.py``. docs/apiserver.md describes the proc
 
 The files, from the process down to the storage:
 
-- ``__main__.py``: the process: Redis connection, watch cache, gRPC and HTTP servers, health, SIGTERM.
-- ``config.py``: its flags and KUBELAB_* environment fallbacks (``kubelab.process.new_config``).
+- ``__main__.py``: the process, on every process's skeleton (``kubelab.skeleton``: gRPC server, SIGTERM,
+  logs, metrics): its ``setup`` adds the Redis store, watch cache, ApiServer service, HTTP API, health.
+- ``config.py``: its flags, KUBELAB_* environment fallbacks (``kubelab.config.new_config``) and checks.
+- ``metrics.py``: its Prometheus numbers (objects per kind, the cache's revision).
 - ``servicer.py``: the gRPC ApiServer service: decode, one call into ``Resources``, encode; List and Watch
   answer with bytes joined by ``wire.py`` from the watch cache's ready-made objects.
 - ``wire.py``: the protobuf wire form of ListResponse, WatchEvent and WatchEventBatch, written by hand.

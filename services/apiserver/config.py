@@ -1,22 +1,28 @@
-"""The API server's configuration: flags, with KUBELAB_* environment fallbacks (kubelab.process.new_config).
+"""The API server's configuration: flags, with KUBELAB_* environment fallbacks (kubelab.config.new_config).
 
 Each field is the flag `--field-name` and the environment variable `KUBELAB_FIELD_NAME` (`--redis`:
-`KUBELAB_REDIS_URL`, what the launcher sets); the docstrings are the `--help` text.
+`KUBELAB_REDIS_URL`, what the launcher sets); the docstrings are the `--help` text. `--listen`,
+`--metrics-listen`, `--log-level` and `--shutdown-grace` are every process's (kubelab.config.BaseConfig).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kubelab import fielderrors
+from kubelab.config import BaseConfig, new_config
+from kubelab.fielderrors import FieldError
 from kubelab.network import DEFAULT_SERVICE_CIDR
-from kubelab.process import new_config
+from services.apiserver.ipallocator import PortRange, ServiceRange
 
 PROG = "python -m services.apiserver"
 
 
 @dataclass(frozen=True)
-class Config:
+class Config(BaseConfig):
     listen: str = "127.0.0.1:6443"
     """HOST:PORT of the gRPC API (and its health and reflection services)."""
+    shutdown_grace: float = 2.0
+    """Seconds in-flight calls get on SIGTERM before they are cancelled."""
     redis: str = field(default="redis://127.0.0.1:6379/0", metadata={"env": "KUBELAB_REDIS_URL"})
     """The Redis holding all state."""
     history: int = 10000
@@ -28,8 +34,6 @@ class Config:
     watch_batch_window: float = 0.010
     """Seconds; a WatchBatched stream sends at most one message per window, so a busy stream carries
     several events per message (0: each event at once)."""
-    log_level: str = "info"
-    """debug, info, warning or error."""
     service_cluster_ip_range: str = DEFAULT_SERVICE_CIDR
     """CIDR the Services' ClusterIPs are allocated from (kube-apiserver's --service-cluster-ip-range)."""
     service_node_port_range: str = "30000-32767"
@@ -44,6 +48,16 @@ class Config:
     """Create kube-system/kube-dns without the service-proxy-name label, so that kube-proxy forwards its
     ClusterIP to the DNS server's endpoint (docker compose); default: the DNS server binds the ClusterIP
     itself."""
+
+    def validate(self) -> list[FieldError]:
+        errors = super().validate()
+        for flag, parse, value in (("--service-cluster-ip-range", ServiceRange.parse, self.service_cluster_ip_range),
+                                   ("--service-node-port-range", PortRange.parse, self.service_node_port_range)):
+            try:
+                parse(value)
+            except ValueError as e:
+                errors.append(fielderrors.invalid(flag, value, str(e)))
+        return errors
 
     @classmethod
     def from_args(cls, argv: list[str] | None = None, environ=None) -> "Config":

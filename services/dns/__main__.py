@@ -11,10 +11,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from kubelab import hostaddr
+from kubelab import fielderrors, hostaddr
+from kubelab.config import new_config
 from kubelab.controller import Controller
+from kubelab.fielderrors import FieldError
 from kubelab.network import CLUSTER_DOMAIN, cluster_id, own_address
-from kubelab.process import Process, ProcessConfig, new_config, run
+from kubelab.process import Process, ProcessConfig, run
 from services.dns.answer import Options
 from services.dns.cache import ClusterCache
 from services.dns.forward import Forwarder, parse_upstream, read_resolv_conf
@@ -46,6 +48,24 @@ class Config(ProcessConfig):
     dns_service: str = "kube-system/kube-dns"
     """NAMESPACE/NAME of the Service whose ClusterIP the server serves on and whose endpoints it writes."""
 
+    def ident(self) -> str:
+        """The id naming the host address this server adds: --cluster-id, else the state dir's; "" if neither."""
+        state_dir = os.environ.get("KUBELAB_STATE_DIR") or self.cluster_dir
+        return self.cluster_id or (cluster_id(state_dir) if state_dir else "")
+
+    def validate(self) -> list[FieldError]:
+        errors = super().validate()
+        ident = self.ident()
+        if not ident and not self.listen_dns:
+            errors.append(fielderrors.required("--cluster-id", "names the address the server adds to this host "
+                                                               "(or set KUBELAB_STATE_DIR, or give --listen-dns)"))
+        elif ident:
+            try:
+                hostaddr.label(ident)
+            except ValueError as e:
+                errors.append(fielderrors.invalid("--cluster-id", ident, str(e)))
+        return errors
+
 
 def _fixed(cfg: Config) -> Address | None:
     if not cfg.listen_dns:
@@ -58,57 +78,41 @@ def _fixed(cfg: Config) -> Address | None:
     return Address(host, up.port, managed=False)
 
 
-def _cluster_id(cfg: Config) -> str:
-    state_dir = os.environ.get("KUBELAB_STATE_DIR") or cfg.cluster_dir
-    if not cfg.cluster_id and not state_dir:
-        if cfg.listen_dns:
-            return ""
-        raise SystemExit("dns: --cluster-id (or KUBELAB_STATE_DIR) is needed to name the address it adds to "
-                         "this host; or give --listen-dns HOST:PORT")
-    ident = cfg.cluster_id or cluster_id(state_dir)
-    try:
-        hostaddr.label(ident)
-    except ValueError as e:
-        raise SystemExit(f"dns: --cluster-id: {e}") from None
-    return ident
+def setup(proc: Process) -> None:
+    cfg: Config = proc.config
+    upstreams = [parse_upstream(u) for u in cfg.upstream.split(",") if u.strip()] if cfg.upstream \
+        else read_resolv_conf(cfg.resolv_conf)
+    metrics = DnsMetrics(proc.metrics.registry)
+    cache = ClusterCache(proc.informers)
+    proc.on_api_reachability.append(cache.note_api)
+    forwarder = Forwarder(upstreams, cfg.forward_timeout, metrics=metrics)
+    zone = cfg.cluster_domain.strip(".").lower() + "."
+    endpoints = SelfEndpoints(proc.client, proc.informers, cfg.dns_service)
+    controller = proc.add_controller(Controller("kube-dns-endpoints", endpoints, proc.informers,
+                                                for_kind="Service", watches=endpoints.watches()))
+    metrics_port = int(cfg.metrics_listen.rpartition(":")[2]) if cfg.metrics_listen else None
+    listener: Listener
 
+    def options() -> Options:
+        bound = listener.bound
+        return Options(zone, cfg.ttl, (bound.host,) if bound else ())
 
-def setup(cfg: Config, ident: str):
-    def build(proc: Process) -> None:
-        upstreams = [parse_upstream(u) for u in cfg.upstream.split(",") if u.strip()] if cfg.upstream \
-            else read_resolv_conf(cfg.resolv_conf)
-        metrics = DnsMetrics(proc.metrics.registry)
-        cache = ClusterCache(proc.informers)
-        proc.on_api_reachability.append(cache.note_api)
-        forwarder = Forwarder(upstreams, cfg.forward_timeout, metrics=metrics)
-        zone = cfg.cluster_domain.strip(".").lower() + "."
-        endpoints = SelfEndpoints(proc.client, proc.informers, cfg.dns_service)
-        controller = proc.add_controller(Controller("kube-dns-endpoints", endpoints, proc.informers,
-                                                    for_kind="Service", watches=endpoints.watches()))
-        metrics_port = int(cfg.metrics_listen.rpartition(":")[2]) if cfg.metrics_listen else None
-        listener: Listener
+    def serving(address: Address) -> None:
+        endpoints.serving = Serving(address.host, address.port, metrics_port)
+        controller.queue.add(cfg.dns_service)
 
-        def options() -> Options:
-            bound = listener.bound
-            return Options(zone, cfg.ttl, (bound.host,) if bound else ())
-
-        def serving(address: Address) -> None:
-            endpoints.serving = Serving(address.host, address.port, metrics_port)
-            controller.queue.add(cfg.dns_service)
-
-        resolver = Resolver(cache.snapshot, options, forwarder, metrics)
-        listener = Listener(resolver, proc.informers.informer("Service"), fixed=_fixed(cfg),
-                            service_key=cfg.dns_service, cluster_id=ident, stopping=proc.stopping,
-                            on_serving=serving)
-        proc.add_runnable("dns-server", listener.run, leader_only=False)
-    return build
+    resolver = Resolver(cache.snapshot, options, forwarder, metrics)
+    listener = Listener(resolver, proc.informers.informer("Service"), fixed=_fixed(cfg),
+                        service_key=cfg.dns_service, cluster_id=cfg.ident(), stopping=proc.stopping,
+                        on_serving=serving)
+    proc.add_runnable("dns-server", listener.run, leader_only=False)
 
 
 def main(argv: list[str] | None = None) -> None:
     cfg = new_config(Config, argv, prog="python -m services.dns",
                      description="Cluster DNS: Services, endpoints and pods of the cluster as CoreDNS's kubernetes "
                                  "plugin answers for them, other names forwarded upstream.")
-    run(COMPONENT, cfg, setup(cfg, _cluster_id(cfg)))
+    run(COMPONENT, cfg, setup)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from kubelab.api.v1 import kubelet_pb2_grpc
 from kubelab.podnet import IpError, remove_cluster_network
-from kubelab.process import Process, new_config, run
+from kubelab.config import new_config
+from kubelab.process import Process, run
 from services.kubelet.config import KubeletConfig, complete_config
 from services.kubelet.hollow import HollowNodes
 from services.kubelet.kubelet import Kubelet

@@ -14,9 +14,11 @@ import socket
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from kubelab import quantity
+from kubelab import fielderrors, quantity
+from kubelab.fielderrors import FieldError
 from kubelab.network import cluster_id
 from kubelab.process import ProcessConfig
+from kubelab.skeleton import check_config
 
 __all__ = ["KubeletConfig", "complete_config"]
 
@@ -67,35 +69,36 @@ class KubeletConfig(ProcessConfig):
     kill_containers: bool = False
     """Do not run: kill every container recorded under --root-dir, then exit (for `kubelab down`)."""
 
+    def validate(self) -> list[FieldError]:
+        errors = super().validate()
+        if not self.node_name:
+            errors.append(fielderrors.required("--node-name"))
+        if self.pod_cidr:
+            try:
+                if ipaddress.ip_network(self.pod_cidr, strict=False).num_addresses < 4:
+                    errors.append(fielderrors.invalid("--pod-cidr", self.pod_cidr, "too small (at least a /30)"))
+            except ValueError as e:
+                errors.append(fielderrors.invalid("--pod-cidr", self.pod_cidr, str(e)))
+        for name, value in (("--cpu", self.cpu), ("--memory", self.memory)):
+            try:
+                quantity.parse_quantity(value)
+            except quantity.QuantityError as e:
+                errors.append(fielderrors.invalid(name, value, str(e)))
+        for name, value in (("--heartbeat-interval", self.heartbeat_interval),
+                            ("--attach-mount-timeout", self.attach_mount_timeout)):
+            if value <= 0:
+                errors.append(fielderrors.invalid(name, value, "must be greater than zero"))
+        if self.backoff_scale < 0:
+            errors.append(fielderrors.invalid("--backoff-scale", self.backoff_scale, "must not be negative"))
+        return errors
+
 
 def complete_config(cfg: KubeletConfig) -> KubeletConfig:
-    """Fill derived defaults and check the values; raises SystemExit with what is wrong."""
-    errors = []
-    if not cfg.node_name:
-        errors.append("--node-name is required")
+    """Check the values (SystemExit with what is wrong), then fill the derived defaults."""
+    check_config("kubelet", cfg)
     root = cfg.root_dir or f"nodes/{cfg.node_name}"
     cluster = cfg.cluster_dir or str(Path(root).resolve().parent.parent)
-    net = None
-    if cfg.pod_cidr:
-        try:
-            net = ipaddress.ip_network(cfg.pod_cidr, strict=False)
-            if net.num_addresses < 4:
-                errors.append(f"--pod-cidr {cfg.pod_cidr}: too small (at least a /30)")
-        except ValueError as e:
-            errors.append(f"--pod-cidr {cfg.pod_cidr}: {e}")
-    for name, value in (("--cpu", cfg.cpu), ("--memory", cfg.memory)):
-        try:
-            quantity.parse_quantity(value)
-        except quantity.QuantityError as e:
-            errors.append(f"{name} {value}: {e}")
-    if cfg.heartbeat_interval <= 0:
-        errors.append("--heartbeat-interval must be positive")
-    if cfg.backoff_scale < 0:
-        errors.append("--backoff-scale must not be negative")
-    if cfg.attach_mount_timeout <= 0:
-        errors.append("--attach-mount-timeout must be positive")
-    if errors:
-        raise SystemExit("kubelet: " + "; ".join(errors))
+    net = ipaddress.ip_network(cfg.pod_cidr, strict=False) if cfg.pod_cidr else None
     # Without --node-ip the address is the gateway of the Node's podCIDR, known once the Node has one (it
     # may differ from --pod-cidr: a Node that exists keeps its own, as upstream).
     node_ip = cfg.node_ip

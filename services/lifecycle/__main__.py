@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kubelab.config import new_config
 from kubelab.controller import Controller
-from kubelab.process import Process, ProcessConfig, new_config, run
+from kubelab.fielderrors import FieldError
+from kubelab.process import Process, ProcessConfig, run
 from services.lifecycle.garbage_collector import GarbageCollector
 from services.lifecycle.namespace import NamespaceController
 from services.lifecycle.node_ipam import NodeIpam
-from services.lifecycle.node_ipam_decisions import check_cluster_cidr
+from services.lifecycle.node_ipam_decisions import cluster_cidr_errors
 from services.lifecycle.node_lifecycle import NodeLifecycle, TaintEviction
 
 COMPONENT = "lifecycle"
@@ -41,42 +43,42 @@ class Config(ProcessConfig):
     node_cidr_mask_size: int = 24
     """The size of each node's pod range within --cluster-cidr."""
 
+    def validate(self) -> list[FieldError]:
+        errors = super().validate()
+        if self.allocate_node_cidrs:
+            errors += cluster_cidr_errors(self.cluster_cidr, self.node_cidr_mask_size)
+        return errors
 
-def setup(cfg: Config):
-    def build(proc: Process) -> None:
-        collector = GarbageCollector(proc.client, proc.informers)
-        # The Controller needs a kind of its own: Namespace, whose keys are plain names (see garbage_collector).
-        proc.add_controller(Controller("garbagecollector", collector, proc.informers, for_kind="Namespace",
-                                       watches=collector.watches(), workers=cfg.concurrent_gc_syncs))
-        namespaces = NamespaceController(proc.client, proc.informers)
-        proc.add_controller(Controller("namespace", namespaces, proc.informers, for_kind="Namespace",
-                                       watches=namespaces.watches(), workers=cfg.concurrent_namespace_syncs))
-        nodes = NodeLifecycle(proc.client, proc.informers, proc.recorder("node-controller"),
-                              monitor_period=cfg.node_monitor_period, grace=cfg.node_monitor_grace_period,
-                              startup_grace=cfg.node_startup_grace_period)
-        proc.add_controller(Controller("nodelifecycle", nodes, proc.informers, for_kind="Node",
-                                       watches=nodes.watches()))
-        proc.add_runnable("nodelifecycle-term", nodes.lead)
-        if cfg.allocate_node_cidrs:
-            ipam = NodeIpam(proc.client, proc.informers, proc.recorder("cidrAllocator"),
-                            cluster_cidr=cfg.cluster_cidr, mask=cfg.node_cidr_mask_size)
-            proc.add_controller(Controller("nodeipam", ipam, proc.informers, for_kind="Node"))
-        eviction = TaintEviction(proc.client, proc.informers, proc.recorder("taint-eviction-controller"))
-        proc.add_controller(Controller("tainteviction", eviction, proc.informers, for_kind="Pod",
-                                       watches=eviction.watches(), workers=4))
-    return build
+
+def setup(proc: Process) -> None:
+    cfg: Config = proc.config
+    collector = GarbageCollector(proc.client, proc.informers)
+    # The Controller needs a kind of its own: Namespace, whose keys are plain names (see garbage_collector).
+    proc.add_controller(Controller("garbagecollector", collector, proc.informers, for_kind="Namespace",
+                                   watches=collector.watches(), workers=cfg.concurrent_gc_syncs))
+    namespaces = NamespaceController(proc.client, proc.informers)
+    proc.add_controller(Controller("namespace", namespaces, proc.informers, for_kind="Namespace",
+                                   watches=namespaces.watches(), workers=cfg.concurrent_namespace_syncs))
+    nodes = NodeLifecycle(proc.client, proc.informers, proc.recorder("node-controller"),
+                          monitor_period=cfg.node_monitor_period, grace=cfg.node_monitor_grace_period,
+                          startup_grace=cfg.node_startup_grace_period)
+    proc.add_controller(Controller("nodelifecycle", nodes, proc.informers, for_kind="Node",
+                                   watches=nodes.watches()))
+    proc.add_runnable("nodelifecycle-term", nodes.lead)
+    if cfg.allocate_node_cidrs:
+        ipam = NodeIpam(proc.client, proc.informers, proc.recorder("cidrAllocator"),
+                        cluster_cidr=cfg.cluster_cidr, mask=cfg.node_cidr_mask_size)
+        proc.add_controller(Controller("nodeipam", ipam, proc.informers, for_kind="Node"))
+    eviction = TaintEviction(proc.client, proc.informers, proc.recorder("taint-eviction-controller"))
+    proc.add_controller(Controller("tainteviction", eviction, proc.informers, for_kind="Pod",
+                                   watches=eviction.watches(), workers=4))
 
 
 def main(argv: list[str] | None = None) -> None:
     cfg = new_config(Config, argv, prog="python -m services.lifecycle",
                      description="The garbage collector (deletes or orphans the dependents of deleted owners) and the "
                                  "namespace controller (empties terminating namespaces).")
-    if cfg.allocate_node_cidrs:
-        try:
-            check_cluster_cidr(cfg.cluster_cidr, cfg.node_cidr_mask_size)
-        except ValueError as e:
-            raise SystemExit(f"lifecycle: --allocate-node-cidrs: {e}") from None
-    run(COMPONENT, cfg, setup(cfg))
+    run(COMPONENT, cfg, setup)
 
 
 if __name__ == "__main__":

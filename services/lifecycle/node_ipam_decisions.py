@@ -11,26 +11,38 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 
-__all__ = ["check_cluster_cidr", "next_free"]
+from kubelab import fielderrors
+from kubelab.fielderrors import FieldError
+
+__all__ = ["cluster_cidr_errors", "check_cluster_cidr", "next_free"]
 
 MAX_BLOCKS_BITS = 16
 """A cluster CIDR is cut into at most 2^16 node ranges (as cidrset's clusterSubnetMaxDiff)."""
 
 
-def check_cluster_cidr(cluster_cidr: str, mask: int) -> ipaddress.IPv4Network:
-    """The parsed range; ValueError with what is wrong (for the flag's error message)."""
+def cluster_cidr_errors(cluster_cidr: str, mask: int) -> list[FieldError]:
+    """What is wrong with --cluster-cidr and --node-cidr-mask-size, each error naming its flag."""
     try:
         net = ipaddress.ip_network(cluster_cidr, strict=True)
     except ValueError as e:
-        raise ValueError(f"--cluster-cidr {cluster_cidr!r}: {e}") from None
+        return [fielderrors.invalid("--cluster-cidr", cluster_cidr, str(e))]
     if net.version != 4:
-        raise ValueError(f"--cluster-cidr {cluster_cidr}: only IPv4 is supported")
+        return [fielderrors.invalid("--cluster-cidr", cluster_cidr, "only IPv4 is supported")]
     if not net.prefixlen <= mask <= 30:
-        raise ValueError(f"--node-cidr-mask-size {mask}: must be between the cluster CIDR's /{net.prefixlen} and /30")
+        return [fielderrors.invalid("--node-cidr-mask-size", mask,
+                                    f"must be between the cluster CIDR's /{net.prefixlen} and /30")]
     if mask - net.prefixlen > MAX_BLOCKS_BITS:
-        raise ValueError(f"--node-cidr-mask-size {mask}: the mask size for nodes must be at most "
-                         f"{MAX_BLOCKS_BITS} bits longer than the cluster CIDR's /{net.prefixlen}")
-    return net
+        return [fielderrors.invalid("--node-cidr-mask-size", mask, f"the mask size for nodes must be at most "
+                                    f"{MAX_BLOCKS_BITS} bits longer than the cluster CIDR's /{net.prefixlen}")]
+    return []
+
+
+def check_cluster_cidr(cluster_cidr: str, mask: int) -> ipaddress.IPv4Network:
+    """The parsed range; ValueError with what is wrong (`cluster_cidr_errors`)."""
+    errors = cluster_cidr_errors(cluster_cidr, mask)
+    if errors:
+        raise ValueError(fielderrors.aggregate_message(errors))
+    return ipaddress.ip_network(cluster_cidr)
 
 
 def next_free(cluster: ipaddress.IPv4Network, mask: int, used: Iterable[str]) -> str | None:

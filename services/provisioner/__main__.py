@@ -1,7 +1,8 @@
 """`python -m services.provisioner`: kubelab's storage control plane."""
 from __future__ import annotations
 
-from kubelab.process import new_config, run
+from kubelab.config import new_config
+from kubelab.process import run
 
 from services.provisioner.app import setup
 from services.provisioner.config import Config

@@ -12,9 +12,12 @@ import logging
 import os
 from dataclasses import dataclass
 
-from kubelab import logs, nft
+from kubelab import fielderrors, logs, nft
+from kubelab.config import new_config
+from kubelab.fielderrors import FieldError
 from kubelab.network import DEFAULT_SERVICE_CIDR, cluster_id
-from kubelab.process import MODE_SERVICE, SERVING, Process, ProcessConfig, new_config, run
+from kubelab.process import MODE_SERVICE, SERVING, Process, ProcessConfig, run
+from kubelab.skeleton import check_config
 from services.proxy.proxier import NftablesBackend, Proxier
 from services.proxy.userspace import ServiceAddresses, UserspaceProxier
 
@@ -45,21 +48,22 @@ class Config(ProcessConfig):
     cleanup: bool = False
     """Remove this cluster's rules (nft table, userspace addresses) and exit."""
 
+    def ident(self) -> str:
+        """The cluster id: --cluster-id, else the id of $KUBELAB_STATE_DIR; "" if neither."""
+        state_dir = os.environ.get("KUBELAB_STATE_DIR", "")
+        return self.cluster_id or (cluster_id(state_dir) if state_dir else "")
 
-def resolve_cluster_id(cfg: Config) -> str:
-    if cfg.cluster_id:
-        return cfg.cluster_id
-    state_dir = os.environ.get("KUBELAB_STATE_DIR", "")
-    if not state_dir:
-        raise SystemExit("--cluster-id: Required value: give the cluster id or set KUBELAB_STATE_DIR")
-    return cluster_id(state_dir)
+    def validate(self) -> list[FieldError]:
+        errors = super().validate()
+        if not self.ident():
+            errors.append(fielderrors.required("--cluster-id", "give the cluster id or set KUBELAB_STATE_DIR"))
+        if self.proxy_mode and self.proxy_mode not in MODES:
+            errors.append(fielderrors.not_supported("--proxy-mode", self.proxy_mode, MODES))
+        return errors
 
 
 def choose_mode(requested: str) -> tuple[str, str]:
     """(mode, why): nftables unless userspace was asked for or nft cannot be used here."""
-    if requested and requested not in MODES:
-        raise SystemExit(f'--proxy-mode: Unsupported value: "{requested}": supported values: '
-                         + ", ".join(f'"{m}"' for m in MODES))
     if requested == "userspace":
         return "userspace", "requested"
     problem = nft.available()
@@ -84,32 +88,31 @@ def cleanup(cfg: Config, cid: str) -> None:
              address_label(cid))
 
 
-def setup(cfg: Config, cid: str):
+async def setup(proc: Process) -> None:
+    cfg: Config = proc.config
+    cid = cfg.ident()
     mode, why = choose_mode(cfg.proxy_mode)
-
-    async def build(proc: Process) -> None:
-        if mode == "nftables":
-            backend = NftablesBackend(nft.table_name(cid), cfg.cluster_cidr, cfg.service_cluster_ip_range)
-        else:
-            backend = UserspaceProxier(address_label(cid), cfg.service_cluster_ip_range)
-        log.info("proxy mode=%s reason=%r cluster_id=%s table=%s", mode, why, cid, nft.table_name(cid))
-        await proc.health.set(MODE_SERVICE + mode, SERVING)
-        proxier = Proxier(proc.informers, backend, node_name=cfg.node_name, min_sync_period=cfg.min_sync_period,
-                          sync_period=cfg.sync_period)
-        proc.add_runnable("proxier", lambda: proxier.run(proc.stopping), leader_only=False)
-    return build
+    if mode == "nftables":
+        backend = NftablesBackend(nft.table_name(cid), cfg.cluster_cidr, cfg.service_cluster_ip_range)
+    else:
+        backend = UserspaceProxier(address_label(cid), cfg.service_cluster_ip_range)
+    log.info("proxy mode=%s reason=%r cluster_id=%s table=%s", mode, why, cid, nft.table_name(cid))
+    await proc.health.set(MODE_SERVICE + mode, SERVING)
+    proxier = Proxier(proc.informers, backend, node_name=cfg.node_name, min_sync_period=cfg.min_sync_period,
+                      sync_period=cfg.sync_period)
+    proc.add_runnable("proxier", lambda: proxier.run(proc.stopping), leader_only=False)
 
 
 def main(argv: list[str] | None = None) -> None:
     cfg = new_config(Config, argv, prog="python -m services.proxy",
                      description="kube-proxy: forwards each Service ClusterIP:port to a ready endpoint, in the "
                                  "kernel (nftables) or, where that is not possible, in this process.")
-    cid = resolve_cluster_id(cfg)
-    if cfg.cleanup:
+    if cfg.cleanup:  # a command, not a process: `kube-proxy --cleanup`
+        check_config(COMPONENT, cfg)
         logs.setup(COMPONENT, cfg.log_level)
-        cleanup(cfg, cid)
+        cleanup(cfg, cfg.ident())
         return
-    run(COMPONENT, cfg, setup(cfg, cid))
+    run(COMPONENT, cfg, setup)
 
 
 if __name__ == "__main__":

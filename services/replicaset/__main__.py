@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kubelab.config import new_config
 from kubelab.controller import Controller
-from kubelab.process import Process, ProcessConfig, new_config, run
+from kubelab.process import Process, ProcessConfig, run
 from services.replicaset.deployment import DeploymentReconciler
 from services.replicaset.replica_set import ReplicaSetReconciler
 
@@ -25,22 +26,21 @@ class Config(ProcessConfig):
     """ReplicaSets synced at once."""
 
 
-def setup(cfg: Config):
-    def build(proc: Process) -> None:
-        rs = ReplicaSetReconciler(proc.client, proc.informers, proc.recorder("replicaset-controller"))
-        proc.add_controller(Controller("replicaset", rs, proc.informers, for_kind="ReplicaSet",
-                                       watches=[("Pod", rs.pod_keys)], workers=cfg.concurrent_replicaset_syncs))
-        dep = DeploymentReconciler(proc.client, proc.informers, proc.recorder("deployment-controller"))
-        proc.add_controller(Controller("deployment", dep, proc.informers, for_kind="Deployment",
-                                       watches=[("ReplicaSet", dep.replica_set_keys), ("Pod", dep.pod_keys)],
-                                       workers=cfg.concurrent_deployment_syncs))
-    return build
+def setup(proc: Process) -> None:
+    cfg: Config = proc.config
+    rs = ReplicaSetReconciler(proc.client, proc.informers, proc.recorder("replicaset-controller"))
+    proc.add_controller(Controller("replicaset", rs, proc.informers, for_kind="ReplicaSet",
+                                   watches=[("Pod", rs.pod_keys)], workers=cfg.concurrent_replicaset_syncs))
+    dep = DeploymentReconciler(proc.client, proc.informers, proc.recorder("deployment-controller"))
+    proc.add_controller(Controller("deployment", dep, proc.informers, for_kind="Deployment",
+                                   watches=[("ReplicaSet", dep.replica_set_keys), ("Pod", dep.pod_keys)],
+                                   workers=cfg.concurrent_deployment_syncs))
 
 
 def main(argv: list[str] | None = None) -> None:
     cfg = new_config(Config, argv, prog="python -m services.replicaset",
                      description="The Deployment and ReplicaSet controllers.")
-    run(COMPONENT, cfg, setup(cfg))
+    run(COMPONENT, cfg, setup)
 
 
 if __name__ == "__main__":

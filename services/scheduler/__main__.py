@@ -1,7 +1,8 @@
 """python -m services.scheduler --apiserver HOST:PORT --listen HOST:PORT [--leader-elect] ..."""
 from __future__ import annotations
 
-from kubelab.process import Process, new_config, run
+from kubelab.config import new_config
+from kubelab.process import Process, run
 from services.scheduler.config import Config
 from services.scheduler.metrics import register_metrics
 from services.scheduler.scheduler import Scheduler

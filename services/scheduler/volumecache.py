@@ -18,9 +18,10 @@ from collections.abc import Callable
 from kubelab.api.v1 import core_pb2, storage_pb2
 from kubelab.meta import resource_version_of
 
-__all__ = ["VolumeCache", "UNBOUND_INDEX", "unbound_index"]
+__all__ = ["VolumeCache", "UNBOUND_INDEX", "CLAIM_REF_INDEX", "unbound_index", "claim_ref_index"]
 
 UNBOUND_INDEX = "unboundVolumes"
+CLAIM_REF_INDEX = "claimRef"
 
 
 def unbound_index(pv: core_pb2.PersistentVolume) -> list[str]:
@@ -30,12 +31,19 @@ def unbound_index(pv: core_pb2.PersistentVolume) -> list[str]:
     return []
 
 
+def claim_ref_index(pv: core_pb2.PersistentVolume) -> list[str]:
+    """The claim a volume's claimRef names, `namespace/name`, with or without uid."""
+    ref = pv.spec.claim_ref
+    return [f"{ref.namespace}/{ref.name}"] if pv.spec.HasField("claim_ref") and ref.name else []
+
+
 class VolumeCache:
     def __init__(self, pvcs, pvs, classes):
         """`pvcs`, `pvs`, `classes`: informers (or anything with get(key) and by_index(name, value))."""
         self._pvcs, self._pvs, self._classes = pvcs, pvs, classes
-        if hasattr(pvs, "add_indexer") and UNBOUND_INDEX not in getattr(pvs, "_indexers", {}):
-            pvs.add_indexer(UNBOUND_INDEX, unbound_index)
+        for name, fn in ((UNBOUND_INDEX, unbound_index), (CLAIM_REF_INDEX, claim_ref_index)):
+            if hasattr(pvs, "add_indexer") and name not in getattr(pvs, "_indexers", {}):
+                pvs.add_indexer(name, fn)
         self._assumed_pvs: dict[str, tuple[core_pb2.PersistentVolume, int]] = {}
         self._assumed_pvcs: dict[str, tuple[core_pb2.PersistentVolumeClaim, int]] = {}
         self._waiters: dict[str, set[asyncio.Event]] = {}
@@ -68,6 +76,17 @@ class VolumeCache:
         for pv in self._pvs.by_index(UNBOUND_INDEX, "unbound"):
             out.append(self._overlay(self._assumed_pvs, pv.metadata.name, pv))
         return out
+
+    def candidate_pvs(self, claim_keys: list[str]) -> list[core_pb2.PersistentVolume]:
+        """The volumes the claims (`namespace/name`) may be matched with: the unbound ones, and those whose
+        claimRef names one of the claims, uid or not (pre-bound: FindMatchingVolume takes it first, as the
+        binder does). Upstream lists every volume of the claim's class; an index keeps it to these."""
+        found = {pv.metadata.name: pv for pv in self.unbound_pvs()}
+        for key in claim_keys:
+            for pv in self._pvs.by_index(CLAIM_REF_INDEX, key):
+                if pv.metadata.name not in found:
+                    found[pv.metadata.name] = self._overlay(self._assumed_pvs, pv.metadata.name, pv)
+        return list(found.values())
 
     # --- assumptions ---------------------------------------------------------------------------------
 

@@ -19,7 +19,10 @@ from aiohttp import web
 
 from kubelab.cluster.ports import split
 from kubelab.cluster.state import StateDir, write_atomic
-from kubelab.process import Process, ProcessConfig, new_config, run
+from kubelab import fielderrors
+from kubelab.config import new_config
+from kubelab.fielderrors import FieldError
+from kubelab.process import Process, ProcessConfig, run
 from services.ui.components import Components
 from services.ui.hub import Hub
 from services.ui.server import new_app
@@ -37,6 +40,14 @@ class Config(ProcessConfig):
     """The cluster's state dir (`kubelab up`'s): process state and the failure verbs; empty: Leases only."""
     component_interval: float = 1.0
     """Seconds between two reads of the processes' state (pid, paused, health: not in the API)."""
+
+    def validate(self) -> list[FieldError]:
+        errors = super().validate()
+        try:
+            split(self.http_listen)
+        except ValueError:
+            errors.append(fielderrors.invalid("--http-listen", self.http_listen, "expected HOST:PORT"))
+        return errors
 
 
 def _url(site: web.TCPSite) -> str:
@@ -64,43 +75,39 @@ async def _listen(runner: web.AppRunner, host: str, ports: list[int], flag: str)
     raise SystemExit(f"--http-listen {flag}: cannot listen: {error.strerror}")
 
 
-def setup(cfg: Config):
-    async def build(proc: Process) -> None:
-        hub = Hub()
-        watcher = Watcher(proc.informers, hub)
-        components = Components(cfg.state_dir, watcher.informers["Lease"], watcher.put_views,
-                                cfg.component_interval)
-        runner = web.AppRunner(new_app(watcher, hub, components), access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
+async def setup(proc: Process) -> None:
+    cfg: Config = proc.config
+    hub = Hub()
+    watcher = Watcher(proc.informers, hub)
+    components = Components(cfg.state_dir, watcher.informers["Lease"], watcher.put_views,
+                            cfg.component_interval)
+    runner = web.AppRunner(new_app(watcher, hub, components), access_log=None, shutdown_timeout=1.0)
+    await runner.setup()
+    host, port = split(cfg.http_listen)
+    sd = StateDir(Path(cfg.state_dir)) if cfg.state_dir else None
+    launched = port == 0 and sd is not None and sd.exists()  # the launcher's copy: a free port, recorded
+    site = await _listen(runner, host, [_last_port(sd), 0] if launched else [port], cfg.http_listen)
+    url = _url(site)
+    if launched:
+        write_atomic(sd.ui_file, url + "\n")
+    log.info("serving the page url=%s", url)
+
+    async def serve_until_stopped() -> None:
         try:
-            host, port = split(cfg.http_listen)
-        except ValueError as e:
-            raise SystemExit(f"--http-listen: {e}") from None
-        sd = StateDir(Path(cfg.state_dir)) if cfg.state_dir else None
-        launched = port == 0 and sd is not None and sd.exists()  # the launcher's copy: a free port, recorded
-        site = await _listen(runner, host, [_last_port(sd), 0] if launched else [port], cfg.http_listen)
-        url = _url(site)
-        if launched:
-            write_atomic(sd.ui_file, url + "\n")
-        log.info("serving the page url=%s", url)
+            await proc.stopping.wait()
+        finally:
+            await asyncio.shield(runner.cleanup())
 
-        async def serve_until_stopped() -> None:
-            try:
-                await proc.stopping.wait()
-            finally:
-                await asyncio.shield(runner.cleanup())
-
-        proc.add_runnable("http", serve_until_stopped, leader_only=False)
-        proc.add_runnable("views", watcher.run, leader_only=False)
-        proc.add_runnable("components", components.run, leader_only=False)
-    return build
+    proc.add_runnable("http", serve_until_stopped, leader_only=False)
+    proc.add_runnable("views", watcher.run, leader_only=False)
+    proc.add_runnable("components", components.run, leader_only=False)
 
 
 def main(argv: list[str] | None = None) -> None:
     cfg = new_config(Config, argv, prog="python -m services.ui",
                      description="The live web view: nodes, pods, storage, components and events, with the "
                                  "failure verbs as buttons.")
-    run(COMPONENT, cfg, setup(cfg))
+    run(COMPONENT, cfg, setup)
 
 
 if __name__ == "__main__":

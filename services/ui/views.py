@@ -3,7 +3,7 @@
 A view holds only what the page shows and nothing that changes with the clock (ages are drawn from the
 timestamps in the browser), so that an object whose shown state did not change yields an equal view and the
 diff (services/ui/model.py) sends nothing. Columns and wording are kubectl's where kubectl has them: the
-pod's STATUS, READY and RESTARTS come from the same code as `kubelab get pods` (kubelab/cli/render/podstatus.py).
+pod's STATUS, READY and RESTARTS come from the same code as `kubelab get pods` (kubelab/printers/podstatus.py).
 """
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from collections.abc import Iterable
 
 from google.protobuf.message import Message
 
-from kubelab.cli.render.podstatus import summarize_pod
-from kubelab.cli.render.printers import node_status
+from kubelab.printers.podstatus import summarize_pod
+from kubelab.printers.tables import node_status
 
 __all__ = ["VIEWS", "WAIT_REASONS", "pod_waits", "view_of"]
 

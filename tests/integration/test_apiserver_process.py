@@ -27,7 +27,7 @@ def test_sigterm_shuts_down_cleanly(redis_server):
     server = ApiServerProcess(redis_server.url.rsplit("/", 1)[0] + "/14").start()
     assert server.stop(signal.SIGTERM) == 0
     log = server.logs()
-    assert "apiserver shutting down" in log and "apiserver stopped" in log
+    assert "shutting down\" component=apiserver" in log and "stopped\" component=apiserver" in log
     assert "Traceback" not in log
 
 
@@ -61,7 +61,7 @@ async def test_sigterm_with_busy_watches_shuts_down_cleanly(redis_server):
     log = server.logs()
     assert "Traceback" not in log
     # Either a clean stop, or (a gRPC shutdown that never returned) every task's stack logged, then exit 0.
-    assert "apiserver stopped" in log or "the gRPC server did not stop within" in log, log[-3000:]
+    assert "stopped\" component=apiserver" in log or "the gRPC server did not stop within" in log, log[-3000:]
 
 
 def service(name: str) -> core_pb2.Service:

@@ -4,7 +4,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from kubelab.process import ProcessConfig, field_docs, new_config, parse_duration
+from kubelab.config import field_docs, new_config, parse_duration
+from kubelab.process import ProcessConfig
 
 
 @dataclass(frozen=True)

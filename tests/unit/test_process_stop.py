@@ -7,15 +7,15 @@ from tests.support import ROOT
 
 SCRIPT = textwrap.dedent("""
     import asyncio, logging, sys
-    from kubelab import process
+    from kubelab import skeleton
 
     class Stuck:  # a server whose stop never returns, as the one CI saw
         async def stop(self, grace):
             await asyncio.Event().wait()
 
     async def main():
-        process.STOP_MARGIN = 0.2
-        await process.stop_grpc_server(Stuck(), 0.1, "test")
+        skeleton.STOP_MARGIN = 0.2
+        await skeleton.stop_grpc_server(Stuck(), 0.1, "test")
         print("returned", flush=True)
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)

@@ -10,7 +10,7 @@ from google.protobuf.message import Message
 from kubelab.api.registry import KindInfo
 from kubelab.cli import flags
 from kubelab.cli.describe import Related, describe
-from kubelab.cli.render import format as fmt
+from kubelab.meta import controller_of
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import parse_targets
 from kubelab.errors import ApiError, is_not_found
@@ -48,7 +48,7 @@ def _template_key(template: Message) -> dict:
 async def _replica_sets(ctx: Session, d: Message) -> tuple[list[Message], list[Message]]:
     """deploymentutil.GetAllReplicaSets: (old, [new]) among the sets this Deployment controls."""
     sets, _ = await ctx.client.list("ReplicaSet", d.metadata.namespace)
-    owned = [rs for rs in sets if (ref := fmt.controller_of(rs.metadata)) is not None and ref.uid == d.metadata.uid]
+    owned = [rs for rs in sets if (ref := controller_of(rs)) is not None and ref.uid == d.metadata.uid]
     want = _template_key(d.spec.template)
     new = [rs for rs in owned if _template_key(rs.spec.template) == want][:1]
     old = sorted((rs for rs in owned if rs not in new), key=lambda rs: rs.metadata.name)

@@ -169,7 +169,7 @@ async def _drain_node(ctx: Session, name: str) -> str:
 
 
 def _seconds(text: str) -> float:
-    from kubelab.process import parse_duration
+    from kubelab.config import parse_duration
     try:
         return parse_duration(text)
     except argparse.ArgumentTypeError as e:

@@ -8,10 +8,11 @@ import time
 from google.protobuf.message import Message
 
 from kubelab.cli import flags
-from kubelab.cli.render import format as fmt, output
+from kubelab.cli.render import output
 from kubelab.cli.render.tabwriter import table_writer
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import resolve_kind
+from kubelab.printers import format as fmt
 
 __all__ = ["register", "cmd_events", "event_row", "interval"]
 

@@ -9,13 +9,13 @@ from google.protobuf.message import Message
 
 from kubelab.api.registry import KindInfo
 from kubelab.cli import flags
-from kubelab.cli.render import columns, output, printers
-from kubelab.cli.render.format import format_labels
+from kubelab.cli.render import columns, output, table
 from kubelab.cli.render.tabwriter import TabWriter, table_writer
 from kubelab.cli.render.watch import watch_target
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import Target, kind_prefix, list_namespace, multiple_types, parse_targets
 from kubelab.errors import ApiError, is_not_found
+from kubelab.printers.format import format_labels
 
 __all__ = ["register", "cmd_get", "fetch", "OUTPUTS"]
 
@@ -72,11 +72,11 @@ class TablePrinter:
         now = time.time()
         rows = []
         if not self.header_done and not self.no_headers:
-            head = printers.header(self.info.kind, wide=self.wide, with_namespace=self.with_ns)
+            head = table.header(self.info.kind, wide=self.wide, with_namespace=self.with_ns)
             rows.append(head + columns.label_headers(self.label_keys) + (["LABELS"] if self.show_labels else []))
         self.header_done = True
         for obj in objs:
-            cells = printers.row(obj, self.info.kind, now, wide=self.wide, with_namespace=self.with_ns,
+            cells = table.row(obj, self.info.kind, now, wide=self.wide, with_namespace=self.with_ns,
                                  name_prefix=self.prefix)
             cells += columns.label_cells(obj, self.label_keys)
             rows.append(cells + ([format_labels(obj.metadata.labels)] if self.show_labels else []))

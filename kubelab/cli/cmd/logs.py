@@ -19,7 +19,7 @@ import asyncio
 
 from kubelab.api.v1 import core_pb2
 from kubelab.cli import flags
-from kubelab.cli.render.format import format_label_selector
+from kubelab.printers.format import format_label_selector
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import resolve_kind
 

@@ -7,8 +7,8 @@ from google.protobuf.message import Message
 
 from kubelab.cli.describe.page import PrefixWriter, Related, annotations_multiline, labels_multiline
 from kubelab.cli.describe.pods import _int_or_str
-from kubelab.cli.render import format as fmt
-from kubelab.cli.render.printers import MAX_SHOWN, _host_port
+from kubelab.printers import format as fmt
+from kubelab.printers.tables import MAX_SHOWN, join_host_port
 
 __all__ = ["format_endpoint_slices"]
 
@@ -36,7 +36,7 @@ def format_endpoint_slices(slices: list[Message], port_name: str) -> str:
                     continue
                 if not more:
                     ip = endpoint.addresses[0]
-                    shown.append(ip if port is None else _host_port(ip, port))
+                    shown.append(ip if port is None else join_host_port(ip, port))
                 count += 1
     text = ",".join(shown)
     return f"{text} + {count - MAX_SHOWN} more..." if more else text

@@ -3,6 +3,7 @@ kubectl's generic page for kinds without their own (kubectl pkg/describe/describ
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,14 +11,22 @@ from typing import Any
 from google.protobuf.message import Message
 
 from kubelab.cli.merge import LAST_APPLIED
-from kubelab.cli.render import format as fmt
+from kubelab.printers import format as fmt
 from kubelab.cli.render.tabwriter import describe_writer
 
 __all__ = ["PrefixWriter", "Related", "annotations_multiline", "describe_events", "describe_generic",
-           "labels_multiline"]
+           "labels_multiline", "rfc1123z"]
 
 MAX_ANNOTATION_LEN = 140
 
+
+
+def rfc1123z(parent: Message, field: str) -> str:
+    """Go's time.RFC1123Z in the local zone (`Mon, 02 Jan 2006 15:04:05 -0700`), as describe shows times."""
+    t = fmt.timestamp_seconds(parent, field)
+    if t is None:
+        return "Mon, 01 Jan 0001 00:00:00 +0000"
+    return dt.datetime.fromtimestamp(int(t)).astimezone().strftime("%a, %d %b %Y %H:%M:%S %z")
 
 class PrefixWriter:
     """describe's PrefixWriter: each level indents by two spaces; flush() ends a tabwriter section."""

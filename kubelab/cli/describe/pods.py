@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from google.protobuf.message import Message
 
-from kubelab.cli.render import format as fmt
-from kubelab.cli.describe.page import (PrefixWriter, Related, annotations_multiline, labels_multiline,
-                                  tolerations_multiline)
+from kubelab.cli.describe.page import (PrefixWriter, Related, annotations_multiline, labels_multiline, rfc1123z,
+                                       tolerations_multiline)
+from kubelab.meta import controller_of
+from kubelab.printers import format as fmt
 
 __all__ = ["describe_pod", "describe_pod_template", "describe_containers", "describe_volumes", "qos_class"]
 
@@ -43,7 +44,7 @@ def describe_probe(p: Message) -> str:
 def _describe_state(w: PrefixWriter, name: str, state: Message) -> None:
     if state.HasField("running"):
         w.write(2, f"{name}:\tRunning\n")
-        w.write(3, f"Started:\t{fmt.rfc1123z(state.running, 'started_at')}\n")
+        w.write(3, f"Started:\t{rfc1123z(state.running, 'started_at')}\n")
     elif state.HasField("waiting"):
         w.write(2, f"{name}:\tWaiting\n")
         if state.waiting.reason:
@@ -58,8 +59,8 @@ def _describe_state(w: PrefixWriter, name: str, state: Message) -> None:
         w.write(3, f"Exit Code:\t{t.exit_code}\n")
         if t.signal > 0:
             w.write(3, f"Signal:\t{t.signal}\n")
-        w.write(3, f"Started:\t{fmt.rfc1123z(t, 'started_at')}\n")
-        w.write(3, f"Finished:\t{fmt.rfc1123z(t, 'finished_at')}\n")
+        w.write(3, f"Started:\t{rfc1123z(t, 'started_at')}\n")
+        w.write(3, f"Finished:\t{rfc1123z(t, 'finished_at')}\n")
     else:
         w.write(2, f"{name}:\tWaiting\n")
 
@@ -256,7 +257,7 @@ def describe_pod(pod: Message, related: Related, w: PrefixWriter) -> None:
         w.write(0, f"Service Account:\t{spec.service_account_name}\n")
     w.write(0, f"Node:\t{spec.node_name + '/' + status.host_ip if spec.node_name else '<none>'}\n")
     if fmt.timestamp_seconds(status, "start_time") is not None:
-        w.write(0, f"Start Time:\t{fmt.rfc1123z(status, 'start_time')}\n")
+        w.write(0, f"Start Time:\t{rfc1123z(status, 'start_time')}\n")
     labels_multiline(w, "Labels", meta.labels)
     annotations_multiline(w, "Annotations", meta.annotations)
     if meta.HasField("deletion_timestamp") and status.phase not in ("Failed", "Succeeded"):
@@ -276,7 +277,7 @@ def describe_pod(pod: Message, related: Related, w: PrefixWriter) -> None:
         w.write(0, "IPs:\n")
         for ip in ips:
             w.write(1, f"IP:\t{ip}\n")
-    ref = fmt.controller_of(meta)
+    ref = controller_of(pod)
     if ref is not None:
         w.write(0, f"Controlled By:\t{ref.kind}/{ref.name}\n")
     if status.nominated_node_name:

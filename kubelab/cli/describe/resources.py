@@ -6,7 +6,7 @@ from fractions import Fraction
 
 from google.protobuf.message import Message
 
-from kubelab.cli.render import format as fmt
+from kubelab.printers import format as fmt
 from kubelab.quantity import QuantityError, format_bytes, format_millis, parse_quantity
 
 __all__ = ["pod_requests_and_limits", "describe_node_resources"]

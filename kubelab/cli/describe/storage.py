@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from google.protobuf.message import Message
 
-from kubelab.cli.describe.page import PrefixWriter, Related, annotations_multiline, labels_multiline
+from kubelab.cli.describe.page import PrefixWriter, Related, annotations_multiline, labels_multiline, rfc1123z
 from kubelab.cli.describe.pods import describe_gce_pd, describe_nfs
-from kubelab.cli.render import format as fmt
+from kubelab.printers import format as fmt
+from kubelab.storage import volume
 
 __all__ = ["describe_pvc", "describe_pv", "describe_storageclass"]
 
@@ -15,7 +16,7 @@ def describe_pvc(pvc: Message, related: Related, w: PrefixWriter) -> None:
     meta = pvc.metadata
     w.write(0, f"Name:\t{meta.name}\n")
     w.write(0, f"Namespace:\t{meta.namespace}\n")
-    w.write(0, f"StorageClass:\t{fmt.pvc_class(pvc)}\n")
+    w.write(0, f"StorageClass:\t{volume.claim_class(pvc)}\n")
     if meta.HasField("deletion_timestamp"):
         w.write(0, f"Status:\tTerminating (lasts {fmt.since(meta, 'deletion_timestamp', related.now)})\n")
     else:
@@ -26,7 +27,7 @@ def describe_pvc(pvc: Message, related: Related, w: PrefixWriter) -> None:
     w.write(0, f"Finalizers:\t[{' '.join(meta.finalizers)}]\n")
     capacity = modes = ""
     if pvc.spec.volume_name:
-        modes = fmt.access_modes(pvc.status.access_modes)
+        modes = volume.access_modes_key(pvc.status.access_modes)
         capacity = fmt.quantity(pvc.status.capacity.get("storage", ""))
     w.write(0, f"Capacity:\t{capacity}\n")
     w.write(0, f"Access Modes:\t{modes}\n")
@@ -49,8 +50,8 @@ def describe_pvc(pvc: Message, related: Related, w: PrefixWriter) -> None:
         w.write(1, "Type\tStatus\tLastProbeTime\tLastTransitionTime\tReason\tMessage\n")
         w.write(1, "----\t------\t-----------------\t------------------\t------\t-------\n")
         for c in pvc.status.conditions:
-            w.write(1, f"{c.type} \t{c.status} \t{fmt.rfc1123z(c, 'last_probe_time')} \t"
-                       f"{fmt.rfc1123z(c, 'last_transition_time')} \t{c.reason} \t{c.message}\n")
+            w.write(1, f"{c.type} \t{c.status} \t{rfc1123z(c, 'last_probe_time')} \t"
+                       f"{rfc1123z(c, 'last_transition_time')} \t{c.reason} \t{c.message}\n")
 
 
 def _node_affinity(w: PrefixWriter, pv: Message) -> None:
@@ -82,7 +83,7 @@ def describe_pv(pv: Message, related: Related, w: PrefixWriter) -> None:
     labels_multiline(w, "Labels", meta.labels)
     annotations_multiline(w, "Annotations", meta.annotations)
     w.write(0, f"Finalizers:\t[{' '.join(meta.finalizers)}]\n")
-    w.write(0, f"StorageClass:\t{fmt.pv_class(pv)}\n")
+    w.write(0, f"StorageClass:\t{volume.volume_class(pv)}\n")
     if meta.HasField("deletion_timestamp"):
         w.write(0, f"Status:\tTerminating (lasts {fmt.since(meta, 'deletion_timestamp', related.now)})\n")
     else:
@@ -90,7 +91,7 @@ def describe_pv(pv: Message, related: Related, w: PrefixWriter) -> None:
     claim = f"{spec.claim_ref.namespace}/{spec.claim_ref.name}" if spec.HasField("claim_ref") else ""
     w.write(0, f"Claim:\t{claim}\n")
     w.write(0, f"Reclaim Policy:\t{spec.persistent_volume_reclaim_policy}\n")
-    w.write(0, f"Access Modes:\t{fmt.access_modes(spec.access_modes)}\n")
+    w.write(0, f"Access Modes:\t{volume.access_modes_key(spec.access_modes)}\n")
     if spec.HasField("volume_mode"):
         w.write(0, f"VolumeMode:\t{spec.volume_mode}\n")
     w.write(0, f"Capacity:\t{fmt.quantity(spec.capacity.get('storage', ''))}\n")
@@ -120,7 +121,7 @@ def describe_pv(pv: Message, related: Related, w: PrefixWriter) -> None:
 
 def describe_storageclass(sc: Message, related: Related, w: PrefixWriter) -> None:
     w.write(0, f"Name:\t{sc.metadata.name}\n")
-    w.write(0, f"IsDefaultClass:\t{'Yes' if fmt.is_default_class(sc.metadata) else 'No'}\n")
+    w.write(0, f"IsDefaultClass:\t{'Yes' if volume.is_default_class(sc) else 'No'}\n")
     w.write(0, f"Annotations:\t{fmt.format_labels(sc.metadata.annotations)}\n")
     w.write(0, f"Provisioner:\t{sc.provisioner}\n")
     w.write(0, f"Parameters:\t{fmt.format_labels(sc.parameters)}\n")

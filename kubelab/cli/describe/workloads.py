@@ -5,11 +5,14 @@ from __future__ import annotations
 from google.protobuf.message import Message
 
 from kubelab import labels as labelsel
-from kubelab.cli.describe.page import PrefixWriter, Related, annotations_multiline, labels_multiline, taints_multiline
+from kubelab.cli.describe.page import (PrefixWriter, Related, annotations_multiline, labels_multiline, rfc1123z,
+                                       taints_multiline)
 from kubelab.cli.describe.pods import _int_or_str, describe_pod_template
 from kubelab.cli.describe.resources import describe_node_resources
-from kubelab.cli.render import format as fmt
-from kubelab.cli.render.printers import node_roles
+from kubelab.meta import controller_of
+from kubelab.printers import format as fmt
+from kubelab.printers.tables import node_roles
+from kubelab.storage.volume import claim_class
 
 __all__ = ["pod_status_counts"]
 
@@ -31,7 +34,7 @@ def pod_status_counts(owner: Message, pods: list[Message]) -> str:
     """getPodStatusForController over the pods this owner controls."""
     counts = {"Running": 0, "Pending": 0, "Succeeded": 0, "Failed": 0}
     for pod in pods:
-        ref = fmt.controller_of(pod.metadata)
+        ref = controller_of(pod)
         if ref is not None and ref.uid == owner.metadata.uid and pod.status.phase in counts:
             counts[pod.status.phase] += 1
     return (f"{counts['Running']} Running / {counts['Pending']} Waiting / {counts['Succeeded']} Succeeded / "
@@ -42,7 +45,7 @@ def _header(w: PrefixWriter, obj: Message, *, created: bool) -> None:
     w.write(0, f"Name:\t{obj.metadata.name}\n")
     w.write(0, f"Namespace:\t{obj.metadata.namespace}\n")
     if created:
-        w.write(0, f"CreationTimestamp:\t{fmt.rfc1123z(obj.metadata, 'creation_timestamp')}\n")
+        w.write(0, f"CreationTimestamp:\t{rfc1123z(obj.metadata, 'creation_timestamp')}\n")
 
 
 def _conditions(w: PrefixWriter, conditions) -> None:
@@ -85,7 +88,7 @@ def describe_replicaset(rs: Message, related: Related, w: PrefixWriter) -> None:
     w.write(0, f"Selector:\t{fmt.format_label_selector(rs.spec.selector)}\n")
     labels_multiline(w, "Labels", rs.metadata.labels)
     annotations_multiline(w, "Annotations", rs.metadata.annotations)
-    ref = fmt.controller_of(rs.metadata)
+    ref = controller_of(rs)
     if ref is not None:
         w.write(0, f"Controlled By:\t{ref.kind}/{ref.name}\n")
     w.write(0, f"Replicas:\t{rs.status.replicas} current / {_replicas(rs.spec)} desired\n")
@@ -116,7 +119,7 @@ def describe_statefulset(sts: Message, related: Related, w: PrefixWriter) -> Non
     w.write(0, "Volume Claims:\n")
     for pvc in templates:
         w.write(1, f"Name:\t{pvc.metadata.name}\n")
-        w.write(1, f"StorageClass:\t{fmt.pvc_class(pvc)}\n")
+        w.write(1, f"StorageClass:\t{claim_class(pvc)}\n")
         labels_multiline(w, "Labels", pvc.metadata.labels, initial="  ")
         labels_multiline(w, "Annotations", pvc.metadata.annotations, initial="  ")
         capacity = pvc.spec.resources.requests.get("storage")
@@ -129,7 +132,7 @@ def describe_node(node: Message, related: Related, w: PrefixWriter) -> None:
     w.write(0, f"Roles:\t{','.join(node_roles(node)) or '<none>'}\n")
     labels_multiline(w, "Labels", node.metadata.labels)
     annotations_multiline(w, "Annotations", node.metadata.annotations)
-    w.write(0, f"CreationTimestamp:\t{fmt.rfc1123z(node.metadata, 'creation_timestamp')}\n")
+    w.write(0, f"CreationTimestamp:\t{rfc1123z(node.metadata, 'creation_timestamp')}\n")
     taints_multiline(w, "Taints", node.spec.taints)
     w.write(0, f"Unschedulable:\t{fmt.bool_str(node.spec.unschedulable)}\n")
     lease = related.lease
@@ -137,14 +140,14 @@ def describe_node(node: Message, related: Related, w: PrefixWriter) -> None:
     holder = lease.spec.holder_identity if lease is not None and lease.spec.HasField("holder_identity") else "<unset>"
     w.write(1, f"HolderIdentity:\t{holder}\n")
     for title, field in (("AcquireTime", "acquire_time"), ("RenewTime", "renew_time")):
-        value = fmt.rfc1123z(lease.spec, field) if lease is not None and lease.spec.HasField(field) else "<unset>"
+        value = rfc1123z(lease.spec, field) if lease is not None and lease.spec.HasField(field) else "<unset>"
         w.write(1, f"{title}:\t{value}\n")
     if node.status.conditions:
         w.write(0, "Conditions:\n  Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage\n")
         w.write(1, "----\t------\t-----------------\t------------------\t------\t-------\n")
         for c in node.status.conditions:
-            w.write(1, f"{c.type} \t{c.status} \t{fmt.rfc1123z(c, 'last_heartbeat_time')} \t"
-                       f"{fmt.rfc1123z(c, 'last_transition_time')} \t{c.reason} \t{c.message}\n")
+            w.write(1, f"{c.type} \t{c.status} \t{rfc1123z(c, 'last_heartbeat_time')} \t"
+                       f"{rfc1123z(c, 'last_transition_time')} \t{c.reason} \t{c.message}\n")
     w.write(0, "Addresses:\n")
     for a in node.status.addresses:
         w.write(1, f"{a.type}:\t{a.address}\n")

@@ -11,7 +11,7 @@ defaults, store) and ``WatchCache`` the gRPC servicer uses, and encodes the answ
     status     ApiError -> metav1.Status with its HTTP code (the one mapping)
     discovery  /version, /api, /apis, APIResourceLists, aggregated discovery
     openapi    OpenAPI v3 generated from the proto messages
-    tables     server-side Table printing, from kubelab.cli.render.printers' columns
+    tables     server-side Table printing, from kubelab.printers' columns
     watch      watch as newline-delimited JSON
     patches    PATCH bodies by Content-Type (merge, JSON, strategic, apply) and their field validation
     scale      the autoscaling/v1 Scale subresource

@@ -4,7 +4,7 @@ from __future__ import annotations
 from google.protobuf.message import Message
 
 from kubelab import manifest
-from kubelab.cli.render import format as fmt
+from kubelab.printers import format as fmt
 
 __all__ = ["scale_of", "with_replicas"]
 

@@ -1,7 +1,7 @@
 """Server-side Table printing (apiserver's TableConvertor, meta.k8s.io/v1 Table).
 
-The columns and cells are the CLI's (``kubelab.cli.render.printers``, kubectl's printers.go): one definition
-for `kubelab get` and for kubectl's `get` through this server. Each row carries the object's metadata
+The columns and cells are ``kubelab.printers.tables``' (printers.go): one definition for `kubelab get` and
+for kubectl's `get` through this server. Each row carries the object's metadata
 as a PartialObjectMetadata (kubectl's NAMESPACE column and --show-labels read it), or the whole object
 with includeObject=Object.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from google.protobuf.message import Message
 
 from kubelab import manifest
-from kubelab.cli.render import printers
+from kubelab.printers import tables as printers
 
 __all__ = ["TABLE_MEDIA", "wants_table", "new_table", "column_definitions", "table_row"]
 

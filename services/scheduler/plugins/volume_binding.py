@@ -87,7 +87,8 @@ class VolumeBinding:
         if immediate:
             return Status.unresolvable(REASON_UNBOUND_IMMEDIATE)
         to_bind.sort(key=lambda c: c[0].requested)  # smallest claims pick first
-        candidates = [volume_spec(pv) for pv in self.volumes.unbound_pvs()] if to_bind else []
+        keys = [f"{c.pvc.metadata.namespace}/{c.pvc.metadata.name}" for c, _ in to_bind]
+        candidates = [volume_spec(pv) for pv in self.volumes.candidate_pvs(keys)] if to_bind else []
         state.write(_STATE_KEY, _State(bound, to_bind, candidates))
         return SUCCESS
 

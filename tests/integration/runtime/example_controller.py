@@ -17,7 +17,8 @@ from google.protobuf.message import Message
 
 from kubelab.controller import Controller, Result
 from kubelab.events import NORMAL
-from kubelab.process import Process, ProcessConfig, new_config, run
+from kubelab.config import new_config
+from kubelab.process import Process, ProcessConfig, run
 
 LABEL = "example.kubelab.io/stamp"
 BY, AT = "example.kubelab.io/stamped-by", "example.kubelab.io/stamped-at"
@@ -61,14 +62,14 @@ class Stamper:
         return Result(requeue_after=self.period)
 
 
+def setup(proc: Process) -> None:
+    cfg: Config = proc.config
+    proc.add_controller(Controller("stamper", Stamper(proc, cfg), proc.informers, for_kind="Service",
+                                   namespace=cfg.namespace, workers=2))
+
+
 def main() -> None:
-    cfg = new_config(Config, prog="python -m tests.integration.runtime.example_controller")
-
-    def setup(proc: Process) -> None:
-        proc.add_controller(Controller("stamper", Stamper(proc, cfg), proc.informers, for_kind="Service",
-                                       namespace=cfg.namespace, workers=2))
-
-    run("example", cfg, setup)
+    run("example", new_config(Config, prog="python -m tests.integration.runtime.example_controller"), setup)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ import time
 import pytest
 
 from kubelab.cli.describe import Related, describe
+from kubelab.cli.describe.page import rfc1123z
 from tests.unit.cli.helpers import NOW, ago, obj, pod
 
 
@@ -266,3 +267,10 @@ status:
     assert "Non-terminated Pods:          (1 in total)\n" in page
     assert "  default                     web-0    500m (12%)    0 (0%)      1Gi (12%)        0 (0%)         30s\n" in page
     assert "  cpu                500m (12%)  0 (0%)\n" in page
+
+
+def test_rfc1123z_uses_the_local_zone(monkeypatch):
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    p = obj("apiVersion: v1\nkind: Pod\nmetadata: {name: x, creationTimestamp: '2024-01-02T03:04:05Z'}\n")
+    assert rfc1123z(p.metadata, "creation_timestamp") == "Tue, 02 Jan 2024 12:04:05 +0900"

@@ -1,6 +1,6 @@
 """ConfigMap and Secret pages and rows, and the projected/downwardAPI volumes of a pod page, as kubectl prints them."""
 from kubelab.cli.describe import Related, describe
-from kubelab.cli.render.printers import header, row
+from kubelab.cli.render.table import header, row
 from tests.unit.cli.helpers import NOW, ago, obj, pod
 
 CM = obj("""

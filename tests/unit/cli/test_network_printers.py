@@ -4,7 +4,7 @@ import pytest
 from kubelab.cli.describe import Related, describe
 from kubelab.cli.describe.network import format_endpoint_slices
 from tests.unit.cli.helpers import NOW, ago, obj
-from tests.unit.cli.test_printers import render
+from tests.unit.printers.test_tables import render
 
 KUBERNETES = """
 apiVersion: v1

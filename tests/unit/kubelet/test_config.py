@@ -1,7 +1,7 @@
 """Flags and their derived defaults (docs/conventions.md)."""
 import pytest
 
-from kubelab.process import new_config
+from kubelab.config import new_config
 from kubelab.network import cluster_id
 from services.kubelet.config import KubeletConfig, complete_config
 
@@ -26,9 +26,9 @@ def test_flags_and_environment(tmp_path):
 
 
 def test_bad_values_are_reported(tmp_path):
-    with pytest.raises(SystemExit, match="--pod-cidr nope"):
+    with pytest.raises(SystemExit, match='--pod-cidr: Invalid value: "nope"'):
         complete_config(KubeletConfig(node_name="n", root_dir=str(tmp_path), pod_cidr="nope"))
-    with pytest.raises(SystemExit, match="--memory 8Gx"):
+    with pytest.raises(SystemExit, match='--memory: Invalid value: "8Gx"'):
         complete_config(KubeletConfig(node_name="n", root_dir=str(tmp_path), memory="8Gx"))
 
 

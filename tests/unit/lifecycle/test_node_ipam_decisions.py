@@ -27,9 +27,9 @@ def test_none_when_every_block_is_taken():
 
 
 @pytest.mark.parametrize("cidr,mask,message", [
-    ("nope", 24, "--cluster-cidr 'nope'"),
+    ("nope", 24, '--cluster-cidr: Invalid value: "nope"'),
     ("198.18.0.1/16", 24, "has host bits set"),
-    ("198.18.0.0/16", 8, "--node-cidr-mask-size 8: must be between"),
+    ("198.18.0.0/16", 8, "--node-cidr-mask-size: Invalid value: 8: must be between"),
     ("16.0.0.0/4", 24, "at most 16 bits longer"),
 ])
 def test_bad_flags(cidr, mask, message):

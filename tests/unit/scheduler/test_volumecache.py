@@ -31,3 +31,13 @@ def test_classes_by_name():
     cache = VolumeCache(Store(), Store(), Store(storage_class("standard")))
     assert cache.storage_class("standard").provisioner == "kubelab.io/local-path"
     assert cache.storage_class("") is None and cache.storage_class("nope") is None
+
+
+def test_candidates_are_the_unbound_volumes_and_those_naming_the_claims():
+    """A volume whose claimRef names the claim with its uid (the binder's first write, or a user's) is a
+    candidate: FindMatchingVolume takes it first, as the binder does."""
+    data, other = claim("data"), claim("other")
+    pvs = Store(volume("free"), volume("mine", claim_ref=data), volume("theirs", claim_ref=other))
+    cache = VolumeCache(Store(data, other), pvs, Store(storage_class()))
+    assert sorted(pv.metadata.name for pv in cache.candidate_pvs(["default/data"])) == ["free", "mine"]
+    assert sorted(pv.metadata.name for pv in cache.candidate_pvs([])) == ["free"]

@@ -45,6 +45,16 @@ def test_pre_bound_volume_is_taken_first_even_if_larger_and_not_available():
     assert names(find_best_match(claim, volumes, delay_binding=True)) == "mine"
 
 
+def test_pre_bound_volume_is_taken_before_a_closer_access_mode_set():
+    """The scheduler has no mode sets: it takes the pre-bound volume, so the binder does too (upstream's
+    findBestMatchForClaim would bind `single` first, and the two processes would disagree)."""
+    claim = pvc(modes=[RWO])
+    volumes = [pv("single", "1Gi", [RWO]), pv("mine", "5Gi", [RWO, ROX], claim=claim), pv("rox", "5Gi", [ROX])]
+    assert names(find_best_match(claim, volumes, False)) == "mine"
+    assert names(find_best_match(claim, [pv("single", "1Gi", [RWO]), pv("mine", "5Gi", [ROX], claim=claim, claim_uid="")],
+                                 False)) == "mine"
+
+
 def test_pre_bound_volume_still_needs_size_and_mode():
     claim = pvc(size="5Gi")
     assert find_best_match(claim, [pv("mine", "1Gi", claim=claim)], False) is None

@@ -7,7 +7,10 @@ are checked against an oracle written from upstream's FindMatchingVolume, and ag
 - the scheduler takes the smallest fitting volume (then the first name) among all access-mode sets;
 - the binder searches the access-mode sets fewest modes first (findBestMatchForClaim), so the two agree
   whenever the volumes share one set, and, in any case, the scheduler shown only the binder's chosen
-  set picks the binder's volume.
+  set picks the binder's volume;
+- a volume whose claimRef names the claim, with the claim's uid or without one, is both processes'
+  choice (on a node it admits), whatever the other volumes; one naming another claim, or this claim's
+  name with another uid, is neither's.
 Sizes are written in forms where integer rounding and exact comparison disagree (`1.5`, `1500m`).
 """
 from __future__ import annotations
@@ -50,8 +53,9 @@ volumes = st.lists(st.fixed_dictionaries({
     "tier": st.sampled_from((None, "db", "web")),
     "phase": st.sampled_from(("Available", "Available", "Bound", "Released")),
     "deleting": st.booleans(),
-    # the scheduler only sees volumes without a claimRef or pre-bound without a uid (its unbound index)
-    "claim_ref": st.sampled_from((None, None, None, "pre-bound", "other", "other-uid")),
+    # pre-bound to the claim with or without its uid; its name with a stale uid; another claim's
+    "claim_ref": st.sampled_from((None, None, None, "pre-bound", "pre-bound-uid", "stale-uid", "other",
+                                  "other-uid")),
     "host": st.sampled_from((None, None, "n1", "n2")),
 }), max_size=6)
 
@@ -89,10 +93,9 @@ def new_volume(i: int, v: dict) -> core_pb2.PersistentVolume:
         pv.metadata.deletion_timestamp.FromSeconds(1)
     ref = v["claim_ref"]
     if ref is not None:
-        name = "data" if ref == "pre-bound" else "other"
+        name = "other" if ref.startswith("other") else "data"
         pv.spec.claim_ref.namespace, pv.spec.claim_ref.name = "default", name
-        if ref == "other-uid":
-            pv.spec.claim_ref.uid = "uid-other"
+        pv.spec.claim_ref.uid = {"pre-bound-uid": "uid-data", "stale-uid": "uid-old", "other-uid": "uid-other"}.get(ref, "")
     if v["host"] is not None:
         term = pv.spec.node_affinity.required.node_selector_terms.add()
         term.match_expressions.add(key=HOSTNAME, operator="In", values=[v["host"]])
@@ -140,20 +143,27 @@ def _admits_node(pv) -> bool:
     return not terms or any(e.values[0] == "n1" for t in terms for e in t.match_expressions)
 
 
+def _usable(claim, pv) -> bool:
+    return not (_size(pv.spec.capacity["storage"]) < _size(claim.spec.resources.requests["storage"])
+                or _mode(pv) != _mode(claim) or _vac(pv) != _vac(claim) or pv.metadata.HasField("deletion_timestamp"))
+
+
+def pre_bound(claim, pvs):
+    """The volume pre-bound to the claim that FindMatchingVolume takes first, whatever else is offered."""
+    mine = [pv for pv in pvs if pv.spec.HasField("claim_ref") and pv.spec.claim_ref.name == "data"
+            and pv.spec.claim_ref.uid in ("", "uid-data") and _usable(claim, pv)]
+    return min(mine, key=lambda pv: pv.metadata.name) if mine else None
+
+
 def oracle(claim, pvs, on_node: bool) -> str | None:
     """The volume FindMatchingVolume returns; `on_node`: the scheduler's path (node n1)."""
-    pre_bound, fitting = [], []
+    first = pre_bound(claim, pvs)
+    if first is not None:
+        return first.metadata.name if not on_node or _admits_node(first) else None
+    fitting = []
     selector = label_selector_as_selector(claim.spec.selector) if claim.spec.HasField("selector") else None
     for pv in pvs:
-        has_ref = pv.spec.HasField("claim_ref")
-        mine = has_ref and pv.spec.claim_ref.name == "data" and pv.spec.claim_ref.uid in ("", "uid-data")
-        if has_ref and not mine:
-            continue
-        if (_size(pv.spec.capacity["storage"]) < _size(claim.spec.resources.requests["storage"])
-                or _mode(pv) != _mode(claim) or _vac(pv) != _vac(claim) or pv.metadata.HasField("deletion_timestamp")):
-            continue
-        if mine:
-            pre_bound.append(pv)
+        if pv.spec.HasField("claim_ref") or not _usable(claim, pv):
             continue
         if pv.status.phase != "Available" or pv.spec.storage_class_name != claim.spec.storage_class_name:
             continue
@@ -162,9 +172,6 @@ def oracle(claim, pvs, on_node: bool) -> str | None:
         if on_node and (not _admits_node(pv) or not set(claim.spec.access_modes) <= set(pv.spec.access_modes)):
             continue
         fitting.append(pv)
-    if pre_bound:
-        first = min(pre_bound, key=lambda pv: pv.metadata.name)
-        return first.metadata.name if not on_node or _admits_node(first) else None
     if not fitting:
         return None
     return min(fitting, key=lambda pv: (_size(pv.spec.capacity["storage"]), pv.metadata.name)).metadata.name
@@ -181,6 +188,10 @@ def mode_groups(claim, pvs) -> list[list]:
 
 
 def binder_oracle(claim, pvs) -> str | None:
+    """findBestMatchForClaim, with the pre-bound volume first whatever its access modes (as the scheduler)."""
+    first = pre_bound(claim, pvs)
+    if first is not None:
+        return first.metadata.name
     for group in mode_groups(claim, pvs):
         found = oracle(claim, group, on_node=False)
         if found is not None:
@@ -195,7 +206,10 @@ def test_scheduler_and_binder_choose_by_one_rule(c, vs):
     on_scheduler, on_binder = scheduler_choice(claim, pvs), binder_choice(claim, pvs)
     assert on_scheduler == oracle(claim, pvs, on_node=True)
     assert on_binder == binder_oracle(claim, pvs)
-    if on_binder is not None and all(_admits_node(pv) for pv in pvs):
+    first = pre_bound(claim, pvs)
+    if first is not None and _admits_node(first):
+        assert on_scheduler == on_binder == first.metadata.name
+    if first is None and on_binder is not None and all(_admits_node(pv) for pv in pvs):
         group = next(g for g in mode_groups(claim, pvs) if on_binder in {pv.metadata.name for pv in g})
         assert scheduler_choice(claim, group) == on_binder
     if len({frozenset(pv.spec.access_modes) for pv in pvs}) == 1 and all(_admits_node(pv) for pv in pvs):

@@ -2,7 +2,7 @@
 import json
 
 from kubelab.api.v1 import core_pb2
-from kubelab.cli.render import printers
+from kubelab.printers import tables as printers
 from services.apiserver.http import discovery, openapi, paths, tables
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from kubelab.cli.render.podstatus import summarize_pod
+from kubelab.printers.podstatus import summarize_pod
 from tests.unit.cli.helpers import NOW, ago, pod
 
 

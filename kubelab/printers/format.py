@@ -1,22 +1,17 @@
-"""Small renderings kubectl uses everywhere: ages, timestamps, access modes, labels, quantities."""
+"""Small value renderings the printers use: ages, timestamps, labels, selectors, quantities, booleans
+(apimachinery `util/duration` HumanDuration, `labels.FormatLabels`, `metav1.FormatLabelSelector`,
+printers.go's translateTimestampSince). Storage classes and access modes are `kubelab.storage.volume`'s,
+controller references `kubelab.meta`'s."""
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 
 from google.protobuf.message import Message
 
 
-__all__ = [
-    "human_duration", "timestamp_seconds", "since", "rfc1123z", "access_modes", "format_labels",
-    "format_label_selector", "quantity", "is_default_class", "pv_class", "pvc_class",
-    "controller_of", "bool_str",
-]
-
-DEFAULT_CLASS_ANNOTATIONS = ("storageclass.kubernetes.io/is-default-class",
-                             "storageclass.beta.kubernetes.io/is-default-class")
-BETA_CLASS_ANNOTATION = "volume.beta.kubernetes.io/storage-class"
+__all__ = ["human_duration", "timestamp_seconds", "since", "format_labels", "format_label_selector", "quantity",
+           "bool_str"]
 
 
 def human_duration(seconds: float) -> str:
@@ -69,24 +64,6 @@ def since(parent: Message, field: str, now: float | None = None) -> str:
     return human_duration((time.time() if now is None else now) - t)
 
 
-def rfc1123z(parent: Message, field: str) -> str:
-    """Go's time.RFC1123Z in the local zone (`Mon, 02 Jan 2006 15:04:05 -0700`), as describe shows."""
-    t = timestamp_seconds(parent, field)
-    if t is None:
-        return "Mon, 01 Jan 0001 00:00:00 +0000"
-    return dt.datetime.fromtimestamp(int(t)).astimezone().strftime("%a, %d %b %Y %H:%M:%S %z")
-
-
-_MODES = (("ReadWriteOnce", "RWO"), ("ReadOnlyMany", "ROX"), ("ReadWriteMany", "RWX"),
-          ("ReadWriteOncePod", "RWOP"))
-
-
-def access_modes(modes) -> str:
-    """GetAccessModesAsString: `RWO,RWX` in kubectl's fixed order."""
-    present = set(modes)
-    return ",".join(short for long, short in _MODES if long in present)
-
-
 def format_labels(labels) -> str:
     """labels.FormatLabels: `a=1,b=2` sorted by key, `<none>` when empty."""
     if not labels:
@@ -117,30 +94,6 @@ def quantity(value: str) -> str:
         return canonicalize_quantity(value)
     except QuantityError:
         return value
-
-
-def is_default_class(meta: Message) -> bool:
-    return any(meta.annotations.get(a) == "true" for a in DEFAULT_CLASS_ANNOTATIONS)
-
-
-def pv_class(pv: Message) -> str:
-    """storageutil.GetPersistentVolumeClass: the beta annotation wins over the field."""
-    return pv.metadata.annotations.get(BETA_CLASS_ANNOTATION) or pv.spec.storage_class_name
-
-
-def pvc_class(pvc: Message) -> str:
-    """storageutil.GetPersistentVolumeClaimClass: beta annotation, else the field, else empty."""
-    if BETA_CLASS_ANNOTATION in pvc.metadata.annotations:
-        return pvc.metadata.annotations[BETA_CLASS_ANNOTATION]
-    return pvc.spec.storage_class_name if pvc.spec.HasField("storage_class_name") else ""
-
-
-def controller_of(meta: Message):
-    """metav1.GetControllerOf: the owner reference with controller=true, or None."""
-    for ref in meta.owner_references:
-        if ref.HasField("controller") and ref.controller:
-            return ref
-    return None
 
 
 def bool_str(value: bool) -> str:

@@ -1,4 +1,5 @@
-"""A pod's READY, STATUS and RESTARTS columns, computed as kubectl's printPod does.
+"""A pod's READY, STATUS and RESTARTS columns, computed as printPod does (k/k pkg/printers/internalversion/
+printers.go).
 
 STATUS is not the phase: it is the most telling container state (ContainerCreating,
 CrashLoopBackOff, Completed, Error, ...), `Init:1/2` while init containers run, `Terminating`
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 
 from google.protobuf.message import Message
 
-from kubelab.cli.render.format import human_duration, timestamp_seconds
+from kubelab.printers.format import human_duration, timestamp_seconds
 
 __all__ = ["PodSummary", "summarize_pod", "is_restartable_init_container"]
 

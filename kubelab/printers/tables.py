@@ -1,8 +1,9 @@
-"""kubectl's table columns, one printer per kind (pkg/printers/internalversion/printers.go).
+"""The table columns and cells of each kind (k/k pkg/printers/internalversion/printers.go).
 
-`table(kind)` gives the columns and the row function; a row function returns every cell of the
-wide form, and `columns(..., wide=False)` drops the wide-only ones. Cells are strings, printed as
-they are (an empty cell stays empty, as kubectl prints it).
+`table(kind)` gives the columns and the cells function; a cells function returns every cell of the
+wide form (kubectl's priority-1 columns are `wide`). Cells are strings, printed as they are (an empty
+cell stays empty, as kubectl prints it). The CLI's table printer adds NAMESPACE and the `kind/` prefix
+(kubelab.cli.render.table).
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ from typing import Callable
 
 from google.protobuf.message import Message
 
-from kubelab.cli.render import format as fmt
-from kubelab.cli.render.podstatus import summarize_pod
+from kubelab import meta
+from kubelab.printers import format as fmt
+from kubelab.printers.podstatus import summarize_pod
+from kubelab.storage import volume
 
-__all__ = ["Column", "Table", "table", "header", "row"]
+__all__ = ["Column", "Table", "TABLES", "table", "node_roles", "node_status", "format_endpoints",
+           "join_host_port", "MAX_SHOWN"]
 
 
 @dataclass(frozen=True)
@@ -88,11 +92,11 @@ def pvc_cells(pvc: Message, now: float) -> list[str]:
     phase = "Terminating" if pvc.metadata.HasField("deletion_timestamp") else pvc.status.phase
     capacity = modes = ""
     if pvc.spec.volume_name:
-        modes = fmt.access_modes(pvc.status.access_modes)
+        modes = volume.access_modes_key(pvc.status.access_modes)
         capacity = fmt.quantity(pvc.status.capacity.get("storage", ""))
     vac = pvc.spec.volume_attributes_class_name if pvc.spec.HasField("volume_attributes_class_name") else "<unset>"
     mode = pvc.spec.volume_mode if pvc.spec.HasField("volume_mode") else "<unset>"
-    return [pvc.metadata.name, phase, pvc.spec.volume_name, capacity, modes, fmt.pvc_class(pvc), vac,
+    return [pvc.metadata.name, phase, pvc.spec.volume_name, capacity, modes, volume.claim_class(pvc), vac,
             _age(pvc, now), mode]
 
 
@@ -101,13 +105,13 @@ def pv_cells(pv: Message, now: float) -> list[str]:
     phase = "Terminating" if pv.metadata.HasField("deletion_timestamp") else pv.status.phase
     vac = pv.spec.volume_attributes_class_name if pv.spec.HasField("volume_attributes_class_name") else "<unset>"
     mode = pv.spec.volume_mode if pv.spec.HasField("volume_mode") else "<unset>"
-    return [pv.metadata.name, fmt.quantity(pv.spec.capacity.get("storage", "")), fmt.access_modes(pv.spec.access_modes),
-            pv.spec.persistent_volume_reclaim_policy, phase, claim, fmt.pv_class(pv), vac, pv.status.reason,
+    return [pv.metadata.name, fmt.quantity(pv.spec.capacity.get("storage", "")),
+            volume.access_modes_key(pv.spec.access_modes), pv.spec.persistent_volume_reclaim_policy, phase, claim, volume.volume_class(pv), vac, pv.status.reason,
             _age(pv, now), mode]
 
 
 def storageclass_cells(sc: Message, now: float) -> list[str]:
-    name = sc.metadata.name + (" (default)" if fmt.is_default_class(sc.metadata) else "")
+    name = sc.metadata.name + (" (default)" if volume.is_default_class(sc) else "")
     reclaim = sc.reclaim_policy if sc.HasField("reclaim_policy") else "Delete"
     binding = sc.volume_binding_mode if sc.HasField("volume_binding_mode") else "Immediate"
     expand = sc.HasField("allow_volume_expansion") and sc.allow_volume_expansion
@@ -180,7 +184,7 @@ def _with_more(shown: list[str], more: bool, count: int, empty: str) -> str:
     return text or empty
 
 
-def _host_port(ip: str, port: int) -> str:
+def join_host_port(ip: str, port: int) -> str:
     """net.JoinHostPort: IPv6 addresses in brackets."""
     return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
 
@@ -199,7 +203,7 @@ def format_endpoints(ep: Message, port_names: set[str] | None = None) -> str:
             if len(shown) == MAX_SHOWN:
                 more = True
                 break
-            shown.append(ip if port is None else _host_port(ip, port))
+            shown.append(ip if port is None else join_host_port(ip, port))
     return _with_more(shown, more, count, "")
 
 
@@ -251,7 +255,7 @@ def volumeattachment_cells(va: Message, now: float) -> list[str]:
 
 
 def controllerrevision_cells(cr: Message, now: float) -> list[str]:
-    ref = fmt.controller_of(cr.metadata)
+    ref = meta.controller_of(cr)
     controller = "<none>"
     if ref is not None:
         group = ref.api_version.split("/")[0] if "/" in ref.api_version else ""
@@ -308,20 +312,3 @@ DEFAULT_TABLE = Table(_cols("NAME", "AGE"), default_cells)
 def table(kind: str) -> Table:
     return TABLES.get(kind, DEFAULT_TABLE)
 
-
-def header(kind: str, *, wide: bool = False, with_namespace: bool = False) -> list[str]:
-    names = [c.name for c in table(kind).columns if wide or not c.wide]
-    return (["NAMESPACE"] if with_namespace else []) + names
-
-
-def row(obj: Message, kind: str, now: float, *, wide: bool = False, with_namespace: bool = False,
-        name_prefix: str = "") -> list[str]:
-    """One object's cells; name_prefix (`pod/`) when several kinds share the output."""
-    t = table(kind)
-    cells = t.cells(obj, now)
-    cells = [c for c, col in zip(cells, t.columns) if wide or not col.wide]
-    name_at = next((i for i, col in enumerate(c for c in t.columns if wide or not c.wide)
-                    if col.name == "NAME"), None)
-    if name_prefix and name_at is not None:
-        cells[name_at] = name_prefix + cells[name_at]
-    return ([obj.metadata.namespace] if with_namespace else []) + cells

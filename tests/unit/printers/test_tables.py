@@ -1,6 +1,7 @@
-"""kubectl's tables per kind, rendered through the table tab writer exactly as `get` prints them."""
+"""Each kind's columns and cells (kubelab.printers.tables), rendered through the CLI's table printer and tab
+writer exactly as `get` prints them."""
 
-from kubelab.cli.render import printers
+from kubelab.cli.render import table as printers
 from kubelab.cli.render.tabwriter import table_writer
 from tests.unit.cli.helpers import NOW, ago, obj, pod
 

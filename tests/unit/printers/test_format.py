@@ -1,10 +1,8 @@
-"""Ages, access modes, quantities and timestamps as kubectl renders them."""
-
-import time
+"""Ages, labels, selectors and quantities as the printers render them."""
 
 import pytest
 
-from kubelab.cli.render import format as fmt
+from kubelab.printers import format as fmt
 from tests.unit.cli.helpers import NOW, ago, obj
 
 H, M, D = 3600, 60, 86400
@@ -32,29 +30,11 @@ def test_since_a_timestamp():
     assert fmt.since(p.metadata, "creation_timestamp", NOW) == "3m2s"
 
 
-@pytest.mark.parametrize("modes, want", [
-    (["ReadWriteOnce"], "RWO"), (["ReadWriteMany", "ReadWriteOnce"], "RWO,RWX"),
-    (["ReadOnlyMany", "ReadWriteOncePod", "ReadWriteOnce", "ReadWriteOnce"], "RWO,ROX,RWOP"), ([], ""),
-])
-def test_access_modes_in_kubectls_order(modes, want):
-    assert fmt.access_modes(modes) == want
-
 
 @pytest.mark.parametrize("value, want", [("1Gi", "1Gi"), ("1024Mi", "1Gi"), ("500M", "500M"), ("", "0"),
                                          ("not-a-quantity", "not-a-quantity")])
 def test_quantity_canonical(value, want):
     assert fmt.quantity(value) == want
-
-
-def test_rfc1123z_uses_the_local_zone(monkeypatch):
-    monkeypatch.setenv("TZ", "Asia/Tokyo")
-    time.tzset()
-    try:
-        p = obj("apiVersion: v1\nkind: Pod\nmetadata: {name: x, creationTimestamp: '2024-01-02T03:04:05Z'}\n")
-        assert fmt.rfc1123z(p.metadata, "creation_timestamp") == "Tue, 02 Jan 2024 12:04:05 +0900"
-    finally:
-        monkeypatch.delenv("TZ")
-        time.tzset()
 
 
 def test_labels_and_selectors():
@@ -71,14 +51,3 @@ spec:
   template: {metadata: {labels: {app: web}}, spec: {containers: [{name: c, image: i}]}}
 """)
     assert fmt.format_label_selector(d.spec.selector) == "app=web,tier in (a,b)"
-
-
-def test_default_class_and_class_names():
-    sc = obj("apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: s, annotations: "
-             "{storageclass.kubernetes.io/is-default-class: 'true'}}\nprovisioner: p\n")
-    assert fmt.is_default_class(sc.metadata)
-    pvc = obj("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: c}\nspec: {storageClassName: fast}\n")
-    assert fmt.pvc_class(pvc) == "fast"
-    unset = obj("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: c}\nspec: {}\n")
-    assert fmt.pvc_class(unset) == ""
-

@@ -1,0 +1,12 @@
+"""How the server and the command line print objects: the columns of each kind, their cells, a pod's status
+summary (k/k pkg/printers/internalversion/printers.go, upstream the API server's Table printing, which
+kubectl shows). The API server's Table answers, the web view and `kubelab get` read the same definitions.
+
+- tables: each kind's columns (wide-only ones marked) and cells (printers.go's print<Kind> functions);
+- podstatus: a pod's READY, STATUS and RESTARTS (printPod);
+- format: the value renderings they need: ages (apimachinery util/duration), labels and selectors,
+  quantities.
+
+CLI-only output (tabwriter, jsonpath, -o, watch, the NAMESPACE column and `kind/` prefix) is
+kubelab.cli.render's.
+"""
