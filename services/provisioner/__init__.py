@@ -10,7 +10,8 @@ attach/detach controller and the protection finalizers, in one process (see docs
     provisioning/    dynamic provisioning (sig-storage-lib-external-provisioner): decision.py (pure),
                      controller.py, plugin.py the provisioner interface, local_path.py (class `standard`),
                      network_disk.py, shared.py, sweeper.py (directories no volume owns)
-    attachdetach/    VolumeAttachments for network disks (pkg/controller/volume/attachdetach): decision.py, controller.py
+    attachdetach/    VolumeAttachments for network disks (pkg/controller/volume/attachdetach): decision.py,
+                     controller.py
     protection/      the pvc-protection and pv-protection finalizers: decision.py, controller.py
     assumed.py       objects just written, newer than the informers show yet
     indexes.py       shared informer indexes
