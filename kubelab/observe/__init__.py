@@ -7,6 +7,7 @@ Modules, each one concept:
   timestamps and conditions say happened (`past`), and what changed between two versions (`diff`);
 - `timeline`: gathers Events, objects and the launcher's journal into one sorted view, and follows it;
 - `history`: the `kubelab record` file: a full watch history, written and read as JSON lines;
+- `recorder`: `kubelab record` itself: a list and a watch per kind into that file;
 - `invariants`: the pure checker behind `kubelab check`;
 - `chaos`: seeded fault schedules and running them through the launcher.
 

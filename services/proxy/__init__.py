@@ -6,5 +6,6 @@ partitioned; `userspace` (the old pkg/proxy/userspace, removed upstream in 1.26)
 process and is used only where nft is missing or not permitted. docs/proxy.md tells the whole story.
 
 Modules: `serviceports` and `endpoints` (what to proxy: servicechangetracker.go, endpointslicecache.go,
-topology.go), `nftables` (the rules), `userspace` (the relay), `proxier` (informers and the sync loop).
+topology.go), `nftables` (the rules), `userspace` (the relay), `proxier` (informers and the sync loop),
+`conntrack` (stale UDP entries: conntrack/cleanup.go).
 """
