@@ -5,6 +5,12 @@ with a package-scoped fixture (tests/e2e/scheduler's cluster); a test may name a
 leased (kubelab.cluster.ports), address ranges held (tests.support.host_ranges), kernel objects and
 state dirs named after the cluster id and the test's temp dir."""
 import pytest
+from hypothesis import settings
+
+# Property tests check what holds, not how fast: hypothesis' default 200 ms per example is a timing
+# assertion that a loaded CI machine fails at random (test_labels' canonical form did).
+settings.register_profile("kubelab", deadline=None)
+settings.load_profile("kubelab")
 
 
 def _group(item) -> str:
