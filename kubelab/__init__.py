@@ -19,6 +19,8 @@ Rules several processes apply
     podutil.py             pod conditions, Ready, available, terminal (pkg/api/v1/pod)
     controller_ref_manager.py  adoption and release of owned objects (ControllerRefManager)
     nodeaffinity.py        node selector and topology terms
+    printers/              each kind's table columns and cells, a pod's status summary (server-side printing:
+                           the API server's Table answers, the web view, `kubelab get`)
     storage/               claims, volumes and classes; which volume a claim gets (component-helpers storage/volume)
     network.py, podnet.py, hostaddr.py, nft.py, kubeletaddr.py   the address plan and the kernel objects of the
                            pod network, Service addresses on the host, the proxy's nftables table, a kubelet's address
@@ -30,7 +32,10 @@ The controller runtime (client-go, controller-runtime, component-base)
     expectations.py        creates and deletes issued but not yet seen
     leaderelection.py      Lease-based leader election
     events.py              the event recorder, with counting, aggregation and spam filtering
-    process.py, metrics.py, logs.py   the process skeleton (config, health, metrics, signals), key=value logs
+    config.py              one frozen configuration dataclass per process: flags, environment, validate()
+    skeleton.py            the skeleton every process runs in, the API server included (health, metrics, SIGTERM)
+    process.py             a component's process: the skeleton plus client, informers, events, controllers, election
+    metrics.py, logs.py    Prometheus metrics; key=value logs
 
 Around the cluster
     cluster/               the local launcher behind `kubelab up` (component registry, state dir, processes)
