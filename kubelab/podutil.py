@@ -1,11 +1,16 @@
 """Pod predicates more than one component needs (k/k `pkg/api/v1/pod/util.go`): conditions, Ready,
-available (Ready for minReadySeconds), terminal phases. Pure; the clock is passed in (epoch seconds).
+available (Ready for minReadySeconds), terminal phases; and the pod's QoS class (`pkg/apis/core/helper/qos`
+`ComputePodQOS`), which the API server sets on create, the kubelet keeps and `describe` prints. Pure; the
+clock is passed in (epoch seconds).
 """
 from __future__ import annotations
 
-from kubelab.api.v1 import core_pb2
+from fractions import Fraction
 
-__all__ = ["get_pod_condition", "ready_condition", "is_pod_ready", "pod_ready_since", "is_pod_available",
+from kubelab.api.v1 import core_pb2
+from kubelab.quantity import parse_quantity
+
+__all__ = ["qos_class", "get_pod_condition", "ready_condition", "is_pod_ready", "pod_ready_since", "is_pod_available",
            "is_pod_terminal"]
 
 
@@ -47,3 +52,41 @@ def is_pod_available(pod: core_pb2.Pod, min_ready_seconds: int, now: float) -> b
 def is_pod_terminal(pod: core_pb2.Pod) -> bool:
     """IsPodTerminal: Succeeded or Failed, the pod will not run again."""
     return pod.status.phase in ("Succeeded", "Failed")
+
+
+QOS_RESOURCES = ("cpu", "memory")
+"""The compute resources a QoS class is decided on (qos.isSupportedQoSComputeResource)."""
+
+
+def qos_class(spec: core_pb2.PodSpec) -> str:
+    """BestEffort, Burstable or Guaranteed (ComputePodQOS): the sums of the cpu and memory requests and
+    limits above zero over the containers and init containers; Guaranteed when every container limits
+    both and each request sum equals its limit sum (as quantities: "1" is "1000m"), BestEffort when there
+    is none at all. A quantity that does not parse counts as absent (validation refuses such pods)."""
+    requests: dict[str, Fraction] = {}
+    limits: dict[str, Fraction] = {}
+    guaranteed = True
+    for c in [*spec.containers, *spec.init_containers]:
+        for given, total in ((c.resources.requests, requests), (c.resources.limits, limits)):
+            for name in QOS_RESOURCES:
+                value = _positive(given.get(name))
+                if value:
+                    total[name] = total.get(name, 0) + value
+        if not all(_positive(c.resources.limits.get(name)) for name in QOS_RESOURCES):
+            guaranteed = False
+    if not requests and not limits:
+        return "BestEffort"
+    if guaranteed and all(limits.get(name) == value for name, value in requests.items()) \
+            and len(requests) == len(limits):
+        return "Guaranteed"
+    return "Burstable"
+
+
+def _positive(text: str | None) -> Fraction | None:
+    if not text:
+        return None
+    try:
+        value = parse_quantity(text)
+    except ValueError:
+        return None
+    return value if value > 0 else None

@@ -10,24 +10,12 @@ from google.protobuf.message import Message
 from kubelab.api.registry import KindInfo
 from kubelab.api.v1 import core_pb2
 from kubelab.meta import copy_of
+from kubelab.podutil import qos_class
 
 
 def now_timestamp(msg_field, now: float) -> None:
     """metav1.Time has second precision."""
     msg_field.FromSeconds(int(now))
-
-
-def qos_class(spec: core_pb2.PodSpec) -> str:
-    """BestEffort, Burstable or Guaranteed, from the containers' requests and limits."""
-    containers = list(spec.init_containers) + list(spec.containers)
-    if not any(c.resources.requests or c.resources.limits for c in containers):
-        return "BestEffort"
-    for c in containers:
-        limits, requests = c.resources.limits, c.resources.requests
-        for res in ("cpu", "memory"):
-            if res not in limits or requests.get(res, limits[res]) != limits[res]:
-                return "Burstable"
-    return "Guaranteed"
 
 
 def merge_string_data(secret: core_pb2.Secret) -> None:

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from kubelab.api.v1 import core_pb2
+from kubelab.podutil import qos_class
 from services.kubelet.decisions import get_phase, is_sidecar
 
-__all__ = ["Terminated", "ContainerView", "container_status", "build_pod_status", "qos_class",
+__all__ = ["Terminated", "ContainerView", "container_status", "build_pod_status",
            "KUBELET_CONDITIONS"]
 
 KUBELET_CONDITIONS = ("PodScheduled", "Initialized", "ContainersReady", "Ready")
@@ -97,19 +98,6 @@ def container_status(v: ContainerView) -> core_pb2.ContainerStatus:
     if v.last is not None:
         cs.last_state.terminated.CopyFrom(_terminated(v.last))
     return cs
-
-
-def qos_class(spec: core_pb2.PodSpec) -> str:
-    containers = list(spec.containers) + list(spec.init_containers)
-    requests = [dict(c.resources.requests) for c in containers]
-    limits = [dict(c.resources.limits) for c in containers]
-    if not any(requests) and not any(limits):
-        return "BestEffort"
-    for req, lim in zip(requests, limits):
-        for res in ("cpu", "memory"):
-            if res not in lim or req.get(res, lim[res]) != lim[res]:
-                return "Burstable"
-    return "Guaranteed"
 
 
 def _names(views: list[ContainerView], pred) -> str:

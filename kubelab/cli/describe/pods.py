@@ -7,6 +7,7 @@ from google.protobuf.message import Message
 from kubelab.cli.describe.page import (PrefixWriter, Related, annotations_multiline, labels_multiline, rfc1123z,
                                        tolerations_multiline)
 from kubelab.meta import controller_of
+from kubelab.podutil import qos_class
 from kubelab.printers import format as fmt
 
 __all__ = ["describe_pod", "describe_pod_template", "describe_containers", "describe_volumes", "qos_class"]
@@ -233,18 +234,6 @@ def describe_gce_pd(w: PrefixWriter, pd: Message) -> None:
                f"    ReadOnly:\t{fmt.bool_str(pd.read_only)}\n")
 
 
-def qos_class(pod: Message) -> str:
-    if pod.status.qos_class:
-        return pod.status.qos_class
-    containers = list(pod.spec.containers) + list(pod.spec.init_containers)
-    if not any(c.resources.requests or c.resources.limits for c in containers):
-        return "BestEffort"
-    guaranteed = all(
-        all(c.resources.limits.get(r) and c.resources.requests.get(r, c.resources.limits.get(r)) ==
-            c.resources.limits.get(r) for r in ("cpu", "memory")) for c in containers)
-    return "Guaranteed" if guaranteed else "Burstable"
-
-
 def describe_pod(pod: Message, related: Related, w: PrefixWriter) -> None:
     meta, spec, status = pod.metadata, pod.spec, pod.status
     w.write(0, f"Name:\t{meta.name}\n")
@@ -290,7 +279,7 @@ def describe_pod(pod: Message, related: Related, w: PrefixWriter) -> None:
         for c in status.conditions:
             w.write(1, f"{c.type} \t{c.status} \n")
     describe_volumes(w, spec.volumes)
-    w.write(0, f"QoS Class:\t{qos_class(pod)}\n")
+    w.write(0, f"QoS Class:\t{pod.status.qos_class or qos_class(pod.spec)}\n")
     labels_multiline(w, "Node-Selectors", spec.node_selector)
     tolerations_multiline(w, "Tolerations", spec.tolerations)
 

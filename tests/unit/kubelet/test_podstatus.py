@@ -1,6 +1,7 @@
 """The reported pod status: container states, conditions and their transition times."""
 from kubelab.api.v1 import core_pb2
-from services.kubelet.podstatus import ContainerView, Terminated, build_pod_status, container_status, qos_class
+from kubelab.podutil import qos_class
+from services.kubelet.podstatus import ContainerView, Terminated, build_pod_status, container_status
 
 
 def pod(*containers, init=(), gates=()):
@@ -99,3 +100,18 @@ def test_qos():
         p.spec.containers[0].resources.limits[r] = "1"
         p.spec.containers[0].resources.requests[r] = "1"
     assert qos_class(p.spec) == "Guaranteed"
+
+
+def test_qos_compares_quantities_and_sums_init_containers():
+    """ComputePodQOS: "1" and "1000m" are one value; zero counts as unset; an init container without
+    limits makes the pod Burstable; a non-QoS resource changes nothing."""
+    p = pod("a")
+    c = p.spec.containers[0]
+    c.resources.limits.update({"cpu": "1", "memory": "1Gi"})
+    c.resources.requests.update({"cpu": "1000m", "memory": "1024Mi", "ephemeral-storage": "1Gi"})
+    assert qos_class(p.spec) == "Guaranteed"
+    p.spec.init_containers.add(name="init", image="busybox").resources.requests["cpu"] = "100m"
+    assert qos_class(p.spec) == "Burstable"
+    q = pod("b")
+    q.spec.containers[0].resources.requests["cpu"] = "0"
+    assert qos_class(q.spec) == "BestEffort"
