@@ -181,6 +181,14 @@ class LeaderElector:
         self._leading = False
         self.transitions_seen = 0
         """How many times this process became leader (for metrics)."""
+        self.on_change: list[Callable[[bool], object]] = []
+        """Called with True when this process starts leading, False when it stops (health follows it)."""
+
+    def _set_leading(self, value: bool) -> None:
+        if value != self._leading:
+            self._leading = value
+            for fn in self.on_change:
+                fn(value)
 
     def is_leader(self) -> bool:
         """True while this process may act as the leader; checks the renew deadline on every call."""
@@ -212,7 +220,7 @@ class LeaderElector:
                 # outage): renew at once rather than lead for no time at all, stop, and acquire again.
                 continue
             await asyncio.sleep(_jitter(self.config.retry_period))
-        self._leading = True
+        self._set_leading(True)
         self.transitions_seen += 1
         log.info("successfully acquired lease lease=%s/%s identity=%s", self.namespace, self.name, self.identity)
         self._record_event("became leader")
@@ -224,7 +232,7 @@ class LeaderElector:
                 leading = tg.create_task(lead(), name=f"leading:{self.name}")
                 renewing = tg.create_task(self._renew_until_lost(), name=f"renew:{self.name}")
                 done, _ = await asyncio.wait([leading, renewing], return_when=asyncio.FIRST_COMPLETED)
-                self._leading = False
+                self._set_leading(False)
                 finished = leading in done
                 leading.cancel()  # lost: stop acting (and wait for it) before anyone may take over
                 renewing.cancel()
@@ -234,7 +242,7 @@ class LeaderElector:
             self._record_event("stopped leading")
             raise
         finally:
-            self._leading = False
+            self._set_leading(False)
         if finished:
             await self._release()
         else:

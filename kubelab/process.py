@@ -156,14 +156,21 @@ class Process(Skeleton):
                 tg.create_task(fn(), name=name)
 
     async def _report_health(self) -> None:
+        """Health service "" SERVING once the caches have synced; "leader" following the elector's
+        transitions (events, not polling)."""
         await self.informers.wait_for_cache_sync()
         await self.health.set("", SERVING)
+        if self.elector is None:
+            return
+        changed = asyncio.Event()
+        self.elector.on_change.append(lambda _leading: changed.set())
         leading = None
-        while self.elector is not None:
+        while True:
+            changed.clear()
             if self.is_leader() != leading:
                 leading = self.is_leader()
                 await self.health.set(LEADER_SERVICE, SERVING if leading else NOT_SERVING)
-            await asyncio.sleep(0.1)
+            await changed.wait()
 
     async def _probe_api(self, interval: float = 2.0, failures_allowed: int = 2) -> None:
         """NOT_SERVING while the API server cannot be reached (e.g. `kubelab partition`), SERVING again after."""
