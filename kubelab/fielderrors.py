@@ -41,20 +41,31 @@ class Path:
         # Each segment is (name, subscript); a subscript segment has an empty name, as in Go.
         self._segments: tuple[tuple[str, str], ...] = tuple((n, "") for n in (name, *more))
 
+    # Validation builds a path for every field it visits, error or not (tens per object on the API
+    # server's write path), so these stay as cheap as a tuple concatenation.
     @classmethod
     def _of(cls, segments: tuple[tuple[str, str], ...]) -> Path:
-        path = cls.__new__(cls)
+        path = object.__new__(cls)
         path._segments = segments
         return path
 
     def child(self, name: str, *more: str) -> Path:
-        return Path._of(self._segments + tuple((n, "") for n in (name, *more)))
+        path = object.__new__(Path)
+        if more:
+            path._segments = self._segments + ((name, ""),) + tuple((n, "") for n in more)
+        else:
+            path._segments = self._segments + ((name, ""),)
+        return path
 
     def index(self, i: int) -> Path:
-        return Path._of(self._segments + (("", str(i)),))
+        path = object.__new__(Path)
+        path._segments = self._segments + (("", str(i)),)
+        return path
 
     def key(self, k: str) -> Path:
-        return Path._of(self._segments + (("", k),))
+        path = object.__new__(Path)
+        path._segments = self._segments + (("", k),)
+        return path
 
     def __str__(self) -> str:
         out = []
