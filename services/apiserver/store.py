@@ -17,6 +17,10 @@ value held by another Service fails the whole write (`Taken`), so two API server
 the same moment can never hand out one address or port twice, and nothing is held by a Service that
 was not stored. Releases only drop values this object holds.
 
+Writes that arrive while another is on its way to Redis go together: one pipeline of script calls,
+one round trip, sent by the Store's own sender task (`_Batcher`). Each write is still its own script
+run, atomic alone, with its own answer; only the cost of getting them to Redis and back is shared.
+
 A create may carry the caller's request id. The script records which key it created under it, and a
 second create with the same id writes nothing and reports that key (`Replayed`): a client that retries
 after losing the answer (Redis timed out after applying the write, the connection broke on the way
@@ -24,11 +28,13 @@ back) gets the first attempt's object instead of a duplicate.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Iterable
 
 import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError, NoScriptError
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
@@ -150,6 +156,90 @@ SOCKET_TIMEOUT = 5.0  # seconds; read_changes blocks for at most READ_BLOCK_MAX_
 READ_BLOCK_MAX_MS = 2000
 
 
+class _Batcher:
+    """Calls of one Lua script, sent to Redis in pipelines: whatever is queued when the previous
+    pipeline's answers are back goes in the next one (at most MAX_BATCH calls).
+
+    Under load this is what most of a write's client-side cost was: taking a connection from the
+    pool, a send system call and a timeout per command. A call that finds nothing on its way goes
+    without waiting. The pipeline is sent by one task the Store owns, so a caller that is cancelled
+    (its client gone) never cuts off the others' writes. A connection error or timeout fails every call of the pipeline
+    (whether Redis applied them is unknown, as for a single call); nothing is retried, except calls
+    Redis answered NOSCRIPT (not run: its script cache was emptied), after loading the script again.
+    """
+
+    MAX_BATCH = 128
+
+    def __init__(self, redis: aioredis.Redis, script: str):
+        self.redis = redis
+        self.script = script
+        self.sha = redis.register_script(script).sha
+        self._queue: list[tuple[tuple, tuple, asyncio.Future]] = []
+        self._sender: asyncio.Task | None = None
+
+    async def call(self, keys: tuple, args: tuple):
+        fut = asyncio.get_running_loop().create_future()
+        self._queue.append((keys, args, fut))
+        if self._sender is None:
+            self._sender = asyncio.get_running_loop().create_task(self._send_all())
+        return await fut
+
+    async def close(self) -> None:
+        if self._sender is not None:
+            self._sender.cancel()
+            try:
+                await self._sender
+            except asyncio.CancelledError:
+                pass
+        _fail(self._queue, RedisConnectionError("the store was closed"))  # a sender cancelled before it ran
+        self._queue = []
+
+    async def _send_all(self) -> None:
+        batch: list = []
+        try:
+            while self._queue:
+                batch, self._queue = self._queue[:self.MAX_BATCH], self._queue[self.MAX_BATCH:]
+                try:
+                    answers = await self._send(batch)
+                except Exception as e:  # every caller of the pipeline hears of it
+                    _fail(batch, e)
+                    continue
+                retry = [call for call, answer in zip(batch, answers) if isinstance(answer, NoScriptError)]
+                for (_, _, fut), answer in zip(batch, answers):
+                    if fut.done() or isinstance(answer, NoScriptError):
+                        continue
+                    if isinstance(answer, Exception):
+                        fut.set_exception(answer)
+                    else:
+                        fut.set_result(answer)
+                batch = retry
+                if retry:
+                    try:
+                        await self.redis.script_load(self.script)
+                    except Exception as e:
+                        _fail(retry, e)
+                        continue
+                    self._queue[:0] = retry
+        except asyncio.CancelledError:  # the Store is closing
+            _fail(batch + self._queue, RedisConnectionError("the store was closed"))
+            self._queue = []
+            raise
+        finally:
+            self._sender = None
+
+    async def _send(self, batch: list) -> list:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for keys, args, _ in batch:
+                pipe.execute_command("EVALSHA", self.sha, len(keys), *keys, *args)
+            return await pipe.execute(raise_on_error=False)
+
+
+def _fail(calls: list, error: Exception) -> None:
+    for _, _, fut in calls:
+        if not fut.done():
+            fut.set_exception(error)
+
+
 class Store:
     def __init__(self, url: str, history: int = 10000):
         self.url = url
@@ -161,17 +251,18 @@ class Store:
         self.redis = aioredis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=SOCKET_TIMEOUT,
                                              socket_keepalive=True, health_check_interval=5,
                                              retry=Retry(NoBackoff(), 0))
-        self._write = self.redis.register_script(_WRITE)
+        self._writes = _Batcher(self.redis, _WRITE)
 
     async def close(self) -> None:
+        await self._writes.close()
         await self.redis.aclose()
 
     async def _run(self, op: str, kind: str, key: str, data: bytes, expected: str = "", request_id: str = "",
                    claims: Iterable[str] = (), releases: Iterable[str] = ()) -> int:
-        res = await self._write(keys=[_obj(kind), _rv(kind), REV, STREAM, f"{PREFIX}req:{request_id}",
-                                      SERVICE_ALLOCATIONS],
-                                args=[key, op, expected, data, self.history, kind, request_id, REQUEST_ID_TTL,
-                                      " ".join(claims), " ".join(releases)])
+        res = await self._writes.call((_obj(kind), _rv(kind), REV, STREAM, f"{PREFIX}req:{request_id}",
+                                       SERVICE_ALLOCATIONS),
+                                      (key, op, expected, data, self.history, kind, request_id, REQUEST_ID_TTL,
+                                       " ".join(claims), " ".join(releases)))
         code = int(res[0])
         if code == -5:
             raise Taken(res[1].decode())
