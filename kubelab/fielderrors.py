@@ -39,7 +39,8 @@ class Path:
 
     def __init__(self, name: str, *more: str):
         # Each segment is (name, subscript); a subscript segment has an empty name, as in Go.
-        self._segments: tuple[tuple[str, str], ...] = tuple((n, "") for n in (name, *more))
+        self._segments: tuple[tuple[str, str], ...] = ((name, ""),) + tuple((n, "") for n in more) if more \
+            else ((name, ""),)
 
     # Validation builds a path for every field it visits, error or not (tens per object on the API
     # server's write path), so these stay as cheap as a tuple concatenation.
