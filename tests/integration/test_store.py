@@ -1,10 +1,11 @@
-"""The store's writes, sent to Redis together when they come together (services/apiserver/store.py)."""
+"""The Redis store (services/apiserver/store.py): writes sent together when they come together, and the
+event stream read back in both of its entry forms."""
 import asyncio
 
 import pytest
 import redis.exceptions
 
-from services.apiserver.store import KeyExists, RevisionConflict, Store
+from services.apiserver.store import STREAM, Change, KeyExists, RevisionConflict, Store
 from tests.support import RedisProcess
 
 
@@ -70,3 +71,19 @@ async def test_closing_fails_what_is_still_queued(store, turns):
                 c.result()
         elif c.exception() is not None:
             assert isinstance(c.exception(), redis.exceptions.ConnectionError)
+
+
+async def test_changes_read_back_in_both_stream_forms(store):
+    """Entries are one packed field now; a Redis kept from before holds four-field ones."""
+    await store.redis.xadd(STREAM, {"type": "ADDED", "kind": "Pod", "key": "default/old", "data": b"\x0a\x00"},
+                           id="1-0")
+    await store.redis.set("kl:rev", 1)
+    rev = await store.create("Pod", "default/new", b"line one\nline two")
+    assert rev == 2
+    assert await store.read_changes(0, block_ms=1) == [
+        Change(1, "ADDED", "Pod", "default/old", b"\x0a\x00"),
+        Change(2, "ADDED", "Pod", "default/new", b"line one\nline two")]
+    await store.update("Pod", "default/new", b"", expected_rv=2)
+    await store.delete("Pod", "default/new", b"last", expected_rv=3)
+    assert [(c.type, c.data) for c in (await store.snapshot(["Pod"])).history] == [
+        ("ADDED", b"\x0a\x00"), ("ADDED", b"line one\nline two"), ("MODIFIED", b""), ("DELETED", b"last")]
