@@ -172,9 +172,10 @@ class _Batcher:
     Under load this is what most of a write's client-side cost was: taking a connection from the
     pool, a send system call and a timeout per command. A call that finds nothing on its way goes
     without waiting. The pipeline is sent by one task the Store owns, so a caller that is cancelled
-    (its client gone) never cuts off the others' writes. A connection error or timeout fails every call of the pipeline
-    (whether Redis applied them is unknown, as for a single call); nothing is retried, except calls
-    Redis answered NOSCRIPT (not run: its script cache was emptied), after loading the script again.
+    (its client gone) never cuts off the others' writes. A connection error or timeout fails every
+    call of the pipeline (whether Redis applied them is unknown, as for a single call); nothing is
+    retried, except calls Redis answered NOSCRIPT (not run: its script cache was emptied), once,
+    after loading the script again.
     """
 
     MAX_BATCH = 128
@@ -205,6 +206,7 @@ class _Batcher:
 
     async def _send_all(self) -> None:
         batch: list = []
+        retried: set[asyncio.Future] = set()
         try:
             while self._queue:
                 batch, self._queue = self._queue[:self.MAX_BATCH], self._queue[self.MAX_BATCH:]
@@ -213,34 +215,48 @@ class _Batcher:
                 except Exception as e:  # every caller of the pipeline hears of it
                     _fail(batch, e)
                     continue
-                retry = [call for call, answer in zip(batch, answers) if isinstance(answer, NoScriptError)]
-                for (_, _, fut), answer in zip(batch, answers):
-                    if fut.done() or isinstance(answer, NoScriptError):
-                        continue
-                    if isinstance(answer, Exception):
-                        fut.set_exception(answer)
-                    else:
-                        fut.set_result(answer)
-                batch = retry
-                if retry:
-                    try:
-                        await self.redis.script_load(self.script)
-                    except Exception as e:
-                        _fail(retry, e)
-                        continue
-                    self._queue[:0] = retry
-        except asyncio.CancelledError:  # the Store is closing
-            _fail(batch + self._queue, RedisConnectionError("the store was closed"))
+                batch = _answer(batch, answers, retried)
+                if batch:
+                    await self._load_script_for(batch)
+        except BaseException as e:  # the Store closing (cancelled), or a bug here: no caller is left waiting
+            _fail(batch + self._queue, e if isinstance(e, Exception) else RedisConnectionError("the store was closed"))
             self._queue = []
-            raise
+            if not isinstance(e, Exception):
+                raise
         finally:
             self._sender = None
+
+    async def _load_script_for(self, calls: list) -> None:
+        """Load the script again and put the calls Redis answered NOSCRIPT first in line."""
+        try:
+            await self.redis.script_load(self.script)
+        except Exception as e:
+            _fail(calls, e)
+            return
+        self._queue[:0] = calls
 
     async def _send(self, batch: list) -> list:
         async with self.redis.pipeline(transaction=False) as pipe:
             for keys, args, _ in batch:
                 pipe.execute_command("EVALSHA", self.sha, len(keys), *keys, *args)
             return await pipe.execute(raise_on_error=False)
+
+
+def _answer(batch: list, answers: list, retried: set[asyncio.Future]) -> list:
+    """Give each caller its answer, except the calls Redis answered NOSCRIPT for the first time: those
+    are returned, to go again (a second NOSCRIPT is the caller's answer)."""
+    retry = [call for call, answer in zip(batch, answers)
+             if isinstance(answer, NoScriptError) and call[2] not in retried]
+    waiting = {fut for _, _, fut in retry}
+    retried |= waiting
+    for (_, _, fut), answer in zip(batch, answers):
+        if fut.done() or fut in waiting:
+            continue
+        if isinstance(answer, Exception):
+            fut.set_exception(answer)
+        else:
+            fut.set_result(answer)
+    return retry
 
 
 def _fail(calls: list, error: Exception) -> None:
