@@ -75,6 +75,8 @@ def _memoized(check: Callable[[str], list[str]]) -> Callable[[str], list[str]]:
 
     @functools.wraps(check)
     def memoized(value: str) -> list[str]:
+        if len(value) > 256:  # longer than any valid name: not worth keeping (and memory stays bounded)
+            return check(value)
         return list(remembered(value))
     return memoized
 

@@ -138,13 +138,18 @@ def _dns(spec: core_pb2.PodSpec, path: Path) -> Errors:
 # Pod's validation, and the API server sees the same one again and again: every replica a ReplicaSet
 # creates from its template, an update that leaves the spec alone (labels, annotations, finalizers),
 # a workload's update that leaves its template alone. The validation is a function of the spec alone.
+# Specs larger than SPEC_MEMO_MAX_BYTES are validated every time, so the memory stays bounded (16 MB).
 SPEC_MEMO_SIZE = 1024
+SPEC_MEMO_MAX_BYTES = 16 << 10
 _spec_memo: OrderedDict[tuple[bytes, Path, bool], tuple[FieldError, ...]] = OrderedDict()
 
 
 def validate_pod_spec(spec: core_pb2.PodSpec, path: Path, is_pod: bool = False) -> Errors:
     """ValidatePodSpec (expects defaults applied: a missing grace period is an error here, as there)."""
-    key = (spec.SerializeToString(deterministic=True), path, is_pod)
+    data = spec.SerializeToString(deterministic=True)
+    if len(data) > SPEC_MEMO_MAX_BYTES:
+        return _validate_pod_spec(spec, path, is_pod)
+    key = (data, path, is_pod)
     errs = _spec_memo.get(key)
     if errs is None:
         errs = _spec_memo[key] = tuple(_validate_pod_spec(spec, path, is_pod))
