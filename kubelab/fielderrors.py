@@ -44,12 +44,6 @@ class Path:
 
     # Validation builds a path for every field it visits, error or not (tens per object on the API
     # server's write path), so these stay as cheap as a tuple concatenation.
-    @classmethod
-    def _of(cls, segments: tuple[tuple[str, str], ...]) -> Path:
-        path = object.__new__(cls)
-        path._segments = segments
-        return path
-
     def child(self, name: str, *more: str) -> Path:
         path = object.__new__(Path)
         if more:
