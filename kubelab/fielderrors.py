@@ -39,22 +39,28 @@ class Path:
 
     def __init__(self, name: str, *more: str):
         # Each segment is (name, subscript); a subscript segment has an empty name, as in Go.
-        self._segments: tuple[tuple[str, str], ...] = tuple((n, "") for n in (name, *more))
+        self._segments: tuple[tuple[str, str], ...] = ((name, ""),) + tuple((n, "") for n in more) if more \
+            else ((name, ""),)
 
-    @classmethod
-    def _of(cls, segments: tuple[tuple[str, str], ...]) -> Path:
-        path = cls.__new__(cls)
-        path._segments = segments
+    # Validation builds a path for every field it visits, error or not (tens per object on the API
+    # server's write path), so these stay as cheap as a tuple concatenation.
+    def child(self, name: str, *more: str) -> Path:
+        path = object.__new__(Path)
+        if more:
+            path._segments = self._segments + ((name, ""),) + tuple((n, "") for n in more)
+        else:
+            path._segments = self._segments + ((name, ""),)
         return path
 
-    def child(self, name: str, *more: str) -> Path:
-        return Path._of(self._segments + tuple((n, "") for n in (name, *more)))
-
     def index(self, i: int) -> Path:
-        return Path._of(self._segments + (("", str(i)),))
+        path = object.__new__(Path)
+        path._segments = self._segments + (("", str(i)),)
+        return path
 
     def key(self, k: str) -> Path:
-        return Path._of(self._segments + (("", k),))
+        path = object.__new__(Path)
+        path._segments = self._segments + (("", k),)
+        return path
 
     def __str__(self) -> str:
         out = []

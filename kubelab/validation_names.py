@@ -10,7 +10,9 @@ of "a qualified name"; DNS names keep "characters". Lengths are counted in UTF-8
 
 from __future__ import annotations
 
+import functools
 import re
+from typing import Callable
 
 __all__ = [
     "DNS1123_LABEL_MAX_LENGTH", "DNS1123_SUBDOMAIN_MAX_LENGTH", "DNS1035_LABEL_MAX_LENGTH",
@@ -66,10 +68,24 @@ def regex_error(msg: str, fmt: str, *examples: str) -> str:
     return f"{msg} (e.g. {eg}regex used for validation is '{fmt}')"
 
 
+def _memoized(check: Callable[[str], list[str]]) -> Callable[[str], list[str]]:
+    """The same check, remembering its answer per value: the API server checks the same label keys,
+    values, resource and container names on every object it writes. Each caller gets its own list."""
+    remembered = functools.lru_cache(maxsize=4096)(lambda value: tuple(check(value)))
+
+    @functools.wraps(check)
+    def memoized(value: str) -> list[str]:
+        if len(value) > 256:  # longer than any valid name: not worth keeping (and memory stays bounded)
+            return check(value)
+        return list(remembered(value))
+    return memoized
+
+
 def _blen(value: str) -> int:
     return len(value.encode("utf-8", "surrogatepass"))
 
 
+@_memoized
 def is_dns1123_label(value: str) -> list[str]:
     """An RFC 1123 label: what most object names that become hostnames must be."""
     errs = []
@@ -83,6 +99,7 @@ def is_dns1123_label(value: str) -> list[str]:
     return errs
 
 
+@_memoized
 def is_dns1123_subdomain(value: str) -> list[str]:
     """An RFC 1123 subdomain: the rule for most object names (Deployments, PVCs, ...)."""
     errs = []
@@ -93,6 +110,7 @@ def is_dns1123_subdomain(value: str) -> list[str]:
     return errs
 
 
+@_memoized
 def is_dns1035_label(value: str) -> list[str]:
     """An RFC 1035 label: Service names, which must start with a letter."""
     errs = []
@@ -103,6 +121,7 @@ def is_dns1035_label(value: str) -> list[str]:
     return errs
 
 
+@_memoized
 def is_qualified_name(value: str) -> list[str]:
     """A label key, annotation key or finalizer: `[prefix/]name` with a DNS-subdomain prefix."""
     errs: list[str] = []
@@ -127,6 +146,7 @@ def is_qualified_name(value: str) -> list[str]:
     return errs
 
 
+@_memoized
 def is_valid_label_value(value: str) -> list[str]:
     """A label value: empty, or a qualified-name-like string of at most 63 characters."""
     errs = []

@@ -105,11 +105,19 @@ class Resources:
 
     def _stored(self, msg: Message) -> bytes:
         """Objects are stored without resourceVersion, apiVersion and kind (they come from the key)."""
-        copy = copy_of(msg)
-        copy.metadata.resource_version = ""
-        copy.api_version = ""
-        copy.kind = ""
-        return copy.SerializeToString()
+        if not msg.HasField("metadata"):  # never valid; a copy, so that msg does not gain an empty one
+            copy = copy_of(msg)
+            copy.metadata.resource_version = copy.api_version = copy.kind = ""
+            return copy.SerializeToString()
+        # Without copying the object (this runs on every write, twice on an update): blank the three
+        # fields, serialize, put them back. None of them has presence, so msg is left exactly as it was.
+        meta = msg.metadata
+        kept = meta.resource_version, msg.api_version, msg.kind
+        meta.resource_version = msg.api_version = msg.kind = ""
+        try:
+            return msg.SerializeToString()
+        finally:
+            meta.resource_version, msg.api_version, msg.kind = kept
 
     def _check_valid(self, info: KindInfo, msg: Message, errs: list) -> None:
         if errs:
@@ -202,22 +210,23 @@ class Resources:
         return held(obj) if info.kind == "Service" else []
 
     async def _write(self, info: KindInfo, new: Message, expected: int,
-                     old: Message | None = None) -> tuple[Message, bool]:
-        """Store an updated object; a terminating object whose last finalizer went is removed. A Service
-        update (old given) claims or releases its ClusterIPs and NodePorts in the same write."""
+                     old: Message | None = None, data: bytes | None = None) -> tuple[Message, bool]:
+        """Store an updated object (data: its _stored() bytes, when the caller has them already); a
+        terminating object whose last finalizer went is removed. A Service update (old given) claims or
+        releases its ClusterIPs and NodePorts in the same write."""
         key = object_key(info, new.metadata.namespace, new.metadata.name)
         meta = new.metadata
         gone = (meta.HasField("deletion_timestamp") and not _held(info, new)
                 and (info.kind != "Pod" or meta.deletion_grace_period_seconds == 0))
         try:
             if gone:
-                rv = await self.store.delete(info.kind, key, self._stored(new), expected,
+                rv = await self.store.delete(info.kind, key, self._stored(new) if data is None else data, expected,
                                              self._service_holds(info, new))
-            elif info.kind == "Service" and old is not None:
+            elif info.kind == "Service" and old is not None:  # the allocator may give `new` addresses first
                 rv = await self.services.write(new, old, lambda claims, releases: self.store.update(
                     info.kind, key, self._stored(new), expected, claims, releases))
             else:
-                rv = await self.store.update(info.kind, key, self._stored(new), expected)
+                rv = await self.store.update(info.kind, key, self._stored(new) if data is None else data, expected)
         except RevisionConflict:
             raise errors.conflict(info.resource, meta.name) from None
         except KeyNotFound:
@@ -237,9 +246,10 @@ class Resources:
         strategy.prepare_for_update(info, msg, old)
         if not skip_validation:
             self._check_valid(info, msg, validate_update(msg, old))
-        if dry_run or self._stored(msg) == self._stored(old):
+        data = self._stored(msg)
+        if dry_run or data == self._stored(old):
             return msg  # an update that changes nothing writes nothing (resourceVersion unchanged)
-        return (await self._write(info, msg, expected, old))[0]
+        return (await self._write(info, msg, expected, old, data))[0]
 
     async def update_status(self, msg: Message, default_namespace: str = "", dry_run: bool = False) -> Message:
         info = registry.kind_of(msg)
@@ -250,9 +260,10 @@ class Resources:
         expected = self._expected_rv(info, msg, current)
         merged = strategy.prepare_for_status_update(msg, old)
         self._check_valid(info, merged, validate_status_update(merged, old))
-        if dry_run or self._stored(merged) == self._stored(old):
+        data = self._stored(merged)
+        if dry_run or data == self._stored(old):
             return merged
-        return (await self._write(info, merged, expected))[0]
+        return (await self._write(info, merged, expected, data=data))[0]
 
     async def patch(self, info: KindInfo, namespace: str, name: str, patch: str | Callable[[dict], dict],
                     status: bool, dry_run: bool = False) -> Message:

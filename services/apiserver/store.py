@@ -4,7 +4,7 @@ Layout (prefix ``kl:``):
   ``rev``             the global revision counter; its value is the newest resourceVersion
   ``obj:<Kind>``      hash ``namespace/name`` -> serialized object (resourceVersion not inside)
   ``rv:<Kind>``       hash ``namespace/name`` -> resourceVersion of that object
-  ``events``          stream; entry id ``<rev>-0``, fields type, kind, key, data
+  ``events``          stream; entry id ``<rev>-0``, one field ``c``: ``<type> <kind> <key>\n<data>``
   ``req:<id>``        the key a Create with that request id wrote; expires after REQUEST_ID_TTL
   ``service-allocations``  hash ClusterIP, or ``nodeport:<port>``, -> ``namespace/name`` of the Service holding it
 
@@ -17,6 +17,10 @@ value held by another Service fails the whole write (`Taken`), so two API server
 the same moment can never hand out one address or port twice, and nothing is held by a Service that
 was not stored. Releases only drop values this object holds.
 
+Writes that arrive while another is on its way to Redis go together: one pipeline of script calls,
+one round trip, sent by the Store's own sender task (`_Batcher`). Each write is still its own script
+run, atomic alone, with its own answer; only the cost of getting them to Redis and back is shared.
+
 A create may carry the caller's request id. The script records which key it created under it, and a
 second create with the same id writes nothing and reports that key (`Replayed`): a client that retries
 after losing the answer (Redis timed out after applying the write, the connection broke on the way
@@ -24,11 +28,13 @@ back) gets the first attempt's object instead of a duplicate.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Iterable
 
 import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError, NoScriptError
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
@@ -67,7 +73,7 @@ else
   redis.call('HSET', KEYS[2], ARGV[1], rev)
 end
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], rev .. '-0',
-           'type', etype, 'kind', ARGV[6], 'key', ARGV[1], 'data', ARGV[4])
+           'c', etype .. ' ' .. ARGV[6] .. ' ' .. ARGV[1] .. '\\n' .. ARGV[4])
 if op == 'create' and ARGV[7] ~= '' then
   redis.call('SET', KEYS[5], ARGV[1], 'EX', ARGV[8])
 end
@@ -141,13 +147,122 @@ def _rv(kind: str) -> str:
 
 
 def _change(entry_id: bytes, fields: dict[bytes, bytes]) -> Change:
-    return Change(int(entry_id.split(b"-")[0]), fields[b"type"].decode(), fields[b"kind"].decode(),
-                  fields[b"key"].decode(), fields[b"data"])
+    """A stream entry. Its one field packs type, kind and key (none has a space or a newline: keys are
+    validated names) before the data: every API server reads every entry back through redis-py's
+    parser, whose cost goes by the number of fields, so one field costs half of four."""
+    rev = int(entry_id.split(b"-")[0])
+    packed = fields.get(b"c")
+    if packed is None:  # an entry of the four-field form, written before (a Redis kept across an upgrade)
+        return Change(rev, fields[b"type"].decode(), fields[b"kind"].decode(), fields[b"key"].decode(),
+                      fields[b"data"])
+    head, _, data = packed.partition(b"\n")
+    etype, kind, key = head.decode().split(" ", 2)
+    return Change(rev, etype, kind, key, data)
 
 
 REQUEST_ID_TTL = 600  # seconds a create's request id is remembered: far longer than any client retries
 SOCKET_TIMEOUT = 5.0  # seconds; read_changes blocks for at most READ_BLOCK_MAX_MS of it
 READ_BLOCK_MAX_MS = 2000
+
+
+class _Batcher:
+    """Calls of one Lua script, sent to Redis in pipelines: whatever is queued when the previous
+    pipeline's answers are back goes in the next one (at most MAX_BATCH calls).
+
+    Under load this is what most of a write's client-side cost was: taking a connection from the
+    pool, a send system call and a timeout per command. A call that finds nothing on its way goes
+    without waiting. The pipeline is sent by one task the Store owns, so a caller that is cancelled
+    (its client gone) never cuts off the others' writes. A connection error or timeout fails every
+    call of the pipeline (whether Redis applied them is unknown, as for a single call); nothing is
+    retried, except calls Redis answered NOSCRIPT (not run: its script cache was emptied), once,
+    after loading the script again.
+    """
+
+    MAX_BATCH = 128
+
+    def __init__(self, redis: aioredis.Redis, script: str):
+        self.redis = redis
+        self.script = script
+        self.sha = redis.register_script(script).sha
+        self._queue: list[tuple[tuple, tuple, asyncio.Future]] = []
+        self._sender: asyncio.Task | None = None
+
+    async def call(self, keys: tuple, args: tuple):
+        fut = asyncio.get_running_loop().create_future()
+        self._queue.append((keys, args, fut))
+        if self._sender is None:
+            self._sender = asyncio.get_running_loop().create_task(self._send_all())
+        return await fut
+
+    async def close(self) -> None:
+        if self._sender is not None:
+            self._sender.cancel()
+            try:
+                await self._sender
+            except asyncio.CancelledError:
+                pass
+        _fail(self._queue, RedisConnectionError("the store was closed"))  # a sender cancelled before it ran
+        self._queue = []
+
+    async def _send_all(self) -> None:
+        batch: list = []
+        retried: set[asyncio.Future] = set()
+        try:
+            while self._queue:
+                batch, self._queue = self._queue[:self.MAX_BATCH], self._queue[self.MAX_BATCH:]
+                try:
+                    answers = await self._send(batch)
+                except Exception as e:  # every caller of the pipeline hears of it
+                    _fail(batch, e)
+                    continue
+                batch = _answer(batch, answers, retried)
+                if batch:
+                    await self._load_script_for(batch)
+        except BaseException as e:  # the Store closing (cancelled), or a bug here: no caller is left waiting
+            _fail(batch + self._queue, e if isinstance(e, Exception) else RedisConnectionError("the store was closed"))
+            self._queue = []
+            if not isinstance(e, Exception):
+                raise
+        finally:
+            self._sender = None
+
+    async def _load_script_for(self, calls: list) -> None:
+        """Load the script again and put the calls Redis answered NOSCRIPT first in line."""
+        try:
+            await self.redis.script_load(self.script)
+        except Exception as e:
+            _fail(calls, e)
+            return
+        self._queue[:0] = calls
+
+    async def _send(self, batch: list) -> list:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for keys, args, _ in batch:
+                pipe.execute_command("EVALSHA", self.sha, len(keys), *keys, *args)
+            return await pipe.execute(raise_on_error=False)
+
+
+def _answer(batch: list, answers: list, retried: set[asyncio.Future]) -> list:
+    """Give each caller its answer, except the calls Redis answered NOSCRIPT for the first time: those
+    are returned, to go again (a second NOSCRIPT is the caller's answer)."""
+    retry = [call for call, answer in zip(batch, answers)
+             if isinstance(answer, NoScriptError) and call[2] not in retried]
+    waiting = {fut for _, _, fut in retry}
+    retried |= waiting
+    for (_, _, fut), answer in zip(batch, answers):
+        if fut.done() or fut in waiting:
+            continue
+        if isinstance(answer, Exception):
+            fut.set_exception(answer)
+        else:
+            fut.set_result(answer)
+    return retry
+
+
+def _fail(calls: list, error: Exception) -> None:
+    for _, _, fut in calls:
+        if not fut.done():
+            fut.set_exception(error)
 
 
 class Store:
@@ -161,17 +276,18 @@ class Store:
         self.redis = aioredis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=SOCKET_TIMEOUT,
                                              socket_keepalive=True, health_check_interval=5,
                                              retry=Retry(NoBackoff(), 0))
-        self._write = self.redis.register_script(_WRITE)
+        self._writes = _Batcher(self.redis, _WRITE)
 
     async def close(self) -> None:
+        await self._writes.close()
         await self.redis.aclose()
 
     async def _run(self, op: str, kind: str, key: str, data: bytes, expected: str = "", request_id: str = "",
                    claims: Iterable[str] = (), releases: Iterable[str] = ()) -> int:
-        res = await self._write(keys=[_obj(kind), _rv(kind), REV, STREAM, f"{PREFIX}req:{request_id}",
-                                      SERVICE_ALLOCATIONS],
-                                args=[key, op, expected, data, self.history, kind, request_id, REQUEST_ID_TTL,
-                                      " ".join(claims), " ".join(releases)])
+        res = await self._writes.call((_obj(kind), _rv(kind), REV, STREAM, f"{PREFIX}req:{request_id}",
+                                       SERVICE_ALLOCATIONS),
+                                      (key, op, expected, data, self.history, kind, request_id, REQUEST_ID_TTL,
+                                       " ".join(claims), " ".join(releases)))
         code = int(res[0])
         if code == -5:
             raise Taken(res[1].decode())

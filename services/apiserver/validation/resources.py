@@ -91,11 +91,12 @@ def validate_resource_requirements(res, path: Path) -> Errors:
             lim = quantity(res.limits[name])
             if req is None or lim is None:
                 continue
-            limit = canonical(res.limits[name])
             if req != lim and not is_overcommit_allowed(name):
-                errs.append(invalid(req_path, canonical(text), f"must be equal to {name} limit of {limit}"))
+                errs.append(invalid(req_path, canonical(text),
+                                    f"must be equal to {name} limit of {canonical(res.limits[name])}"))
             elif req > lim:
-                errs.append(invalid(req_path, canonical(text), f"must be less than or equal to {name} limit of {limit}"))
+                errs.append(invalid(req_path, canonical(text),
+                                    f"must be less than or equal to {name} limit of {canonical(res.limits[name])}"))
         elif not is_overcommit_allowed(name):
             errs.append(required(lim_path, "Limit must be set for non overcommitable resources"))
     names = set(res.limits) | set(res.requests)

@@ -121,6 +121,23 @@ def test_every_error_of_a_pod_comes_back_at_once():
     ]
 
 
+def test_a_spec_seen_before_gets_the_same_answer_at_its_own_path():
+    """validate_pod_spec remembers its answers by the spec's bytes (podspec.SPEC_MEMO_SIZE)."""
+    from kubelab.fielderrors import Path
+    from services.apiserver.validation.podspec import validate_pod_spec
+
+    pod = load(POD_WITH_CLAIM, **{"spec__restartPolicy": "Sometimes"})
+    first = validate_pod_spec(pod.spec, Path("spec"), is_pod=True)
+    first.append("a caller's own addition")
+    again = validate_pod_spec(copy_of(pod).spec, Path("spec"), is_pod=True)
+    assert messages(again) == ['spec.restartPolicy: Unsupported value: "Sometimes": supported values: '
+                               '"Always", "OnFailure", "Never"']
+    template = validate_pod_spec(pod.spec, Path("spec", "template", "spec"))
+    assert messages(template) == [m.replace("spec.", "spec.template.spec.", 1) for m in messages(again)]
+    pod.spec.restart_policy = "Always"
+    assert validate_pod_spec(pod.spec, Path("spec"), is_pod=True) == []
+
+
 def test_validation_expects_defaults():
     errs = messages(validate(load(POD_WITH_CLAIM, defaults=False)))
     assert "spec.terminationGracePeriodSeconds: Required value" in errs
