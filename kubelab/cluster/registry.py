@@ -103,8 +103,8 @@ class Component:
 
     @property
     def has_metrics(self) -> bool:
-        """Components built on kubelab.process serve /metrics; the API server does not."""
-        return self.upstream != REDIS
+        """Every component runs on kubelab.skeleton, which serves /metrics (the API server included)."""
+        return True
 
 
 COMPONENTS: tuple[Component, ...] = (

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from prometheus_client.core import GaugeMetricFamily
 
+from kubelab.api import registry
 from services.apiserver.watchcache import WatchCache
 
-__all__ = ["StorageCollector"]
+__all__ = ["StorageCollector", "resource_name"]
+
+
+def resource_name(kind: str) -> str:
+    """The resource label kube-apiserver gives a kind: its plural, with its group when it has one
+    (`pods`, `deployments.apps`)."""
+    try:
+        info = registry.by_kind(kind)
+    except registry.UnknownKind:
+        return kind
+    return f"{info.plural}.{info.group}" if info.group else info.plural
 
 
 class StorageCollector:
@@ -16,7 +27,7 @@ class StorageCollector:
     def collect(self):
         objects = GaugeMetricFamily("apiserver_storage_objects", "Objects stored, per kind.", labels=["resource"])
         for kind, objs in sorted(self.cache.objects.items()):
-            objects.add_metric([kind], len(objs))
+            objects.add_metric([resource_name(kind)], len(objs))
         yield objects
         rev = GaugeMetricFamily("kubelab_watch_cache_revision", "The store revision the watch cache has applied.")
         rev.add_metric([], self.cache.rev)
