@@ -7,6 +7,11 @@ step waits for health with a deadline. `down` stops in reverse: components, API 
 their pods are evicted first, then their kubelets stopped, then their Nodes and Leases deleted.
 
 Every method takes the state dir's lock, so two `kubelab` commands never interleave their changes.
+
+This module imports no gRPC: `kubelab down` and the failure verbs have no API call to make, and health is
+asked over a bare HTTP/2 socket (kubelab/cluster/h2health.py). What talks to the API server (bootstrap,
+draining removed nodes) and the leader-election identity are imported where used; `up` imports them while
+the API server starts, when the launcher would otherwise only wait (issue 19).
 """
 
 from __future__ import annotations
@@ -22,18 +27,14 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from kubelab import hostaddr
-from kubelab.client import ApiError
 from kubelab.cluster import journal, procs, proxyctl, registry
-from kubelab.cluster.bootstrap import bootstrap_cluster
-from kubelab.cluster.healthcheck import SERVING
+from kubelab.cluster.h2health import SERVING
 from kubelab.cluster.kubeconfig import write_kubeconfig
 from kubelab.cluster.networks import AddressRanges, RangeError, check_ranges, claim_ranges, release_ranges
-from kubelab.cluster.nodes import drain_nodes, forget_nodes
 from kubelab.cluster.ports import HOST, allocate, join, split
 from kubelab.cluster.specs import PROXY, REDIS, child_env, planned_instances, proc_spec, route_target
 from kubelab.cluster.state import ClusterState, ProcessRecord, StateDir
 from kubelab.cluster.status import health_of
-from kubelab.leaderelection import default_identity
 from kubelab.network import cluster_id
 from kubelab.podnet import IpError, remove_cluster_network, require_ip
 
@@ -98,10 +99,14 @@ class Launcher:
             proxyctl.request(state.processes[PROXY].listen, "reload")
             if state.embedded_redis:
                 self._start_and_wait(state, [REDIS], opts.timeout)
-            self._start_and_wait(state, ["apiserver"], opts.timeout)
+            self._start(state, ["apiserver"])
+            _import_api_client()  # while the API server starts
+            if opts.timeout:
+                self._wait_serving(state, ["apiserver"], opts.timeout)
             if not state.bootstrapped:
                 self._bootstrap(state)
             if removed:
+                from kubelab.cluster.nodes import forget_nodes
                 forget_nodes(state.processes["apiserver"].listen, removed, self.say)
             self._start_and_wait(state, [n for n in names if n != "apiserver"], opts.timeout)
             self.say(f"event=up state_dir={self.sd.root} apiserver={state.processes['apiserver'].listen}")
@@ -257,6 +262,7 @@ class Launcher:
                    and procs.is_alive(state.processes[n].pid, state.processes[n].start_time)]
         if not running or api is None or health_of(["apiserver"], state)["apiserver"] != SERVING:
             return
+        from kubelab.cluster.nodes import drain_nodes
         left = drain_nodes(api.listen, running, timeout, self.say)
         if left:
             self.say(f"event=deleted_at_once pods={','.join(left)} note='not terminated within {timeout:g}s'")
@@ -285,6 +291,8 @@ class Launcher:
             return []
 
     def _bootstrap(self, state: ClusterState) -> None:
+        from kubelab.cluster.bootstrap import bootstrap_cluster
+        from kubelab.errors import ApiError
         addr = state.processes["apiserver"].listen
         try:
             state.bootstrapped = bootstrap_cluster(addr)
@@ -358,6 +366,12 @@ class Launcher:
 
     def _start_and_wait(self, state: ClusterState, names: list[str], timeout: float) -> None:
         """Start each name not running; then, if timeout, wait until all are SERVING."""
+        self._start(state, names)
+        if timeout:
+            self._wait_serving(state, names, timeout)
+
+    def _start(self, state: ClusterState, names: list[str]) -> None:
+        """Start each name not running."""
         for name in names:
             rec = state.processes[name]
             if procs.is_alive(rec.pid, rec.start_time):
@@ -371,14 +385,13 @@ class Launcher:
             rec.upstream = spec.upstream
             rec.identity = ""
             if LEADER_ELECT in spec.argv:  # a fresh identity per start, so that `ps` can tell it from the last
+                from kubelab.leaderelection import default_identity
                 rec.identity = spec.env[IDENTITY_ENV] = default_identity(name)
             rec.pid, rec.start_time = procs.spawn(spec.argv, env=spec.env, log=log, cwd=self.sd.root)
             rec.desired = "running"
             self.sd.save(state)
             journal.append(self.sd.root, "started", name, pid=rec.pid)
             self.say(f"event=started name={name} pid={rec.pid} listen={rec.listen}")
-        if timeout:
-            self._wait_serving(state, names, timeout)
 
     def _wait_serving(self, state: ClusterState, names: list[str], timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -437,6 +450,13 @@ class Launcher:
                 journal.append(self.sd.root, verb, n, at=at, **({"mode": mode} if partitioned else {}))
             self.say(f"event={verb} routes={','.join(names) or '-'}" + (f" mode={mode}" if partitioned else ""))
             return names
+
+
+def _import_api_client() -> None:
+    """Import what `up` goes on to use that needs gRPC and the generated modules (about 0.1 CPU second):
+    the bootstrap's client and the leader-election identity of the components."""
+    import kubelab.cluster.bootstrap  # noqa: F401
+    import kubelab.leaderelection  # noqa: F401
 
 
 def tail(path: Path, n: int) -> list[str]:
