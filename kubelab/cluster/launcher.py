@@ -1,8 +1,8 @@
 """The local launcher: brings a cluster up and down and carries out the failure verbs.
 
-Start order: the partition proxy, Redis (unless external), the API server, the default StorageClasses
-(first start only), then every other component that exists and one kubelet per node, all at once. Each
-step waits for health with a deadline. `down` stops in reverse: components, API server, Redis, proxy.
+Start order: the partition proxy and Redis (unless external), the API server, then every other component
+that exists and one kubelet per node, all at once, creating the default StorageClasses (first start only)
+while they start. Each step waits for health with a deadline. `down` stops in reverse: components, API server, Redis, proxy.
 `up --nodes N` with fewer nodes than before takes the others out cleanly (kubelab/cluster/nodes.py):
 their pods are evicted first, then their kubelets stopped, then their Nodes and Leases deleted.
 
@@ -66,6 +66,10 @@ IDENTITY_ENV = "KUBELAB_LEADER_ELECT_IDENTITY"
 LEADER_ELECT = "--leader-elect"
 
 
+POLL_FEW, POLL_MANY = 0.02, 0.1
+"""Seconds between health checks while waiting on at most two processes, and on more."""
+
+
 def _port(addr: str) -> int | None:
     return split(addr)[1] if addr else None
 
@@ -95,20 +99,21 @@ class Launcher:
             if "apiserver" not in names:
                 raise ClusterError("the API server (services/apiserver) is not installed; nothing to start")
             self._write_proxy_config(state, insts)
-            self._start_and_wait(state, [PROXY], opts.timeout)
+            self._start_and_wait(state, [PROXY] + ([REDIS] if state.embedded_redis else []), opts.timeout)
             proxyctl.request(state.processes[PROXY].listen, "reload")
-            if state.embedded_redis:
-                self._start_and_wait(state, [REDIS], opts.timeout)
             self._start(state, ["apiserver"])
             _import_api_client()  # while the API server starts
             if opts.timeout:
                 self._wait_serving(state, ["apiserver"], opts.timeout)
-            if not state.bootstrapped:
-                self._bootstrap(state)
             if removed:
                 from kubelab.cluster.nodes import forget_nodes
                 forget_nodes(state.processes["apiserver"].listen, removed, self.say)
-            self._start_and_wait(state, [n for n in names if n != "apiserver"], opts.timeout)
+            others = [n for n in names if n != "apiserver"]
+            self._start(state, others)
+            if not state.bootstrapped:  # while they start: none of them needs the StorageClasses to start
+                self._bootstrap(state)
+            if opts.timeout:
+                self._wait_serving(state, others, opts.timeout)
             self.say(f"event=up state_dir={self.sd.root} apiserver={state.processes['apiserver'].listen}")
             if "ui" in names and self.sd.ui_file.is_file():
                 self.say(f"event=ui url={self.sd.ui_file.read_text().strip()} hint='open it in a browser'")
@@ -404,8 +409,8 @@ class Launcher:
             dead = [n for n in pending if not procs.is_alive(state.processes[n].pid, state.processes[n].start_time)]
             if dead or (pending and time.monotonic() >= deadline):
                 raise ClusterError(self._failure_report(pending, dead, health, timeout))
-            if pending:
-                time.sleep(0.1)
+            if pending:  # a stage waiting on one or two processes (proxy, Redis, API server) polls faster
+                time.sleep(POLL_FEW if len(pending) <= 2 else POLL_MANY)
 
     def _failure_report(self, pending: list[str], dead: list[str], health: dict[str, str], timeout: float) -> str:
         lines = []
