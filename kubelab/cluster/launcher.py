@@ -2,7 +2,8 @@
 
 Start order: the partition proxy and Redis (unless external), the API server, then every other component
 that exists and one kubelet per node, all at once, creating the default StorageClasses (first start only)
-while they start. Each step waits for health with a deadline. `down` stops in reverse: components, API server, Redis, proxy.
+while they start. Each step waits for health with a deadline. `down` stops in reverse: components, API
+server, Redis, proxy.
 `up --nodes N` with fewer nodes than before takes the others out cleanly (kubelab/cluster/nodes.py):
 their pods are evicted first, then their kubelets stopped, then their Nodes and Leases deleted.
 
@@ -22,6 +23,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -376,33 +378,43 @@ class Launcher:
             self._wait_serving(state, names, timeout)
 
     def _start(self, state: ClusterState, names: list[str]) -> None:
-        """Start each name not running."""
-        for name in names:
-            rec = state.processes[name]
-            if procs.is_alive(rec.pid, rec.start_time):
-                rec.desired = "running"
-                continue
-            spec = proc_spec(name, state, self.sd, self.overrides)
-            log = self.sd.log_file(name)
-            self.on_log(name, log)
-            with open(log, "a") as f:
-                f.write(f"ts={time.strftime('%Y-%m-%dT%H:%M:%S')} component=kubelab event=start name={name}\n")
-            rec.upstream = spec.upstream
-            rec.identity = ""
-            if LEADER_ELECT in spec.argv:  # a fresh identity per start, so that `ps` can tell it from the last
-                from kubelab.leaderelection import default_identity
-                rec.identity = spec.env[IDENTITY_ENV] = default_identity(name)
-            rec.pid, rec.start_time = procs.spawn(spec.argv, env=spec.env, log=log, cwd=self.sd.root)
-            rec.desired = "running"
+        """Start each name not running; the state (their pids) is saved once they are, or on the way out
+        of an error or Ctrl-C, so that `down` finds every process that was started."""
+        try:
+            for name in names:
+                self._start_one(state, name)
+        finally:
             self.sd.save(state)
-            journal.append(self.sd.root, "started", name, pid=rec.pid)
-            self.say(f"event=started name={name} pid={rec.pid} listen={rec.listen}")
+
+    def _start_one(self, state: ClusterState, name: str) -> None:
+        rec = state.processes[name]
+        if procs.is_alive(rec.pid, rec.start_time):
+            rec.desired = "running"
+            return
+        spec = proc_spec(name, state, self.sd, self.overrides)
+        log = self.sd.log_file(name)
+        self.on_log(name, log)
+        with open(log, "a") as f:
+            f.write(f"ts={time.strftime('%Y-%m-%dT%H:%M:%S')} component=kubelab event=start name={name}\n")
+        rec.upstream = spec.upstream
+        rec.identity = ""
+        if LEADER_ELECT in spec.argv:  # a fresh identity per start, so that `ps` can tell it from the last
+            from kubelab.leaderelection import default_identity
+            rec.identity = spec.env[IDENTITY_ENV] = default_identity(name)
+        rec.pid, rec.start_time = procs.spawn(spec.argv, env=spec.env, log=log, cwd=self.sd.root)
+        rec.desired = "running"
+        journal.append(self.sd.root, "started", name, pid=rec.pid)
+        self.say(f"event=started name={name} pid={rec.pid} listen={rec.listen}")
 
     def _wait_serving(self, state: ClusterState, names: list[str], timeout: float) -> None:
+        with ThreadPoolExecutor(max_workers=min(32, len(names))) as pool:
+            self._poll_serving(state, names, timeout, pool)
+
+    def _poll_serving(self, state: ClusterState, names: list[str], timeout: float, pool: ThreadPoolExecutor) -> None:
         deadline = time.monotonic() + timeout
         pending = list(names)
         while pending:
-            health = health_of(pending, state, timeout=min(1.0, max(0.2, deadline - time.monotonic())))
+            health = health_of(pending, state, timeout=min(1.0, max(0.2, deadline - time.monotonic())), pool=pool)
             for name in [n for n in pending if health[n] == SERVING]:
                 pending.remove(name)
                 self.say(f"event=healthy name={name}")
