@@ -1,8 +1,8 @@
 """The local launcher: brings a cluster up and down and carries out the failure verbs.
 
-Start order: the partition proxy and Redis (unless external), the API server, then every other component
-that exists and one kubelet per node, all at once, creating the default StorageClasses (first start only)
-while they start. Each step waits for health with a deadline. `down` stops in reverse: components, API
+Start order: the partition proxy and Redis (unless external), the API server (with the ui: see
+WITH_APISERVER), then every other component that exists and one kubelet per node, all at once, creating the
+default StorageClasses (first start only) while they start. Each step waits for health with a deadline. `down` stops in reverse: components, API
 server, Redis, proxy.
 `up --nodes N` with fewer nodes than before takes the others out cleanly (kubelab/cluster/nodes.py):
 their pods are evicted first, then their kubelets stopped, then their Nodes and Leases deleted.
@@ -68,6 +68,12 @@ IDENTITY_ENV = "KUBELAB_LEADER_ELECT_IDENTITY"
 LEADER_ELECT = "--leader-elect"
 
 
+WITH_APISERVER = ("ui",)
+"""Started with the API server rather than after it. The API server's start is one process on one core,
+the critical path; the ui, the heaviest of the others to start (about 0.4 CPU s, aiohttp's included),
+uses the second core meanwhile and waits for the API server as any component can, instead of taking its
+share of the cores from the others once the API server is up. More would slow the API server itself."""
+
 POLL_FEW, POLL_MANY = 0.02, 0.1
 """Seconds between health checks while waiting on at most two processes, and on more."""
 
@@ -103,19 +109,20 @@ class Launcher:
             self._write_proxy_config(state, insts)
             self._start_and_wait(state, [PROXY] + ([REDIS] if state.embedded_redis else []), opts.timeout)
             proxyctl.request(state.processes[PROXY].listen, "reload")
-            self._start(state, ["apiserver"])
+            early = [n for n in names if n in WITH_APISERVER]
+            self._start(state, ["apiserver", *early])
             _import_api_client()  # while the API server starts
             if opts.timeout:
                 self._wait_serving(state, ["apiserver"], opts.timeout)
             if removed:
                 from kubelab.cluster.nodes import forget_nodes
                 forget_nodes(state.processes["apiserver"].listen, removed, self.say)
-            others = [n for n in names if n != "apiserver"]
+            others = [n for n in names if n != "apiserver" and n not in early]
             self._start(state, others)
             if not state.bootstrapped:  # while they start: none of them needs the StorageClasses to start
                 self._bootstrap(state)
             if opts.timeout:
-                self._wait_serving(state, others, opts.timeout)
+                self._wait_serving(state, early + others, opts.timeout)
             self.say(f"event=up state_dir={self.sd.root} apiserver={state.processes['apiserver'].listen}")
             if "ui" in names and self.sd.ui_file.is_file():
                 self.say(f"event=ui url={self.sd.ui_file.read_text().strip()} hint='open it in a browser'")
