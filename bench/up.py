@@ -15,6 +15,12 @@ Both are timed from outside; also the CPU seconds every process of each had used
 returned (from /proc: the command's own, through its exit status, plus each process it left running), which
 on a shared 2-core machine says more than wall time does, and when each component of `up` turned healthy
 (the time the command printed `event=healthy name=...`). Runs alternate baseline and `up`; medians.
+
+`--against CHECKOUT` also starts another checkout's `up` in each round, right after this one's, and
+prints it in a column of its own: a before/after whose two sides share the same minutes, which on a
+shared machine matters more than the number of runs. The checkouts are run as they are: on a machine with
+PYTHONDONTWRITEBYTECODE set and nothing compiled, a launcher that does not let its components cache their
+bytecode compiles every module at every start (kubelab's launcher lets them, since issue 19).
 """
 from __future__ import annotations
 
@@ -80,9 +86,10 @@ print(json.dumps(pids), flush=True)
 """
 
 
-def env() -> dict[str, str]:
+def env(root: Path | None = None) -> dict[str, str]:
     """The children's environment: the kubelab checkout under test (--source) first on the path."""
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    root = root or ROOT
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
 
 
 def python_processes(nodes: int) -> int:
@@ -122,10 +129,11 @@ def baseline(n: int) -> dict:
     return {"up": took, "cpu": cpu}
 
 
-def kubelab_up(nodes: int, state_dir: Path) -> dict:
+def kubelab_up(nodes: int, state_dir: Path, root: Path | None = None) -> dict:
+    root = root or ROOT
     cpu0, began = _own_cpu(), time.perf_counter()
     proc = subprocess.Popen([*KUBELAB, "--state-dir", str(state_dir), "up", "-d", "--nodes", str(nodes)],
-                            env=env(), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            env=env(root), cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     healthy, lines = {}, []
     for line in proc.stderr:
         lines.append(line)
@@ -136,42 +144,63 @@ def kubelab_up(nodes: int, state_dir: Path) -> dict:
     took = time.perf_counter() - began
     procs = json.loads((state_dir / "cluster.json").read_text())["processes"]
     per = {name: cpu_seconds(rec["pid"]) for name, rec in procs.items()}
-    cpu = _own_cpu() - cpu0 + sum(per.values())
+    own = _own_cpu() - cpu0
+    cpu = own + sum(per.values())
     began = time.perf_counter()
-    subprocess.run([*KUBELAB, "--state-dir", str(state_dir), "down", "--purge"], env=env(), cwd=ROOT, check=True,
-                   capture_output=True, timeout=120)
-    return {"up": took, "cpu": cpu, "down": time.perf_counter() - began, "healthy": healthy, "cpu_of": per}
+    subprocess.run([*KUBELAB, "--state-dir", str(state_dir), "down", "--purge"], env=env(root), cwd=root,
+                   check=True, capture_output=True, timeout=120)
+    return {"up": took, "cpu": cpu, "launcher": own, "down": time.perf_counter() - began, "healthy": healthy,
+            "cpu_of": per}
 
 
 def median(runs: list[dict], key: str) -> float:
     return statistics.median(r[key] for r in runs)
 
 
-def report(base: list[dict], ups: list[dict], nodes: int, n: int, loads: tuple, markdown: bool) -> str:
+def _rows(ups: list[dict]) -> list[float]:
+    return [median(ups, "up"), min(r["up"] for r in ups), median(ups, "cpu"), median(ups, "launcher"),
+            median(ups, "down")]
+
+
+ROWS = ["up -d to every component healthy (s)", "  best run (s)", "CPU seconds used by then, all processes",
+        "  of which the `kubelab up` command's own", "down --purge (s)"]
+
+
+def report(base: list[dict], ups: list[dict], nodes: int, n: int, loads: tuple, markdown: bool,
+           against: tuple[Path, list[dict]] | None = None) -> str:
     head = (f"{len(ups)} runs, medians; --nodes {nodes} ({n} Python processes); {platform.machine()}, "
             f"{os.cpu_count()} cpus, Python {platform.python_version()}, load average {loads[0]:.1f} at the "
             f"start and {loads[1]:.1f} at the end (the machine is shared); target: up under 3 s")
-    rows = [
-        ("up -d to every component healthy (s)", median(ups, "up"), median(base, "up")),
-        ("  best run (s)", min(r["up"] for r in ups), min(r["up"] for r in base)),
-        ("CPU seconds used by then, all processes", median(ups, "cpu"), median(base, "cpu")),
-        ("down --purge (s)", median(ups, "down"), None),
-    ]
-    names = list(ups[0]["healthy"])
-    detail = [(f"  {name}: healthy at (s) / its CPU (s)", statistics.median(r["healthy"].get(name, 0) for r in ups),
-               statistics.median(r["cpu_of"].get(name, 0) for r in ups)) for name in names]
+    floors = [median(base, "up"), min(r["up"] for r in base), median(base, "cpu"), None, None]
+    sides = [("kubelab", ups)] + ([(f"against ({against[0]})", against[1])] if against else [])
+    columns = [_rows(runs) for _, runs in sides]
+    names = list(dict.fromkeys(name for _, runs in sides for r in runs for name in r["healthy"]))
     out = [head, ""]
     if markdown:
-        out += ["| measure | kubelab | baseline | ratio |", "|---|---:|---:|---:|"]
-        for label, mine, floor in rows:
-            ratio = f"{mine / floor:.2f}" if floor else ""
-            out.append(f"| {label.strip()} | {mine:.2f} | {'' if floor is None else f'{floor:.2f}'} | {ratio} |")
-        out += ["", "| component | healthy at (s) | its CPU (s) |", "|---|---:|---:|"]
-        out += [f"| {label.split(':')[0].strip()} | {at:.2f} | {cpu:.2f} |" for label, at, cpu in detail]
+        out += ["| measure | " + " | ".join(label for label, _ in sides) + " | baseline | ratio |",
+                "|---|" + "---:|" * (len(sides) + 2)]
+        for i, label in enumerate(ROWS):
+            floor = floors[i]
+            ratio = f"{columns[0][i] / floor:.2f}" if floor else ""
+            out.append(f"| {label.strip()} | " + " | ".join(f"{col[i]:.2f}" for col in columns)
+                       + f" | {'' if floor is None else f'{floor:.2f}'} | {ratio} |")
+        out += ["", "| component | " + " | ".join(f"{label}: healthy at (s) / its CPU (s)" for label, _ in sides)
+                + " |", "|---|" + "---:|" * len(sides)]
+        for name in names:
+            cells = [f"{statistics.median(r['healthy'].get(name, 0) for r in runs):.2f} / "
+                     f"{statistics.median(r['cpu_of'].get(name, 0) for r in runs):.2f}" for _, runs in sides]
+            out.append(f"| {name} | " + " | ".join(cells) + " |")
     else:
-        for label, mine, floor in rows + detail:
-            ratio = f"  ratio {mine / floor:.2f}" if floor else ""
-            out.append(f"{label:48s} {mine:7.2f}  {'' if floor is None else f'{floor:7.2f}'}{ratio}")
+        out.append(f"{'':48s} " + "  ".join(f"{label[:12]:>12s}" for label, _ in sides) + "      baseline")
+        for i, label in enumerate(ROWS):
+            floor = floors[i]
+            ratio = f"  ratio {columns[0][i] / floor:.2f}" if floor else ""
+            out.append(f"{label:48s} " + "  ".join(f"{col[i]:12.2f}" for col in columns)
+                       + f"  {'' if floor is None else f'{floor:12.2f}'}{ratio}")
+        for name in names:
+            cells = [f"{statistics.median(r['healthy'].get(name, 0) for r in runs):5.2f}/"
+                     f"{statistics.median(r['cpu_of'].get(name, 0) for r in runs):.2f}" for _, runs in sides]
+            out.append(f"  {name + ': healthy at (s) / its CPU (s)':46s} " + "  ".join(f"{c:>12s}" for c in cells))
     return "\n".join(out)
 
 
@@ -182,24 +211,33 @@ def main() -> None:
     p.add_argument("--markdown", action="store_true")
     p.add_argument("--source", type=Path, help="the kubelab checkout to start (default: this one), e.g. main's "
                    "for a before/after comparison in one session")
+    p.add_argument("--against", type=Path, metavar="CHECKOUT",
+                   help="also start this checkout's `up` in every round, alternated with --source's")
     args = p.parse_args()
     global ROOT
     ROOT = (args.source or ROOT).resolve()
+    other = args.against.resolve() if args.against else None
     n = python_processes(args.nodes)
     load0 = os.getloadavg()[0]
-    base, ups = [], []
+    base, ups, others = [], [], []
     tmp = Path(tempfile.mkdtemp(prefix="bench-up-"))
     try:
         for i in range(args.runs):
             base.append(baseline(n))
             ups.append(kubelab_up(args.nodes, tmp / f"run-{i}"))
-            print(f"run {i + 1}: up {ups[-1]['up']:.2f} s (cpu {ups[-1]['cpu']:.2f}), baseline "
-                  f"{base[-1]['up']:.2f} s (cpu {base[-1]['cpu']:.2f})", file=sys.stderr)
+            line = f"run {i + 1}: up {ups[-1]['up']:.2f} s (cpu {ups[-1]['cpu']:.2f})"
+            if other:
+                others.append(kubelab_up(args.nodes, tmp / f"against-{i}", other))
+                line += f", against {others[-1]['up']:.2f} s (cpu {others[-1]['cpu']:.2f})"
+            print(f"{line}, baseline {base[-1]['up']:.2f} s (cpu {base[-1]['cpu']:.2f})", file=sys.stderr)
     finally:
-        for d in tmp.glob("run-*"):
-            subprocess.run([*KUBELAB, "--state-dir", str(d), "down", "--purge"], env=env(), cwd=ROOT, capture_output=True)
+        for d in tmp.glob("*-*"):
+            root = other if d.name.startswith("against-") else ROOT
+            subprocess.run([*KUBELAB, "--state-dir", str(d), "down", "--purge"], env=env(root), cwd=root,
+                           capture_output=True)
         shutil.rmtree(tmp, ignore_errors=True)
-    print(report(base, ups, args.nodes, n, (load0, os.getloadavg()[0]), args.markdown))
+    print(report(base, ups, args.nodes, n, (load0, os.getloadavg()[0]), args.markdown,
+                 (other, others) if other else None))
 
 
 if __name__ == "__main__":

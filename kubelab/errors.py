@@ -19,15 +19,15 @@ delete whose uid or resourceVersion precondition no longer holds); ``reason_for_
 reason itself.
 Each accepts any exception: an ``ApiError``, a raw ``grpc.RpcError`` (read as ``from_rpc_error`` would)
 or anything else (``False``; reason "Unknown").
+
+google.rpc's messages and grpc_status are imported where an error is encoded or decoded, not with this
+module: a command that gets no error does not load them (issue 19, CLI start-up).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import grpc
-from google.protobuf import any_pb2
-from google.rpc import code_pb2, error_details_pb2, status_pb2
-from grpc_status import rpc_status
 
 __all__ = ["ApiError", "from_rpc_error", "DOMAIN", "reason_for_error", "is_not_found", "is_already_exists",
            "is_conflict", "is_invalid", "is_bad_request", "is_gone", "is_forbidden", "is_timeout",
@@ -58,6 +58,9 @@ class ApiError(Exception):
         return self.message
 
     def to_status(self) -> grpc.Status:
+        from google.protobuf import any_pb2
+        from google.rpc import code_pb2, error_details_pb2, status_pb2
+        from grpc_status import rpc_status
         info = any_pb2.Any()
         info.Pack(error_details_pb2.ErrorInfo(reason=self.reason, domain=DOMAIN))
         details = [info]
@@ -78,6 +81,8 @@ def _utf8(text: str) -> str:
 
 def from_rpc_error(err: grpc.RpcError) -> ApiError:
     """Read the reason and causes back out of a gRPC error."""
+    from google.rpc import error_details_pb2
+    from grpc_status import rpc_status
     code = err.code() if hasattr(err, "code") else grpc.StatusCode.UNKNOWN
     reason, causes = _DEFAULT_REASONS.get(code, code.name.title().replace("_", "")), []
     answered = False

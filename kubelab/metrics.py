@@ -10,17 +10,20 @@ Names follow what Kubernetes components export, so dashboards and habits carry o
 Queue, informer and election numbers are plain attributes of those objects, read at scrape time by a
 collector, so the runtime modules do not depend on prometheus_client. The collector reads them from any
 ``Sources`` (a component process passes itself), so this module does not depend on ``kubelab.process`` either.
+Reconciles are counted in plain dicts too, and prometheus_client (whose package init imports http.server,
+wsgiref, urllib.request and ssl: about 25 ms of every component's start-up, issue 19) is imported only
+when metrics are first read: a scrape, or a component that asks for the ``registry`` itself.
 """
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
 
 __all__ = ["Metrics", "Sources", "serve_metrics"]
 
@@ -36,31 +39,83 @@ class Sources(Protocol):
     events: Any  # .dropped
 
 
+RECONCILE_BUCKETS = (.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60)
+"""controller-runtime's reconcile time buckets (seconds); +Inf is implied."""
+
+
 class Metrics:
     """One registry per process. `add_runtime` adds what a component process has: reconcile outcomes
     (`observe_reconcile` is the Controller's metrics hook) and the queue, informer, election and event
     numbers read from it at scrape time."""
 
     def __init__(self) -> None:
-        self.registry = CollectorRegistry()
-        self.reconcile_total: Counter | None = None
-        self.reconcile_time: Histogram | None = None
+        self._registry: CollectorRegistry | None = None
+        self._collectors: list[Any] = []
+        self.reconciles: dict[tuple[str, str], int] = {}
+        """(controller, result) -> reconciles."""
+        self.reconcile_times: dict[str, list[float]] = {}
+        """controller -> per-bucket counts (RECONCILE_BUCKETS, then +Inf), then the sum of seconds."""
 
     def add_runtime(self, proc: Sources) -> None:
-        self.reconcile_total = Counter("controller_runtime_reconcile", "Reconciles per controller and outcome.",
-                                       ["controller", "result"], registry=self.registry)
-        self.reconcile_time = Histogram("controller_runtime_reconcile_time_seconds",
-                                        "Time per reconcile, per controller.", ["controller"],
-                                        registry=self.registry,
-                                        buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60))
-        self.registry.register(_RuntimeCollector(proc))
+        self.register(_ReconcileCollector(self))
+        self.register(_RuntimeCollector(proc))
 
     def observe_reconcile(self, controller: str, result: str, seconds: float) -> None:
-        self.reconcile_total.labels(controller, result).inc()
-        self.reconcile_time.labels(controller).observe(seconds)
+        key = (controller, result)
+        self.reconciles[key] = self.reconciles.get(key, 0) + 1
+        times = self.reconcile_times.get(controller)
+        if times is None:
+            times = self.reconcile_times[controller] = [0] * (len(RECONCILE_BUCKETS) + 2)
+        times[bisect.bisect_left(RECONCILE_BUCKETS, seconds)] += 1
+        times[-1] += seconds
 
-    def exposition(self) -> bytes:
-        return generate_latest(self.registry)
+    def register(self, collector: Any) -> None:
+        """Add a collector (an object whose `collect()` yields metric families), as
+        `CollectorRegistry.register` does, without importing prometheus_client until the first scrape."""
+        if self._registry is None:
+            self._collectors.append(collector)
+        else:
+            self._registry.register(collector)
+
+    @property
+    def registry(self) -> CollectorRegistry:
+        """The process's prometheus_client registry (created, and the library imported, on first use)."""
+        if self._registry is None:
+            from prometheus_client import CollectorRegistry
+            self._registry = CollectorRegistry()
+            for collector in self._collectors:
+                self._registry.register(collector)
+            self._collectors.clear()
+        return self._registry
+
+    def exposition(self) -> tuple[str, bytes]:
+        """(Content-Type, body) of the text format."""
+        from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+        return CONTENT_TYPE_LATEST, generate_latest(self.registry)
+
+
+class _ReconcileCollector:
+    def __init__(self, metrics: Metrics):
+        self.metrics = metrics
+
+    def collect(self):
+        from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
+        from prometheus_client.utils import floatToGoString
+        total = CounterMetricFamily("controller_runtime_reconcile", "Reconciles per controller and outcome.",
+                                    labels=["controller", "result"])
+        for (controller, result), n in sorted(self.metrics.reconciles.items()):
+            total.add_metric([controller, result], n)
+        yield total
+        times = HistogramMetricFamily("controller_runtime_reconcile_time_seconds",
+                                      "Time per reconcile, per controller.", labels=["controller"])
+        bounds = [floatToGoString(b) for b in RECONCILE_BUCKETS] + ["+Inf"]
+        for controller, counts in sorted(self.metrics.reconcile_times.items()):
+            cumulative, running = [], 0
+            for bound, n in zip(bounds, counts):
+                running += n
+                cumulative.append((bound, running))
+            times.add_metric([controller], cumulative, sum_value=counts[-1])
+        yield times
 
 
 class _RuntimeCollector:
@@ -68,6 +123,7 @@ class _RuntimeCollector:
         self.proc = proc
 
     def collect(self):
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
         depth = GaugeMetricFamily("workqueue_depth", "Keys waiting in the work queue.", labels=["name"])
         adds = CounterMetricFamily("workqueue_adds", "Keys added to the work queue.", labels=["name"])
         retries = CounterMetricFamily("workqueue_retries", "Keys re-added with a delay.", labels=["name"])
@@ -107,7 +163,7 @@ async def serve_metrics(address: str, metrics: Metrics) -> None:
                 pass  # headers
             parts = request.decode("latin-1").split()
             if len(parts) >= 2 and parts[0] == "GET" and parts[1].split("?")[0] in ("/metrics", "/"):
-                status, ctype, body = "200 OK", CONTENT_TYPE_LATEST, metrics.exposition()
+                status, (ctype, body) = "200 OK", metrics.exposition()
             else:
                 status, ctype, body = "404 Not Found", "text/plain", b"not found\n"
             writer.write(f"HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n"

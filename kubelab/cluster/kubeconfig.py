@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from kubelab.cluster.state import write_atomic
 
 __all__ = ["NAME", "kubeconfig", "write_kubeconfig"]
@@ -28,4 +26,5 @@ def kubeconfig(http_address: str, namespace: str = "default") -> dict:
 
 
 def write_kubeconfig(path: Path, http_address: str) -> None:
+    import yaml  # here, not with the module: the ui imports the launcher and never writes one
     write_atomic(path, yaml.safe_dump(kubeconfig(http_address), sort_keys=False))

@@ -1,12 +1,18 @@
 """The local launcher: brings a cluster up and down and carries out the failure verbs.
 
-Start order: the partition proxy, Redis (unless external), the API server, the default StorageClasses
-(first start only), then every other component that exists and one kubelet per node, all at once. Each
-step waits for health with a deadline. `down` stops in reverse: components, API server, Redis, proxy.
+Start order: the partition proxy and Redis (unless external), the API server (with the ui: see
+WITH_APISERVER), then every other component that exists and one kubelet per node, all at once, creating the
+default StorageClasses (first start only) while they start. Each step waits for health with a deadline. `down` stops in reverse: components, API
+server, Redis, proxy.
 `up --nodes N` with fewer nodes than before takes the others out cleanly (kubelab/cluster/nodes.py):
 their pods are evicted first, then their kubelets stopped, then their Nodes and Leases deleted.
 
 Every method takes the state dir's lock, so two `kubelab` commands never interleave their changes.
+
+This module imports no gRPC: `kubelab down` and the failure verbs have no API call to make, and health is
+asked over a bare HTTP/2 socket (kubelab/cluster/h2health.py). What talks to the API server (bootstrap,
+draining removed nodes) and the leader-election identity are imported where used; `up` imports them while
+the API server starts, when the launcher would otherwise only wait (issue 19).
 """
 
 from __future__ import annotations
@@ -17,23 +23,20 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
 from kubelab import hostaddr
-from kubelab.client import ApiError
 from kubelab.cluster import journal, procs, proxyctl, registry
-from kubelab.cluster.bootstrap import bootstrap_cluster
-from kubelab.cluster.healthcheck import SERVING
+from kubelab.cluster.h2health import SERVING
 from kubelab.cluster.kubeconfig import write_kubeconfig
 from kubelab.cluster.networks import AddressRanges, RangeError, check_ranges, claim_ranges, release_ranges
-from kubelab.cluster.nodes import drain_nodes, forget_nodes
 from kubelab.cluster.ports import HOST, allocate, join, split
 from kubelab.cluster.specs import PROXY, REDIS, child_env, planned_instances, proc_spec, route_target
 from kubelab.cluster.state import ClusterState, ProcessRecord, StateDir
 from kubelab.cluster.status import health_of
-from kubelab.leaderelection import default_identity
 from kubelab.network import cluster_id
 from kubelab.podnet import IpError, remove_cluster_network, require_ip
 
@@ -65,6 +68,16 @@ IDENTITY_ENV = "KUBELAB_LEADER_ELECT_IDENTITY"
 LEADER_ELECT = "--leader-elect"
 
 
+WITH_APISERVER = ("ui",)
+"""Started with the API server rather than after it. The API server's start is one process on one core,
+the critical path; the ui, the heaviest of the others to start (about 0.4 CPU s, aiohttp's included),
+uses the second core meanwhile and waits for the API server as any component can, instead of taking its
+share of the cores from the others once the API server is up. More would slow the API server itself."""
+
+POLL_FEW, POLL_MANY = 0.02, 0.1
+"""Seconds between health checks while waiting on at most two processes, and on more."""
+
+
 def _port(addr: str) -> int | None:
     return split(addr)[1] if addr else None
 
@@ -94,16 +107,22 @@ class Launcher:
             if "apiserver" not in names:
                 raise ClusterError("the API server (services/apiserver) is not installed; nothing to start")
             self._write_proxy_config(state, insts)
-            self._start_and_wait(state, [PROXY], opts.timeout)
+            self._start_and_wait(state, [PROXY] + ([REDIS] if state.embedded_redis else []), opts.timeout)
             proxyctl.request(state.processes[PROXY].listen, "reload")
-            if state.embedded_redis:
-                self._start_and_wait(state, [REDIS], opts.timeout)
-            self._start_and_wait(state, ["apiserver"], opts.timeout)
-            if not state.bootstrapped:
-                self._bootstrap(state)
+            early = [n for n in names if n in WITH_APISERVER]
+            self._start(state, ["apiserver", *early])
+            _import_api_client()  # while the API server starts
+            if opts.timeout:
+                self._wait_serving(state, ["apiserver"], opts.timeout)
             if removed:
+                from kubelab.cluster.nodes import forget_nodes
                 forget_nodes(state.processes["apiserver"].listen, removed, self.say)
-            self._start_and_wait(state, [n for n in names if n != "apiserver"], opts.timeout)
+            others = [n for n in names if n != "apiserver" and n not in early]
+            self._start(state, others)
+            if not state.bootstrapped:  # while they start: none of them needs the StorageClasses to start
+                self._bootstrap(state)
+            if opts.timeout:
+                self._wait_serving(state, early + others, opts.timeout)
             self.say(f"event=up state_dir={self.sd.root} apiserver={state.processes['apiserver'].listen}")
             if "ui" in names and self.sd.ui_file.is_file():
                 self.say(f"event=ui url={self.sd.ui_file.read_text().strip()} hint='open it in a browser'")
@@ -258,6 +277,7 @@ class Launcher:
                    and procs.is_alive(state.processes[n].pid, state.processes[n].start_time)]
         if not running or api is None or health_of(["apiserver"], state)["apiserver"] != SERVING:
             return
+        from kubelab.cluster.nodes import drain_nodes
         left = drain_nodes(api.listen, running, timeout, self.say)
         if left:
             self.say(f"event=deleted_at_once pods={','.join(left)} note='not terminated within {timeout:g}s'")
@@ -286,6 +306,8 @@ class Launcher:
             return []
 
     def _bootstrap(self, state: ClusterState) -> None:
+        from kubelab.cluster.bootstrap import bootstrap_cluster
+        from kubelab.errors import ApiError
         addr = state.processes["apiserver"].listen
         try:
             state.bootstrapped = bootstrap_cluster(addr)
@@ -359,41 +381,56 @@ class Launcher:
 
     def _start_and_wait(self, state: ClusterState, names: list[str], timeout: float) -> None:
         """Start each name not running; then, if timeout, wait until all are SERVING."""
-        for name in names:
-            rec = state.processes[name]
-            if procs.is_alive(rec.pid, rec.start_time):
-                rec.desired = "running"
-                continue
-            spec = proc_spec(name, state, self.sd, self.overrides)
-            log = self.sd.log_file(name)
-            self.on_log(name, log)
-            with open(log, "a") as f:
-                f.write(f"ts={time.strftime('%Y-%m-%dT%H:%M:%S')} component=kubelab event=start name={name}\n")
-            rec.upstream = spec.upstream
-            rec.identity = ""
-            if LEADER_ELECT in spec.argv:  # a fresh identity per start, so that `ps` can tell it from the last
-                rec.identity = spec.env[IDENTITY_ENV] = default_identity(name)
-            rec.pid, rec.start_time = procs.spawn(spec.argv, env=spec.env, log=log, cwd=self.sd.root)
-            rec.desired = "running"
-            self.sd.save(state)
-            journal.append(self.sd.root, "started", name, pid=rec.pid)
-            self.say(f"event=started name={name} pid={rec.pid} listen={rec.listen}")
+        self._start(state, names)
         if timeout:
             self._wait_serving(state, names, timeout)
 
+    def _start(self, state: ClusterState, names: list[str]) -> None:
+        """Start each name not running; the state (their pids) is saved once they are, or on the way out
+        of an error or Ctrl-C, so that `down` finds every process that was started."""
+        try:
+            for name in names:
+                self._start_one(state, name)
+        finally:
+            self.sd.save(state)
+
+    def _start_one(self, state: ClusterState, name: str) -> None:
+        rec = state.processes[name]
+        if procs.is_alive(rec.pid, rec.start_time):
+            rec.desired = "running"
+            return
+        spec = proc_spec(name, state, self.sd, self.overrides)
+        log = self.sd.log_file(name)
+        self.on_log(name, log)
+        with open(log, "a") as f:
+            f.write(f"ts={time.strftime('%Y-%m-%dT%H:%M:%S')} component=kubelab event=start name={name}\n")
+        rec.upstream = spec.upstream
+        rec.identity = ""
+        if LEADER_ELECT in spec.argv:  # a fresh identity per start, so that `ps` can tell it from the last
+            from kubelab.leaderelection import default_identity
+            rec.identity = spec.env[IDENTITY_ENV] = default_identity(name)
+        rec.pid, rec.start_time = procs.spawn(spec.argv, env=spec.env, log=log, cwd=self.sd.root)
+        rec.desired = "running"
+        journal.append(self.sd.root, "started", name, pid=rec.pid)
+        self.say(f"event=started name={name} pid={rec.pid} listen={rec.listen}")
+
     def _wait_serving(self, state: ClusterState, names: list[str], timeout: float) -> None:
+        with ThreadPoolExecutor(max_workers=min(32, len(names))) as pool:
+            self._poll_serving(state, names, timeout, pool)
+
+    def _poll_serving(self, state: ClusterState, names: list[str], timeout: float, pool: ThreadPoolExecutor) -> None:
         deadline = time.monotonic() + timeout
         pending = list(names)
         while pending:
-            health = health_of(pending, state, timeout=min(1.0, max(0.2, deadline - time.monotonic())))
+            health = health_of(pending, state, timeout=min(1.0, max(0.2, deadline - time.monotonic())), pool=pool)
             for name in [n for n in pending if health[n] == SERVING]:
                 pending.remove(name)
                 self.say(f"event=healthy name={name}")
             dead = [n for n in pending if not procs.is_alive(state.processes[n].pid, state.processes[n].start_time)]
             if dead or (pending and time.monotonic() >= deadline):
                 raise ClusterError(self._failure_report(pending, dead, health, timeout))
-            if pending:
-                time.sleep(0.1)
+            if pending:  # a stage waiting on one or two processes (proxy, Redis, API server) polls faster
+                time.sleep(POLL_FEW if len(pending) <= 2 else POLL_MANY)
 
     def _failure_report(self, pending: list[str], dead: list[str], health: dict[str, str], timeout: float) -> str:
         lines = []
@@ -438,6 +475,13 @@ class Launcher:
                 journal.append(self.sd.root, verb, n, at=at, **({"mode": mode} if partitioned else {}))
             self.say(f"event={verb} routes={','.join(names) or '-'}" + (f" mode={mode}" if partitioned else ""))
             return names
+
+
+def _import_api_client() -> None:
+    """Import what `up` goes on to use that needs gRPC and the generated modules (about 0.1 CPU second):
+    the bootstrap's client and the leader-election identity of the components."""
+    import kubelab.cluster.bootstrap  # noqa: F401
+    import kubelab.leaderelection  # noqa: F401
 
 
 def tail(path: Path, n: int) -> list[str]:

@@ -61,8 +61,15 @@ def route_target(inst: registry.Instance, state: ClusterState) -> str:
 
 
 def child_env(extra: dict[str, str]) -> dict[str, str]:
-    """The launcher's environment plus extra, with the `services` package importable from anywhere."""
+    """The launcher's environment plus extra, with the `services` package importable from anywhere.
+
+    Without PYTHONDONTWRITEBYTECODE: the components may cache the bytecode of what they import (in the
+    usual __pycache__ directories, where they can write), so that the next start does not compile the
+    same sources again. With it set (the Dockerfile's and many CI environments' default) and a checkout
+    that no `pip install` compiled, every component compiled kubelab and its service from source at each
+    start: about 1 CPU second per `kubelab up --nodes 3`, a quarter of its CPU (issue 19)."""
     env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(extra)
     root = registry.services_root()
     if root is not None:

@@ -168,13 +168,18 @@ def process_health(name: str, state: ClusterState, timeout: float = 1.0) -> str:
     return check_health(rec.listen, timeout=timeout)
 
 
-def health_of(names: list[str], state: ClusterState, timeout: float = 1.0) -> dict[str, str]:
-    """process_health of each name, all at once (a paused process costs `timeout`, not more)."""
+def health_of(names: list[str], state: ClusterState, timeout: float = 1.0,
+              pool: ThreadPoolExecutor | None = None) -> dict[str, str]:
+    """process_health of each name, all at once (a paused process costs `timeout`, not more). A caller
+    that asks again and again (the launcher waiting for health) passes its own pool, with a thread per
+    name, so that the threads are not started anew for each round."""
     if not names:
         return {}
-    with ThreadPoolExecutor(max_workers=min(32, len(names))) as pool:
+    if pool is not None:
         futures = {n: pool.submit(process_health, n, state, timeout) for n in names}
         return {n: f.result() for n, f in futures.items()}
+    with ThreadPoolExecutor(max_workers=min(32, len(names))) as own:
+        return health_of(names, state, timeout, own)
 
 
 def partitioned_routes(sd: StateDir, state: ClusterState) -> set[str]:

@@ -84,7 +84,7 @@ async def setup(proc: Skeleton) -> None:
     resources = Resources(store, cache, service_range=service_range, node_ports=node_ports)
     system = SystemServices(resources, service_range, advertise_address(cfg), int(cfg.listen.rpartition(":")[2]),
                             cfg.kube_dns_proxied)
-    proc.metrics.registry.register(StorageCollector(cache))
+    proc.metrics.register(StorageCollector(cache))
 
     async def bootstrap():
         await ensure_namespaces(resources, wait=True)

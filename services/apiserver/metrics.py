@@ -2,8 +2,6 @@
 (kube-apiserver's `apiserver_storage_objects{resource}`) and the revision the cache has reached."""
 from __future__ import annotations
 
-from prometheus_client.core import GaugeMetricFamily
-
 from kubelab.api import registry
 from services.apiserver.watchcache import WatchCache
 
@@ -25,6 +23,7 @@ class StorageCollector:
         self.cache = cache
 
     def collect(self):
+        from prometheus_client.core import GaugeMetricFamily  # at the first scrape (kubelab.metrics)
         objects = GaugeMetricFamily("apiserver_storage_objects", "Objects stored, per kind.", labels=["resource"])
         for kind, objs in sorted(self.cache.objects.items()):
             objects.add_metric([resource_name(kind)], len(objs))

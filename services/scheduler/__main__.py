@@ -13,7 +13,7 @@ COMPONENT = "scheduler"
 def setup(proc: Process) -> None:
     cfg: Config = proc.config
     sched = Scheduler(proc.client, proc.informers, cfg.options(), stopping=proc.stopping)
-    register_metrics(proc.metrics.registry, sched)
+    register_metrics(proc.metrics, sched)
     proc.add_runnable("scheduler", sched.run, leader_only=True)
 
 

@@ -3,8 +3,6 @@
 `scheduler_cache_size{type}`."""
 from __future__ import annotations
 
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-
 __all__ = ["register_metrics"]
 
 _QUEUES = {"active": "active", "backoff": "backoff", "unschedulable": "unschedulable", "gated": "gated"}
@@ -15,6 +13,7 @@ class _Collector:
         self.sched = sched
 
     def collect(self):
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily  # at the first scrape
         s = self.sched
         pending = GaugeMetricFamily("scheduler_pending_pods", "Pending pods, by queue.", labels=["queue"])
         counts = s.queue.counts() if s.queue is not None else {}
@@ -34,4 +33,6 @@ class _Collector:
 
 
 def register_metrics(registry, sched) -> None:
+    """Add the scheduler's collector to `registry` (a CollectorRegistry, or the process's Metrics, which
+    imports prometheus_client only when first scraped)."""
     registry.register(_Collector(sched))

@@ -89,3 +89,12 @@ def test_set_partitioned_copies():
     assert "partitioned" not in config["routes"]["a"] and "partitioned" not in out["routes"]["b"]
     with pytest.raises(ValueError, match="expected one of drop, reject"):
         proxyctl.set_partitioned(config, ["a"], True, "explode")
+
+
+def test_components_may_cache_their_bytecode(monkeypatch, tmp_path):
+    """A launcher run with PYTHONDONTWRITEBYTECODE does not pass it on: each start would compile again."""
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    monkeypatch.setenv("KUBELAB_TEST_MARK", "kept")
+    spec = proc_spec("scheduler", _state(), StateDir(tmp_path), OVERRIDES)
+    assert "PYTHONDONTWRITEBYTECODE" not in spec.env
+    assert spec.env["KUBELAB_TEST_MARK"] == "kept"

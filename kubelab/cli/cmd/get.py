@@ -1,4 +1,6 @@
-"""kubelab get: kubectl's tables, -o wide|json|yaml|name|jsonpath=, -w, -l, --field-selector, -A."""
+"""kubelab get: kubectl's tables, -o wide|json|yaml|name|jsonpath=, -w, -l, --field-selector, -A.
+
+The JSON/YAML/name output and the watch are imported when asked for: a table needs neither (issue 19)."""
 
 from __future__ import annotations
 
@@ -9,9 +11,8 @@ from google.protobuf.message import Message
 
 from kubelab.api.registry import KindInfo
 from kubelab.cli import flags
-from kubelab.cli.render import columns, output, table
+from kubelab.cli.render import columns, table
 from kubelab.cli.render.tabwriter import TabWriter, table_writer
-from kubelab.cli.render.watch import watch_target
 from kubelab.cli.session import CliError, Session
 from kubelab.cli.targets import Target, kind_prefix, list_namespace, multiple_types, parse_targets
 from kubelab.errors import ApiError, is_not_found
@@ -105,6 +106,7 @@ async def cmd_get(ctx: Session) -> int:
     if watching and not ctx.failed:
         t = targets[0]
         printer = printers_by_kind.get(t.info.kind) or TablePrinter(ctx, t.info, show_kind=show_kind)
+        from kubelab.cli.render.watch import watch_target
         await watch_target(ctx, t, printer)
     return ctx.status()
 
@@ -117,13 +119,13 @@ def _print_groups(ctx: Session, groups: list[tuple[Target, list[Message]]], prin
         single = len(groups) == 1 and len(groups[0][0].names) == 1 and len(objs) == 1
         if not objs and len(groups) == 1 and len(groups[0][0].names) == 1:
             return False  # the one named object is missing: nothing but the error
-        ctx.out(output.render_objects(objs, a.output, single=single))
+        ctx.out(_render(objs, a.output, single=single))
         return True
     if a.output.startswith(columns.CUSTOM_COLUMNS):
         ctx.out(columns.custom_columns(objs, a.output[len(columns.CUSTOM_COLUMNS):], no_headers=a.no_headers))
         return bool(objs)
     if a.output == "name":
-        ctx.out(output.render_objects(objs, "name", single=False))
+        ctx.out(_render(objs, "name", single=False))
         return bool(objs)
     first = True
     for target, found in groups:
@@ -134,6 +136,11 @@ def _print_groups(ctx: Session, groups: list[tuple[Target, list[Message]]], prin
         ctx.out(("" if first else "\n") + printer.lines(found))
         first = False
     return not first
+
+
+def _render(objs: list[Message], how: str, *, single: bool) -> str:
+    from kubelab.cli.render import output  # not for a table (issue 19: `kubelab get pods`)
+    return output.render_objects(objs, how, single=single)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -3,6 +3,8 @@
 Mirrors kubectl's cli-runtime printers/customcolumn.go (spec parsing, `<none>` for a missing value,
 several values joined by commas), get/sorter.go (--sort-by on a JSONPath, numbers as numbers) and
 the label columns of get/humanreadable_flags.go (header: the key's last path segment, upper-cased).
+JSONPath and the objects' JSON form are imported by the options that use them: a plain table (the
+label columns too) needs neither (issue 19, `kubelab get pods`).
 """
 
 from __future__ import annotations
@@ -12,8 +14,6 @@ from typing import Any
 
 from google.protobuf.message import Message
 
-from kubelab.cli.render import jsonpath
-from kubelab.cli.render.output import object_dict
 from kubelab.cli.render.tabwriter import table_writer
 from kubelab.cli.session import CliError
 
@@ -66,6 +66,8 @@ def _cell(values: list[Any]) -> str:
 
 
 def custom_columns(objs: list[Message], spec: str, *, no_headers: bool = False) -> str:
+    from kubelab.cli.render import jsonpath
+    from kubelab.cli.render.output import object_dict
     columns = parse_custom_columns(spec)
     rows = [] if no_headers else [[h for h, _ in columns]]
     for obj in objs:
@@ -88,6 +90,8 @@ def _sort_key(value: Any) -> tuple:
 
 def sort_objects(objs: list[Message], field: str) -> list[Message]:
     """--sort-by: stable, ascending; an expression that selects nothing in any object is kubectl's error."""
+    from kubelab.cli.render import jsonpath
+    from kubelab.cli.render.output import object_dict
     expr = _expr(field)
     try:
         keyed = [(jsonpath.evaluate(object_dict(o), expr), o) for o in objs]

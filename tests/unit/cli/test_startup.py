@@ -1,5 +1,6 @@
-"""The command line starts light (issue 19): `kubelab --help` and `kubelab ps` import no gRPC, and every
-verb of the table registers (its module adds a parser for exactly the verbs the table gives it)."""
+"""The command line starts light (issue 19): `kubelab --help`, `kubelab ps`, `kubelab down` and the
+failure verbs import no gRPC, and every verb of the table registers (its module adds a parser for exactly
+the verbs the table gives it)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,16 @@ def test_no_grpc(argv, tmp_path):
     assert names, r.stderr
     assert not {n for n in names if n == "grpc" or n.startswith(("grpc.", "grpc_"))}, argv
     assert "kubelab.cluster.launcher" not in names
+
+
+@pytest.mark.parametrize("argv", [["down"], ["kill", "scheduler"], ["up", "--help"]])
+def test_the_launcher_imports_no_grpc(argv, tmp_path):
+    """`down` and the failure verbs make no API call (here there is no cluster at all); `up` imports the
+    API client only once the API server is starting."""
+    names, r = imported(*argv, state_dir=tmp_path / "none")
+    assert "kubelab.cluster.launcher" in names, r.stderr
+    assert not {n for n in names if n == "grpc" or n.startswith(("grpc.", "grpc_", "google.protobuf"))}, argv
+    assert "yaml" not in names
 
 
 def test_ps_on_a_live_cluster_imports_no_grpc(tmp_path):
