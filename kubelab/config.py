@@ -25,6 +25,7 @@ import dataclasses
 import inspect
 import os
 import re
+import sys
 import typing
 from dataclasses import dataclass
 
@@ -110,7 +111,10 @@ def new_config(cls: type, argv: list[str] | None = None, environ: typing.Mapping
                prog: str | None = None, description: str | None = None):
     """An instance of the frozen dataclass `cls`: flags, else KUBELAB_* environment, else defaults."""
     environ = os.environ if environ is None else environ
-    hints, docs = typing.get_type_hints(cls), field_docs(cls)
+    args = sys.argv[1:] if argv is None else argv
+    # the texts come from parsing the classes' source: only for --help (5-8 ms of every start otherwise)
+    asks_help = any(a in ("-h", "--help") or len(a) > 3 and "--help".startswith(a) for a in args)
+    hints, docs = typing.get_type_hints(cls), field_docs(cls) if asks_help else {}
     p = argparse.ArgumentParser(prog=prog, description=description,
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     for f in dataclasses.fields(cls):
@@ -124,4 +128,4 @@ def new_config(cls: type, argv: list[str] | None = None, environ: typing.Mapping
         kw = dict(nargs="?", const=True) if typ is bool else {}
         p.add_argument(flag(f.name), dest=f.name, type=conv, default=default,
                        help=f"{docs.get(f.name, '')} (env {env})", **kw)
-    return cls(**vars(p.parse_args(argv)))
+    return cls(**vars(p.parse_args(args)))
