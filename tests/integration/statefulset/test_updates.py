@@ -21,12 +21,15 @@ async def set_image(client, ns, img, **strategy):
 
 
 async def settled(client, ns, n=3, img=None):
-    """All n pods Ready (at image `img`) and the status caught up with the spec."""
+    """All n pods Ready (at image `img`) and the status caught up with them: the controller's count of
+    updated replicas too, else its status may still be the one written from a cache that held a
+    deleted old pod Ready (ready 3, updated 2) while the API already shows every pod new."""
     async def ok():
         sts = await get_set(client, ns)
         pods = await pods_of(client, ns)
         s = sts.status
-        if s.observed_generation != sts.metadata.generation or s.ready_replicas != n or len(pods) != n:
+        if (s.observed_generation != sts.metadata.generation or s.ready_replicas != n or len(pods) != n
+                or img and s.updated_replicas != n):
             return None
         if img and any(image(p) != img or p.metadata.HasField("deletion_timestamp") for p in pods.values()):
             return None
