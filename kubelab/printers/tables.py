@@ -16,7 +16,6 @@ from google.protobuf.message import Message
 from kubelab import meta
 from kubelab.printers import format as fmt
 from kubelab.printers.podstatus import summarize_pod
-from kubelab.storage import volume
 
 __all__ = ["Column", "Table", "TABLES", "table", "node_roles", "node_status", "format_endpoints",
            "join_host_port", "MAX_SHOWN"]
@@ -89,6 +88,7 @@ def statefulset_cells(s: Message, now: float) -> list[str]:
 
 
 def pvc_cells(pvc: Message, now: float) -> list[str]:
+    from kubelab.storage import volume  # with its sizes and node affinity: not for `get pods` (issue 19)
     phase = "Terminating" if pvc.metadata.HasField("deletion_timestamp") else pvc.status.phase
     capacity = modes = ""
     if pvc.spec.volume_name:
@@ -101,6 +101,7 @@ def pvc_cells(pvc: Message, now: float) -> list[str]:
 
 
 def pv_cells(pv: Message, now: float) -> list[str]:
+    from kubelab.storage import volume
     claim = f"{pv.spec.claim_ref.namespace}/{pv.spec.claim_ref.name}" if pv.spec.HasField("claim_ref") else ""
     phase = "Terminating" if pv.metadata.HasField("deletion_timestamp") else pv.status.phase
     vac = pv.spec.volume_attributes_class_name if pv.spec.HasField("volume_attributes_class_name") else "<unset>"
@@ -111,6 +112,7 @@ def pv_cells(pv: Message, now: float) -> list[str]:
 
 
 def storageclass_cells(sc: Message, now: float) -> list[str]:
+    from kubelab.storage import volume
     name = sc.metadata.name + (" (default)" if volume.is_default_class(sc) else "")
     reclaim = sc.reclaim_policy if sc.HasField("reclaim_policy") else "Delete"
     binding = sc.volume_binding_mode if sc.HasField("volume_binding_mode") else "Immediate"

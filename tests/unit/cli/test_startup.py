@@ -35,6 +35,18 @@ def test_no_grpc(argv, tmp_path):
     assert "kubelab.cluster.launcher" not in names
 
 
+def test_get_imports_only_what_a_pod_table_needs():
+    """`kubelab get`'s module with what it imports: a table needs no YAML or JSON output, no watch, and
+    none of the storage rules the PV and claim columns use (each imported where it is used)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    r = subprocess.run([sys.executable, "-X", "importtime", "-c", "import kubelab.cli.main, kubelab.cli.cmd.get"],
+                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    names = {line.split("|")[-1].strip() for line in r.stderr.splitlines() if line.startswith("import time:")}
+    assert "kubelab.cli.cmd.get" in names and "kubelab.printers.tables" in names, r.stderr
+    assert not names & {"yaml", "kubelab.manifest", "google.protobuf.json_format", "kubelab.storage.volume",
+                        "kubelab.cli.render.watch", "kubelab.cli.render.output", "kubelab.cluster.launcher"}
+
+
 @pytest.mark.parametrize("argv", [["down"], ["kill", "scheduler"], ["up", "--help"]])
 def test_the_launcher_imports_no_grpc(argv, tmp_path):
     """`down` and the failure verbs make no API call (here there is no cluster at all); `up` imports the
