@@ -39,7 +39,8 @@ from kubelab.config import BaseConfig
 from kubelab.fielderrors import aggregate_message
 from kubelab.metrics import Metrics, serve_metrics
 
-__all__ = ["Skeleton", "run", "check_config", "stop_grpc_server", "SERVING", "NOT_SERVING", "STOP_MARGIN"]
+__all__ = ["Skeleton", "run", "check_config", "stop_grpc_server", "leave_now", "SERVING", "NOT_SERVING",
+           "STOP_MARGIN"]
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +132,12 @@ class Skeleton:
         await stop_grpc_server(server, self._grpc_grace, self.component)
         for task in background:
             task.cancel()
+        # A runnable that loses its cancellation (on Python 3.11 a timeout expiring as the cancel arrives can
+        # turn it into a TimeoutError, which a retry loop then catches) would keep the TaskGroup, and so the
+        # process, waiting forever: seen in CI, an API server alive minutes after "shutting down", its watch
+        # cache still retrying Redis.
+        asyncio.get_running_loop().call_later(STOP_MARGIN, leave_now, self.component,
+                                              f"a task did not end within {STOP_MARGIN:g}s of its cancellation")
 
 
 STOP_MARGIN = 5.0
@@ -147,13 +154,18 @@ async def stop_grpc_server(server: grpc.aio.Server, grace: float, component: str
     if done:
         stopping.result()
         return
+    leave_now(component, f"the gRPC server did not stop within {grace + STOP_MARGIN:g}s")
+
+
+def leave_now(component: str, why: str) -> None:
+    """Log the stack of every task still running, then exit at once (status 0: the process was asked to
+    stop, and its state is in Redis or the API server, so nothing is lost)."""
     for task in asyncio.all_tasks():
         buf = io.StringIO()
         task.print_stack(limit=10, file=buf)
         log.error("task still running at shutdown component=%s task=%s stack=%r", component, task.get_name(),
                   buf.getvalue())
-    log.error("the gRPC server did not stop within %gs, exiting now component=%s", grace + STOP_MARGIN,
-              component)
+    log.error("%s, exiting now component=%s", why, component)
     logging.shutdown()
     os._exit(0)
 

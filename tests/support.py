@@ -151,7 +151,11 @@ class ApiServerProcess:
                 [sys.executable, "-m", "services.apiserver", "--listen", self.address, "--redis", self.redis_url,
                  *self.args], cwd=ROOT, env=env, stdout=log, stderr=log)
         if wait:
-            self.wait_serving()
+            try:
+                self.wait_serving()
+            except BaseException:
+                self._kill()  # the failure is the test's; the process must not outlive it
+                raise
         return self
 
     def wait_serving(self, timeout: float = 20.0) -> None:
@@ -162,10 +166,21 @@ class ApiServerProcess:
         wait_until(ready, timeout, interval=0.05, what=f"apiserver {self.address} SERVING")
 
     def stop(self, sig=signal.SIGTERM) -> int | None:
+        """Signal the process and wait for it; one still running after 15 s is killed and the wait's
+        TimeoutExpired raised (a process asked to stop must stop, and none may outlive its test)."""
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(sig)
-            return self.proc.wait(15)
+            try:
+                return self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self._kill()
+                raise
         return self.proc.returncode if self.proc else None
+
+    def _kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
 
     def logs(self) -> str:
         return self.log.read_text()

@@ -222,8 +222,9 @@ def test_a_replica_restarted_resumes_from_its_seq_and_resyncs_when_it_is_gone(tm
     r.stop()
     r.node.store.close()
     m.node.store.put("k3", "3")
-    again = servers(Store(str(tmp_path)), "replica", m.addr)
-    assert again.node.store.seq == 3          # from its own disk
+    disk = Store(str(tmp_path))
+    assert disk.seq == 3          # from its own disk (read before it serves: it syncs to 4 at once)
+    again = servers(disk, "replica", m.addr)
     wait_until(lambda: again.node.store.seq == 4)
     assert again.node.store.get("k3") == "3"
 
