@@ -67,13 +67,14 @@ def qos_class(spec: core_pb2.PodSpec) -> str:
     limits: dict[str, Fraction] = {}
     guaranteed = True
     for c in [*spec.containers, *spec.init_containers]:
+        limited = 0
         for given, total in ((c.resources.requests, requests), (c.resources.limits, limits)):
             for name in QOS_RESOURCES:
                 value = _positive(given.get(name))
                 if value:
                     total[name] = total.get(name, 0) + value
-        if not all(_positive(c.resources.limits.get(name)) for name in QOS_RESOURCES):
-            guaranteed = False
+                    limited += total is limits
+        guaranteed = guaranteed and limited == len(QOS_RESOURCES)
     if not requests and not limits:
         return "BestEffort"
     if guaranteed and all(limits.get(name) == value for name, value in requests.items()) \

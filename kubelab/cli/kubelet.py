@@ -14,6 +14,7 @@ import os
 import sys
 import termios
 import threading
+from typing import BinaryIO
 
 import grpc
 
@@ -146,15 +147,17 @@ async def stream_requests(first, stdin: bool):
     yield request(stdin_close=True)
 
 
-async def relay_output(responses, address: str) -> int:
-    """Write an exec or attach stream's stdout and stderr as they come; returns the exit code."""
+async def relay_output(responses, address: str, stdout: BinaryIO | None = None) -> int:
+    """Write an exec or attach stream's stdout (to `stdout`, else this process's) and stderr as they come;
+    returns the exit code."""
+    out = sys.stdout.buffer if stdout is None else stdout
     code = 0
     try:
         async for resp in responses:
             kind = resp.WhichOneof("body")
             if kind == "stdout":
-                sys.stdout.buffer.write(resp.stdout)
-                sys.stdout.buffer.flush()
+                out.write(resp.stdout)
+                out.flush()
             elif kind == "stderr":
                 sys.stderr.buffer.write(resp.stderr)
                 sys.stderr.buffer.flush()

@@ -9,13 +9,12 @@ __all__ = ["StorageCollector", "resource_name"]
 
 
 def resource_name(kind: str) -> str:
-    """The resource label kube-apiserver gives a kind: its plural, with its group when it has one
-    (`pods`, `deployments.apps`)."""
+    """The resource label kube-apiserver gives a kind: its qualified resource name (`pods`,
+    `deployments.apps`)."""
     try:
-        info = registry.by_kind(kind)
+        return registry.by_kind(kind).resource
     except registry.UnknownKind:
         return kind
-    return f"{info.plural}.{info.group}" if info.group else info.plural
 
 
 class StorageCollector:

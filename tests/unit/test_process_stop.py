@@ -43,8 +43,7 @@ SWALLOWER = textwrap.dedent("""
             except asyncio.CancelledError:
                 pass
 
-    async def stop_soon(proc):
-        await asyncio.sleep(0.2)
+    async def stop_soon(proc):  # runs once `swallows` waits: the runnables start in order
         proc.stopping.set()
 
     def setup(proc):

@@ -12,14 +12,13 @@ import argparse
 import io
 import os
 import posixpath
-import sys
 import tarfile
 
 import grpc
 
 from kubelab.api.v1 import kubelet_pb2, kubelet_pb2_grpc
 from kubelab.cli import flags
-from kubelab.cli.kubelet import pod_target, rpc_error
+from kubelab.cli.kubelet import pod_target, relay_output
 from kubelab.cli.session import CliError, Session
 
 __all__ = ["register", "cmd_cp", "split_spec", "CHUNK"]
@@ -48,20 +47,9 @@ async def _exec(ctx: Session, pod_name: str, command: list[str], stdin: bytes | 
                 yield kubelet_pb2.ExecRequest(stdin=stdin[i:i + CHUNK])
             yield kubelet_pb2.ExecRequest(stdin_close=True)
 
-    out, code = io.BytesIO(), 0
+    out = io.BytesIO()
     async with grpc.aio.insecure_channel(address) as channel:
-        try:
-            async for resp in kubelet_pb2_grpc.KubeletStub(channel).Exec(requests()):
-                kind = resp.WhichOneof("body")
-                if kind == "stdout":
-                    out.write(resp.stdout)
-                elif kind == "stderr":
-                    sys.stderr.buffer.write(resp.stderr)
-                    sys.stderr.buffer.flush()
-                elif kind == "exit_code":
-                    code = resp.exit_code
-        except grpc.RpcError as e:
-            raise rpc_error(e, address) from None
+        code = await relay_output(kubelet_pb2_grpc.KubeletStub(channel).Exec(requests()), address, stdout=out)
     return code, out.getvalue()
 
 

@@ -40,7 +40,7 @@ async def cmd_api_resources(ctx: Session) -> int:
     if a.namespaced is not None:
         kinds = [k for k in kinds if k.namespaced == (a.namespaced == "true")]
     if a.output == "name":
-        ctx.out("".join(f"{k.plural}.{k.group}\n" if k.group else f"{k.plural}\n" for k in kinds))
+        ctx.out("".join(f"{k.resource}\n" for k in kinds))
         return 0
     rows = [] if a.no_headers else [["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]]
     rows += [[k.plural, ",".join(k.short_names), k.api_version, str(k.namespaced).lower(), k.kind] for k in kinds]
