@@ -51,3 +51,18 @@ def test_one_wanted_port_for_two_keys_goes_to_one():
     port = allocate({"x": None})["x"]
     got = allocate({"a": port, "b": port})
     assert sorted([got["a"] == port, got["b"] == port]) == [False, True]
+
+
+def test_ports_are_chosen_below_the_kernels_ephemeral_range(tmp_path):
+    """Outgoing connections take their source ports from the ephemeral range; a port chosen there could be
+    held by one before its process binds it."""
+    from kubelab.cluster.ports import PORT_FLOOR, choice_range
+    low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+    ports = allocate({f"k{i}": None for i in range(20)})
+    assert all(PORT_FLOOR <= p < low for p in ports.values()), ports
+    narrow = tmp_path / "range"
+    narrow.write_text(f"{PORT_FLOOR + 10}\t60999\n")
+    assert choice_range(narrow) is None  # too little room below it: the kernel chooses
+    narrow.write_text("32768\t60999\n")
+    assert choice_range(narrow) == range(PORT_FLOOR, 32768)
+    assert choice_range(tmp_path / "missing") is None

@@ -113,10 +113,11 @@ async def test_a_hash_collision_bumps_collision_count(client, ns, controllers, n
     (taken,) = (await client.list("ReplicaSet", ns))[0]
     await client.delete("Deployment", "web", ns, propagation_policy="Orphan")
 
-    async def orphaned():
+    async def orphaned():  # the set lets go of its owner first; the Deployment's orphan finalizer goes after
         rs = await client.get("ReplicaSet", taken.metadata.name, ns)
-        return not rs.metadata.owner_references
-    await wait_for(orphaned, 20, "the set to be orphaned")
+        deployments, _ = await client.list("Deployment", ns)
+        return not rs.metadata.owner_references and not deployments
+    await wait_for(orphaned, 20, "the set to be orphaned and the Deployment gone")
     await update(client, "ReplicaSet", ns, taken.metadata.name, new_image)  # same name, another template
     d = await client.create(web(3), ns)  # the same template as before: the same hash
 
