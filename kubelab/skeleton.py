@@ -34,7 +34,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from kubelab import logs
+from kubelab import aiocompat, logs
 from kubelab.config import BaseConfig
 from kubelab.fielderrors import aggregate_message
 from kubelab.metrics import Metrics, serve_metrics
@@ -132,10 +132,10 @@ class Skeleton:
         await stop_grpc_server(server, self._grpc_grace, self.component)
         for task in background:
             task.cancel()
-        # A runnable that loses its cancellation (on Python 3.11 a timeout expiring as the cancel arrives can
-        # turn it into a TimeoutError, which a retry loop then catches) would keep the TaskGroup, and so the
-        # process, waiting forever: seen in CI, an API server alive minutes after "shutting down", its watch
-        # cache still retrying Redis.
+        # A runnable that loses its cancellation would keep the TaskGroup, and so the process, waiting
+        # forever: seen in CI, an API server alive minutes after "shutting down", its watch cache still
+        # reading Redis. The cause found (Python 3.11's asyncio.wait_for, around every redis-py send) is
+        # fixed by kubelab.aiocompat; this watchdog stays for any other.
         asyncio.get_running_loop().call_later(STOP_MARGIN, leave_now, self.component,
                                               f"a task did not end within {STOP_MARGIN:g}s of its cancellation")
 
@@ -182,6 +182,7 @@ def run(component: str, config: BaseConfig, setup: Setup,
     """The whole life of a process; returns after a clean shutdown."""
     check_config(component, config)
     logs.setup(component, config.log_level)
+    aiocompat.install()  # no cancellation lost in asyncio.wait_for (Python 3.11)
 
     async def main() -> None:
         await new_process(component, config).serve(setup)

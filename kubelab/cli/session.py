@@ -13,6 +13,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
+from kubelab import aiocompat
 from kubelab.cli.connect import wait_reachable
 from kubelab.cli.errors import CliError, format_api_error
 from kubelab.client import Client
@@ -76,6 +77,7 @@ def run_verb(args: argparse.Namespace, verb: Callable[[Session], Awaitable[int]]
             await client.close()
 
     try:
+        aiocompat.install()  # Ctrl-C's cancellation is not lost in asyncio.wait_for (Python 3.11)
         return asyncio.run(main())
     except CliError as e:
         print(str(e).rstrip("\n"), file=sys.stderr)

@@ -29,6 +29,7 @@ import struct
 import sys
 from pathlib import Path
 
+from kubelab import aiocompat
 from kubelab.cluster.ports import split
 
 __all__ = ["main"]
@@ -243,6 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO,
         format="ts=%(asctime)s level=%(levelname)s component=proxy %(message)s",
     )
+    aiocompat.install()  # no cancellation lost in asyncio.wait_for (Python 3.11)
     asyncio.run(Proxy(args.config).serve())
     return 0
 

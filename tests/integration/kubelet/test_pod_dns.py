@@ -107,8 +107,9 @@ async def test_partial_names_resolve_through_the_search_path(node, client, apise
     assert "options ndots:5" in resolv
 
     async def answers(name: str, rdtype: str = "A") -> str:
-        code, out, _ = await run_cli(apiserver.address, "exec", "-n", NS, "dns-client", "--",
-                                     "dig", "+short", "+search", "+time=2", "+tries=1", name, rdtype)
+        code, out, err = await run_cli(apiserver.address, "exec", "-n", NS, "dns-client", "--",
+                                       "dig", "+short", "+search", "+time=2", "+tries=1", name, rdtype)
+        assert code != 127, f"no dig in the pod (scripts/install-system-packages installs bind9-dnsutils): {err}"
         return out.strip() if code == 0 else ""
 
     for name in ("dns-test-service", f"dns-test-service.{NS}", f"dns-test-service.{NS}.svc"):
