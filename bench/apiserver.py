@@ -56,7 +56,8 @@ from kubelab.client import Client
 from kubelab.errors import is_gone
 from services.apiserver.servicer import BATCH_WINDOW, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, Pacer
 from services.apiserver.store import Store
-from tests.support import ROOT, ApiServerProcess, RedisProcess, free_port
+from kubelab.cluster.procs import children
+from tests.support import ROOT, ApiServerProcess, RedisProcess, accepted_connections, free_port
 
 CONCURRENCY = 32
 ECHO = "/bench.Echo/Echo"
@@ -670,7 +671,69 @@ async def create_and_update(clients: list[Client], ns: str, count: int, template
     return create_rate, done / elapsed, mc, mu
 
 
-async def measure(sizes: Sizes, per_event: bool = False) -> Results:
+WORKER_CLIENTS = 16  # channels (TCP connections) the CONCURRENCY callers share in the workers phase
+
+
+def wait_workers(server: ApiServerProcess, count: int, timeout: float = 60.0) -> list[int]:
+    """The pids of a `--workers count` API server's processes, once each has logged that it serves."""
+    deadline = time.monotonic() + timeout
+    while True:
+        kids = children(server.proc.pid)
+        if len(kids) == count - 1 and server.logs().count('msg="started"') == count:
+            return [server.proc.pid, *kids]
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{count} workers did not start: {server.logs()[-2000:]}")
+        time.sleep(0.05)
+
+
+async def workers_phase(sizes: Sizes, counts: list[int], base: str, template: core_pb2.Pod, res: Results,
+                        redis_pid: int, servers: list[ApiServerProcess]) -> None:
+    """Creates then updates through one API server run with `--workers N`, for each N, on a Redis database
+    emptied first: CONCURRENCY callers over WORKER_CLIENTS channels, which the kernel spreads over the
+    workers by connection; the rates beside the echo server's and the one-worker run's."""
+    import redis as sync_redis
+    echo_rate, echo_us = res.raw["echo"], res.raw["echo_cpu_us"]
+    first: tuple[float, float] | None = None
+    for n in counts:
+        url = f"{base}/2"
+        sync_redis.Redis.from_url(url).flushdb()
+        server = ApiServerProcess(url, "--workers", str(n)).start()
+        servers.append(server)
+        pids = await asyncio.to_thread(wait_workers, server, n)
+        clients = [Client(server.address) for _ in range(WORKER_CLIENTS)]
+        try:
+            ns = core_pb2.Namespace()
+            ns.metadata.name = "bench"
+            await clients[0].create(ns)
+            for c in clients:  # every channel connected (and so placed on a worker), every worker warm
+                for i in range(10):
+                    await c.get("Namespace", "bench")
+            spread = sorted((len(v) for v in accepted_connections(server.port, pids).values()), reverse=True)
+            meter = {**{f"worker {i}": pid for i, pid in enumerate(pids)}, "redis": redis_pid,
+                     "bench client": os.getpid()}
+            log(f"--workers {n}: creating and updating {sizes.pods_two} pods, {CONCURRENCY} callers on "
+                f"{WORKER_CLIENTS} channels (connections per worker {spread})")
+            cr, ur, mc, mu = await create_and_update(clients, "bench", sizes.pods_two, template, meter)
+        finally:
+            for c in clients:
+                await c.close()
+            server.stop()
+        names = [f"worker {i}" for i in range(n)]
+        cus, uus = mc.us_per_op(cr, *names), mu.us_per_op(ur, *names)
+        base_c, base_u = first or (cr, ur)
+        for verb, rate, us, m, one in (("creates", cr, cus, mc, base_c), ("updates", ur, uus, mu, base_u)):
+            res.add(f"{verb}_workers_{n}", f"{verb}/s, --workers {n}, {CONCURRENCY} callers on {WORKER_CLIENTS} "
+                    "channels", fmt_rate(rate), f"echo {fmt_rate(echo_rate)}", f"{rate / echo_rate:.2f}",
+                    ">= 0.50 x echo", yes(rate >= 0.5 * echo_rate),
+                    note=f"{rate / one:.2f} x --workers {counts[0]}; workers' CPU {us:,.0f} us/call "
+                         f"({us / echo_us:.1f} x echo); connections per worker {spread}; cores: {m.text()}")
+        res.raw[f"workers_{n}"] = {"create": cr, "update": ur, "create_cpu_us": cus, "update_cpu_us": uus,
+                                   "connections": spread}
+        first = first or (cr, ur)
+
+
+async def measure(sizes: Sizes, per_event: bool = False, workers: list[int] | None = None,
+                  only_workers: bool = False) -> Results:
     res = Results()
     template = bench_pod()
     redis_proc = RedisProcess(persistent=False).start()
@@ -689,6 +752,9 @@ async def measure(sizes: Sizes, per_event: bool = False) -> Results:
         pids = {"redis": redis_proc.proc.pid, "echo": echo.proc.pid}
         log("baselines: grpc.aio echo, Redis")
         await baselines(sizes, echo.address, base + "/1", template, res, pids)
+        if only_workers:
+            await workers_phase(sizes, workers or [1, 2], base, template, res, redis_proc.proc.pid, servers)
+            return res
 
         log("one apiserver")
         one = ApiServerProcess(base + "/0").start()
@@ -794,6 +860,8 @@ async def measure(sizes: Sizes, per_event: bool = False) -> Results:
             res.raw.update(create_2=c2r, update_2=u2r, rss_loaded_mb=rss_two, create_2_cpu_us=cus2,
                            update_2_cpu_us=uus2, create_1b=c1b, update_1b=u1b)
             two.stop()
+            if workers:
+                await workers_phase(sizes, workers, base, template, res, redis_proc.proc.pid, servers)
 
             res.raw["cached_pods"] = len((await c.list("Pod"))[0])
             wrapped = registry.wrap(named(template, "web-0"))
@@ -923,6 +991,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--per-event", action="store_true",
                    help="watch with Watch and the bare Subscribe, one event per stream message, instead of "
                         "WatchBatched and SubscribeBatched (the figures before batching)")
+    p.add_argument("--workers", default="1,2", metavar="N,N,...",
+                   help="API server worker counts (--workers) to measure creates and updates with; empty: none")
+    p.add_argument("--only-workers", action="store_true",
+                   help="only the baselines and the worker counts' creates and updates")
     p.add_argument("--serve-echo", type=int, metavar="PORT", help=argparse.SUPPRESS)
     p.add_argument("--watchers", metavar="ADDR", help=argparse.SUPPRESS)
     p.add_argument("--mode", default="apiserver", help=argparse.SUPPRESS)
@@ -945,7 +1017,11 @@ def main(argv: list[str] | None = None) -> int:
     info["loadavg_before"] = Path("/proc/loadavg").read_text().split()[0]
     started = time.monotonic()
     busy0 = machine_busy_seconds()
-    res = asyncio.run(measure(sizes, a.per_event))
+    try:
+        counts = [int(n) for n in a.workers.split(",") if n.strip()]
+    except ValueError:
+        p.error(f"--workers {a.workers!r}: expected worker counts such as 1,2")
+    res = asyncio.run(measure(sizes, a.per_event, counts, a.only_workers))
     info["machine_busy_cores"] = round((machine_busy_seconds() - busy0) / (time.monotonic() - started), 2)
     info["redis"] = res.raw.pop("redis_version", "?")
     info["seconds"] = round(time.monotonic() - started, 1)

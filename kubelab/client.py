@@ -66,7 +66,10 @@ class Client:
             ("grpc.max_receive_message_length", 256 << 20), ("grpc.max_send_message_length", 64 << 20),
             ("grpc.keepalive_time_ms", 10000), ("grpc.keepalive_timeout_ms", 5000),
             ("grpc.keepalive_permit_without_calls", 1), ("grpc.initial_reconnect_backoff_ms", 100),
-            ("grpc.max_reconnect_backoff_ms", 2000)])
+            ("grpc.max_reconnect_backoff_ms", 2000),
+            # its own connection, not one shared with every channel of the process to the same address: so
+            # that several Clients in one process spread over the API server's workers (--workers)
+            ("grpc.use_local_subchannel_pool", 1)])
         self.stub = apiserver_pb2_grpc.ApiServerStub(self.channel)
 
     async def close(self) -> None:

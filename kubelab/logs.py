@@ -22,9 +22,9 @@ def split_message(msg: str) -> tuple[str, str]:
 
 
 class KeyValueFormatter(logging.Formatter):
-    def __init__(self, component: str):
+    def __init__(self, component: str, extra: str = ""):
         super().__init__()
-        self.component = component
+        self.component = component + (" " + extra if extra else "")
 
     def format(self, record: logging.LogRecord) -> str:
         ts = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z"
@@ -38,9 +38,10 @@ class KeyValueFormatter(logging.Formatter):
         return text
 
 
-def setup(component: str, level: str | None = None) -> None:
+def setup(component: str, level: str | None = None, extra: str = "") -> None:
+    """`extra`: key=value pairs every line carries after the component (an API server worker's `worker=1`)."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(KeyValueFormatter(component))
+    handler.setFormatter(KeyValueFormatter(component, extra))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel((level or os.environ.get("KUBELAB_LOG_LEVEL", "INFO")).upper())

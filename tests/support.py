@@ -28,6 +28,28 @@ from kubelab.cluster.redis_server import find_redis_server, redis_argv
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def accepted_connections(port: int, pids: list[int]) -> dict[int, set[int]]:
+    """For each of pids, the client ports of the established TCP connections to `port` that it
+    holds the server side of: which of several processes sharing a port (SO_REUSEPORT) accepted what.
+    IPv6 sockets count too: gRPC listens on one with IPv4-mapped addresses."""
+    inodes = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            f = line.split()
+            if f[3] == "01" and int(f[1].rsplit(":", 1)[1], 16) == port:  # ESTABLISHED, local port
+                inodes[f"socket:[{f[9]}]"] = int(f[2].rsplit(":", 1)[1], 16)
+    out: dict[int, set[int]] = {pid: set() for pid in pids}
+    for pid in pids:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if target in inodes:
+                out[pid].add(inodes[target])
+    return out
+
+
 def free_port() -> int:
     """A free port on 127.0.0.1 that no other test process or cluster on this machine is handed meanwhile
     (kubelab.cluster.ports leases it machine-wide)."""

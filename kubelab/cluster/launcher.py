@@ -61,6 +61,9 @@ class UpOptions:
     """The cluster's Service range (default: as recorded, else 198.19.0.0/16 or the next free one)."""
     replicas: dict[str, int] | None = None
     """Copies of leader-elected components ({"scheduler": 2}); others keep what was recorded."""
+    apiserver_workers: int | None = None
+    """API server processes sharing its address (default: as recorded, else 1); a running API server
+    takes a new number at its next start (`kubelab restart apiserver`)."""
 
 
 #: How the launcher hands a process its leader-election identity (ProcessConfig.leader_elect_identity).
@@ -255,10 +258,12 @@ class Launcher:
             yield state
 
     def _signal(self, name: str, sig: int, verb: str) -> None:
+        """pause/resume: the process; for the API server its whole process group, its workers included
+        (services/apiserver/workers.py; a node agent's group is not signalled, its pods run on)."""
         with self._locked_state(name) as state:
             rec = state.processes[name]
             at = time.time()
-            if not procs.signal_process(rec.pid, rec.start_time, sig):
+            if not procs.signal_process(rec.pid, rec.start_time, sig, group=name == registry.APISERVER):
                 raise ClusterError(f"{name} is not running")
             journal.append(self.sd.root, verb, name, at=at, pid=rec.pid)
             self.say(f"event={verb} name={name} pid={rec.pid}")
@@ -325,6 +330,12 @@ class Launcher:
                 state.replicas.pop(name, None)
             else:
                 state.replicas[name] = count
+        if opts.apiserver_workers is not None and opts.apiserver_workers != state.apiserver_workers:
+            state.apiserver_workers = opts.apiserver_workers
+            api = state.processes.get(registry.APISERVER)
+            if api is not None and procs.is_alive(api.pid, api.start_time):
+                self.say(f"event=note name=apiserver workers={opts.apiserver_workers} "
+                         "detail=\"takes effect when it starts again: kubelab restart apiserver\"")
         if opts.redis_url:
             state.redis_url, state.embedded_redis = opts.redis_url, False
         elif not state.redis_url:

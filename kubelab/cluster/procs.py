@@ -85,15 +85,27 @@ def spawn(argv: list[str], *, env: dict[str, str], log: Path, cwd: Path | None =
     return p.pid, started
 
 
-def signal_process(pid: int, started: int, sig: int) -> bool:
-    """Send sig if the process is still ours; False if it was already gone."""
+def signal_process(pid: int, started: int, sig: int, group: bool = False) -> bool:
+    """Send sig if the process is still ours (with group, to its process group: spawn made it the
+    group's leader); False if it was already gone."""
     if not is_alive(pid, started):
         return False
     try:
-        os.kill(pid, sig)
+        if group:
+            os.killpg(pid, sig)
+        else:
+            os.kill(pid, sig)
     except ProcessLookupError:
         return False
     return True
+
+
+def children(pid: int) -> list[int]:
+    """The pids of pid's children (those its main thread started), from /proc."""
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except (OSError, ValueError):
+        return []
 
 
 def reap() -> None:
@@ -127,7 +139,7 @@ def terminate(procs: list[tuple[int, int]], grace: float, *, group: bool = True)
     """
     for pid, started in procs:
         if signal_process(pid, started, signal.SIGTERM):
-            signal_process(pid, started, signal.SIGCONT)
+            signal_process(pid, started, signal.SIGCONT, group=True)  # a paused API server's workers too
     wait_dead(procs, grace)
     for pid, started in procs:
         signal_process(pid, started, signal.SIGKILL)

@@ -39,6 +39,8 @@ __all__ = [
 
 REDIS = "redis"
 APISERVER = "apiserver"
+MAX_APISERVER_WORKERS = 64
+"""The most API server processes `--workers` (`kubelab up --apiserver-workers`) runs behind one address."""
 
 #: Port every component listens on in docker compose (each container has its own network namespace);
 #: locally the launcher picks free ports instead. Redis listens on its usual 6379.
@@ -182,6 +184,8 @@ def parse_replicas(items: list[str]) -> dict[str, int]:
                 raise ValueError(f"--replicas {part}: expected COMPONENT=N, as in scheduler=2")
             if name not in scalable():
                 why = ("kubelets run one per node: use --nodes" if name == "kubelet"
+                       else "the API server runs several processes behind its one address: use "
+                       "--apiserver-workers N" if name == APISERVER
                        else f"no component named {name!r} runs replicas")
                 raise ValueError(f"--replicas {part}: {why} (components: {', '.join(scalable())})")
             if not count.isdigit() or int(count) < 1:
@@ -197,7 +201,7 @@ def redis_url(addr: str, db: int = 0) -> str:
 def command(
     inst: Instance, *, listen: str, upstream: str, root_dir: str | None = None, node_ip: str | None = None,
     metrics_listen: str | None = None, pod_cidr: str = DEFAULT_POD_CIDR, service_cidr: str = DEFAULT_SERVICE_CIDR,
-    http_listen: str | None = None, address: str | None = None,
+    http_listen: str | None = None, address: str | None = None, workers: int = 1,
 ) -> list[str]:
     """argv (starting with "python") of an instance listening on `listen`, its upstream at `upstream`.
 
@@ -211,7 +215,8 @@ def command(
     `address` (compose: the container's own name, which the others resolve to its address) is where the
     DNS server serves (`--listen-dns NAME:53`) and the API server advertises itself (`--advertise-address`),
     so that kube-dns's and kubernetes's endpoints are addresses the node containers can reach; the API
-    server then makes kube-dns for the kube-proxies to forward (`--kube-dns-proxied`).
+    server then makes kube-dns for the kube-proxies to forward (`--kube-dns-proxied`). `workers`: the API
+    server's `--workers` (`kubelab up --apiserver-workers`).
     """
     argv = ["python", "-m", inst.component.module]
     if inst.node is not None and inst.component.node_local:
@@ -231,6 +236,8 @@ def command(
         argv += ["--listen", listen, "--redis", upstream, "--service-cluster-ip-range", service_cidr]
         if address:  # and kube-dns without the proxy-name label: the node's kube-proxy forwards it
             argv += ["--advertise-address", address, "--kube-dns-proxied"]
+        if workers > 1:  # API server processes sharing `listen` (services/apiserver/workers.py)
+            argv += ["--workers", str(workers)]
     else:
         argv += ["--apiserver", upstream, "--listen", listen]
         if not inst.component.per_node and inst.component.leader_elect:

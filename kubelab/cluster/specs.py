@@ -99,7 +99,8 @@ def proc_spec(name: str, state: ClusterState, sd: StateDir, overrides: dict[str,
     # the ui, given port 0, takes a free one (its last one when it can) and writes it to <state-dir>/ui.url
     http_listen = rec.http_listen or (f"{split(rec.listen)[0]}:0" if inst.component.serves_http else None)
     argv = registry.command(inst, listen=rec.listen, upstream=upstream, root_dir=root_dir,
-                            metrics_listen=rec.metrics_listen or None, http_listen=http_listen, **ranges)
+                            metrics_listen=rec.metrics_listen or None, http_listen=http_listen,
+                            workers=state.apiserver_workers, **ranges)
     argv[0] = sys.executable
     argv[2] = rec.module or registry.module_of(inst.component, overrides)  # as `up` decided
     env = registry.environment(inst, upstream=upstream, state_dir=str(sd.root))

@@ -20,6 +20,7 @@ Layout of a state dir::
       "embedded_redis": true,
       "bootstrapped": true,                         # default StorageClasses created
       "replicas": {"scheduler": 2},                 # `up --replicas`: copies of leader-elected components
+      "apiserver_workers": 1,                       # `up --apiserver-workers`: processes behind its address
       "pod_cidr": "198.18.0.0/16",                  # pods (a /24 per node, allocated by lifecycle)
       "service_cidr": "198.19.0.0/16",              # ClusterIPs (kube-dns is index 10)
       "processes": {                                # one per process the launcher runs
@@ -104,6 +105,8 @@ class ClusterState:
     service_cidr: str = ""
     replicas: dict[str, int] = field(default_factory=dict)
     """Copies of a component beyond the registry's default (`kubelab up --replicas scheduler=2`)."""
+    apiserver_workers: int = 1
+    """API server processes behind its one address (`kubelab up --apiserver-workers N`)."""
     processes: dict[str, ProcessRecord] = field(default_factory=dict)
 
     def to_json(self) -> str:
@@ -124,6 +127,7 @@ class ClusterState:
             pod_cidr=d.get("pod_cidr", ""),
             service_cidr=d.get("service_cidr", ""),
             replicas={k: int(v) for k, v in d.get("replicas", {}).items()},
+            apiserver_workers=int(d.get("apiserver_workers", 1)),
             processes=procs,
         )
 

@@ -7,7 +7,8 @@ as `killed` or `stopped` if `kubelab kill`/`stop` did it and `exited` if it died
 
 Nothing here imports grpcio (`kubelab ps` must start fast): HEALTH is the gRPC health check asked over a bare
 HTTP/2 socket (kubelab.cluster.h2health), ROLE comes from kube-system's Leases read over the API server's
-HTTP API (over gRPC, imported then, only when the API server has no HTTP address).
+HTTP API (over gRPC, imported then, only when the API server has no HTTP address); for an API server run
+with `--apiserver-workers N`, ROLE is `workers R/N`, R its processes alive now (from /proc).
 """
 
 from __future__ import annotations
@@ -226,6 +227,8 @@ def rows(sd: StateDir, state: ClusterState | None = None, timeout: float = 1.0,
     elif api and health.get("apiserver") == SERVING:
         roles = leader_roles(api.listen, insts, identities, timeout, http_addr=api.http_listen)
     roles.update(proxy_modes(state, [n for n in alive if health.get(n) not in (None, UNREACHABLE)], timeout))
+    if api and "apiserver" in health and state.apiserver_workers > 1:  # its processes behind one address
+        roles["apiserver"] = f"workers {1 + len(procs.children(api.pid))}/{state.apiserver_workers}"
     out = []
     if not state.embedded_redis and state.redis_url:
         from kubelab.cluster.specs import redis_addr

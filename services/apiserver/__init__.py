@@ -8,6 +8,8 @@ The files, from the process down to the storage:
 
 - ``__main__.py``: the process, on every process's skeleton (``kubelab.skeleton``: gRPC server, SIGTERM,
   logs, metrics): its ``setup`` adds the Redis store, watch cache, ApiServer service, HTTP API, health.
+- ``workers.py``: ``--workers N``: the other API server processes behind the same address (SO_REUSEPORT),
+  started, restarted and stopped by the first.
 - ``config.py``: its flags, KUBELAB_* environment fallbacks (``kubelab.config.new_config``) and checks.
 - ``metrics.py``: its Prometheus numbers (objects per kind, the cache's revision).
 - ``servicer.py``: the gRPC ApiServer service: decode, one call into ``Resources``, encode; List and Watch

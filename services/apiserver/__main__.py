@@ -7,9 +7,12 @@ watch cache, the ApiServer gRPC service, the HTTP API, and health following the 
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import logging
+import sys
 
+from kubelab import logs
 from kubelab.api.registry import KINDS
 from kubelab.network import own_address
 from kubelab.skeleton import NOT_SERVING, SERVING, Skeleton, run
@@ -22,6 +25,7 @@ from services.apiserver.resources import Resources
 from services.apiserver.servicer import SERVICE, ApiServerServicer
 from services.apiserver.store import Store
 from services.apiserver.watchcache import WatchCache
+from services.apiserver.workers import Workers, die_with_parent
 
 log = logging.getLogger("apiserver")
 
@@ -49,13 +53,15 @@ def advertise_address(cfg: Config) -> str:
         raise SystemExit(f"--listen: {host!r} is not an IP address") from None
 
 
-async def follow_cache(proc: Skeleton, cache: WatchCache, system: SystemServices) -> None:
+async def follow_cache(proc: Skeleton, cache: WatchCache, system: SystemServices | None) -> None:
     """SERVING while the cache follows Redis, once what exists from the start was written (as kube-apiserver's
-    readyz waits for its bootstrap-controller); NOT_SERVING while Redis is away. Driven by the events (the
-    cache's readiness changing, the first bootstrap round done), not by polling."""
+    readyz waits for its bootstrap-controller; `system` is None in the workers that do not write it);
+    NOT_SERVING while Redis is away. Driven by the events (the cache's readiness changing, the first
+    bootstrap round done), not by polling."""
     changed = asyncio.Event()
     cache.on_ready_change.append(lambda _ready: changed.set())
-    await system.first_done.wait()
+    if system is not None:
+        await system.first_done.wait()
     last = None
     while True:
         changed.clear()
@@ -67,7 +73,8 @@ async def follow_cache(proc: Skeleton, cache: WatchCache, system: SystemServices
         await changed.wait()
 
 
-async def setup(proc: Skeleton) -> None:
+async def setup(proc: Skeleton, argv: list[str] | None = None) -> None:
+    """`argv`: this process's command line, which worker 0 gives the other workers (--workers)."""
     cfg: Config = proc.config
     service_range = ServiceRange.parse(cfg.service_cluster_ip_range)  # valid: Config.validate
     node_ports = PortRange.parse(cfg.service_node_port_range)
@@ -76,9 +83,12 @@ async def setup(proc: Skeleton) -> None:
     resources: Resources | None = None
     system: SystemServices | None = None
 
+    first = cfg.worker_index == 0
+
     async def on_reset():  # Redis lost everything: what exists from the start is back at once
-        await ensure_namespaces(resources)
-        await system.reconcile_once()
+        if first:
+            await ensure_namespaces(resources)
+            await system.reconcile_once()
 
     cache = WatchCache(store, [k.kind for k in KINDS], cfg.history, cfg.watch_queue, on_reset=on_reset)
     resources = Resources(store, cache, service_range=service_range, node_ports=node_ports)
@@ -93,22 +103,33 @@ async def setup(proc: Skeleton) -> None:
     await proc.health.set(SERVICE, NOT_SERVING)
     proc.add_grpc_service(SERVICE, ApiServerServicer(resources, cfg.bookmark_interval,
                                                      cfg.watch_batch_window).handler())
-    http = HttpServer(resources, cfg.http_listen, cfg.bookmark_interval)
+    http = HttpServer(resources, cfg.http_listen, cfg.bookmark_interval, shared=cfg.workers > 1)
     await http.start()
     proc.on_stop.append(lambda: http.stop(cfg.shutdown_grace))
     proc.add_runnable("watch-cache", cache.run)
-    proc.add_runnable("health", lambda: follow_cache(proc, cache, system))
-    proc.add_runnable("bootstrap", bootstrap)
-    log.info("serving redis=%s history=%d service_range=%s advertise=%s", cfg.redis, cfg.history,
-             service_range.network, system.advertise)
+    proc.add_runnable("health", lambda: follow_cache(proc, cache, system if first else None))
+    if first:
+        proc.add_runnable("bootstrap", bootstrap)
+    if first and cfg.workers > 1:
+        workers = Workers(sys.argv[1:] if argv is None else argv, cfg.workers, cfg.shutdown_grace)
+        proc.add_runnable("workers", workers.run)
+        proc.on_stop.insert(0, workers.terminate)  # they stop while this one does
+        proc.on_close.append(workers.wait)
+    log.info("serving redis=%s history=%d service_range=%s advertise=%s worker=%d/%d", cfg.redis, cfg.history,
+             service_range.network, system.advertise, cfg.worker_index, cfg.workers)
 
 
 def new_process(component: str, cfg: Config) -> Skeleton:
+    if cfg.worker_index:  # its lines share worker 0's log file
+        logs.setup(component, cfg.log_level, extra=f"worker={cfg.worker_index}")
     return Skeleton(component, cfg, grpc_options=GRPC_OPTIONS, grpc_grace=cfg.shutdown_grace)
 
 
 def main(argv: list[str] | None = None) -> None:
-    run(COMPONENT, Config.from_args(argv), setup, new_process)
+    cfg = Config.from_args(argv)
+    if cfg.worker_index:
+        die_with_parent()
+    run(COMPONENT, cfg, functools.partial(setup, argv=argv), new_process)
 
 
 if __name__ == "__main__":

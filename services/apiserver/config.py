@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kubelab import fielderrors
+from kubelab.cluster.registry import MAX_APISERVER_WORKERS
 from kubelab.config import BaseConfig, new_config
 from kubelab.fielderrors import FieldError
 from kubelab.network import DEFAULT_SERVICE_CIDR
@@ -49,8 +50,22 @@ class Config(BaseConfig):
     ClusterIP to the DNS server's endpoint (docker compose); default: the DNS server binds the ClusterIP
     itself."""
 
+    workers: int = 1
+    """API server processes serving --listen and --http-listen together (the kernel spreads connections
+    across them), each with its own watch cache, all on the one Redis: more cores for the API where the
+    machine has them. This process starts the others, restarts one that exits and stops them on SIGTERM."""
+    worker_index: int = 0
+    """Set by the first worker on the others it starts (1, 2, ...); 0: the first worker, which alone
+    creates what exists from the start (default namespaces, the kubernetes and kube-dns Services)."""
+
     def validate(self) -> list[FieldError]:
         errors = super().validate()
+        if not 1 <= self.workers <= MAX_APISERVER_WORKERS:
+            errors.append(fielderrors.invalid("--workers", self.workers,
+                                              f"must be between 1 and {MAX_APISERVER_WORKERS}"))
+        if not 0 <= self.worker_index < max(self.workers, 1):
+            errors.append(fielderrors.invalid("--worker-index", self.worker_index,
+                                              f"must be between 0 and --workers - 1 ({self.workers - 1})"))
         for flag, parse, value in (("--service-cluster-ip-range", ServiceRange.parse, self.service_cluster_ip_range),
                                    ("--service-node-port-range", PortRange.parse, self.service_node_port_range)):
             try:

@@ -10,7 +10,8 @@ from tests.support import ROOT
 
 FIGURES = ["echo", "redis_hset", "redis_store", "create_1", "update_1", "list", "rss", "create_2", "update_2",
            "rss_loaded", "fanout", "watch_p50", "watch_p99", "watch_max", "watch_received", "watch_rate",
-           "fanout_low", "watch_low_p50", "watch_low_p99", "watch_low_max", "watch_low_received", "watch_low_rate"]
+           "fanout_low", "watch_low_p50", "watch_low_p99", "watch_low_max", "watch_low_received", "watch_low_rate",
+           "creates_workers_1", "updates_workers_1", "creates_workers_2", "updates_workers_2"]
 
 
 def test_quick_benchmark_prints_every_figure(tmp_path):
@@ -24,6 +25,9 @@ def test_quick_benchmark_prints_every_figure(tmp_path):
         assert row["value"], key
         assert row["figure"] in proc.stdout, key  # in the text table
         assert f"| {row['figure']} | {row['value']} |" in proc.stdout, key  # and in the markdown one
-    for key in ("create_1", "update_1", "create_2", "update_2", "list", "rss", "watch_p99"):
+    for key in ("create_1", "update_1", "create_2", "update_2", "list", "rss", "watch_p99", "creates_workers_2"):
         assert rows[key]["baseline"] and rows[key]["ratio"] and rows[key]["target"], key
     assert "machine:" in proc.stdout and "Python" in proc.stdout
+    # --workers 2: the connections spread over both processes, as the note counts them
+    spread = json.loads(out.read_text())["raw"]["workers_2"]["connections"]
+    assert len(spread) == 2 and sum(spread) == 16 and min(spread) > 0, spread

@@ -58,7 +58,8 @@ def test_parse_replicas(items, parsed):
     ("scheduler=0", "--replicas scheduler=0: the number of copies must be a whole number, 1 or more"),
     ("scheduler=two", "--replicas scheduler=two: the number of copies must be a whole number, 1 or more"),
     ("kubelet=2", "--replicas kubelet=2: kubelets run one per node: use --nodes (components: scheduler,"),
-    ("apiserver=2", "--replicas apiserver=2: no component named 'apiserver' runs replicas (components: "),
+    ("apiserver=2", "--replicas apiserver=2: the API server runs several processes behind its one address: use "
+                     "--apiserver-workers N (components: "),
 ])
 def test_parse_replicas_says_what_is_wrong(item, message):
     with pytest.raises(ValueError) as e:
@@ -71,6 +72,9 @@ def test_apiserver_command_and_environment():
     argv = command(inst, listen="0.0.0.0:6443", upstream="redis://redis:6379/0")
     assert argv == ["python", "-m", "services.apiserver", "--listen", "0.0.0.0:6443", "--redis", "redis://redis:6379/0",
                     "--service-cluster-ip-range", "198.19.0.0/16", "--http-listen", "0.0.0.0:8080"]
+    assert command(inst, listen="0.0.0.0:6443", upstream="redis://redis:6379/0", workers=1) == argv
+    assert command(inst, listen="0.0.0.0:6443", upstream="redis://redis:6379/0", workers=2)[-4:] == \
+        ["--workers", "2", "--http-listen", "0.0.0.0:8080"]
     env = environment(inst, upstream="redis://redis:6379/0", state_dir="/s")
     assert env["KUBELAB_REDIS_URL"] == "redis://redis:6379/0"
     assert env["KUBELAB_STATE_DIR"] == "/s" and env["KUBELAB_COMPONENT"] == "apiserver"

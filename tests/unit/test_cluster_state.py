@@ -17,7 +17,7 @@ def test_state_dir_precedence(tmp_path, monkeypatch):
 
 def test_round_trip(tmp_path):
     sd = StateDir(tmp_path)
-    state = ClusterState(nodes=2, redis_url="redis://127.0.0.1:1/0", bootstrapped=True)
+    state = ClusterState(nodes=2, redis_url="redis://127.0.0.1:1/0", bootstrapped=True, apiserver_workers=3)
     state.processes["apiserver"] = ProcessRecord(module="services.apiserver", listen="127.0.0.1:5", pid=7, start_time=9)
     sd.save(state)
     assert sd.load() == state

@@ -1,7 +1,7 @@
 """kubelab up: start the cluster (Redis, the API server, the components, N nodes), like docker compose up.
 
-    kubelab up [-d] [--nodes N] [--replicas COMPONENT=N] [--redis URL] [--timeout S] [--pod-cidr CIDR]
-               [--service-cidr CIDR]
+    kubelab up [-d] [--nodes N] [--replicas COMPONENT=N] [--apiserver-workers N] [--redis URL] [--timeout S]
+               [--pod-cidr CIDR] [--service-cidr CIDR]
 
 Without -d it stays in the foreground, showing every component's log lines with a prefix, and stops the
 cluster on Ctrl-C. The launcher (kubelab.cluster.launcher) does the work.
@@ -33,6 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--replicas", "--scale", action="append", default=[], metavar="COMPONENT=N",
                    help="run N copies of a leader-elected component (scheduler-1..N); on a running cluster "
                    "starts or stops copies, like `docker compose up --scale`")
+    p.add_argument("--apiserver-workers", type=int, metavar="N",
+                   help="API server processes sharing its address, each with its own watch cache, for more "
+                   "cores (default: as before, else 1); a running API server takes it at its next start")
     p.add_argument("--pod-cidr", metavar="CIDR",
                    help="pod range, a /24 per node (default: as before, else 198.18.0.0/16 or the next free one)")
     p.add_argument("--service-cidr", metavar="CIDR",
@@ -43,12 +46,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def cmd_up(args: argparse.Namespace) -> int:
     if args.nodes is not None and args.nodes < 0:
         raise ClusterError("--nodes must be 0 or more")
+    most = registry.MAX_APISERVER_WORKERS
+    if args.apiserver_workers is not None and not 1 <= args.apiserver_workers <= most:
+        raise ClusterError(f"--apiserver-workers: Invalid value: {args.apiserver_workers}: must be between 1 "
+                           f"and {most}")
     try:
         replicas = registry.parse_replicas(args.replicas)
     except ValueError as e:
         raise ClusterError(str(e)) from None
     opts = UpOptions(nodes=args.nodes, redis_url=args.redis, timeout=args.timeout, replicas=replicas,
-                     pod_cidr=args.pod_cidr, service_cidr=args.service_cidr)
+                     apiserver_workers=args.apiserver_workers, pod_cidr=args.pod_cidr, service_cidr=args.service_cidr)
     if args.detach:
         Launcher(args.state_dir, say=say).up(opts)
         return 0

@@ -14,10 +14,11 @@ log = logging.getLogger("apiserver")
 
 
 class HttpServer:
-    """Plain HTTP on listen (HOST:PORT); nothing when listen is empty."""
+    """Plain HTTP on listen (HOST:PORT); nothing when listen is empty. `shared`: bound with SO_REUSEPORT,
+    beside the other API server workers (--workers), as their gRPC servers are."""
 
-    def __init__(self, resources: Resources, listen: str, bookmark_interval: float):
-        self.listen = listen
+    def __init__(self, resources: Resources, listen: str, bookmark_interval: float, shared: bool = False):
+        self.listen, self.shared = listen, shared
         self.runner = web.AppRunner(new_app(resources, bookmark_interval), access_log=None) if listen else None
 
     async def start(self) -> None:
@@ -27,7 +28,8 @@ class HttpServer:
         await self.runner.setup()
         try:
             # a short shutdown_timeout: open watches end at SIGTERM and their clients resume elsewhere
-            await web.TCPSite(self.runner, host.strip("[]") or None, int(port), shutdown_timeout=1.0).start()
+            await web.TCPSite(self.runner, host.strip("[]") or None, int(port), shutdown_timeout=1.0,
+                              reuse_port=self.shared or None).start()
         except OSError as e:
             raise SystemExit(f"--http-listen: cannot listen on {self.listen}: {e}") from None
         log.info("http api listening address=%s", self.listen)

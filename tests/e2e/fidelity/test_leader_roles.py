@@ -62,3 +62,41 @@ def test_two_schedulers_one_leads_and_the_other_takes_over(cluster):
     assert roles(cluster, *names) == {leader: "standby", other: "leader"}
     cluster.run("up", "-d", "--replicas", "scheduler=1", timeout=120)
     wait_roles(cluster, names, lambda r: r == {"scheduler": "leader"}, "the single scheduler to lead")
+
+
+def process_state(pid: int) -> str:
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(") ", 1)[1][0]
+    except (OSError, IndexError):
+        return "gone"
+
+
+def test_api_server_workers_share_its_address_and_follow_its_verbs(cluster):
+    """`up --apiserver-workers 2`: two API server processes behind the one address; ps counts them, and
+    pause, resume and kill act on both (services/apiserver/workers.py)."""
+    from kubelab.cluster.procs import children
+    bad = cluster.run("up", "-d", "--replicas", "apiserver=2", check=False)
+    assert bad.returncode == 1 and "use --apiserver-workers N" in bad.stderr
+    noted = cluster.run("up", "-d", "--apiserver-workers", "2", timeout=120)
+    assert "takes effect when it starts again: kubelab restart apiserver" in noted.stdout + noted.stderr
+    cluster.run("restart", "apiserver", timeout=120)
+    wait_roles(cluster, ("apiserver",), lambda r: r == {"apiserver": "workers 2/2"}, "two API server workers")
+    (row,) = [r for r in json.loads(cluster.run("ps", "--format", "json").stdout) if r["name"] == "apiserver"]
+    (worker,) = children(row["pid"])
+    assert "node-1" in cluster.run("get", "nodes").stdout
+
+    cluster.run("pause", "apiserver")
+    assert process_state(row["pid"]) == "T" and process_state(worker) == "T"
+    cluster.run("resume", "apiserver")
+    assert process_state(row["pid"]) != "T" and process_state(worker) != "T"
+    cluster.run("kill", "apiserver")
+    deadline = time.monotonic() + 10
+    while process_state(worker) not in ("gone", "Z") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert process_state(worker) in ("gone", "Z"), "worker 1 outlived worker 0"
+    cluster.run("start", "apiserver", timeout=120)
+    wait_roles(cluster, ("apiserver",), lambda r: r == {"apiserver": "workers 2/2"}, "two workers again")
+
+    cluster.run("up", "-d", "--apiserver-workers", "1", timeout=120)
+    cluster.run("restart", "apiserver", timeout=120)
+    wait_roles(cluster, ("apiserver",), lambda r: r == {"apiserver": "-"}, "one API server process")
