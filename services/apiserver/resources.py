@@ -104,18 +104,22 @@ class Resources:
         return msg
 
     def _stored(self, msg: Message) -> bytes:
-        """Objects are stored without resourceVersion, apiVersion and kind (they come from the key)."""
+        """Objects are stored without resourceVersion, apiVersion and kind (they come from the key), in
+        deterministic form (map entries by key): an update compares these bytes with the stored object's to
+        write nothing when nothing changed, and a map's entries in another order are no change (they were,
+        in a quarter of no-op updates of objects with two labels or annotations or more: a write, a new
+        resourceVersion and a watch event for nothing, and kubectl's `patched (no change)` said `patched`)."""
         if not msg.HasField("metadata"):  # never valid; a copy, so that msg does not gain an empty one
             copy = copy_of(msg)
             copy.metadata.resource_version = copy.api_version = copy.kind = ""
-            return copy.SerializeToString()
+            return copy.SerializeToString(deterministic=True)
         # Without copying the object (this runs on every write, twice on an update): blank the three
         # fields, serialize, put them back. None of them has presence, so msg is left exactly as it was.
         meta = msg.metadata
         kept = meta.resource_version, msg.api_version, msg.kind
         meta.resource_version = msg.api_version = msg.kind = ""
         try:
-            return msg.SerializeToString()
+            return msg.SerializeToString(deterministic=True)
         finally:
             meta.resource_version, msg.api_version, msg.kind = kept
 

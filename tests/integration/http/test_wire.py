@@ -115,6 +115,23 @@ def test_status_binding_and_eviction(http, ns):
     assert http.json("GET", path)[0] == 404
 
 
+def test_a_patch_that_changes_nothing_writes_nothing(http, ns):
+    """Maps (labels, annotations) in another order are no change: same resourceVersion, as kubectl's
+    `patched (no change)` relies on. Before the stored form was deterministic, a quarter of these wrote."""
+    for i in range(20):
+        pod = _pod(f"p{i}")
+        pod["metadata"]["labels"] = {f"l{k}-{uuid.uuid4().hex[:6]}": "v" for k in range(4)}
+        pod["metadata"]["annotations"] = {f"a{k}-{uuid.uuid4().hex[:6]}": "v" for k in range(4)}
+        code, created = http.json("POST", f"/api/v1/namespaces/{ns}/pods", pod)
+        assert code == 201
+        for patch in ({"spec": {"containers": [{"name": "c", "image": "busybox"}]}},
+                      {"metadata": {"labels": created["metadata"]["labels"]}}):
+            code, patched = http.json("PATCH", f"/api/v1/namespaces/{ns}/pods/p{i}", patch,
+                                      content_type="application/merge-patch+json")
+            assert code == 200
+            assert patched["metadata"]["resourceVersion"] == created["metadata"]["resourceVersion"], i
+
+
 def test_delete_options_preconditions_and_dry_run(http, ns):
     created = http.json("POST", f"/api/v1/namespaces/{ns}/configmaps", {"metadata": {"name": "c"}})[1]
     path = f"/api/v1/namespaces/{ns}/configmaps/c"
