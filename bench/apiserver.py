@@ -54,7 +54,7 @@ from kubelab.api.v1 import apiserver_pb2 as pb
 from kubelab.api.v1 import core_pb2
 from kubelab.client import Client
 from kubelab.errors import is_gone
-from services.apiserver.servicer import BATCH_WINDOW, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, Pacer
+from services.apiserver.servicer import MAX_BATCH_BYTES, MAX_BATCH_EVENTS, Pacer, Pacing
 from services.apiserver.store import Store
 from kubelab.cluster.procs import children
 from tests.support import ROOT, ApiServerProcess, RedisProcess, accepted_connections, free_port
@@ -178,6 +178,7 @@ def _encode_varint(n: int) -> bytes:
 
 async def serve_echo(port: int) -> None:
     subscribers: set[Subscriber] = set()
+    pacing = Pacing()  # the API server's default window and message budget, shared by the streams
     blob = [b""]
     hello = pb.WatchEvent(type="BOOKMARK").SerializeToString()
 
@@ -205,13 +206,16 @@ async def serve_echo(port: int) -> None:
         subscribers.add(s)
         try:
             yield batch_entry(hello)
-            pacer = Pacer(BATCH_WINDOW)
-            while True:
-                first = await s.next()
-                await pacer.wait()
-                rest = s.drain(MAX_BATCH_EVENTS - 1, MAX_BATCH_BYTES - len(first))
-                yield b"".join(batch_entry(m) for m in (first, *rest))
-                pacer.sent()
+            pacer = Pacer(pacing)
+            try:
+                while True:
+                    first = await s.next()
+                    await pacer.wait()
+                    rest = s.drain(MAX_BATCH_EVENTS - 1, MAX_BATCH_BYTES - len(first))
+                    yield b"".join(batch_entry(m) for m in (first, *rest))
+                    pacer.sent()
+            finally:
+                pacer.close()
         finally:
             subscribers.discard(s)
 
@@ -732,8 +736,105 @@ async def workers_phase(sizes: Sizes, counts: list[int], base: str, template: co
         first = first or (cr, ur)
 
 
+async def watch_phase(sizes: Sizes, per_event: bool, echo: "EchoProcess", c: Client, server: ApiServerProcess,
+                      redis_pid: int, fans: dict, watches: dict, budget: float | None = None,
+                      rates: tuple[int, ...] | None = None) -> None:
+    """The watch latency at each rate: the bare fan-out (once per rate), then the API server's; results
+    keyed (rate, budget), budget None for the server's default."""
+    wrapped = registry.wrap(named(bench_pod(), "web-0"))
+    template = bench_pod()
+    async with Client(echo.address) as ec:
+        publish = ec.channel.unary_unary(PUBLISH)
+
+        async def pub(i):
+            await publish(pb.WatchEvent(type="ADDED", object=wrapped, resource_version=str(i + 1))
+                          .SerializeToString(), timeout=30.0)
+            return i + 1
+
+        for rate in rates or (sizes.watch_rate, sizes.watch_rate_low):
+            if rate not in fans:
+                log(f"watch: {sizes.watchers} watchers at {rate} writes/s, bare grpc.aio")
+                fans[rate] = await watch_latency(echo.address, "fanout", sizes, rate, pub,
+                                                 {"echo server": echo.proc.pid, "bench client": os.getpid()},
+                                                 per_event=per_event)
+            log(f"watch: {sizes.watchers} watchers at {rate} writes/s, the apiserver"
+                + (f" (--watch-message-budget {budget:g})" if budget is not None else ""))
+            ns = core_pb2.Namespace()
+            ns.metadata.name = f"watch-{rate}" + (f"-b{budget:g}" if budget is not None else "")
+            await c.create(ns)
+            await c.create(named(template, "marker", ns.metadata.name))
+
+            async def write(i, ns=ns.metadata.name):
+                p = await c.create(named(template, f"w-{i}", ns))
+                return int(p.metadata.resource_version)
+
+            watches[(rate, budget)] = await watch_latency(
+                server.address, "apiserver", sizes, rate, write,
+                {"apiserver": server.proc.pid, "redis": redis_pid, "bench client": os.getpid()},
+                namespace=ns.metadata.name, per_event=per_event)
+
+
+async def watch_only(sizes: Sizes, per_event: bool, budgets: list[float], echo: "EchoProcess", base: str,
+                     res: Results, redis_pid: int, servers: list[ApiServerProcess], fans: dict, watches: dict) -> None:
+    """--only-watch: the watch phase alone, once per message budget, each on a fresh API server, the
+    budgets taking turns rate by rate so that they meet the same machine."""
+    res.raw["cached_pods"] = 0
+    for rate in (sizes.watch_rate, sizes.watch_rate_low):
+        for budget in budgets:
+            server = ApiServerProcess(base + "/0", "--watch-message-budget", f"{budget:g}").start()
+            servers.append(server)
+            try:
+                async with Client(server.address) as c:
+                    await watch_phase(sizes, per_event, echo, c, server, redis_pid, fans, watches, budget, (rate,))
+            finally:
+                server.stop()
+
+
+def watch_rows(res: Results, sizes: Sizes, per_event: bool, fans: dict, watches: dict) -> None:
+    """The watch figures: each rate's bare fan-out once, then each API server run at that rate."""
+    shown: set[int] = set()
+    for (rate, budget), wr in watches.items():
+        fan = fans[rate]
+        low = ("_low" if rate == sizes.watch_rate_low else "") + (f"_budget{budget:g}" if budget is not None else "")
+        shape = f"{sizes.watchers} watchers, {rate} writes/s, {res.raw['cached_pods']:,} pods cached"
+        if budget is not None:
+            shape += f", --watch-message-budget {budget:g}"
+        if rate not in shown:
+            shown.add(rate)
+            res.add("fanout" + ("_low" if rate == sizes.watch_rate_low else ""),
+                    f"bare grpc.aio fan-out, {sizes.watchers} subscribers, {rate} publishes/s",
+                    f"p50 {fmt_ms(fan.p50)} p99 {fmt_ms(fan.p99)} max {fmt_ms(fan.max)}",
+                    note=f"received {fan.received:,}/{fan.expected:,}; published at {fan.write_rate:,.0f}/s "
+                         f"(publish p50 {fmt_ms(fan.write_p50)}, p99 {fmt_ms(fan.write_p99)}); "
+                         f"{per_message(fan, 'Subscribe' if per_event else 'SubscribeBatched')}; cores: {fan.cpu}")
+            res.raw[f"fanout_{rate}"] = fan.__dict__
+        reached = wr.write_rate >= 0.97 * rate
+        for q, v, b in (("p50", wr.p50, fan.p50), ("p99", wr.p99, fan.p99), ("max", wr.max, fan.max)):
+            target = q == "p99" and rate == sizes.watch_rate
+            met = ""
+            if target:  # the latency target holds only at the load it names
+                met = yes(v < 0.05) if reached else f"NO (load not reached: {wr.write_rate:,.0f} writes/s)"
+            note = ""
+            if q == "p50" and abs(wr.write_rate - fan.write_rate) > 0.05 * rate:
+                note = (f"not the same load: the apiserver took {wr.write_rate:,.0f} writes/s, "
+                        f"the bare server {fan.write_rate:,.0f} publishes/s")
+            res.add(f"watch{low}_{q}", f"watch latency {q}, ack -> receipt, {shape}", fmt_ms(v), f"bare {fmt_ms(b)}",
+                    f"{v / b:.1f}" if b > 0 else "", "< 50 ms" if target else "", met, note=note)
+        res.add(f"watch{low}_received", f"watch events received / expected, {shape}",
+                f"{wr.received:,}/{wr.expected:,} ({100 * wr.received / max(wr.expected, 1):.1f}%)",
+                f"bare {fan.received:,}/{fan.expected:,}", "", "all", yes(wr.received == wr.expected),
+                note=f"{per_message(wr, 'Watch' if per_event else 'WatchBatched')}; streams cut off and resumed: "
+                     f"{wr.cut_off}" + (f"; {'; '.join(wr.errors)}" if wr.errors else ""))
+        res.add(f"watch{low}_rate", f"writes/s achieved during the watch test, {shape}", fmt_rate(wr.write_rate),
+                f"bare {fmt_rate(fan.write_rate)}", f"{wr.write_rate / fan.write_rate:.2f}",
+                f">= {rate}/s asked", yes(wr.write_rate >= 0.97 * rate),
+                note=f"create p50 {fmt_ms(wr.write_p50)}, p99 {fmt_ms(wr.write_p99)} ({CONCURRENCY} in flight at most); "
+                     f"cores: {wr.cpu}")
+        res.raw[f"watch_{rate}" + (f"_budget{budget:g}" if budget is not None else "")] = wr.__dict__
+
+
 async def measure(sizes: Sizes, per_event: bool = False, workers: list[int] | None = None,
-                  only_workers: bool = False) -> Results:
+                  only_workers: bool = False, budgets: list[float] | None = None) -> Results:
     res = Results()
     template = bench_pod()
     redis_proc = RedisProcess(persistent=False).start()
@@ -754,6 +855,10 @@ async def measure(sizes: Sizes, per_event: bool = False, workers: list[int] | No
         await baselines(sizes, echo.address, base + "/1", template, res, pids)
         if only_workers:
             await workers_phase(sizes, workers or [1, 2], base, template, res, redis_proc.proc.pid, servers)
+            return res
+        if budgets:
+            await watch_only(sizes, per_event, budgets, echo, base, res, redis_proc.proc.pid, servers, fans, watches)
+            watch_rows(res, sizes, per_event, fans, watches)
             return res
 
         log("one apiserver")
@@ -864,33 +969,7 @@ async def measure(sizes: Sizes, per_event: bool = False, workers: list[int] | No
                 await workers_phase(sizes, workers, base, template, res, redis_proc.proc.pid, servers)
 
             res.raw["cached_pods"] = len((await c.list("Pod"))[0])
-            wrapped = registry.wrap(named(template, "web-0"))
-            async with Client(echo.address) as ec:
-                publish = ec.channel.unary_unary(PUBLISH)
-
-                async def pub(i):
-                    await publish(pb.WatchEvent(type="ADDED", object=wrapped, resource_version=str(i + 1))
-                                  .SerializeToString(), timeout=30.0)
-                    return i + 1
-
-                for rate in (sizes.watch_rate, sizes.watch_rate_low):
-                    log(f"watch: {sizes.watchers} watchers at {rate} writes/s, bare grpc.aio then the apiserver")
-                    fans[rate] = await watch_latency(echo.address, "fanout", sizes, rate, pub,
-                                                     {"echo server": echo.proc.pid, "bench client": os.getpid()},
-                                                     per_event=per_event)
-                    ns = core_pb2.Namespace()
-                    ns.metadata.name = f"watch-{rate}"
-                    await c.create(ns)
-                    await c.create(named(template, "marker", ns.metadata.name))
-
-                    async def write(i, ns=ns.metadata.name):
-                        p = await c.create(named(template, f"w-{i}", ns))
-                        return int(p.metadata.resource_version)
-
-                    watches[rate] = await watch_latency(
-                        one.address, "apiserver", sizes, rate, write,
-                        {"apiserver": one.proc.pid, "redis": redis_proc.proc.pid, "bench client": os.getpid()},
-                        namespace=ns.metadata.name, per_event=per_event)
+            await watch_phase(sizes, per_event, echo, c, one, redis_proc.proc.pid, fans, watches)
     finally:
         failed = sys.exc_info()[0] is not None
         for s in servers:
@@ -903,39 +982,7 @@ async def measure(sizes: Sizes, per_event: bool = False, workers: list[int] | No
         redis_proc.stop()
         shutil.rmtree(redis_proc.dir, ignore_errors=True)
 
-    for rate in (sizes.watch_rate, sizes.watch_rate_low):
-        fan, wr = fans[rate], watches[rate]
-        low = "_low" if rate == sizes.watch_rate_low else ""
-        shape = f"{sizes.watchers} watchers, {rate} writes/s, {res.raw['cached_pods']:,} pods cached"
-        res.add(f"fanout{low}", f"bare grpc.aio fan-out, {sizes.watchers} subscribers, {rate} publishes/s",
-                f"p50 {fmt_ms(fan.p50)} p99 {fmt_ms(fan.p99)} max {fmt_ms(fan.max)}",
-                note=f"received {fan.received:,}/{fan.expected:,}; published at {fan.write_rate:,.0f}/s "
-                     f"(publish p50 {fmt_ms(fan.write_p50)}, p99 {fmt_ms(fan.write_p99)}); "
-                     f"{per_message(fan, 'Subscribe' if per_event else 'SubscribeBatched')}; cores: {fan.cpu}")
-        reached = wr.write_rate >= 0.97 * rate
-        for q, v, b in (("p50", wr.p50, fan.p50), ("p99", wr.p99, fan.p99), ("max", wr.max, fan.max)):
-            target = q == "p99" and not low
-            met = ""
-            if target:  # the latency target holds only at the load it names
-                met = yes(v < 0.05) if reached else f"NO (load not reached: {wr.write_rate:,.0f} writes/s)"
-            note = ""
-            if q == "p50" and abs(wr.write_rate - fan.write_rate) > 0.05 * rate:
-                note = (f"not the same load: the apiserver took {wr.write_rate:,.0f} writes/s, "
-                        f"the bare server {fan.write_rate:,.0f} publishes/s")
-            res.add(f"watch{low}_{q}", f"watch latency {q}, ack -> receipt, {shape}", fmt_ms(v), f"bare {fmt_ms(b)}",
-                    f"{v / b:.1f}" if b > 0 else "", "< 50 ms" if target else "", met, note=note)
-        res.add(f"watch{low}_received", f"watch events received / expected, {shape}",
-                f"{wr.received:,}/{wr.expected:,} ({100 * wr.received / max(wr.expected, 1):.1f}%)",
-                f"bare {fan.received:,}/{fan.expected:,}", "", "all", yes(wr.received == wr.expected),
-                note=f"{per_message(wr, 'Watch' if per_event else 'WatchBatched')}; streams cut off and resumed: "
-                     f"{wr.cut_off}" + (f"; {'; '.join(wr.errors)}" if wr.errors else ""))
-        res.add(f"watch{low}_rate", f"writes/s achieved during the watch test, {shape}", fmt_rate(wr.write_rate),
-                f"bare {fmt_rate(fan.write_rate)}", f"{wr.write_rate / fan.write_rate:.2f}",
-                f">= {rate}/s asked", yes(wr.write_rate >= 0.97 * rate),
-                note=f"create p50 {fmt_ms(wr.write_p50)}, p99 {fmt_ms(wr.write_p99)} ({CONCURRENCY} in flight at most); "
-                     f"cores: {wr.cpu}")
-        res.raw[f"fanout_{rate}"] = fan.__dict__
-        res.raw[f"watch_{rate}"] = wr.__dict__
+    watch_rows(res, sizes, per_event, fans, watches)
     return res
 
 
@@ -995,6 +1042,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="API server worker counts (--workers) to measure creates and updates with; empty: none")
     p.add_argument("--only-workers", action="store_true",
                    help="only the baselines and the worker counts' creates and updates")
+    p.add_argument("--only-watch", metavar="BUDGET,BUDGET,...",
+                   help="only the baselines and the watch latency, once per --watch-message-budget given "
+                        "(e.g. 0,4000: the fixed window beside the adaptive one), each on a fresh API server")
     p.add_argument("--serve-echo", type=int, metavar="PORT", help=argparse.SUPPRESS)
     p.add_argument("--watchers", metavar="ADDR", help=argparse.SUPPRESS)
     p.add_argument("--mode", default="apiserver", help=argparse.SUPPRESS)
@@ -1021,7 +1071,11 @@ def main(argv: list[str] | None = None) -> int:
         counts = [int(n) for n in a.workers.split(",") if n.strip()]
     except ValueError:
         p.error(f"--workers {a.workers!r}: expected worker counts such as 1,2")
-    res = asyncio.run(measure(sizes, a.per_event, counts, a.only_workers))
+    try:
+        budgets = [float(b) for b in (a.only_watch or "").split(",") if b.strip()]
+    except ValueError:
+        p.error(f"--only-watch {a.only_watch!r}: expected message budgets such as 0,4000")
+    res = asyncio.run(measure(sizes, a.per_event, counts, a.only_workers, budgets))
     info["machine_busy_cores"] = round((machine_busy_seconds() - busy0) / (time.monotonic() - started), 2)
     info["redis"] = res.raw.pop("redis_version", "?")
     info["seconds"] = round(time.monotonic() - started, 1)

@@ -102,7 +102,7 @@ async def setup(proc: Skeleton, argv: list[str] | None = None) -> None:
 
     await proc.health.set(SERVICE, NOT_SERVING)
     proc.add_grpc_service(SERVICE, ApiServerServicer(resources, cfg.bookmark_interval,
-                                                     cfg.watch_batch_window).handler())
+                                                     cfg.watch_batch_window, cfg.watch_message_budget).handler())
     http = HttpServer(resources, cfg.http_listen, cfg.bookmark_interval, shared=cfg.workers > 1)
     await http.start()
     proc.on_stop.append(lambda: http.stop(cfg.shutdown_grace))

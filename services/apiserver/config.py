@@ -35,6 +35,9 @@ class Config(BaseConfig):
     watch_batch_window: float = 0.010
     """Seconds; a WatchBatched stream sends at most one message per window, so a busy stream carries
     several events per message (0: each event at once)."""
+    watch_message_budget: float = 4000.0
+    """Stream messages a second that busy WatchBatched streams send together: while more than budget x
+    window streams are busy, the window widens to busy / budget seconds (0: it never widens)."""
     service_cluster_ip_range: str = DEFAULT_SERVICE_CIDR
     """CIDR the Services' ClusterIPs are allocated from (kube-apiserver's --service-cluster-ip-range)."""
     service_node_port_range: str = "30000-32767"

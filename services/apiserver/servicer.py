@@ -35,24 +35,57 @@ MAX_BATCH_BYTES = 1 << 20
 # goes in the same message. A quiet stream's events go at once; a busy one's carry several per
 # message, which is what lets one process fan hundreds of writes a second out to a hundred watchers.
 BATCH_WINDOW = 0.010
+# While many streams are busy at once, the window widens so that together they send about this many
+# messages a second: a message costs the server about the same whatever it carries, so a hundred busy
+# watchers at the base window would spend the writes' CPU on messages (issue 19: 100 watchers at 500
+# writes/s). Widening only while busy keeps a quiet stream's events going out at once.
+MESSAGE_BUDGET = 4000.0
+
+
+class Pacing:
+    """The window shared by every batched stream of one server: the base window, or, while more than
+    budget x window streams are busy (each had an event waiting within a window of its last message),
+    busy / budget seconds, so the busy streams send about `budget` messages a second in all."""
+
+    def __init__(self, window: float = BATCH_WINDOW, budget: float = MESSAGE_BUDGET):
+        self.base, self.budget = window, budget
+        self.busy = 0
+
+    def window(self) -> float:
+        if self.base <= 0 or self.budget <= 0:
+            return self.base
+        return max(self.base, self.busy / self.budget)
 
 
 class Pacer:
-    """At most one message per window on one stream (Nagle's algorithm, by time)."""
+    """At most one message per window on one stream (Nagle's algorithm, by time); the window is its
+    server's Pacing's (a float: a fixed window of that many seconds)."""
 
-    def __init__(self, window: float):
-        self.window = window
+    def __init__(self, pacing: Pacing | float):
+        self.pacing = pacing if isinstance(pacing, Pacing) else Pacing(pacing, 0.0)
         self.last = float("-inf")
+        self.busy = False
 
     async def wait(self) -> None:
         """Return when the stream may send: at once if its last message is a window old."""
-        if self.window > 0:
-            early = self.last + self.window - asyncio.get_running_loop().time()
+        window = self.pacing.window()
+        if window > 0:
+            early = self.last + window - asyncio.get_running_loop().time()
+            self._busy(early > 0)
             if early > 0:
                 await asyncio.sleep(early)
 
     def sent(self) -> None:
         self.last = asyncio.get_running_loop().time()
+
+    def close(self) -> None:
+        """The stream ended: it no longer counts as busy."""
+        self._busy(False)
+
+    def _busy(self, busy: bool) -> None:
+        if busy != self.busy:
+            self.busy = busy
+            self.pacing.busy += 1 if busy else -1
 
 
 class _Frames:
@@ -119,9 +152,10 @@ def _decode(req: pb.WriteRequest):
 
 
 class ApiServerServicer:
-    def __init__(self, resources: Resources, bookmark_interval: float = 60.0, batch_window: float = BATCH_WINDOW):
+    def __init__(self, resources: Resources, bookmark_interval: float = 60.0, batch_window: float = BATCH_WINDOW,
+                 message_budget: float = MESSAGE_BUDGET):
         self.resources = resources
-        self.batch_window = batch_window
+        self.pacing = Pacing(batch_window, message_budget)
         self.cache = resources.cache
         self.bookmark_interval = bookmark_interval
 
@@ -197,7 +231,7 @@ class ApiServerServicer:
 
     async def WatchBatched(self, req: pb.WatchRequest, context):
         """The same events as Watch, each message a WatchEventBatch of what the watcher's queue held."""
-        async with aclosing(self._watch(req, context, MAX_BATCH_EVENTS, self.batch_window)) as batches:
+        async with aclosing(self._watch(req, context, MAX_BATCH_EVENTS, self.pacing)) as batches:
             async for events in batches:
                 if events:
                     yield b"".join(_batch_entry(t, c) for t, c in events)
@@ -207,7 +241,7 @@ class ApiServerServicer:
     def _bookmark(self) -> bytes:
         return wire.bookmark(self.cache.rev)
 
-    async def _watch(self, req: pb.WatchRequest, context, max_events: int, window: float):
+    async def _watch(self, req: pb.WatchRequest, context, max_events: int, pacing: Pacing | float):
         """Lists of events, in order, up to max_events each ([] when a bookmark is due). After the first
         event, whatever else is queued goes in the same list, once the Pacer lets the stream send."""
         try:
@@ -219,7 +253,7 @@ class ApiServerServicer:
             await context.abort_with_status(errors.to_api_error(e, "method=Watch").to_status())
             return
         timeout = self.bookmark_interval if req.allow_bookmarks else None
-        pacer = Pacer(window)
+        pacer = Pacer(pacing)
         try:
             while True:
                 item = await watcher.next(timeout)
@@ -233,6 +267,7 @@ class ApiServerServicer:
             log.info("watch ended kind=%s reason=%r", info.kind, e.reason)
             await context.abort_with_status(errors.to_api_error(e).to_status())
         finally:
+            pacer.close()
             self.cache.unwatch(watcher)
 
     @staticmethod

@@ -31,3 +31,16 @@ def test_quick_benchmark_prints_every_figure(tmp_path):
     # --workers 2: the connections spread over both processes, as the note counts them
     spread = json.loads(out.read_text())["raw"]["workers_2"]["connections"]
     assert len(spread) == 2 and sum(spread) == 16 and min(spread) > 0, spread
+
+
+def test_only_watch_measures_each_message_budget_beside_one_bare_fanout(tmp_path):
+    out = tmp_path / "bench.json"
+    proc = subprocess.run([sys.executable, "-m", "bench.apiserver", "--quick", "--only-watch", "0,4000",
+                           "--json", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = {r["key"]: r for r in json.loads(out.read_text())["rows"]}
+    watch = [f"watch{low}_budget{b}_{q}" for low in ("", "_low") for b in ("0", "4000")
+             for q in ("p50", "p99", "max", "received", "rate")]
+    assert sorted(rows) == sorted({"echo", "redis_hset", "redis_store", "fanout", "fanout_low", *watch})
+    assert "--watch-message-budget 4000" in rows["watch_budget4000_p99"]["figure"]
+    assert rows["watch_budget0_received"]["met"] == "yes" and rows["watch_budget4000_received"]["met"] == "yes"

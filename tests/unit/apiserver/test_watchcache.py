@@ -86,6 +86,51 @@ async def test_pacer_sends_a_quiet_streams_event_at_once_and_spaces_a_busy_ones(
     assert loop.time() - t2 < 0.2
 
 
+def test_pacing_widens_the_window_only_while_more_streams_are_busy_than_the_budget_allows():
+    from services.apiserver.servicer import Pacing
+
+    pacing = Pacing(0.010, 4000.0)
+    assert pacing.window() == 0.010
+    pacing.busy = 40  # 40 busy streams at 10 ms send 4000 messages a second: the budget, no wider
+    assert pacing.window() == 0.010
+    pacing.busy = 100  # a hundred: 25 ms, so that together they still send 4000 a second
+    assert pacing.window() == pytest.approx(0.025)
+    assert Pacing(0.010, 0.0).window() == 0.010  # no budget: the base window whatever the load
+    off = Pacing(0.0, 4000.0)
+    off.busy = 100
+    assert off.window() == 0.0  # batching off stays off
+
+
+async def test_busy_streams_are_counted_while_they_wait_and_uncounted_when_quiet_or_closed():
+    from services.apiserver.servicer import Pacer, Pacing
+
+    loop = asyncio.get_running_loop()
+    pacing = Pacing(0.2, 10.0)  # 2 busy streams fill the budget; 4 widen the window to 0.4 s
+    pacers = [Pacer(pacing) for _ in range(4)]
+    for p in pacers:
+        await p.wait()  # first messages: at once, none busy
+        p.sent()
+    assert pacing.busy == 0
+    await asyncio.gather(*(p.wait() for p in pacers))  # each has an event right after its message
+    assert pacing.busy == 4
+    assert pacing.window() == pytest.approx(0.4)
+    for p in pacers:
+        p.sent()
+    t0 = loop.time()
+    await asyncio.gather(*(p.wait() for p in pacers))  # still busy: they wait the widened window
+    assert loop.time() - t0 >= 0.38  # 0.4 s, not the base 0.2 s
+    for p in pacers:
+        p.sent()
+    await asyncio.sleep(0.45)
+    t1 = loop.time()
+    await pacers[0].wait()  # a window after its last message: quiet again, at once
+    assert loop.time() - t1 < 0.2
+    assert pacing.busy == 3
+    for p in pacers:
+        p.close()
+    assert pacing.busy == 0
+
+
 async def test_a_cancelled_next_stays_cancelled_when_an_event_comes_in_the_same_moment():
     """A watch handler is cancelled when its client goes or the server stops. An event pushed in the same
     loop iteration must not win over the cancellation (asyncio.wait_for on 3.11 lets it), or the handler
