@@ -5,7 +5,10 @@ Times, in one run on one machine, the wall time of:
 - the baseline, ``python -c "import grpc"`` (an interpreter that imports grpcio and does nothing);
 - ``kubelab --help`` and ``kubelab ps`` (targets: no gRPC import at all; the import check is done too, with
   ``-X importtime``);
-- ``kubelab get pods`` against a real cluster (target: at most 1.5x the baseline).
+- ``kubelab get pods`` against a real cluster (target: at most 1.5x the baseline);
+- ``kubectl get pods`` on the same cluster through its HTTP API and ``<state-dir>/kubeconfig``, when kubectl is
+  installed (a Go binary: no interpreter to start; its discovery is cached in its own cache dir after the
+  first run, as on a user's machine).
 
 The cluster is started with ``kubelab up -d --nodes 1`` in a temporary state dir and stopped with
 ``kubelab down --purge`` at the end. The commands run in turn (baseline, help, ps, get, baseline, ...) so that
@@ -23,6 +26,7 @@ import compileall
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -81,6 +85,10 @@ def run(runs: int) -> dict:
                 "kubelab ps": kubelab("ps"),
                 "kubelab get pods": kubelab("get", "pods"),
             }
+            kubectl = shutil.which("kubectl")
+            if kubectl:
+                commands["kubectl get pods"] = [kubectl, "--kubeconfig", str(Path(tmp) / "kubeconfig"),
+                                                "--cache-dir", str(Path(tmp) / "kubectl-cache"), "get", "pods"]
             before = machine()
             times: dict[str, list[float]] = {name: [] for name in commands}
             cpu: dict[str, list[float]] = {name: [] for name in commands}
@@ -89,13 +97,18 @@ def run(runs: int) -> dict:
                     w, c = timed(argv, env)
                     times[name].append(w)
                     cpu[name].append(c)
-            grpc = {name: grpc_imported(argv, env) for name, argv in commands.items()}
+            grpc = {name: grpc_imported(argv, env) if argv[0] == sys.executable else None
+                    for name, argv in commands.items()}
             after = machine()
         finally:
             log("kubelab down --purge")
             subprocess.run(kubelab("down", "--purge"), env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
     return {"times": times, "cpu": cpu, "grpc": grpc, "machine": before, "load_after": after["load"], "runs": runs}
+
+
+def yes_no(imported: bool | None) -> str:
+    return "n/a" if imported is None else "yes" if imported else "no"
 
 
 def report(result: dict, markdown: bool) -> str:
@@ -111,17 +124,20 @@ def report(result: dict, markdown: bool) -> str:
             f"{result['load_after']} after; {result['runs']} runs of each, interleaved")
     if not markdown:
         lines = [head] + [f"{n:28} wall min {lo * 1000:6.0f} ms  median {med * 1000:6.0f} ms  x{r:.2f}  "
-                          f"cpu min {c * 1000:5.0f} ms x{cr:.2f}  grpc imported: {'yes' if g else 'no'}"
+                          f"cpu min {c * 1000:5.0f} ms x{cr:.2f}  grpc imported: {yes_no(g)}"
                           for n, lo, med, r, c, cr, g in rows]
         return "\n".join(lines)
     lines = [head, "", "| command | wall min (ms) | wall median (ms) | wall min / baseline | CPU min (ms) | "
              "CPU / baseline | imports grpc |", "|---|---:|---:|---:|---:|---:|---|"]
     for n, lo, med, r, c, cr, g in rows:
         lines.append(f"| `{n}` | {lo * 1000:.0f} | {med * 1000:.0f} | {r:.2f} | {c * 1000:.0f} | {cr:.2f} | "
-                     f"{'yes' if g else 'no'} |")
+                     f"{yes_no(g)} |")
     name = "kubelab get pods"
     lines += ["", f"`{name}` / baseline: {min(times[name]) / base:.2f} wall, {min(cpu[name]) / base_cpu:.2f} CPU "
               f"(target at most {TARGET_RATIO})."]
+    if "kubectl get pods" in times:
+        k = min(times["kubectl get pods"])
+        lines.append(f"`{name}` / `kubectl get pods` on the same cluster: {min(times[name]) / k:.2f} wall.")
     return "\n".join(lines)
 
 
