@@ -10,7 +10,8 @@ ones too, gets the global options:
 - `--state-dir DIR`: the local cluster (env KUBELAB_STATE_DIR, default ~/.kubelab);
 - `--server HOST:PORT`: the API server to talk to (env KUBELAB_SERVER, default: the state dir's).
 
-Before a handler runs, `args.state_dir` is an absolute Path and `args.server` is HOST:PORT or None.
+Before a handler runs, `args.state_dir` is an absolute Path and `args.server` is HOST:PORT or None;
+`args.http_server` is the state dir cluster's HTTP API (HOST:PORT) when args.server is its, else None.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import os
 import sys
 from typing import NamedTuple
 
-from kubelab.cluster.state import STATE_DIR_ENV, find_apiserver, resolve_state_dir
+from kubelab.cluster.state import STATE_DIR_ENV, apiserver_addresses, resolve_state_dir
 
 __all__ = ["SERVER_ENV", "VERBS", "Verb", "build_parser", "main", "verb_modules"]
 
@@ -186,9 +187,13 @@ def _parser_for(argv: list[str]) -> argparse.ArgumentParser:
 
 
 def resolve_globals(args: argparse.Namespace) -> None:
-    """Fill args.state_dir and args.server from flags, environment and the state dir."""
+    """Fill args.state_dir and args.server from flags, environment and the state dir; args.http_server is
+    the HTTP API of the state dir's cluster when that is the one talked to (None otherwise)."""
     args.state_dir = resolve_state_dir(getattr(args, "state_dir", None))
-    args.server = getattr(args, "server", None) or os.environ.get(SERVER_ENV) or find_apiserver(args.state_dir)
+    args.server = getattr(args, "server", None) or os.environ.get(SERVER_ENV)
+    args.http_server = None
+    if not args.server:
+        args.server, args.http_server = apiserver_addresses(args.state_dir)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -56,6 +56,7 @@ __all__ = [
     "ProcessRecord",
     "StateDir",
     "find_apiserver",
+    "apiserver_addresses",
     "resolve_state_dir",
 ]
 
@@ -228,5 +229,13 @@ def write_atomic(path: Path, text: str) -> None:
 
 def find_apiserver(root: Path) -> str | None:
     """HOST:PORT of the API server of the cluster in state dir root (None if there is none)."""
+    return apiserver_addresses(root)[0]
+
+
+def apiserver_addresses(root: Path) -> tuple[str | None, str | None]:
+    """HOST:PORT of the API server of the cluster in state dir root: its gRPC API and its HTTP API (each
+    None if there is none)."""
     rec = StateDir(root).load().processes.get("apiserver")
-    return rec.listen if rec and rec.listen else None
+    if rec is None:
+        return None, None
+    return rec.listen or None, rec.http_listen or None

@@ -19,6 +19,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
+from kubelab.api import kinds
 from kubelab.cluster import procs, proxyctl, registry
 from kubelab.cluster.h2health import SERVING, UNREACHABLE, check_health
 from kubelab.cluster.redis_server import ping
@@ -128,7 +129,7 @@ def _kube_system_leases_http(addr: str, timeout: float) -> dict | None:
     host, _, port = addr.rpartition(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
     try:
-        conn.request("GET", "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases")
+        conn.request("GET", kinds.by_kind("Lease").collection_path("kube-system"))
         resp = conn.getresponse()
         if resp.status != 200:
             return None

@@ -1,146 +1,45 @@
 """kubelab get: kubectl's tables, -o wide|json|yaml|name|jsonpath=, -w, -l, --field-selector, -A.
 
-The JSON/YAML/name output and the watch are imported when asked for: a table needs neither (issue 19)."""
+A table of one kind goes as kubectl's does, through the API server's server-side Table over HTTP
+(kubelab.cli.servertable: no gRPC, no protobuf loaded, issue 19); everything else, and any failure of that
+path, through gRPC (kubelab.cli.listing), which also reports errors in kubectl's words."""
 
 from __future__ import annotations
 
 import argparse
-import time
+import sys
 
-from google.protobuf.message import Message
-
-from kubelab.api.registry import KindInfo
 from kubelab.cli import flags
-from kubelab.cli.render import columns, table
-from kubelab.cli.render.tabwriter import TabWriter, table_writer
-from kubelab.cli.session import CliError, Session
-from kubelab.cli.targets import Target, kind_prefix, list_namespace, multiple_types, parse_targets
-from kubelab.errors import ApiError, is_not_found
-from kubelab.printers.format import format_labels
 
-__all__ = ["register", "cmd_get", "fetch", "OUTPUTS"]
+__all__ = ["register", "OUTPUTS"]
 
 OUTPUTS = ("wide", "json", "yaml", "name")
-ENDPOINTS_DEPRECATED = "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice"
+#: The -o values that take an argument (kubelab.cli.render: jsonpath, columns.CUSTOM_COLUMNS).
+TEMPLATED = ("jsonpath=", "custom-columns=")
 
 
-def check_output(value: str | None) -> str:
-    value = value or ""
-    if value and value not in OUTPUTS and not value.startswith(("jsonpath=", columns.CUSTOM_COLUMNS)):
-        raise CliError(f'error: unable to match a printer suitable for the output format "{value}", allowed '
-                       'formats are: custom-columns,json,jsonpath,name,wide,yaml')
-    return value
+def output_error(value: str) -> str | None:
+    """kubectl's refusal of an -o it has no printer for; None when it has one."""
+    if value and value not in OUTPUTS and not value.startswith(TEMPLATED):
+        return (f'error: unable to match a printer suitable for the output format "{value}", allowed '
+                'formats are: custom-columns,json,jsonpath,name,wide,yaml')
+    return None
 
 
-async def fetch(ctx: Session, target: Target, *, label_selector: str = "", field_selector: str = ""
-                ) -> list[Message]:
-    """The objects a target names (reporting the missing ones), or every one matching the selectors."""
-    if target.info.kind == "Endpoints":  # the warning a v1.33+ API server sends and kubectl prints
-        ctx.note(ENDPOINTS_DEPRECATED)
-    ns = list_namespace(ctx, target.info)
-    if target.names:
-        if ctx.all_namespaces and target.info.namespaced:
-            raise CliError("error: a resource cannot be retrieved by name across all namespaces")
-        found = []
-        for name in target.names:
-            try:
-                found.append(await ctx.client.get(target.info, name, ns))
-                target.resource_version = found[-1].metadata.resource_version
-            except ApiError as e:
-                if not is_not_found(e):
-                    raise
-                ctx.api_error(e)
-        return found
-    objs, target.resource_version = await ctx.client.list(target.info, ns, label_selector=label_selector,
-                                                          field_selector=field_selector)
-    return sorted(objs, key=lambda o: (o.metadata.namespace, o.metadata.name))
+def run_get(args: argparse.Namespace) -> int:
+    args.output = args.output or ""
+    refused = output_error(args.output)
+    if refused:
+        print(refused, file=sys.stderr)
+        return 1
+    from kubelab.cli.servertable import get_table
 
+    code = get_table(args)
+    if code is not None:
+        return code
+    from kubelab.cli.listing import cmd_get
 
-class TablePrinter:
-    """Rows of one kind through one tab writer, so that watch rows line up with the table."""
-
-    def __init__(self, ctx: Session, info: KindInfo, *, show_kind: bool):
-        a = ctx.args
-        self.info, self.wide = info, a.output == "wide"
-        self.with_ns = ctx.all_namespaces and info.namespaced
-        self.prefix = kind_prefix(info) + "/" if show_kind else ""
-        self.show_labels, self.no_headers = a.show_labels, a.no_headers
-        self.label_keys = columns.label_columns(a.label_columns)
-        self.writer: TabWriter = table_writer()
-        self.header_done = False
-
-    def lines(self, objs: list[Message]) -> str:
-        now = time.time()
-        rows = []
-        if not self.header_done and not self.no_headers:
-            head = table.header(self.info.kind, wide=self.wide, with_namespace=self.with_ns)
-            rows.append(head + columns.label_headers(self.label_keys) + (["LABELS"] if self.show_labels else []))
-        self.header_done = True
-        for obj in objs:
-            cells = table.row(obj, self.info.kind, now, wide=self.wide, with_namespace=self.with_ns,
-                                 name_prefix=self.prefix)
-            cells += columns.label_cells(obj, self.label_keys)
-            rows.append(cells + ([format_labels(obj.metadata.labels)] if self.show_labels else []))
-        return self.writer.format("".join("\t".join(r) + "\n" for r in rows))
-
-
-async def cmd_get(ctx: Session) -> int:
-    a = ctx.args
-    a.output = check_output(a.output)
-    targets = parse_targets(a.resources, "get")
-    watching = a.watch or a.watch_only
-    if watching and len(targets) > 1:
-        raise CliError("error: you may only specify a single resource type")
-    show_kind = multiple_types(a.resources)
-    groups = [(t, await fetch(ctx, t, label_selector=a.selector or "", field_selector=a.field_selector or ""))
-              for t in targets]
-    if a.sort_by:
-        groups = [(t, columns.sort_objects(found, a.sort_by)) for t, found in groups]
-    printers_by_kind: dict[str, TablePrinter] = {}
-    written = False
-    if not a.watch_only:
-        written = _print_groups(ctx, groups, printers_by_kind, show_kind=show_kind)
-    if not written and not ctx.failed and not a.watch_only:
-        namespaced = not ctx.all_namespaces and all(t.info.namespaced for t in targets)
-        ctx.note(f"No resources found in {ctx.namespace} namespace." if namespaced else "No resources found")
-    if watching and not ctx.failed:
-        t = targets[0]
-        printer = printers_by_kind.get(t.info.kind) or TablePrinter(ctx, t.info, show_kind=show_kind)
-        from kubelab.cli.render.watch import watch_target
-        await watch_target(ctx, t, printer)
-    return ctx.status()
-
-
-def _print_groups(ctx: Session, groups: list[tuple[Target, list[Message]]], printers_by_kind: dict,
-                  *, show_kind: bool) -> bool:
-    a = ctx.args
-    objs = [o for _, found in groups for o in found]
-    if a.output in ("json", "yaml") or a.output.startswith("jsonpath="):
-        single = len(groups) == 1 and len(groups[0][0].names) == 1 and len(objs) == 1
-        if not objs and len(groups) == 1 and len(groups[0][0].names) == 1:
-            return False  # the one named object is missing: nothing but the error
-        ctx.out(_render(objs, a.output, single=single))
-        return True
-    if a.output.startswith(columns.CUSTOM_COLUMNS):
-        ctx.out(columns.custom_columns(objs, a.output[len(columns.CUSTOM_COLUMNS):], no_headers=a.no_headers))
-        return bool(objs)
-    if a.output == "name":
-        ctx.out(_render(objs, "name", single=False))
-        return bool(objs)
-    first = True
-    for target, found in groups:
-        if not found:
-            continue
-        printer = TablePrinter(ctx, target.info, show_kind=show_kind)
-        printers_by_kind[target.info.kind] = printer
-        ctx.out(("" if first else "\n") + printer.lines(found))
-        first = False
-    return not first
-
-
-def _render(objs: list[Message], how: str, *, single: bool) -> str:
-    from kubelab.cli.render import output  # not for a table (issue 19: `kubelab get pods`)
-    return output.render_objects(objs, how, single=single)
+    return flags.verb(cmd_get)(args)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -157,4 +56,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="a column with the value of each of these labels")
     p.add_argument("--sort-by", metavar="JSONPATH", help="sort the list by this field, e.g. .metadata.name")
     p.add_argument("--no-headers", action="store_true", help="omit the header row")
-    p.set_defaults(func=flags.verb(cmd_get))
+    p.set_defaults(func=run_get)

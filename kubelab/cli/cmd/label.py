@@ -96,7 +96,7 @@ def apply_pairs(current: dict[str, str], add: dict[str, str], remove: list[str],
 
 
 async def _objects(ctx: Session, resources: list[str], verb: str) -> list[Message]:
-    from kubelab.cli.cmd.get import fetch
+    from kubelab.cli.listing import fetch
 
     a = ctx.args
     targets = parse_targets(resources, verb)

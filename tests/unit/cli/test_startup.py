@@ -35,14 +35,27 @@ def test_no_grpc(argv, tmp_path):
     assert "kubelab.cluster.launcher" not in names
 
 
-def test_get_imports_only_what_a_pod_table_needs():
-    """`kubelab get`'s module with what it imports: a table needs no YAML or JSON output, no watch, and
-    none of the storage rules the PV and claim columns use (each imported where it is used)."""
+def _imports(statement: str) -> set[str]:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    r = subprocess.run([sys.executable, "-X", "importtime", "-c", "import kubelab.cli.main, kubelab.cli.cmd.get"],
-                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    r = subprocess.run([sys.executable, "-X", "importtime", "-c", statement], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=60)
     names = {line.split("|")[-1].strip() for line in r.stderr.splitlines() if line.startswith("import time:")}
-    assert "kubelab.cli.cmd.get" in names and "kubelab.printers.tables" in names, r.stderr
+    assert names, r.stderr
+    return names
+
+
+def test_get_of_a_table_over_http_imports_no_grpc_nor_protobuf():
+    """`kubelab get pods` on the state dir's cluster: the verb's module and the server-side Table path."""
+    names = _imports("import kubelab.cli.main, kubelab.cli.cmd.get, kubelab.cli.servertable")
+    assert {"kubelab.cli.cmd.get", "kubelab.cli.servertable", "kubelab.api.kinds"} <= names
+    assert not {n for n in names if n.startswith(("grpc", "google.protobuf", "kubelab.api.v1", "kubelab.client"))}
+
+
+def test_get_over_grpc_imports_only_what_a_pod_table_needs():
+    """`kubelab get`'s gRPC path with what it imports: a table needs no YAML or JSON output, no watch, and
+    none of the storage rules the PV and claim columns use (each imported where it is used)."""
+    names = _imports("import kubelab.cli.main, kubelab.cli.cmd.get, kubelab.cli.listing")
+    assert "kubelab.cli.listing" in names and "kubelab.printers.tables" in names
     assert not names & {"yaml", "kubelab.manifest", "google.protobuf.json_format", "kubelab.storage.volume",
                         "kubelab.cli.render.watch", "kubelab.cli.render.output", "kubelab.cluster.launcher"}
 
