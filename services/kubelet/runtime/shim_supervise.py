@@ -226,9 +226,14 @@ def main(argv):
     in_r, in_w = os.pipe2(os.O_CLOEXEC) if stdin_mode else (None, None)
     pid = os.fork()
     if pid == 0:
-        os.close(report_r)
-        from shim_setup import run_child  # the child's imports (ctypes, socket, json) never reach the shim
-        run_child(spec_path, report_w, out_w, err_w, in_r)
+        try:
+            os.close(report_r)
+            from shim_setup import run_child  # its imports (ctypes, socket, json) never reach the shim
+            run_child(spec_path, report_w, out_w, err_w, in_r)
+        except BaseException as e:  # noqa: BLE001 - the child must never return into the shim's code
+            os.write(report_w, f"the container's setup failed: {e}".encode())
+        finally:
+            os._exit(128)
     for fd in (report_w, out_w, err_w) + ((in_r,) if in_r is not None else ()):
         os.close(fd)
     try:
@@ -251,9 +256,22 @@ def main(argv):
                                 "shim_pid": os.getpid(), "root": root or "/"})
     elif in_w is not None:
         os.close(in_w)
-    # the command's output waits in its pipes until the loop runs, so state.json comes before any log line
-    log_fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
-    status = supervise(pid, {out_r: b"stdout", err_r: b"stderr"}, log_fd, run_dir, poller, stdin)
+    if set_up:
+        # the command's output waits in its pipes until the loop runs, so state.json comes before any log line
+        log_fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        status = supervise(pid, {out_r: b"stdout", err_r: b"stderr"}, log_fd, run_dir, poller, stdin)
+    else:  # nothing ran, nothing to log (no log file, as when the setup was the shim's)
+        os.close(out_r)
+        os.close(err_r)
+        status = os.waitpid(pid, 0)[1]
+    if os.path.isdir(run_dir):
+        write_json(exit_path, exit_record(failure, status, started_at if set_up else None, time.time()))
+    return 0
+
+
+def exit_record(failure, status, started_at, finished_at):
+    """exit.json: StartError with why, else the exit code (128 + the signal that killed the command);
+    no start time when the container's setup failed."""
     if failure:
         doc = {"exit_code": 128, "signal": 0, "reason": "StartError", "message": failure}
     elif os.WIFSIGNALED(status):
@@ -261,9 +279,7 @@ def main(argv):
         doc = {"exit_code": 128 + sig, "signal": sig, "reason": "", "message": ""}
     else:
         doc = {"exit_code": os.WEXITSTATUS(status), "signal": 0, "reason": "", "message": ""}
-    if set_up:
+    if started_at is not None:
         doc["started_at"] = started_at
-    doc["finished_at"] = time.time()
-    if os.path.isdir(run_dir):
-        write_json(exit_path, doc)
-    return 0
+    doc["finished_at"] = finished_at
+    return doc

@@ -8,7 +8,9 @@ import time
 import pytest
 
 from services.kubelet.runtime import shim_supervise
-from services.kubelet.runtime.shim_supervise import MAX_LINE, cri_records, parse_report, supervise, to_json
+from services.kubelet.runtime.shim_supervise import (
+    MAX_LINE, cri_records, exit_record, parse_report, supervise, to_json,
+)
 
 T = b"2024-01-02T03:04:05.000000000Z"
 
@@ -53,6 +55,14 @@ def test_the_child_report_says_whether_the_setup_ran_and_why_the_command_did_not
     assert parse_report(b"mount overlay on /r: Permission denied") == (
         False, None, "mount overlay on /r: Permission denied")
     assert parse_report(b"") == (False, None, "the container's setup failed")
+
+
+def test_exit_records():
+    assert exit_record("", 3 << 8, 1.0, 2.0) == {"exit_code": 3, "signal": 0, "reason": "", "message": "",
+                                                  "started_at": 1.0, "finished_at": 2.0}
+    assert exit_record("", 9, 1.0, 2.0)["exit_code"] == 137  # killed by SIGKILL
+    assert exit_record("no such file", 128 << 8, None, 2.0) == {
+        "exit_code": 128, "signal": 0, "reason": "StartError", "message": "no such file", "finished_at": 2.0}
 
 
 def _run(tmp_path, script, **popen):
