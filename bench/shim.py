@@ -12,7 +12,10 @@ network, in a temporary directory; once all run, each shim's /proc/<pid>/smaps_r
   machine once several run;
 - private (USS): pages only this process has (Private_Clean + Private_Dirty), what killing it frees.
 
-Beside, in the same run, N copies of each baseline: `sleep 600` (a C program: the floor of any process)
+With `--source DIR` (repeatable) the shim is the one of another tree (DIR/services/kubelet/runtime/shim.py,
+say main's checkout), started by this tree's ContainerRuntime the same way (`python -I -S`): before and
+after from one run, on the same machine under the same load. Beside, in the same run, N copies of each
+baseline: `sleep 600` (a C program: the floor of any process)
 and `python -c 'import time; time.sleep(600)'` (a bare interpreter). Medians over the N processes.
 """
 from __future__ import annotations
@@ -29,7 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from services.kubelet.runtime.runtime import ContainerRuntime, RunSpec
+from services.kubelet.runtime.runtime import SHIM, ContainerRuntime, RunSpec
 
 FIELDS = ("Rss", "Pss", "Private_Clean", "Private_Dirty")
 
@@ -57,9 +60,9 @@ def settle(pids: list[int], timeout: float = 30.0) -> list[dict[str, int]]:
     return last
 
 
-async def shims(n: int, root: Path) -> tuple[list[dict[str, int]], list[dict[str, int]]]:
-    """(shim, container) memory of n running containers started through ContainerRuntime."""
-    runtime = ContainerRuntime()
+async def shims(n: int, root: Path, shim: Path) -> tuple[list[dict[str, int]], list[dict[str, int]]]:
+    """(shim, container) memory of n running containers started through ContainerRuntime with this shim."""
+    runtime = ContainerRuntime(shim=shim)
     recs = []
     try:
         for i in range(n):
@@ -114,19 +117,28 @@ def main() -> None:
     p = argparse.ArgumentParser(prog="python -m bench.shim", description=__doc__.split("\n\n")[0])
     p.add_argument("--containers", type=int, default=5)
     p.add_argument("--markdown", action="store_true")
+    p.add_argument("--source", action="append", type=Path, metavar="DIR",
+                   help="measure the shim of the tree in DIR (repeatable; default: this tree)")
     args = p.parse_args()
     n = args.containers
-    root = Path(tempfile.mkdtemp(prefix="bench-shim-"))
-    try:
-        shim_mem, container_mem = asyncio.run(shims(n, root))
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
-    results = {
-        "container shim (per running container)": shim_mem,
-        "the container's own process (`sleep 600`)": container_mem,
+    results = {}
+    for source in args.source or [Path(__file__).resolve().parent.parent]:
+        shim = source.resolve() / SHIM.relative_to(Path(__file__).resolve().parent.parent)
+        if not shim.exists():
+            raise SystemExit(f"no shim at {shim}")
+        root = Path(tempfile.mkdtemp(prefix="bench-shim-"))
+        try:
+            shim_mem, container_mem = asyncio.run(shims(n, root, shim))
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+        results[f"container shim of {source} (per running container)"] = shim_mem
+        results[f"its container's own process (`sleep 600`), {source}"] = container_mem
+    results |= {
         "baseline: `sleep 600`": baseline(["sleep", "600"], n),
         "baseline: `python -c 'import time; time.sleep(600)'`":
             baseline([sys.executable, "-c", "import time; time.sleep(600)"], n),
+        "baseline: `python -I -S -c 'import time; time.sleep(600)'`":
+            baseline([sys.executable, "-I", "-S", "-c", "import time; time.sleep(600)"], n),
     }
     print(report(results, n, args.markdown))
 

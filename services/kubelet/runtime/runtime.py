@@ -7,6 +7,7 @@ carries on. `exec_argv` enters a running container's mount, UTS and network name
 from __future__ import annotations
 
 import asyncio
+import compileall
 import logging
 import os
 import shutil
@@ -24,6 +25,8 @@ __all__ = ["Mount", "RunSpec", "ContainerRuntime", "StartFailed"]
 log = logging.getLogger(__name__)
 
 SHIM = Path(__file__).with_name("shim.py")
+#: The modules the shim imports (shim.py itself, a script, is compiled at every start anyway).
+SHIM_MODULES = ("shim_supervise.py", "shim_setup.py")
 START_TIMEOUT = 15.0
 
 
@@ -63,9 +66,11 @@ class StartFailed(Exception):
 
 
 class ContainerRuntime:
-    def __init__(self, python: str = sys.executable):
+    def __init__(self, python: str = sys.executable, shim: Path = SHIM):
         self.python = python
+        self.shim = shim
         self.nsenter = shutil.which("nsenter") or "nsenter"
+        compile_shim(shim)
 
     async def start(self, spec: RunSpec, run_dir: Path, log_path: Path) -> RunRecord:
         """Start one run; returns once the command runs (or has failed to start)."""
@@ -82,7 +87,8 @@ class ContainerRuntime:
         write_json(run_dir / "spec.json", doc)
         try:
             with open(run_dir / "shim.log", "ab") as out:
-                proc = subprocess.Popen([self.python, "-I", "-S", str(SHIM), str(run_dir / "spec.json")],
+                proc = subprocess.Popen([self.python, "-I", "-S", str(self.shim), str(run_dir / "spec.json"),
+                                         str(log_path), *_stdin_arg(spec)],
                                         stdin=subprocess.DEVNULL, stdout=out, stderr=out, cwd="/",
                                         start_new_session=True, close_fds=True)
         except OSError as e:
@@ -185,6 +191,20 @@ class ContainerRuntime:
     def exec_argv(self, rec: RunRecord, argv: list[str]) -> list[str]:
         """A command line that runs argv inside the running container."""
         return [self.nsenter, "-t", str(rec.pid), "-m", "-u", "-n", "-r", "-w", "--", *argv]
+
+
+def compile_shim(shim: Path) -> None:
+    """Write the shim modules' cached bytecode now, so that no shim compiles them (which costs it time and
+    memory); where the directory is read-only they stay as installed."""
+    for name in SHIM_MODULES:
+        if (shim.parent / name).exists():
+            compileall.compile_file(str(shim.parent / name), quiet=2)
+
+
+def _stdin_arg(spec: RunSpec) -> list[str]:
+    if not spec.stdin:
+        return []
+    return ["stdin-once" if spec.stdin_once else "stdin"]
 
 
 def _reap(pid: int) -> None:

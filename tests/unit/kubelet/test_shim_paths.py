@@ -1,7 +1,7 @@
 """Mount targets resolve inside the container's root, even through absolute symlinks."""
 import os
 
-from services.kubelet.runtime.shim import resolve_in_root
+from services.kubelet.runtime.shim_setup import resolve_in_root
 
 
 def test_absolute_symlinks_stay_inside_the_root(tmp_path):
