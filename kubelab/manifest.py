@@ -25,6 +25,11 @@ F = FieldDescriptor
 _INT_TYPES = {F.TYPE_INT32: "int32", F.TYPE_INT64: "int64", F.TYPE_UINT32: "uint32",
               F.TYPE_UINT64: "uint64", F.TYPE_SINT32: "int32", F.TYPE_SINT64: "int64"}
 _INT64 = {F.TYPE_INT64, F.TYPE_UINT64, F.TYPE_SINT64, F.TYPE_FIXED64, F.TYPE_SFIXED64}
+# What each integer type holds: a number outside it does not decode (Go: reflect.Value.OverflowInt).
+_INT_RANGES = {**dict.fromkeys((F.TYPE_INT32, F.TYPE_SINT32, F.TYPE_SFIXED32), (-2**31, 2**31 - 1)),
+               **dict.fromkeys((F.TYPE_UINT32, F.TYPE_FIXED32), (0, 2**32 - 1)),
+               **dict.fromkeys((F.TYPE_INT64, F.TYPE_SINT64, F.TYPE_SFIXED64), (-2**63, 2**63 - 1)),
+               **dict.fromkeys((F.TYPE_UINT64, F.TYPE_FIXED64), (0, 2**64 - 1))}
 _WELL_KNOWN = {"google.protobuf.Value", "google.protobuf.Struct", "google.protobuf.Timestamp"}
 # Quantities are strings in the messages, but Kubernetes' Quantity also decodes a JSON number (`cpu: 2`).
 _QUANTITY_MAPS = {("ResourceRequirements", "limits"), ("ResourceRequirements", "requests"),
@@ -89,9 +94,11 @@ def _check_scalar(field: FieldDescriptor, value: Any) -> bool:
         return isinstance(value, bool)
     if field.type == F.TYPE_STRING:
         return isinstance(value, str)
-    if field.type in _INT_TYPES or field.type in _INT64:
-        return isinstance(value, int) and not isinstance(value, bool) or (
-            isinstance(value, float) and value.is_integer())
+    if field.type in _INT_RANGES:
+        if isinstance(value, bool) or not (isinstance(value, int) or isinstance(value, float) and value.is_integer()):
+            return False
+        low, high = _INT_RANGES[field.type]
+        return low <= value <= high
     if field.type in (F.TYPE_DOUBLE, F.TYPE_FLOAT):
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     return True
@@ -181,7 +188,13 @@ def _walk_single(field, value, path, problems, paths, owner, mistyped):
             return value
         return _walk(field.message_type, value, path, problems, paths, field.message_type.name)
     if not _check_scalar(field, value):
-        mistyped(value, _go_type(field))
+        if field.type in _INT_RANGES and _json_type(value) == "number":
+            # a number that is no integer of the field's type: Go names the literal (encoding/json literalStore)
+            problems.append(f"json: cannot unmarshal number {json.dumps(value)} into Go struct field "
+                            f"{owner}.{path} of type {_go_type(field)}")
+            paths.append(path)
+        else:
+            mistyped(value, _go_type(field))
         return None
     if isinstance(value, float) and field.type not in (F.TYPE_DOUBLE, F.TYPE_FLOAT):
         return int(value)

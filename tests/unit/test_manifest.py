@@ -75,6 +75,27 @@ def test_wrong_types_name_the_field():
         in str(e.value)
 
 
+@pytest.mark.parametrize("replicas, literal", [(2**31, "2147483648"), (2147483648.0, "2147483648.0"),
+                                               (-2**31 - 1, "-2147483649"), (2.5, "2.5")])
+def test_a_number_that_is_no_int32_names_the_field_and_the_literal(replicas, literal):
+    """encoding/json's literalStore: a number that does not parse as, or overflows, the field's integer type
+    (the fuzz test found 2147483648.0 in a containerPort answered without a field path)."""
+    doc = yaml.safe_load(DEPLOY)
+    doc["spec"]["replicas"] = replicas
+    with pytest.raises(manifest.StrictDecodingError) as e:
+        manifest.from_dict(doc)
+    assert e.value.paths == ["spec.replicas"]
+    assert (f"json: cannot unmarshal number {literal} into Go struct field DeploymentSpec.spec.replicas of type "
+            "int32") in str(e.value)
+
+
+def test_the_ends_of_int32_decode():
+    doc = yaml.safe_load(DEPLOY)
+    for replicas in (2**31 - 1, 0, 3.0):
+        doc["spec"]["replicas"] = replicas
+        assert manifest.from_dict(doc).spec.replicas == int(replicas)
+
+
 def test_nulls_are_unset_and_missing_kind_is_reported():
     doc = yaml.safe_load(DEPLOY)
     doc["spec"]["paused"] = None
