@@ -2,8 +2,10 @@
 waits; and how that reads as a container status.
 
 A run is reported running only once the kubelet has seen it running at a relist (k/k `pleg/generic.go`
-relists every second; a sync after a start works from the pod cache of the relist before it). So a
-container that exits within RELIST_PERIOD of its start is never written Running, nor Ready (readiness
+relists every second; a sync after a start works from the pod cache of the relist before it). The
+first relist after a start comes anywhere within a period of it, half a period on average: kubelab
+takes that mean, SEEN_AFTER, every time, so that what a run must outlive to be reported never varies.
+A container that exits within SEEN_AFTER of its start is never written Running, nor Ready (readiness
 without a probe follows a started, running container): until then the status stays what it was
 before the start (waiting, with the previous run as lastState).
 """
@@ -21,10 +23,12 @@ from services.kubelet.podstatus import ContainerView, Terminated
 from services.kubelet.prober import ContainerProber
 from services.kubelet.runtime.records import RunRecord, load_run
 
-__all__ = ["ContainerSlot", "RELIST_PERIOD", "terminated_of", "load_runs", "prune_runs"]
+__all__ = ["ContainerSlot", "RELIST_PERIOD", "SEEN_AFTER", "terminated_of", "load_runs", "prune_runs"]
 
 #: Seconds between two relists of the container runtime (the generic PLEG's relistPeriod).
 RELIST_PERIOD = 1.0
+#: Seconds from a run's start to the relist that sees it running: the mean wait for the next relist.
+SEEN_AFTER = RELIST_PERIOD / 2
 
 
 @dataclass
@@ -79,7 +83,7 @@ class ContainerSlot:
         """Seconds until the relist that sees the current run running (None: no run waits for one)."""
         if not self.running:
             return None
-        return max(0.0, self.current.started_at + RELIST_PERIOD - now)
+        return max(0.0, self.current.started_at + SEEN_AFTER - now)
 
     def view(self, waiting_to_restart: bool, now: float) -> ContainerView:
         """The container's status; waiting_to_restart: it exited and will be started again."""
