@@ -1,4 +1,5 @@
-"""API server benchmark: ``python -m bench.apiserver [--quick] [--markdown] [--json PATH] [--per-event]``.
+"""API server benchmark: ``python -m bench.apiserver [--quick] [--markdown] [--json PATH] [--per-event]
+[--workers N,N] [--only-workers] [--only-watch BUDGET,BUDGET]``.
 
 One run starts a Redis, a bare grpc.aio server and the API servers, and measures every figure of
 issue 2 beside a baseline taken in the same run on the same machine:
@@ -17,6 +18,10 @@ issue 2 beside a baseline taken in the same run on the same machine:
 - List of 10,000 pods, client-side call, median (target < 0.3 s), beside the same response bytes
   served by the bare server and decoded the same way;
 - API server RSS with 10,000 pods (target < 400 MB), beside its RSS when empty.
+
+``--only-watch 0,4000`` runs only the baselines and the watch latency, once per
+``--watch-message-budget`` given, each on a fresh API server (0: the fixed batch window); ``--only-workers``
+only the baselines and the creates and updates per ``--workers`` count.
 
 The load runs in this process; the clocks of write acknowledgement and event receipt are both
 ``time.time()`` on this machine. ``--quick`` runs a small version of everything (a smoke test).
