@@ -30,6 +30,12 @@ class SliceCount:
             count = sum(1 for s in self.live.values() if s == svc)
             self.most[svc] = max(self.most.get(svc, 0), count)
 
+    async def caught_up(self, *services: str) -> None:
+        """Wait until the watch has had a live slice of each service (the reads before may be ahead of it)."""
+        async def seen():
+            return set(services) <= set(self.live.values())
+        await wait_for(seen, 30, f"the slice watch to have seen the slices of {', '.join(services)}")
+
 
 async def test_killed_and_restarted_converges_without_duplicates(client, ns, controllers, cluster_nodes):
     count = SliceCount(client, ns)
@@ -55,6 +61,7 @@ async def test_killed_and_restarted_converges_without_duplicates(client, ns, con
         async def b_endpoints_gone():
             return await endpoints_view(client, ns, "b") is None
         await wait_for(b_endpoints_gone, 30, "the Endpoints of the deleted Service b to go")
+        await count.caught_up("a", "c")
     assert count.most["a"] == 1 and count.most["c"] == 1
 
 
@@ -70,6 +77,7 @@ async def test_a_lagging_slice_cache_creates_no_duplicates(client, ns, controlle
             for i in range(4):
                 await run_pod(client, ns, f"p{i}", f"198.18.5.{i + 2}", labels={"app": "lag"})
             await wait_views(client, ns, "lag", {f"p{i}": [("http", 80)] for i in range(4)})
+            await count.caught_up("lag")
         assert count.most["lag"] == 1
     finally:
         proxy.stop()
