@@ -1,6 +1,7 @@
 """Day-two kubectl on `kubelab up`: edit with an editor script, rollout history/undo, cordon/drain
 (pods/eviction), and a reflector (`kubectl wait`) riding out an API server restart."""
 import stat
+import threading
 import time
 
 DEPLOY = """apiVersion: apps/v1
@@ -64,16 +65,29 @@ def test_kubectl_wait_rides_out_an_api_server_restart(cluster, kubectl, ns):
            "    readinessProbe: {exec: {command: [cat, /tmp/ready]}, periodSeconds: 1}\n")
     kubectl("create", "-n", ns, "-f", "-", stdin=pod)
     kubectl("wait", "-n", ns, "--for=jsonpath={.status.phase}=Running", "pod/late", "--timeout=90s")
-    waiter = kubectl.popen("wait", "-n", ns, "--for=condition=Ready", "pod/late", "--timeout=150s")
+    # -v=6: kubectl logs each request it makes, so the test kills the API server only once the waiter is
+    # watching (killed before, on a loaded machine, the waiter's first GET fails: a different story)
+    waiter = kubectl.popen("wait", "-v=6", "-n", ns, "--for=condition=Ready", "pod/late", "--timeout=150s")
+    log: list[str] = []
+    watching = threading.Event()
+
+    def read_log():
+        for line in waiter.stderr:
+            log.append(line)
+            if "watch=true" in line:
+                watching.set()
+    reader = threading.Thread(target=read_log, daemon=True)
+    reader.start()
     try:
+        assert watching.wait(60), "kubectl wait never watched:\n" + "".join(log)
         cluster.run("kill", "apiserver")  # the waiter's watch ends; its reflector lists and watches again
         cluster.run("start", "apiserver")
         deadline = time.monotonic() + 60
         while kubectl("exec", "-n", ns, "late", "--", "touch", "/tmp/ready", check=False).returncode != 0:
             assert time.monotonic() < deadline, "the API server did not come back"
-        out, err = waiter.communicate(timeout=170)
-        assert waiter.returncode == 0, err
-        assert out.strip() == "pod/late condition met"
+        assert waiter.wait(170) == 0, "".join(log)
+        assert waiter.stdout.read().strip() == "pod/late condition met"
     finally:
         if waiter.poll() is None:
             waiter.kill()
+        reader.join(5)
