@@ -746,8 +746,8 @@ async def watch_phase(sizes: Sizes, per_event: bool, echo: "EchoProcess", c: Cli
                       rates: tuple[int, ...] | None = None) -> None:
     """The watch latency at each rate: the bare fan-out (once per rate), then the API server's; results
     keyed (rate, budget), budget None for the server's default."""
-    wrapped = registry.wrap(named(bench_pod(), "web-0"))
     template = bench_pod()
+    wrapped = registry.wrap(named(template, "web-0"))
     async with Client(echo.address) as ec:
         publish = ec.channel.unary_unary(PUBLISH)
 

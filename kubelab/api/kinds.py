@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Kind", "KINDS", "UnknownKind", "by_kind", "lookup"]
+__all__ = ["Kind", "KINDS", "UnknownKind", "by_kind", "lookup", "DEFAULT_NAMESPACE"]
+
+#: The namespace of a namespaced object that names none (apimachinery's metav1.NamespaceDefault).
+DEFAULT_NAMESPACE = "default"
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,11 @@ from __future__ import annotations
 import argparse
 from typing import Awaitable, Callable
 
-__all__ = ["dry_run", "files", "local", "namespace", "parse_bool", "selector", "target", "verb"]
+__all__ = ["dry_run", "files", "local", "namespace", "parse_bool", "selector", "target", "verb",
+           "CUSTOM_COLUMNS"]
+
+#: The prefix of `-o custom-columns=NAME:.path,...` (kubelab.cli.render.columns prints it).
+CUSTOM_COLUMNS = "custom-columns="
 
 
 def parse_bool(value: str) -> bool:

@@ -20,13 +20,12 @@ import urllib.parse
 
 from kubelab.api import kinds
 from kubelab.cli.render.tabwriter import table_writer
+from kubelab.printers import TABLE_MEDIA
 
-__all__ = ["TABLE_MEDIA", "get_table"]
+__all__ = ["get_table"]
 
-TABLE_MEDIA = "application/json;as=Table;v=v1;g=meta.k8s.io"
 #: Seconds for the whole answer; a server that does not answer in time is the gRPC path's to report.
 TIMEOUT = 3.0
-DEFAULT_NAMESPACE = "default"
 
 
 def get_table(args: argparse.Namespace) -> int | None:
@@ -34,7 +33,7 @@ def get_table(args: argparse.Namespace) -> int | None:
     kind = _kind(args)
     if kind is None:
         return None
-    namespace = "" if args.all_namespaces else (args.namespace or DEFAULT_NAMESPACE)
+    namespace = "" if args.all_namespaces else (args.namespace or kinds.DEFAULT_NAMESPACE)
     table = _fetch(args.http_server, kind, namespace, args.selector or "", args.field_selector or "")
     if table is None:
         return None

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
 from kubelab import aiocompat
+from kubelab.api.kinds import DEFAULT_NAMESPACE
 from kubelab.cli.connect import wait_reachable
 from kubelab.cli.errors import CliError, format_api_error
 from kubelab.client import Client
@@ -21,7 +22,6 @@ from kubelab.errors import ApiError
 
 __all__ = ["CliError", "Session", "run_verb", "DEFAULT_NAMESPACE"]
 
-DEFAULT_NAMESPACE = "default"
 #: How long a command rides out an unreachable API server before it gives up.
 CONNECT_DEADLINE = 5.0
 

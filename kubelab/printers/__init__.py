@@ -10,3 +10,8 @@ kubectl shows). The API server's Table answers, the web view and `kubelab get` r
 CLI-only output (tabwriter, jsonpath, -o, watch, the NAMESPACE column and `kind/` prefix) is
 kubelab.cli.render's.
 """
+
+#: The media type a client asks for to get a kind's rows printed by the server (meta.k8s.io/v1 Table), as
+#: kubectl's get does; the API server answers it (services/apiserver/http/tables.py), `kubelab get` asks it.
+TABLE_MEDIA = "application/json;as=Table;v=v1;g=meta.k8s.io"
+

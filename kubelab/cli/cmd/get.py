@@ -14,8 +14,8 @@ from kubelab.cli import flags
 __all__ = ["register", "OUTPUTS"]
 
 OUTPUTS = ("wide", "json", "yaml", "name")
-#: The -o values that take an argument (kubelab.cli.render: jsonpath, columns.CUSTOM_COLUMNS).
-TEMPLATED = ("jsonpath=", "custom-columns=")
+#: The -o values that take an argument (kubelab.cli.render: jsonpath, columns).
+TEMPLATED = ("jsonpath=", flags.CUSTOM_COLUMNS)
 
 
 def output_error(value: str) -> str | None:

@@ -14,13 +14,13 @@ from typing import Any
 
 from google.protobuf.message import Message
 
+from kubelab.cli.flags import CUSTOM_COLUMNS
 from kubelab.cli.render.tabwriter import table_writer
 from kubelab.cli.session import CliError
 
 __all__ = ["label_columns", "label_headers", "label_cells", "parse_custom_columns", "custom_columns",
            "sort_objects", "CUSTOM_COLUMNS"]
 
-CUSTOM_COLUMNS = "custom-columns="
 
 
 def label_columns(values: list[str] | None) -> list[str]:

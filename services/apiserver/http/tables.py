@@ -10,11 +10,11 @@ from __future__ import annotations
 from google.protobuf.message import Message
 
 from kubelab import manifest
+from kubelab.printers import TABLE_MEDIA
 from kubelab.printers import tables as printers
 
 __all__ = ["TABLE_MEDIA", "wants_table", "new_table", "column_definitions", "table_row"]
 
-TABLE_MEDIA = "application/json;as=Table;v=v1;g=meta.k8s.io"
 _DESCRIPTIONS = {"NAME": "Name must be unique within a namespace.",
                  "AGE": "CreationTimestamp is a timestamp representing the server time when this object was "
                         "created."}
