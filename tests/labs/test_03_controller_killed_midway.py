@@ -27,7 +27,7 @@ def _revision(pod: dict) -> str:
     return pod["metadata"].get("labels", {}).get("controller-revision-hash", "")
 
 
-@pytest.mark.timeout(150)
+@pytest.mark.timeout(200)
 def test_lab_03_controller_killed_midway(tmp_path):
     expected = expected_timelines(LAB)
     with lab_cluster(tmp_path) as c:
