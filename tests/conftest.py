@@ -1,4 +1,4 @@
-"""The suite runs in parallel (README: `pytest -n 5 --dist loadgroup`). Tests are grouped so that one
+"""The suite runs in parallel (README: `pytest -n 3 --dist loadgroup`). Tests are grouped so that one
 worker runs all the tests of a module (its module-scoped cluster or API server starts once) or of a package
 with a package-scoped fixture (tests/e2e/scheduler's cluster); a test may name a group itself
 (`@pytest.mark.xdist_group(...)`). What tests share on this machine is made safe elsewhere: ports are
