@@ -5,6 +5,7 @@ clock is passed in (epoch seconds).
 """
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 
 from kubelab.api.v1 import core_pb2
@@ -69,10 +70,13 @@ def qos_class(spec: core_pb2.PodSpec) -> str:
     for c in [*spec.containers, *spec.init_containers]:
         limited = 0
         for given, total in ((c.resources.requests, requests), (c.resources.limits, limits)):
+            if not given:
+                continue
             for name in QOS_RESOURCES:
                 value = _positive(given.get(name))
-                if value:
-                    total[name] = total.get(name, 0) + value
+                if value is not None:
+                    prior = total.get(name)
+                    total[name] = value if prior is None else prior + value
                     limited += total is limits
         guaranteed = guaranteed and limited == len(QOS_RESOURCES)
     if not requests and not limits:
@@ -83,6 +87,7 @@ def qos_class(spec: core_pb2.PodSpec) -> str:
     return "Burstable"
 
 
+@functools.lru_cache(maxsize=1024)  # every pod's create asks this of the same few strings
 def _positive(text: str | None) -> Fraction | None:
     if not text:
         return None

@@ -49,11 +49,11 @@ class Cached:
 def new_cached(kind: str, data: bytes, rev: int) -> Cached:
     """Parse stored bytes once, stamp the revision, and keep the wire form."""
     info = registry.by_kind(kind)
-    msg = info.message.FromString(data)
+    obj = apiserver_pb2.Object()
+    msg = getattr(obj, info.oneof_field)  # parsed in place: no copy into the wrapper
+    msg.MergeFromString(data)
     msg.metadata.resource_version = str(rev)
     msg.api_version, msg.kind = info.api_version, info.kind
-    obj = apiserver_pb2.Object()
-    getattr(obj, info.oneof_field).CopyFrom(msg)
     fields = {"metadata.name": msg.metadata.name, "metadata.namespace": msg.metadata.namespace}
     for path, read in _FIELDS.get(kind, {}).items():
         fields[path] = read(msg)

@@ -8,6 +8,8 @@ policy and volume mode of a PV, a StorageClass's binding mode, and so on. Pod-on
 """
 from __future__ import annotations
 
+import functools
+
 from google.protobuf.message import Message
 
 from kubelab.api import registry
@@ -21,6 +23,7 @@ TERMINATION_MESSAGE_PATH = "/dev/termination-log"
 DEFAULT_FILE_MODE = 0o644
 
 
+@functools.lru_cache(maxsize=1024)
 def image_pull_policy(image: str) -> str:
     """Always for `:latest` or an untagged image without digest, IfNotPresent otherwise."""
     name, _, digest = image.partition("@")
@@ -31,11 +34,15 @@ def image_pull_policy(image: str) -> str:
     return "Always" if tag == "latest" else "IfNotPresent"
 
 
+_PRESENCE: dict[tuple[type, str], bool] = {}  # (message type, field) -> whether the field tracks presence
+
+
 def _set(msg: Message, field: str, value) -> None:
     """Set an unset (or, for plain proto3 scalars, zero) field."""
-    fd = msg.DESCRIPTOR.fields_by_name[field]
-    unset = not msg.HasField(field) if fd.has_presence else not getattr(msg, field)
-    if unset:
+    presence = _PRESENCE.get((type(msg), field))
+    if presence is None:
+        presence = _PRESENCE[type(msg), field] = msg.DESCRIPTOR.fields_by_name[field].has_presence
+    if (not msg.HasField(field)) if presence else (not getattr(msg, field)):
         setattr(msg, field, value)
 
 

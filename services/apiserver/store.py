@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 import redis.asyncio as aioredis
-from redis.exceptions import ConnectionError as RedisConnectionError, NoScriptError
+from redis.exceptions import ConnectionError as RedisConnectionError, NoScriptError, ResponseError
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
@@ -146,6 +146,11 @@ def _rv(kind: str) -> str:
     return f"{PREFIX}rv:{kind}"
 
 
+def _pairs(fields: list | dict) -> dict:
+    """A stream entry's fields as Redis sends them (a flat list of field, value) as a dict."""
+    return fields if isinstance(fields, dict) else dict(zip(fields[::2], fields[1::2]))
+
+
 def _change(entry_id: bytes, fields: dict[bytes, bytes]) -> Change:
     """A stream entry. Its one field packs type, kind and key (none has a space or a newline: keys are
     validated names) before the data: every API server reads every entry back through redis-py's
@@ -163,6 +168,52 @@ def _change(entry_id: bytes, fields: dict[bytes, bytes]) -> Change:
 REQUEST_ID_TTL = 600  # seconds a create's request id is remembered: far longer than any client retries
 SOCKET_TIMEOUT = 5.0  # seconds; read_changes blocks for at most READ_BLOCK_MAX_MS of it
 READ_BLOCK_MAX_MS = 2000
+
+
+class _Line:
+    """One connection of the client's pool, kept by one task for commands sent back to back: the
+    writes' sender, the watch cache's stream reads. redis-py's client and Pipeline take a connection
+    from the pool, wrap it in a retry and a deprecation shim and release it again on every call, which
+    was about a tenth of a create's CPU in the API server; here the commands are packed, sent in one
+    system call and their replies read in order, nothing else. A reply that is an error (a script
+    Redis no longer has) is that command's answer; anything else that goes wrong (a timeout, a broken
+    connection, the task cancelled) drops the connection, so no reply is ever left on it for the next
+    exchange, and the next exchange connects again. Exchanges take turns (a lock), though each line has
+    one user."""
+
+    def __init__(self, redis: aioredis.Redis):
+        self.pool = redis.connection_pool
+        self.conn = None
+        self._turn = asyncio.Lock()
+
+    async def exchange(self, commands: list[tuple]) -> list:
+        async with self._turn:
+            return await self._exchange(commands)
+
+    async def _exchange(self, commands: list[tuple]) -> list:
+        if self.conn is None:
+            self.conn = await self.pool.get_connection()
+        conn = self.conn
+        # As the pool does on every checkout: a connection Redis closed while it was idle here (a
+        # restart) is replaced before anything is sent, so the first writes after it do not fail.
+        await self.pool.ensure_connection(conn)
+        try:
+            await conn.send_packed_command(conn.pack_commands(commands))
+            answers = []
+            for _ in commands:
+                try:
+                    answers.append(await conn.read_response())
+                except ResponseError as e:
+                    answers.append(e)
+            return answers
+        except BaseException:
+            await conn.disconnect(nowait=True)
+            raise
+
+    async def close(self) -> None:
+        if self.conn is not None:
+            conn, self.conn = self.conn, None
+            await self.pool.release(conn)
 
 
 class _Batcher:
@@ -184,6 +235,7 @@ class _Batcher:
         self.redis = redis
         self.script = script
         self.sha = redis.register_script(script).sha
+        self._line = _Line(redis)
         self._queue: list[tuple[tuple, tuple, asyncio.Future]] = []
         self._sender: asyncio.Task | None = None
 
@@ -203,6 +255,7 @@ class _Batcher:
                 pass
         _fail(self._queue, RedisConnectionError("the store was closed"))  # a sender cancelled before it ran
         self._queue = []
+        await self._line.close()
 
     async def _send_all(self) -> None:
         batch: list = []
@@ -236,10 +289,7 @@ class _Batcher:
         self._queue[:0] = calls
 
     async def _send(self, batch: list) -> list:
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for keys, args, _ in batch:
-                pipe.execute_command("EVALSHA", self.sha, len(keys), *keys, *args)
-            return await pipe.execute(raise_on_error=False)
+        return await self._line.exchange([("EVALSHA", self.sha, len(keys), *keys, *args) for keys, args, _ in batch])
 
 
 def _answer(batch: list, answers: list, retried: set[asyncio.Future]) -> list:
@@ -277,9 +327,11 @@ class Store:
                                              socket_keepalive=True, health_check_interval=5,
                                              retry=Retry(NoBackoff(), 0))
         self._writes = _Batcher(self.redis, _WRITE)
+        self._reads = _Line(self.redis)
 
     async def close(self) -> None:
         await self._writes.close()
+        await self._reads.close()
         await self.redis.aclose()
 
     async def _run(self, op: str, kind: str, key: str, data: bytes, expected: str = "", request_id: str = "",
@@ -361,10 +413,12 @@ class Store:
 
     async def read_changes(self, after: int, block_ms: int, count: int = 1000) -> list[Change]:
         """Changes with revision > after, waiting up to block_ms for the first one."""
-        res = await self.redis.xread({STREAM: f"{after}-0"}, count=count, block=min(block_ms, READ_BLOCK_MAX_MS))
-        if not res:
+        [res] = await self._reads.exchange([("XREAD", "COUNT", count, "BLOCK", min(block_ms, READ_BLOCK_MAX_MS),
+                                             "STREAMS", STREAM, f"{after}-0")])
+        if not res:  # nil: nothing came within block_ms
             return []
-        return [_change(eid, f) for eid, f in res[0][1]]
+        [entries] = res.values() if isinstance(res, dict) else [res[0][1]]  # RESP3 a map, RESP2 [[stream, entries]]
+        return [_change(eid, _pairs(fields)) for eid, fields in entries]
 
     async def oldest_revision(self) -> int | None:
         first = await self.redis.xrange(STREAM, count=1)

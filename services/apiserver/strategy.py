@@ -15,7 +15,7 @@ from kubelab.podutil import qos_class
 
 def now_timestamp(msg_field, now: float) -> None:
     """metav1.Time has second precision."""
-    msg_field.FromSeconds(int(now))
+    msg_field.seconds, msg_field.nanos = int(now), 0
 
 
 def merge_string_data(secret: core_pb2.Secret) -> None:

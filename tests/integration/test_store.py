@@ -87,3 +87,35 @@ async def test_changes_read_back_in_both_stream_forms(store):
     await store.delete("Pod", "default/new", b"last", expected_rv=3)
     assert [(c.type, c.data) for c in (await store.snapshot(["Pod"])).history] == [
         ("ADDED", b"\x0a\x00"), ("ADDED", b"line one\nline two"), ("MODIFIED", b""), ("DELETED", b"last")]
+
+
+async def test_a_read_cancelled_while_it_waits_leaves_nothing_on_its_connection(store):
+    """The watch cache's reads keep one connection: a read cancelled while Redis holds it blocked must
+    not leave that read's late answer to be taken as the next read's."""
+    rev = await store.create("ConfigMap", "default/first", b"1")
+    waiting = asyncio.ensure_future(store.read_changes(rev, block_ms=1500))
+    await asyncio.sleep(0.05)  # let it reach Redis and block there
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    await store.create("ConfigMap", "default/second", b"2")
+    assert [(c.key, c.data) for c in await store.read_changes(rev, block_ms=1)] == [("default/second", b"2")]
+    assert [c.key for c in await store.read_changes(0, block_ms=1)] == ["default/first", "default/second"]
+
+
+async def test_writes_and_reads_go_on_at_once_after_redis_restarts():
+    """Writes and stream reads each keep one connection; when Redis went away and came back while it was
+    idle, the first write and the first read after it succeed (the connection is replaced before use, as a
+    pool does on checkout) instead of failing once on the dead socket."""
+    own = RedisProcess(persistent=True).start()
+    s = Store(own.url)
+    try:
+        first = await s.create("ConfigMap", "default/before", b"1")
+        assert [c.key for c in await s.read_changes(0, block_ms=1)] == ["default/before"]
+        await asyncio.to_thread(own.stop)  # the loop runs meanwhile, as the API server's always does
+        await asyncio.to_thread(own.start)
+        assert await s.create("ConfigMap", "default/after", b"2") == first + 1
+        assert [c.key for c in await s.read_changes(first, block_ms=1)] == ["default/after"]
+    finally:
+        await s.close()
+        own.stop()

@@ -5,6 +5,7 @@ StatefulSets DNS-1123 labels, Services DNS-1035 labels.
 """
 from __future__ import annotations
 
+import functools
 from typing import Callable
 
 from kubelab.api.v1 import meta_pb2
@@ -41,19 +42,32 @@ def validate_label_name(name: str, path: Path) -> Errors:
     return [invalid(path, name, msg) for msg in is_qualified_name(name)]
 
 
+@functools.lru_cache(maxsize=4096)  # the same labels come with every object a controller stamps out
+def _label_problems(key: str, value: str) -> tuple[tuple[str, str], ...]:
+    """(the offending string, the message) for a label's key and value; empty when both are fine."""
+    return (*((key, m) for m in is_qualified_name(key)), *((value, m) for m in is_valid_label_value(value)))
+
+
 def validate_labels(labels, path: Path) -> Errors:
     """ValidateLabels: every key a qualified name, every value a label value (errors at the map's path)."""
     errs: Errors = []
     for k, v in labels.items():
-        errs += validate_label_name(k, path)
-        errs += [invalid(path, v, msg) for msg in is_valid_label_value(v)]
+        if len(k) + len(v) > 512:  # no valid label is this long: checked, not remembered
+            errs += validate_label_name(k, path)
+            errs += [invalid(path, v, msg) for msg in is_valid_label_value(v)]
+            continue
+        found = _label_problems(k, v)
+        if found:
+            errs += [invalid(path, what, msg) for what, msg in found]
     return errs
 
 
 def validate_annotations(annotations, path: Path) -> Errors:
     errs: Errors = []
     for k in annotations:
-        errs += [invalid(path, k, msg) for msg in is_qualified_name(k.lower())]
+        found = is_qualified_name(k.lower())
+        if found:
+            errs += [invalid(path, k, msg) for msg in found]
     if sum(len(k) + len(v) for k, v in annotations.items()) > TOTAL_ANNOTATION_SIZE_LIMIT:
         errs.append(too_long(path, "", TOTAL_ANNOTATION_SIZE_LIMIT))
     return errs
