@@ -6,6 +6,7 @@ from the watch cache.
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import random
@@ -17,6 +18,7 @@ from google.protobuf.message import Message
 from kubelab import manifest
 from kubelab.api import registry
 from kubelab.api.registry import KindInfo
+from kubelab.api.v1 import apiserver_pb2
 from kubelab.errors import is_conflict, is_not_found
 from kubelab.meta import copy_of
 from kubelab.network import DEFAULT_SERVICE_CIDR
@@ -57,6 +59,12 @@ def _merge_patch_of(patch: str) -> Callable[[dict], dict]:
 def _held(info: KindInfo, obj: Message) -> bool:
     """Finalizers keep a deleted object; a namespace also waits for its spec.finalizers."""
     return bool(obj.metadata.finalizers) or (info.kind == "Namespace" and bool(obj.spec.finalizers))
+
+
+@functools.lru_cache(maxsize=256)  # asked on every create in a namespace, of the same cached bytes
+def _terminating(wrapped_namespace: bytes) -> bool:
+    ns = registry.unwrap(apiserver_pb2.Object.FromString(wrapped_namespace))
+    return ns.metadata.HasField("deletion_timestamp")
 
 
 class Resources:
@@ -130,13 +138,14 @@ class Resources:
     async def _check_namespace(self, namespace: str) -> None:
         cached = self.cache.objects.get("Namespace", {}).get(namespace)
         if cached is not None:  # the usual case; only a namespace the cache has not seen yet costs a read
-            ns = cached.message()
+            terminating = _terminating(cached.wrapped)
         else:
             found = await self.store.get("Namespace", namespace)
             if found is None:
                 raise errors.not_found(registry.by_kind("Namespace"), namespace)
-            ns = registry.by_kind("Namespace").message.FromString(found[0])
-        if ns.metadata.HasField("deletion_timestamp"):
+            terminating = registry.by_kind("Namespace").message.FromString(found[0]).metadata.HasField(
+                "deletion_timestamp")
+        if terminating:
             raise errors.forbidden(f"unable to create new content in namespace {namespace} "
                                    "because it is being terminated")
 

@@ -118,6 +118,16 @@ def _serialize(msg) -> bytes:
     return msg if isinstance(msg, bytes) else msg.SerializeToString()
 
 
+# Object's oneof field number per kind's message type.
+_OBJECT_FIELD = {k.message: pb.Object.DESCRIPTOR.fields_by_name[k.oneof_field].number for k in registry.KINDS}
+
+
+def _wrapped(msg) -> bytes:
+    """registry.wrap(msg), serialized: the object's bytes as the Object's one field, without copying the
+    object into an Object first (every create, update and get answers with one)."""
+    return wire.field(_OBJECT_FIELD[type(msg)], msg.SerializeToString())
+
+
 def _kind(name: str) -> registry.KindInfo:
     try:
         return registry.lookup(name)
@@ -188,18 +198,18 @@ class ApiServerServicer:
                 await context.abort_with_status(errors.to_api_error(e, f"method={fn.__name__}").to_status())
         return call
 
-    async def Create(self, req: pb.WriteRequest, context) -> pb.Object:
+    async def Create(self, req: pb.WriteRequest, context) -> bytes:
         obj = await self.resources.create(_decode(req), req.default_namespace, req.dry_run, req.request_id)
-        return registry.wrap(obj)
+        return _wrapped(obj)
 
-    async def Update(self, req: pb.WriteRequest, context) -> pb.Object:
-        return registry.wrap(await self.resources.update(_decode(req), req.default_namespace))
+    async def Update(self, req: pb.WriteRequest, context) -> bytes:
+        return _wrapped(await self.resources.update(_decode(req), req.default_namespace))
 
-    async def UpdateStatus(self, req: pb.WriteRequest, context) -> pb.Object:
-        return registry.wrap(await self.resources.update_status(_decode(req), req.default_namespace))
+    async def UpdateStatus(self, req: pb.WriteRequest, context) -> bytes:
+        return _wrapped(await self.resources.update_status(_decode(req), req.default_namespace))
 
-    async def Get(self, req: pb.GetRequest, context) -> pb.Object:
-        return registry.wrap(await self.resources.get(_kind(req.kind), req.namespace, req.name))
+    async def Get(self, req: pb.GetRequest, context) -> bytes:
+        return _wrapped(await self.resources.get(_kind(req.kind), req.namespace, req.name))
 
     async def List(self, req: pb.ListRequest, context) -> bytes:
         items, rev = await self.resources.list(_kind(req.kind), req.namespace, req.label_selector,

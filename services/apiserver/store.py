@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 import redis.asyncio as aioredis
+from hiredis import pack_command
 from redis.exceptions import ConnectionError as RedisConnectionError, NoScriptError, ResponseError
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -175,7 +176,8 @@ class _Line:
     writes' sender, the watch cache's stream reads. redis-py's client and Pipeline take a connection
     from the pool, wrap it in a retry and a deprecation shim and release it again on every call, which
     was about a tenth of a create's CPU in the API server; here the commands are packed, sent in one
-    system call and their replies read in order, nothing else. A reply that is an error (a script
+    system call and their replies read in order, nothing else (hiredis packs them: every argument is a str,
+    bytes or int, which redis-py's encoder would only pass through). A reply that is an error (a script
     Redis no longer has) is that command's answer; anything else that goes wrong (a timeout, a broken
     connection, the task cancelled) drops the connection, so no reply is ever left on it for the next
     exchange, and the next exchange connects again. Exchanges take turns (a lock), though each line has
@@ -198,7 +200,7 @@ class _Line:
         # restart) is replaced before anything is sent, so the first writes after it do not fail.
         await self.pool.ensure_connection(conn)
         try:
-            await conn.send_packed_command(conn.pack_commands(commands))
+            await conn.send_packed_command(b"".join([pack_command(c) for c in commands]))
             answers = []
             for _ in commands:
                 try:
