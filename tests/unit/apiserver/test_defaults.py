@@ -133,3 +133,25 @@ def test_defaulting_twice_changes_nothing():
         once = load(text)
         twice = apply_defaults(load(text))
         assert once == twice, text
+
+
+def test_a_remembered_pod_spec_gets_the_same_defaults():
+    """Pods' defaults are remembered by their spec: a second pod with the same spec (a controller's replica)
+    gets from memory exactly what the first got from the walk, its own metadata untouched; a spec that has
+    its defaults already is left as it is; a spec too large to remember is walked every time."""
+    from services.apiserver import defaults
+    first = load(POD_WITH_CLAIM, defaults=False)
+    second = load(POD_WITH_CLAIM, defaults=False, metadata__name="another")
+    bare = first.spec.SerializeToString(deterministic=True)
+    defaults._pod_memo.clear()
+    apply_defaults(first)
+    assert list(defaults._pod_memo) == [bare] and first.spec.restart_policy == "Always"
+    apply_defaults(second)
+    assert second.spec == first.spec and second.metadata.name == "another"
+    assert to_dict(second)["spec"]["containers"][0]["terminationMessagePath"] == "/dev/termination-log"
+    again = load(POD_WITH_CLAIM)  # defaulted on load: its spec is what the memory holds for the bare one
+    assert apply_defaults(again).spec == first.spec
+    big = load(POD_WITH_CLAIM, defaults=False,
+               spec__containers__0__env=[{"name": f"V{i}", "value": "v" * 100} for i in range(200)])
+    defaults._pod_memo.clear()
+    assert apply_defaults(big).spec.restart_policy == "Always" and not defaults._pod_memo
