@@ -48,10 +48,13 @@ async def test_an_upstream_that_never_answers_gives_servfail_in_about_two_second
     started = time.monotonic()
     pending = asyncio.ensure_future(slow())
     await asyncio.sleep(0.2)
-    # meanwhile cluster names are answered at once: the forwarded query blocks nothing
+    # meanwhile cluster names are answered at once: the forwarded query blocks nothing (its answer comes
+    # while the forwarded one still waits, and far sooner than the upstream's 2 s; a loaded machine can
+    # take most of a second to run the query itself, so the bound is not tighter)
     fast_started = time.monotonic()
     assert addresses(await asyncio.to_thread(server.ask, f"quick.{ns}.svc.cluster.local")) == [ip]
-    assert time.monotonic() - fast_started < 0.5
+    fast_took = time.monotonic() - fast_started
+    assert not pending.done() and fast_took < 1.2, fast_took
     r = await pending
     took = time.monotonic() - started
     assert r.rcode() == dns.rcode.SERVFAIL and 1.5 < took < 4.0, took
