@@ -6,7 +6,7 @@ import json
 import pytest
 
 from tests.e2e.cluster import ROOT
-from tests.labs.conftest import lab_cluster
+from tests.labs.conftest import CLI_POLL, lab_cluster
 from tests.labs.labdoc import expected_timelines, missing_in_order, parse_timeline
 from tests.support import wait_until
 
@@ -32,19 +32,20 @@ def test_lab_03_controller_killed_midway(tmp_path):
     expected = expected_timelines(LAB)
     with lab_cluster(tmp_path) as c:
         c.run("apply", "-f", str(ROOT / "labs" / LAB / "db.yaml"))
-        wait_until(lambda: _ready(_pods(c).get("db-0")), timeout=60, what="db-0 Ready")
+        wait_until(lambda: _ready(_pods(c).get("db-0")), timeout=60, interval=CLI_POLL, what="db-0 Ready")
         c.run("scale", "statefulset", "db", "--replicas", "4")
-        wait_until(lambda: "db-1" in _pods(c), timeout=30, what="db-1 created")
+        wait_until(lambda: "db-1" in _pods(c), timeout=30, interval=CLI_POLL, what="db-1 created")
         c.run("kill", "statefulset")
-        wait_until(lambda: _ready(_pods(c).get("db-1")), timeout=30, what="db-1 Ready")
+        wait_until(lambda: _ready(_pods(c).get("db-1")), timeout=30, interval=CLI_POLL, what="db-1 Ready")
         assert "db-2" not in _pods(c), "db-2 was created before the kill: the kill came too late"
         c.run("start", "statefulset")
-        wait_until(lambda: all(_ready(_pods(c).get(f"db-{i}")) for i in range(4)), timeout=60, what="db-0..3 Ready")
+        wait_until(lambda: all(_ready(_pods(c).get(f"db-{i}")) for i in range(4)), timeout=60, interval=CLI_POLL,
+                   what="db-0..3 Ready")
 
         old = _revision(_pods(c)["db-0"])
         c.run("rollout", "restart", "statefulset/db")
         wait_until(lambda: (lambda p: p and _revision(p) != old)(_pods(c).get("db-3")), timeout=30,
-                   what="db-3 re-created on the new revision")
+                   interval=CLI_POLL, what="db-3 re-created on the new revision")
         c.run("kill", "statefulset")
         pods = _pods(c)
         assert [n for n in ("db-0", "db-1", "db-2") if _revision(pods[n]) == old] == ["db-0", "db-1", "db-2"]
