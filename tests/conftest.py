@@ -47,7 +47,7 @@ MEASURED = {
     "tests/labs/test_05_redis_lost.py": 38,
     "tests/labs/test_01_scheduler_down.py": 37,
     "tests/labs/test_02_storage_controller_down.py": 33,
-    "tests/integration/test_bench_smoke.py": 32,
+    "tests/integration/test_bench_smoke.py": 45,  # each of its two tests, in groups of their own
     "tests/e2e/scheduler/test_restart.py": 32,
 }
 

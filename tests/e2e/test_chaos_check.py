@@ -9,8 +9,7 @@ import subprocess
 import pytest
 
 from tests.e2e.cluster import KUBELAB, ROOT
-from tests.labs.conftest import lab_cluster
-from tests.support import wait_until
+from tests.labs.conftest import lab_cluster, wait_until
 
 WORKLOAD = ROOT / "labs" / "12-chaos-and-checking" / "workload.yaml"
 CHAOS = ("chaos", "--seed", "7", "--duration", "25s", "--hold", "2-4",

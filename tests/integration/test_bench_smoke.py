@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.support import ROOT
 
 FIGURES = ["echo", "redis_hset", "redis_store", "create_1", "update_1", "list", "rss", "create_2", "update_2",
@@ -33,6 +35,8 @@ def test_quick_benchmark_prints_every_figure(tmp_path):
     assert len(spread) == 2 and sum(spread) == 16 and min(spread) > 0, spread
 
 
+# a group of its own: the two runs share nothing, and together (85 s at -n 5) they were one worker's longest
+@pytest.mark.xdist_group("tests/integration/test_bench_smoke.py::only-watch")
 def test_only_watch_measures_each_message_budget_beside_one_bare_fanout(tmp_path):
     out = tmp_path / "bench.json"
     proc = subprocess.run([sys.executable, "-m", "bench.apiserver", "--quick", "--only-watch", "0,4000",

@@ -7,6 +7,7 @@ import contextlib
 import pytest
 
 from kubelab.client import Client
+from tests import support
 from tests.e2e.cluster import FAST_LEASES, Cluster, running_cluster
 
 #: Seconds between the polls of a wait that runs a `kubelab` command each time, each a process start (0.2 s,
@@ -14,6 +15,12 @@ from tests.e2e.cluster import FAST_LEASES, Cluster, running_cluster
 #: one after the other, about 165 in a run; at 0.25 s half as many, 9 s of CPU less of its 39 s, left to
 #: the clusters of the other workers. A quarter of a second adds at most that much to a wait.
 CLI_POLL = 0.25
+
+
+def wait_until(cond, timeout: float = 10.0, interval: float = CLI_POLL, what: str = "condition"):
+    """tests.support.wait_until, polled every CLI_POLL: a lab's conditions run a `kubelab` command or read
+    what the cluster writes, so a quarter second between polls spares the machine and adds at most that."""
+    return support.wait_until(cond, timeout, interval, what)
 
 
 @contextlib.contextmanager

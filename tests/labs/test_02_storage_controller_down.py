@@ -6,9 +6,8 @@ import json
 import pytest
 
 from tests.e2e.cluster import ROOT
-from tests.labs.conftest import lab_cluster
+from tests.labs.conftest import lab_cluster, wait_until
 from tests.labs.labdoc import expected_timelines, missing_in_order, parse_timeline
-from tests.support import wait_until
 
 LAB = "02-storage-controller-down"
 

@@ -9,9 +9,8 @@ import subprocess
 import pytest
 
 from tests.e2e.cluster import KUBELAB, ROOT
-from tests.labs.conftest import lab_cluster
+from tests.labs.conftest import lab_cluster, wait_until
 from tests.labs.labdoc import expected_timelines, missing_in_order
-from tests.support import wait_until
 
 LAB = "05-redis-lost"
 

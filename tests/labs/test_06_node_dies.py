@@ -6,9 +6,8 @@ import json
 import pytest
 
 from tests.e2e.cluster import ROOT
-from tests.labs.conftest import lab_cluster
+from tests.labs.conftest import lab_cluster, wait_until
 from tests.labs.labdoc import expected_timelines, missing_in_order
-from tests.support import wait_until
 
 LAB = "06-node-dies"
 FAST_NODES = {"KUBELAB_NODE_MONITOR_GRACE_PERIOD": "5", "KUBELAB_NODE_MONITOR_PERIOD": "1",

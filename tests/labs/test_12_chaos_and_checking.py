@@ -7,10 +7,9 @@ import json
 import pytest
 
 from tests.e2e.cluster import ROOT
-from tests.labs.conftest import lab_cluster
+from tests.labs.conftest import lab_cluster, wait_until
 from tests.labs.labdoc import expected_outputs, expected_timelines, missing_in_order, missing_lines
 from tests.labs.test_05_redis_lost import Recording
-from tests.support import wait_until
 
 LAB = "12-chaos-and-checking"
 FAST_NODES = {"KUBELAB_NODE_MONITOR_GRACE_PERIOD": "5", "KUBELAB_NODE_MONITOR_PERIOD": "1",

@@ -9,9 +9,8 @@ import pytest
 
 from tests.e2e.cluster import ROOT
 from tests.e2e.networking import wait_for_proxy
-from tests.labs.conftest import lab_cluster
+from tests.labs.conftest import lab_cluster, wait_until
 from tests.labs.labdoc import expected_outputs, expected_timelines, missing_in_order, missing_lines
-from tests.support import wait_until
 
 LAB = "13-services-and-dns"
 LOGIN = ('curl -s -c /tmp/j -X POST "http://session-demo/login?user=alice"; '
