@@ -56,7 +56,8 @@ def advertise_address(cfg: Config) -> str:
 async def follow_cache(proc: Skeleton, cache: WatchCache, system: SystemServices | None) -> None:
     """SERVING while the cache follows Redis, once what exists from the start was written (as kube-apiserver's
     readyz waits for its bootstrap-controller; `system` is None in the workers that do not write it);
-    NOT_SERVING while Redis is away. Driven by the events (the cache's readiness changing, the first
+    NOT_SERVING while Redis is away, and after Redis lost its data until what exists from the start is
+    written again (cache.resetting). Driven by the events (the cache's readiness changing, the first
     bootstrap round done), not by polling."""
     changed = asyncio.Event()
     cache.on_ready_change.append(lambda _ready: changed.set())
@@ -65,7 +66,7 @@ async def follow_cache(proc: Skeleton, cache: WatchCache, system: SystemServices
     last = None
     while True:
         changed.clear()
-        status = SERVING if cache.ready else NOT_SERVING
+        status = SERVING if cache.ready and not cache.resetting else NOT_SERVING
         if status != last:
             await proc.health.set("", status)
             await proc.health.set(SERVICE, status)
@@ -85,9 +86,9 @@ async def setup(proc: Skeleton, argv: list[str] | None = None) -> None:
 
     first = cfg.worker_index == 0
 
-    async def on_reset():  # Redis lost everything: what exists from the start is back at once
+    async def on_reset():  # Redis lost everything: what exists from the start is back before SERVING again
         if first:
-            await ensure_namespaces(resources)
+            await ensure_namespaces(resources, wait=True)
             await system.reconcile_once()
 
     cache = WatchCache(store, [k.kind for k in KINDS], cfg.history, cfg.watch_queue, on_reset=on_reset)

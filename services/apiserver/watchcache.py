@@ -134,6 +134,9 @@ class WatchCache:
         self.on_ready_change: list[Callable[[bool], object]] = []
         """Called with the new value each time `ready` changes (the API server's health follows it)."""
         self._ready = False
+        self.resetting = False
+        """True from a reload after Redis lost its data until on_reset has written what exists from the
+        start again: the cache is ready (on_reset's writes need it), but not yet what clients should read."""
         self.epoch: str | None = None
         self.watchers: dict[str, set[Watcher]] = defaultdict(set)
         self._advanced = asyncio.Event()
@@ -216,6 +219,7 @@ class WatchCache:
         for ch in snap.history:
             if ch.kind in self.objects:
                 self.history.append((ch.type, new_cached(ch.kind, ch.data, ch.rev), None))
+        self.resetting = reset and self._on_reset is not None
         self.rev, self.epoch, self.ready = snap.rev, epoch, True
         self._freeze()
         log.info("watch cache loaded revision=%d objects=%d history=%d", self.rev,
@@ -223,7 +227,12 @@ class WatchCache:
         if reset:
             self.close_all(WatchClosed("the API server's storage was reset; relist", "OUT_OF_RANGE"))
             if self._on_reset:
-                await self._on_reset()
+                try:
+                    await self._on_reset()
+                finally:
+                    self.resetting = False
+                    for fn in self.on_ready_change:  # the health follows `resetting` too
+                        fn(self._ready)
         self._notify()
 
     def _apply_all(self, changes: list[Change]) -> bool:
