@@ -24,6 +24,7 @@ from kubelab.cluster.healthcheck import SERVING, check_health
 from kubelab.cluster.networks import AddressRanges, held_ranges
 from kubelab.cluster.ports import allocate
 from kubelab.cluster.redis_server import find_redis_server, redis_argv
+from services.apiserver.ipallocator import range_offset
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -67,11 +68,25 @@ def host_ranges() -> AddressRanges:
     return ranges
 
 
+_SERVICE_IPS_GIVEN: set[str] = set()
+
+
 def service_ip() -> str:
-    """A random address of the upper half of host_ranges()' Service range (the API server allocates from
-    the whole range, so a test choosing it rarely meets an allocated one)."""
+    """An address of host_ranges()' Service range that no other call of this process returned: from the
+    band the API server keeps for static addresses (ipallocator's lower band, past the `kubernetes` and
+    kube-dns addresses), where its own allocations do not land while the upper band has room, then, once
+    that band is used up, from the upper half. A test choosing a ClusterIP so meets neither another test's
+    choice (a random one did, once in a -n 5 run: "provided IP is already allocated") nor an allocation."""
     net = ipaddress.ip_network(host_ranges().services)
-    return str(net.network_address + random.randrange(net.num_addresses // 2, net.num_addresses - 1))
+    static = range(17, range_offset(net.num_addresses - 2))
+    for offsets in (static, range(net.num_addresses // 2, net.num_addresses - 1)):
+        free = [str(net.network_address + i) for i in offsets
+                if str(net.network_address + i) not in _SERVICE_IPS_GIVEN]
+        if free:
+            ip = random.choice(free)
+            _SERVICE_IPS_GIVEN.add(ip)
+            return ip
+    raise RuntimeError(f"every address of {net} was handed out")
 
 
 def free_pod_subnet() -> str:
