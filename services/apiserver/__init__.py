@@ -20,6 +20,7 @@ The files, from the process down to the storage:
   generic registry store.
 - ``strategy.py``, ``defaults.py``, ``admission.py``, ``validation/``: what a write goes through:
   per-kind REST strategy, defaulting, admission, validation.
+- ``specmemo.py``: the bounded memory of per-spec answers (a pod spec's validation, a Pod's defaults).
 - ``serviceregistry.py``, ``serviceallocator.py``, ``ipallocator.py``: Services' ClusterIPs and NodePorts.
 - ``bootstrap.py``: what exists from the start (system namespaces, ``default/kubernetes``, kube-dns's
   Service).

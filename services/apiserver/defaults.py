@@ -9,12 +9,12 @@ policy and volume mode of a PV, a StorageClass's binding mode, and so on. Pod-on
 from __future__ import annotations
 
 import functools
-from collections import OrderedDict
 
 from google.protobuf.message import Message
 
 from kubelab.api import registry
 from kubelab.api.v1 import apps_pb2, core_pb2, discovery_pb2
+from services.apiserver.specmemo import SpecMemo
 
 __all__ = ["apply_defaults", "image_pull_policy"]
 
@@ -111,30 +111,24 @@ def _pod_spec(spec: core_pb2.PodSpec) -> None:
 
 
 # A Pod's defaults are a function of its spec alone: the defaulted spec's bytes, remembered by the given
-# spec's bytes (the last POD_MEMO_SIZE specs of at most POD_MEMO_MAX_BYTES). A controller's pods share
-# their template's spec, and an update sends back a spec that has its defaults already; either is
-# answered by one serialization (and, when defaults were missing, one parse) instead of a walk of it.
-POD_MEMO_SIZE = 1024
-POD_MEMO_MAX_BYTES = 16 << 10
-_pod_memo: OrderedDict[bytes, bytes] = OrderedDict()
+# spec's bytes (specmemo.py). A controller's pods share their template's spec, and an update sends back a
+# spec that has its defaults already; either is answered by one serialization (and, when defaults were
+# missing, one parse) instead of a walk of it.
+_pod_memo: SpecMemo[bytes] = SpecMemo()
 
 
 def _pod(pod: core_pb2.Pod) -> None:
     spec = pod.spec
     given = spec.SerializeToString(deterministic=True)
-    if len(given) > POD_MEMO_MAX_BYTES:
+    if not _pod_memo.fits(given):
         _pod_walk(pod)
         return
     defaulted = _pod_memo.get(given)
     if defaulted is None:
         _pod_walk(pod)
-        defaulted = _pod_memo[given] = spec.SerializeToString(deterministic=True)
-        if len(_pod_memo) > POD_MEMO_SIZE:
-            _pod_memo.popitem(last=False)
-    else:
-        _pod_memo.move_to_end(given)
-        if defaulted != given:
-            spec.ParseFromString(defaulted)
+        _pod_memo.put(given, spec.SerializeToString(deterministic=True))
+    elif defaulted != given:
+        spec.ParseFromString(defaulted)
 
 
 def _pod_walk(pod: core_pb2.Pod) -> None:

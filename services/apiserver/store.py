@@ -154,8 +154,8 @@ def _pairs(fields: list | dict) -> dict:
 
 def _change(entry_id: bytes, fields: dict[bytes, bytes]) -> Change:
     """A stream entry. Its one field packs type, kind and key (none has a space or a newline: keys are
-    validated names) before the data: every API server reads every entry back through redis-py's
-    parser, whose cost goes by the number of fields, so one field costs half of four."""
+    validated names) before the data: every API server reads every entry back, and the parse
+    and the Python objects it makes go by the number of fields, so one field costs less than four."""
     rev = int(entry_id.split(b"-")[0])
     packed = fields.get(b"c")
     if packed is None:  # an entry of the four-field form, written before (a Redis kept across an upgrade)

@@ -152,8 +152,11 @@ class WatchCache:
     def ready(self, value: bool) -> None:
         if value != self._ready:
             self._ready = value
-            for fn in self.on_ready_change:
-                fn(value)
+            self._tell_ready()
+
+    def _tell_ready(self) -> None:
+        for fn in self.on_ready_change:
+            fn(self._ready)
 
     # ---- feeding ----
 
@@ -231,8 +234,7 @@ class WatchCache:
                     await self._on_reset()
                 finally:
                     self.resetting = False
-                    for fn in self.on_ready_change:  # the health follows `resetting` too
-                        fn(self._ready)
+                    self._tell_ready()  # the health follows `resetting` too
         self._notify()
 
     def _apply_all(self, changes: list[Change]) -> bool:

@@ -6,7 +6,7 @@ import pytest
 import redis.exceptions
 
 from services.apiserver.store import STREAM, Change, KeyExists, RevisionConflict, Store
-from tests.support import RedisProcess
+from tests.support import RedisProcess, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +94,10 @@ async def test_a_read_cancelled_while_it_waits_leaves_nothing_on_its_connection(
     not leave that read's late answer to be taken as the next read's."""
     rev = await store.create("ConfigMap", "default/first", b"1")
     waiting = asyncio.ensure_future(store.read_changes(rev, block_ms=1500))
-    await asyncio.sleep(0.05)  # let it reach Redis and block there
+
+    async def blocked():  # the read reached Redis and waits there
+        return (await store.redis.info("clients"))["blocked_clients"] >= 1
+    await wait_for(blocked, 5, "the read blocked in Redis")
     waiting.cancel()
     with pytest.raises(asyncio.CancelledError):
         await waiting

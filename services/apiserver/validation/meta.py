@@ -52,22 +52,16 @@ def validate_labels(labels, path: Path) -> Errors:
     """ValidateLabels: every key a qualified name, every value a label value (errors at the map's path)."""
     errs: Errors = []
     for k, v in labels.items():
-        if len(k) + len(v) > 512:  # no valid label is this long: checked, not remembered
-            errs += validate_label_name(k, path)
-            errs += [invalid(path, v, msg) for msg in is_valid_label_value(v)]
-            continue
-        found = _label_problems(k, v)
-        if found:
-            errs += [invalid(path, what, msg) for what, msg in found]
+        # no valid label is longer than 512 characters: such a pair is checked, not remembered
+        found = _label_problems(k, v) if len(k) + len(v) <= 512 else _label_problems.__wrapped__(k, v)
+        errs += [invalid(path, what, msg) for what, msg in found]
     return errs
 
 
 def validate_annotations(annotations, path: Path) -> Errors:
     errs: Errors = []
     for k in annotations:
-        found = is_qualified_name(k.lower())
-        if found:
-            errs += [invalid(path, k, msg) for msg in found]
+        errs += [invalid(path, k, msg) for msg in is_qualified_name(k.lower())]
     if sum(len(k) + len(v) for k, v in annotations.items()) > TOTAL_ANNOTATION_SIZE_LIMIT:
         errs.append(too_long(path, "", TOTAL_ANNOTATION_SIZE_LIMIT))
     return errs

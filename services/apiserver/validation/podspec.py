@@ -1,11 +1,11 @@
 """PodSpec and pod templates: volumes, containers, policies, scheduling constraints (k/k core validation)."""
 from __future__ import annotations
 
-from collections import OrderedDict
 
 from kubelab.api.v1 import core_pb2
 from kubelab.fielderrors import FieldError, Path, duplicate, forbidden, invalid, not_supported, required
 from kubelab.validation_names import is_dns1123_label, is_valid_label_value, name_is_dns_subdomain
+from services.apiserver.specmemo import SpecMemo
 
 from .common import Errors, each, inclusive_range_error, is_valid_ip, quantity
 from .containers import validate_containers, validate_init_containers
@@ -134,29 +134,23 @@ def _dns(spec: core_pb2.PodSpec, path: Path) -> Errors:
     return errs
 
 
-# The answers of the last SPEC_MEMO_SIZE pod spec validations, by the spec's bytes. A spec is most of a
+# The answers of the last pod spec validations, by the spec's bytes. A spec is most of a
 # Pod's validation, and the API server sees the same one again and again: every replica a ReplicaSet
 # creates from its template, an update that leaves the spec alone (labels, annotations, finalizers),
 # a workload's update that leaves its template alone. The validation is a function of the spec alone.
-# Specs larger than SPEC_MEMO_MAX_BYTES are validated every time, so the memory stays bounded (16 MB).
-SPEC_MEMO_SIZE = 1024
-SPEC_MEMO_MAX_BYTES = 16 << 10
-_spec_memo: OrderedDict[tuple[bytes, Path, bool], tuple[FieldError, ...]] = OrderedDict()
+# Specs larger than 16 KB are validated every time (services/apiserver/specmemo.py).
+_spec_memo: SpecMemo[tuple[FieldError, ...]] = SpecMemo()
 
 
 def validate_pod_spec(spec: core_pb2.PodSpec, path: Path, is_pod: bool = False) -> Errors:
     """ValidatePodSpec (expects defaults applied: a missing grace period is an error here, as there)."""
     data = spec.SerializeToString(deterministic=True)
-    if len(data) > SPEC_MEMO_MAX_BYTES:
+    if not _spec_memo.fits(data):
         return _validate_pod_spec(spec, path, is_pod)
     key = (data, path, is_pod)
     errs = _spec_memo.get(key)
     if errs is None:
-        errs = _spec_memo[key] = tuple(_validate_pod_spec(spec, path, is_pod))
-        if len(_spec_memo) > SPEC_MEMO_SIZE:
-            _spec_memo.popitem(last=False)
-    else:
-        _spec_memo.move_to_end(key)
+        errs = _spec_memo.put(key, tuple(_validate_pod_spec(spec, path, is_pod)))
     return list(errs)
 
 

@@ -122,7 +122,7 @@ def test_every_error_of_a_pod_comes_back_at_once():
 
 
 def test_a_spec_seen_before_gets_the_same_answer_at_its_own_path():
-    """validate_pod_spec remembers its answers by the spec's bytes (podspec.SPEC_MEMO_SIZE)."""
+    """validate_pod_spec remembers its answers by the spec's bytes (services/apiserver/specmemo.py)."""
     from kubelab.fielderrors import Path
     from services.apiserver.validation.podspec import validate_pod_spec
 
